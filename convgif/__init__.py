@@ -1,0 +1,1 @@
+"""convgif: see what a convolution layer does."""
