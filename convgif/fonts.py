@@ -1,0 +1,121 @@
+"""Find and load the one font both backends use.
+
+The default is DejaVu Sans from matplotlib's package data, found on disk
+without importing matplotlib (importing it costs a large share of start-up).
+A user may name another font file, e.g. one with CJK glyphs.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+from pathlib import Path
+
+from convgif.errors import ConvGifError
+
+DEFAULT_FONT = "DejaVuSans.ttf"
+DEFAULT_BOLD_FONT = "DejaVuSans-Bold.ttf"
+_FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
+
+
+def _matplotlib_font_dir() -> Path | None:
+    try:
+        spec = importlib.util.find_spec("matplotlib")
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    roots = list(spec.submodule_search_locations or [])
+    if not roots and spec.origin:
+        roots = [os.path.dirname(spec.origin)]
+    for root in roots:
+        folder = Path(root) / "mpl-data" / "fonts" / "ttf"
+        if folder.is_dir():
+            return folder
+    return None
+
+
+def _system_font_dirs() -> list[Path]:
+    home = Path.home()
+    candidates = [
+        home / ".fonts",
+        home / ".local" / "share" / "fonts",
+        Path("/usr/share/fonts"),
+        Path("/usr/local/share/fonts"),
+        Path("/Library/Fonts"),
+        Path("/System/Library/Fonts"),
+        home / "Library" / "Fonts",
+        Path(os.environ.get("WINDIR", "C:\\Windows")) / "Fonts",
+    ]
+    return [folder for folder in candidates if folder.is_dir()]
+
+
+@functools.lru_cache(maxsize=64)
+def _search(name: str) -> str | None:
+    """Look for a font file called ``name`` in matplotlib's and the system's font folders."""
+    folders = [d for d in [_matplotlib_font_dir()] if d is not None] + _system_font_dirs()
+    wanted = name.lower()
+    for folder in folders:
+        direct = folder / name
+        if direct.is_file():
+            return str(direct)
+        for root, _dirs, files in sorted(os.walk(folder)):
+            for file in sorted(files):
+                if file.lower() == wanted:
+                    return os.path.join(root, file)
+    return None
+
+
+def _bold_sibling(path: Path) -> Path:
+    """The bold face next to a user's regular font file, or the file itself."""
+    for stem in (f"{path.stem}-Bold", f"{path.stem}Bold", f"{path.stem}-bold", f"{path.stem}bd"):
+        candidate = path.with_name(stem + path.suffix)
+        if candidate.is_file():
+            return candidate
+    return path
+
+
+def find_font(font: str | os.PathLike | None = None, bold: bool = False) -> str:
+    """The path of a TrueType/OpenType font file.
+
+    ``font`` is None (DejaVu Sans, shipped with matplotlib), a path to a font
+    file, or a font file name looked up in matplotlib's and the system's font
+    folders. With ``bold`` the bold face is returned when one can be found.
+    """
+    if font is None:
+        name = DEFAULT_BOLD_FONT if bold else DEFAULT_FONT
+        found = _search(name)
+        if found is None:
+            raise ConvGifError(
+                f"font=None: the default font {name} was not found "
+                "(it ships with matplotlib; install matplotlib or pass font=<path to a .ttf>)"
+            )
+        return found
+    path = Path(os.fspath(font)).expanduser()
+    if path.is_file():
+        return str(_bold_sibling(path) if bold else path)
+    if path.suffix.lower() not in _FONT_SUFFIXES:
+        raise ConvGifError(
+            f"font={os.fspath(font)!r} must be a path to a font file "
+            f"({', '.join(_FONT_SUFFIXES)}) or a font file name"
+        )
+    if path.parent == Path("."):
+        found = _search(path.name)
+        if found is not None:
+            return str(_bold_sibling(Path(found)) if bold else found)
+    raise ConvGifError(
+        f"font={os.fspath(font)!r} was not found: give an existing font file path, "
+        "or a file name installed in the system's font folders"
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def load(path: str, size: float):
+    """A Pillow FreeType font of ``size`` pixels, cached (fonts repeat in every frame)."""
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.truetype(path, size)
+    except OSError as exc:
+        raise ConvGifError(f"font={path!r} could not be read as a font: {exc}") from None

@@ -1,0 +1,164 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from convgif.errors import ConvGifError
+from convgif.fonts import find_font, load
+from convgif.raster import RasterPainter
+from convgif.scene import Box, Line, Scene, Text
+from convgif.style import ROLES, STYLES
+
+
+def make_scene(dynamic=()):
+    static = (
+        Box(10, 10, 40, 30, fill="input", edge="grid"),
+        Box(60, 10, 40, 30, fill="pad", edge="grid", dashed=True),
+        Box(110, 10, 40, 30, fill="weight", edge="grid", edge_width=2),
+        Text(30, 25, "17", 14),
+        Text(80, 25, "-3", 12, color="muted"),
+        Text(10, 60, "Input shape : (3, 7, 7)", 16, anchor="la", bold=True),
+        Line(30, 40, 130, 90, color="connector", width=2),
+    )
+    return Scene(200, 100, static, tuple(dynamic))
+
+
+@pytest.mark.parametrize("scale", [1, 1.5, 2])
+def test_size_and_box_fill(scale):
+    painter = RasterPainter("default", scale=scale)
+    frame = painter.paint(make_scene())
+    assert frame.shape == (round(100 * scale), round(200 * scale))
+    assert frame.dtype == np.uint8
+    # the centre of the weight box (no text there) holds exactly its fill index
+    assert frame[int(25 * scale), int(145 * scale)] == painter.index("weight")
+    # outside every item: the background
+    assert frame[int(95 * scale), int(195 * scale)] == painter.index("paper")
+    # the box edge is drawn in the grid colour
+    assert frame[int(25 * scale), int(10 * scale)] == painter.index("grid")
+
+
+def test_dashed_edge_has_gaps_solid_edge_has_none():
+    painter = RasterPainter("default", scale=2)
+    frame = painter.paint(make_scene())
+    grid = painter.index("grid")
+    # top edge of the solid box (x 10..50) and of the dashed one (x 60..100), at y = 10
+    solid = frame[20, 24:96]
+    dashed = frame[20, 124:196]
+    assert (solid == grid).all()
+    assert (dashed == grid).any() and (dashed != grid).any()
+
+
+def test_static_cache_matches_uncached_and_dynamic_overlays_static():
+    painter = RasterPainter("default")
+    highlight = Box(10, 10, 40, 30, fill="tap", edge="window", edge_width=3)
+    scenes = [make_scene(), make_scene((highlight, Text(30, 25, "9", 14))), make_scene()]
+    for scene in scenes:
+        assert np.array_equal(painter.paint(scene), painter.paint_uncached(scene))
+    lit = painter.paint(scenes[1])
+    plain = painter.paint(scenes[0])
+    # a point of the input box away from its text: input fill, then tap fill on top
+    assert plain[15, 15] == painter.index("input")
+    assert lit[15, 15] == painter.index("tap")
+    assert lit[10, 30] == painter.index("window")
+    # the dynamic layer did not leak into the cached static one
+    assert np.array_equal(painter.paint(scenes[2]), plain)
+
+
+def test_static_cache_is_reused_for_equal_tuples():
+    painter = RasterPainter("default")
+    a, b = make_scene(), make_scene()
+    assert a.static is not b.static
+    painter.paint(a)
+    layer = painter._static_layer(b)
+    assert layer is painter._static_layer(a)
+
+
+def test_text_is_antialiased_with_intermediate_entries():
+    painter = RasterPainter("default")
+    scene = Scene(120, 40, (Box(0, 0, 120, 40, fill="input"), Text(60, 20, "y = 7", 18)))
+    frame = painter.paint(scene)
+    used = set(np.unique(frame).tolist())
+    bg, ink = painter.index("input"), painter.index("ink")
+    assert ink in used and bg in used
+    blends = used - {bg, ink}
+    assert len(blends) >= 3
+    palette = np.array(painter.palette, dtype=float)
+    lo, hi = np.minimum(palette[bg], palette[ink]), np.maximum(palette[bg], palette[ink])
+    for index in blends:
+        # every blend lies between the background and the text colour
+        assert (palette[index] >= lo - 1).all() and (palette[index] <= hi + 1).all()
+        assert not np.array_equal(palette[index], palette[bg])
+        assert not np.array_equal(palette[index], palette[ink])
+
+
+def test_text_colour_without_ramp_still_paints():
+    painter = RasterPainter("default")
+    scene = Scene(80, 30, (Text(40, 15, "88", 18, color="connector"),))
+    frame = painter.paint(scene)
+    assert (frame == painter.index("connector")).sum() > 20
+
+
+def test_palette_fixed_small_and_shared():
+    for name in STYLES:
+        a, b = RasterPainter(name), RasterPainter(name, scale=2)
+        assert len(a.palette) <= 256
+        assert a.palette == b.palette
+        for role in ROLES:
+            assert a.palette[a.index(role)] == STYLES[name].rgb(role)
+
+
+def test_painting_is_deterministic_and_to_rgb():
+    scene = make_scene((Text(150, 80, "1·2 + 0·(−1) = 7", 10),))
+    a = RasterPainter("dark").paint(scene)
+    b = RasterPainter("dark").paint(scene)
+    assert np.array_equal(a, b)
+    painter = RasterPainter("dark")
+    rgb = painter.to_rgb(a)
+    assert rgb.shape == a.shape + (3,) and rgb.dtype == np.uint8
+    assert tuple(rgb[99, 0]) == STYLES["dark"].rgb("paper")
+
+
+def test_items_outside_the_canvas_are_clipped():
+    painter = RasterPainter("default")
+    scene = Scene(
+        50,
+        50,
+        (
+            Box(-20, -20, 100, 30, fill="input", edge="grid", edge_width=3, dashed=True),
+            Text(-5, 48, "clipped text", 20, anchor="ls"),
+            Line(-100, -100, 200, 200, width=3, dashed=True),
+        ),
+    )
+    frame = painter.paint(scene)
+    assert frame.shape == (50, 50)
+    assert frame[5, 25] == painter.index("input")
+
+
+def test_fonts():
+    regular, bold = find_font(), find_font(bold=True)
+    assert regular.endswith("DejaVuSans.ttf") and bold.endswith("DejaVuSans-Bold.ttf")
+    assert find_font(regular) == regular
+    assert find_font("DejaVuSans.ttf") == regular
+    assert load(regular, 12) is load(regular, 12)
+    with pytest.raises(ConvGifError, match="font="):
+        find_font("/no/such/font.ttf")
+    with pytest.raises(ConvGifError, match="font="):
+        find_font("NoSuchFontAnywhere.ttf")
+
+
+def test_import_does_not_import_matplotlib():
+    code = (
+        "import sys, convgif, convgif.raster, convgif.writers, convgif.fonts;"
+        "convgif.fonts.find_font();"
+        "print('matplotlib' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert out.stdout.strip() == "False"
