@@ -1,0 +1,433 @@
+"""Write painted frames to files: atomically, deterministically.
+
+Frames are (H, W) uint8 arrays of indices into one palette shared by the
+whole animation. Every writer goes through ``atomic_write``: a failed or
+interrupted write never leaves a half-written file or clobbers an old one.
+The GIF writer streams (memory stays bounded however many frames) and
+stores only the part of each frame that changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import struct
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from convgif.errors import ConvGifError
+
+EXTENSIONS = (".gif", ".png", ".apng", ".webp", ".mp4")
+
+
+@contextlib.contextmanager
+def atomic_write(path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place only on success.
+
+    Missing parent folders are created. On any exception (KeyboardInterrupt
+    included) the temporary file is removed and an existing ``path`` is left
+    untouched. The temporary name keeps the target's extension, for tools
+    (ffmpeg) that pick a format from it.
+    """
+    target = Path(os.fspath(path))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=f".tmp{target.suffix}"
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        # mkstemp makes the file private; give it the mode a plain open() would
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+# -- helpers ------------------------------------------------------------------
+
+
+def _palette_array(palette) -> np.ndarray:
+    rgb = np.asarray(palette, dtype=np.int64)
+    if rgb.ndim != 2 or rgb.shape[1] != 3 or not 1 <= len(rgb) <= 256:
+        raise ConvGifError(f"palette= with shape {rgb.shape} must be 1 to 256 RGB triples")
+    if rgb.min() < 0 or rgb.max() > 255:
+        raise ConvGifError("palette= values must lie in 0..255")
+    return rgb.astype(np.uint8)
+
+
+def _durations(durations, count_hint: int | None = None):
+    """A function frame number -> milliseconds, from one number or a sequence."""
+    if isinstance(durations, (int, float)):
+        value = float(durations)
+        if not (math.isfinite(value) and value > 0):
+            raise ConvGifError(f"durations={durations!r} must be positive milliseconds")
+        return lambda i: value
+    seq = list(durations)
+    for d in seq:
+        if not (
+            isinstance(d, (int, float, np.integer, np.floating)) and d > 0 and math.isfinite(d)
+        ):
+            raise ConvGifError(
+                f"durations= holds {d!r}; every duration must be positive milliseconds"
+            )
+
+    def get(i: int) -> float:
+        if i >= len(seq):
+            raise ConvGifError(
+                f"durations= has {len(seq)} entries but there are more frames than that"
+            )
+        return float(seq[i])
+
+    return get
+
+
+def _check_frame(frame, shape, n_colors: int, number: int) -> np.ndarray:
+    frame = np.asarray(frame)
+    if frame.ndim != 2 or frame.dtype != np.uint8:
+        raise ConvGifError(
+            f"frames[{number}] has shape {frame.shape} and dtype {frame.dtype}; "
+            "frames must be (H, W) uint8 palette indices"
+        )
+    if shape is not None and frame.shape != shape:
+        raise ConvGifError(
+            f"frames[{number}] has shape {frame.shape}; every frame must have the shape "
+            f"of the first, {shape}"
+        )
+    if frame.size and int(frame.max()) >= n_colors:
+        raise ConvGifError(
+            f"frames[{number}] uses palette index {int(frame.max())}; the palette has "
+            f"{n_colors} colours"
+        )
+    return frame
+
+
+def _p_image(indices: np.ndarray, rgb: np.ndarray):
+    from PIL import Image
+
+    indices = np.ascontiguousarray(indices, dtype=np.uint8)
+    h, w = indices.shape
+    image = Image.frombytes("P", (w, h), indices.tobytes())
+    image.putpalette(rgb.tobytes(), rawmode="RGB")
+    return image
+
+
+def _rgb_image(indices: np.ndarray, rgb: np.ndarray):
+    from PIL import Image
+
+    return Image.fromarray(rgb[indices])
+
+
+def _centiseconds(start_ms: float, end_ms: float) -> int:
+    # round the running clock, not each frame, so rounding errors do not pile up
+    return max(1, round(end_ms / 10) - round(start_ms / 10))
+
+
+def _changed_box(prev: np.ndarray, frame: np.ndarray):
+    """(top, bottom, left, right) of the pixels that differ, or None."""
+    diff = prev != frame
+    rows = np.flatnonzero(diff.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(diff[rows[0] : rows[-1] + 1].any(axis=0))
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
+# -- GIF ------------------------------------------------------------------------
+
+
+def _lzw_image(indices: np.ndarray, left: int, top: int) -> bytes:
+    """Image descriptor + LZW data of one (sub)image, via Pillow's encoder."""
+    from PIL import GifImagePlugin, Image
+
+    indices = np.ascontiguousarray(indices)
+    image = Image.frombytes("L", (indices.shape[1], indices.shape[0]), indices.tobytes())
+    # the descriptor Pillow writes has no local colour table and no interlace
+    return b"".join(GifImagePlugin.getdata(image, offset=(left, top)))
+
+
+def _gce(centiseconds: int) -> bytes:
+    # graphic control extension; disposal 1: leave the frame for the next to draw over
+    return b"!\xf9\x04" + struct.pack("<BHBB", 1 << 2, min(centiseconds, 0xFFFF), 0, 0)
+
+
+def write_gif(path, frames: Iterable[np.ndarray], palette, durations, loop: int = 0) -> None:
+    """A looping GIF with one global palette, streaming the frames.
+
+    Each frame stores only the bounding box of what changed since the
+    previous one; a frame identical to the previous one lengthens it instead.
+    ``durations`` are milliseconds per frame (a number applies to all).
+    """
+    rgb = _palette_array(palette)
+    duration_of = _durations(durations)
+    table_bits = max(1, math.ceil(math.log2(len(rgb))))
+    table = np.zeros((1 << table_bits, 3), dtype=np.uint8)
+    table[: len(rgb)] = rgb
+    with atomic_write(path) as tmp, open(tmp, "wb") as out:
+        prev = None
+        pending = None  # (start_ms, end_ms, image bytes): the GCE needs the final duration
+        clock = 0.0
+        for number, frame in enumerate(frames):
+            if prev is None:
+                frame = _check_frame(frame, None, len(rgb), number)
+                h, w = frame.shape
+                out.write(b"GIF89a")
+                # logical screen: global colour table of 2**table_bits entries, 8-bit colour
+                flags = 0x80 | (7 << 4) | (table_bits - 1)
+                out.write(struct.pack("<HHBBB", w, h, flags, 0, 0))
+                out.write(table.tobytes())
+                out.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", loop) + b"\x00")
+                data = _lzw_image(frame, 0, 0)
+            else:
+                frame = _check_frame(frame, prev.shape, len(rgb), number)
+                box = _changed_box(prev, frame)
+                if box is None:
+                    start, end, data_prev = pending
+                    clock += duration_of(number)
+                    pending = (start, clock, data_prev)
+                    continue
+                top, bottom, left, right = box
+                data = _lzw_image(frame[top:bottom, left:right], left, top)
+                out.write(_gce(_centiseconds(pending[0], pending[1])) + pending[2])
+            start = clock
+            clock += duration_of(number)
+            pending = (start, clock, data)
+            prev = frame.copy()  # the caller may reuse its buffer for the next frame
+        if pending is None:
+            raise ConvGifError("frames= is empty; an animation needs at least one frame")
+        out.write(_gce(_centiseconds(pending[0], pending[1])) + pending[2])
+        out.write(b";")
+
+
+# -- PNG, APNG, WebP ------------------------------------------------------------
+
+
+def write_png(path, indices: np.ndarray, palette) -> None:
+    """A still as a palette PNG, with no timestamp or other metadata."""
+    rgb = _palette_array(palette)
+    frame = _check_frame(indices, None, len(rgb), 0)
+    image = _p_image(frame, rgb)
+    with atomic_write(path) as tmp:
+        image.save(tmp, format="PNG", optimize=False, compress_level=9)
+
+
+def _collect(frames, rgb) -> list[np.ndarray]:
+    shape = None
+    out = []
+    for number, frame in enumerate(frames):
+        frame = _check_frame(frame, shape, len(rgb), number)
+        shape = frame.shape
+        out.append(frame)
+    if not out:
+        raise ConvGifError("frames= is empty; an animation needs at least one frame")
+    return out
+
+
+def _merged(frames: list[np.ndarray], duration_of) -> tuple[list[np.ndarray], list[int]]:
+    """Drop frames identical to the previous one, adding their time to it."""
+    kept: list[np.ndarray] = []
+    times: list[float] = []
+    for number, frame in enumerate(frames):
+        if kept and np.array_equal(kept[-1], frame):
+            times[-1] += duration_of(number)
+        else:
+            kept.append(frame)
+            times.append(duration_of(number))
+    return kept, [max(1, round(t)) for t in times]
+
+
+def write_apng(path, frames: Iterable[np.ndarray], palette, durations, loop: int = 0) -> None:
+    """An animated PNG (looping, palette frames)."""
+    rgb = _palette_array(palette)
+    kept, times = _merged(_collect(frames, rgb), _durations(durations))
+    images = [_p_image(frame, rgb) for frame in kept]
+    with atomic_write(path) as tmp:
+        if len(images) == 1:
+            images[0].save(tmp, format="PNG", optimize=False)
+            return
+        images[0].save(
+            tmp,
+            format="PNG",
+            save_all=True,
+            append_images=images[1:],
+            duration=times,
+            loop=loop,
+            disposal=0,
+            blend=0,
+            default_image=False,
+        )
+
+
+def write_webp(path, frames: Iterable[np.ndarray], palette, durations, loop: int = 0) -> None:
+    """A lossless animated WebP."""
+    rgb = _palette_array(palette)
+    kept, times = _merged(_collect(frames, rgb), _durations(durations))
+    images = [_rgb_image(frame, rgb) for frame in kept]
+    with atomic_write(path) as tmp:
+        images[0].save(
+            tmp,
+            format="WEBP",
+            save_all=len(images) > 1,
+            append_images=images[1:],
+            duration=times if len(images) > 1 else times[0],
+            loop=loop,
+            lossless=True,
+            quality=100,
+            method=4,
+            exact=True,
+        )
+
+
+# -- MP4, frame folders ---------------------------------------------------------
+
+
+def write_mp4(
+    path, frames: Iterable[np.ndarray], palette, durations=None, fps: float | None = None
+):
+    """An H.264 MP4 (yuv420p, sizes padded to even) through imageio-ffmpeg.
+
+    Video runs at a constant ``fps``; a frame lasting longer than one video
+    frame is repeated. Without ``fps`` it is chosen from the durations so
+    that equal durations give one video frame per frame (at most 30 fps).
+    """
+    try:
+        import imageio_ffmpeg  # noqa: F401
+    except ImportError:
+        raise ConvGifError('.mp4 needs the optional extra: pip install "convgif[mp4]"') from None
+    import imageio.v2 as imageio
+
+    rgb = _palette_array(palette)
+    if durations is None:
+        if fps is None:
+            raise ConvGifError("write_mp4 needs durations= or fps=")
+        duration_of = _durations(1000.0 / fps)
+    else:
+        duration_of = _durations(durations)
+    if fps is None:
+        if isinstance(durations, (int, float)):
+            base = float(durations)
+        else:
+            base = float(math.gcd(*[max(1, round(d)) for d in durations]))
+        fps = min(30.0, 1000.0 / base)
+    if not (math.isfinite(fps) and fps > 0):
+        raise ConvGifError(f"fps={fps!r} must be a positive number")
+
+    with atomic_write(path) as tmp:
+        writer = imageio.get_writer(
+            str(tmp),
+            format="FFMPEG",
+            mode="I",
+            fps=fps,
+            codec="libx264",
+            pixelformat="yuv420p",
+            macro_block_size=1,
+            ffmpeg_log_level="error",
+            output_params=["-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1"],
+        )
+        try:
+            clock = 0.0
+            shown = 0
+            shape = None
+            for number, frame in enumerate(frames):
+                frame = _check_frame(frame, shape, len(rgb), number)
+                shape = frame.shape
+                h, w = shape
+                picture = rgb[frame]
+                if h % 2 or w % 2:
+                    picture = np.pad(picture, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+                clock += duration_of(number)
+                repeats = max(1, round(clock * fps / 1000.0) - shown)
+                for _ in range(repeats):
+                    writer.append_data(picture)
+                shown += repeats
+            if shape is None:
+                raise ConvGifError("frames= is empty; an animation needs at least one frame")
+        finally:
+            writer.close()
+
+
+def write_frames_folder(
+    folder, frames: Iterable[np.ndarray], palette, fmt: str = "png"
+) -> list[Path]:
+    """Numbered stills ``frame_0001.png``... in ``folder``; returns their paths.
+
+    Stale numbered frames of an earlier, longer run are removed, so the folder
+    holds exactly this animation.
+    """
+    if fmt not in ("png",):
+        raise ConvGifError(f"fmt={fmt!r} must be 'png'")
+    rgb = _palette_array(palette)
+    folder = Path(os.fspath(folder))
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    shape = None
+    for number, frame in enumerate(frames):
+        frame = _check_frame(frame, shape, len(rgb), number)
+        shape = frame.shape
+        target = folder / f"frame_{number + 1:04d}.{fmt}"
+        write_png(target, frame, rgb)
+        written.append(target)
+    keep = {p.name for p in written}
+    for stale in folder.glob(f"frame_*.{fmt}"):
+        if stale.name not in keep and stale.stem[6:].isdigit():
+            stale.unlink()
+    return written
+
+
+# -- by extension ---------------------------------------------------------------
+
+
+def write(path, frames: Iterable[np.ndarray], palette, durations) -> None:
+    """Write frames in the format the extension of ``path`` names.
+
+    ``.png`` holds a still when there is one frame and an animated PNG otherwise.
+    """
+    suffix = Path(os.fspath(path)).suffix.lower()
+    if suffix not in EXTENSIONS:
+        raise ConvGifError(f"path={os.fspath(path)!r} must end in one of {', '.join(EXTENSIONS)}")
+    if suffix == ".gif":
+        write_gif(path, frames, palette, durations)
+    elif suffix == ".apng":
+        write_apng(path, frames, palette, durations)
+    elif suffix == ".webp":
+        write_webp(path, frames, palette, durations)
+    elif suffix == ".mp4":
+        write_mp4(path, frames, palette, durations)
+    else:
+        iterator = iter(frames)
+        first = next(iterator, None)
+        if first is None:
+            raise ConvGifError("frames= is empty; a .png needs at least one frame")
+        second = next(iterator, None)
+        if second is None:
+            write_png(path, first, palette)
+        else:
+            write_apng(path, _chain(first, second, iterator), palette, durations)
+
+
+def _chain(first, second, rest):
+    yield first
+    yield second
+    yield from rest
+
+
+__all__ = [
+    "EXTENSIONS",
+    "atomic_write",
+    "write",
+    "write_apng",
+    "write_frames_folder",
+    "write_gif",
+    "write_mp4",
+    "write_png",
+    "write_webp",
+]
