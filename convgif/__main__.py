@@ -1,0 +1,5 @@
+import sys
+
+from convgif.cli import main
+
+sys.exit(main())

@@ -1,0 +1,432 @@
+"""The PyTorch front door: layers with torch's constructor signatures and defaults.
+
+A layer is a spec plus its parameters. ``weight`` and ``bias`` are numpy
+arrays in torch's shapes, small integers by default (drawn from ``seed``) so
+a viewer can check every product by eye; assign your own with the same shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convgif.errors import ConvGifError
+from convgif.spec import (
+    PADDING_MODES,
+    LayerSpec,
+    check_bool,
+    check_choice,
+    check_int,
+    check_tuple,
+    conv_padding,
+)
+
+# Small integers keep every product and sum readable in a cell.
+WEIGHT_RANGE = (-2, 2)
+INPUT_RANGE = (0, 4)
+
+
+def _as_shape(name: str, shape, rank: tuple[int, ...]) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)) or not hasattr(shape, "__len__"):
+        raise ConvGifError(f"{name}={shape!r} must be a tuple of {' or '.join(map(str, rank))} sizes")
+    if len(shape) not in rank:
+        raise ConvGifError(
+            f"{name}={tuple(shape)!r} must have {' or '.join(map(str, rank))} sizes, "
+            f"got {len(shape)}"
+        )
+    return tuple(check_int(name, s) for s in shape)
+
+
+class Layer:
+    """What every layer kind shares: parameters, shapes, the simulation."""
+
+    spec: LayerSpec
+
+    def __init__(self, spec: LayerSpec, seed: int = 0):
+        self.spec = spec
+        self.seed = check_int("seed", seed, 0)
+        self._weight = None
+        self._bias = None
+        if spec.weight_shape is not None:
+            self._init_parameters()
+
+    # ---- parameters
+
+    def _init_parameters(self) -> None:
+        rng = np.random.default_rng(self.seed)
+        lo, hi = WEIGHT_RANGE
+        self._weight = rng.integers(lo, hi + 1, self.spec.weight_shape).astype(np.float64)
+        if self.spec.bias:
+            self._bias = rng.integers(lo, hi + 1, self.spec.out_channels).astype(np.float64)
+
+    @property
+    def weight(self) -> np.ndarray | None:
+        return self._weight
+
+    @weight.setter
+    def weight(self, value) -> None:
+        self._weight = self._checked_parameter("weight", value, self.spec.weight_shape)
+
+    @property
+    def bias(self) -> np.ndarray | None:
+        return self._bias
+
+    @bias.setter
+    def bias(self, value) -> None:
+        if value is None:
+            self._bias = None
+            return
+        if not self.spec.bias:
+            raise ConvGifError("bias cannot be set on a layer built with bias=False")
+        self._bias = self._checked_parameter("bias", value, (self.spec.out_channels,))
+
+    def _checked_parameter(self, name, value, shape) -> np.ndarray:
+        if shape is None:
+            raise ConvGifError(f"{name} cannot be set on {self.spec.name}: it has no {name}")
+        try:
+            arr = np.array(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ConvGifError(f"{name} must be an array of numbers") from None
+        if arr.shape != tuple(shape):
+            raise ConvGifError(f"{name} has shape {arr.shape}, must be {tuple(shape)}")
+        if not np.all(np.isfinite(arr)):
+            raise ConvGifError(f"{name} must be finite (no NaN or infinity)")
+        return arr
+
+    # ---- shapes
+
+    @property
+    def param_count(self) -> int:
+        return self.spec.param_count
+
+    @property
+    def effective_kernel_size(self) -> tuple[int, ...]:
+        return self.spec.effective_kernel_size
+
+    def _split_shape(self, input_shape) -> tuple[bool, int, tuple[int, ...]]:
+        """(batched, channels, spatial) from a framework-layout shape."""
+        nd = self.spec.ndim
+        shape = _as_shape("input_shape", input_shape, (nd + 1, nd + 2))
+        batched = len(shape) == nd + 2
+        body = shape[1:] if batched else shape
+        if self.spec.channels_last:
+            channels, spatial = body[-1], body[:-1]
+        else:
+            channels, spatial = body[0], body[1:]
+        self._check_channels(channels)
+        self.spec.check_input_spatial(spatial)
+        return batched, channels, spatial
+
+    def _check_channels(self, channels: int) -> None:
+        expected = self.spec.in_channels
+        if expected is not None and channels != expected:
+            raise ConvGifError(
+                f"input has {channels} channels, must have in_channels={expected}"
+            )
+
+    def output_shape(self, input_shape) -> tuple[int, ...]:
+        """The output shape for an input shape, in the framework's layout."""
+        batched, channels, spatial = self._split_shape(input_shape)
+        out_c = channels if self.spec.pooling else self.spec.out_channels
+        out_sp = self.spec.output_spatial(spatial)
+        body = (*out_sp, out_c) if self.spec.channels_last else (out_c, *out_sp)
+        return ((input_shape[0],) if batched else ()) + body
+
+    def padding_for(self, input_shape) -> tuple[int, ...]:
+        """The explicit padding applied, flattened: (top, bottom, left, right) in 2-d."""
+        _, _, spatial = self._split_shape(input_shape)
+        return tuple(p for pair in self.spec.pads(spatial) for p in pair)
+
+    def mac_count(self, input_shape) -> int:
+        batched, channels, spatial = self._split_shape(input_shape)
+        per_sample = self.spec.mac_count(spatial, channels)
+        return per_sample * (input_shape[0] if batched else 1)
+
+    # ---- simulation
+
+    def example_input(self, input_shape, seed: int | None = None) -> np.ndarray:
+        """Small integers (0..4) of the given shape, from ``seed`` (the layer's by default)."""
+        self._split_shape(input_shape)
+        rng = np.random.default_rng(self.seed + 1 if seed is None else seed)
+        lo, hi = INPUT_RANGE
+        return rng.integers(lo, hi + 1, tuple(input_shape)).astype(np.float64)
+
+    def trace(self, x):
+        """Simulate the layer on ``x`` and record every multiply-accumulate."""
+        from convgif.trace import simulate
+
+        return simulate(self, x)
+
+    def __repr__(self) -> str:
+        return self.spec.name + "(" + ", ".join(self._repr_args()) + ")"
+
+    def _repr_args(self) -> list[str]:
+        return []
+
+
+class _ConvNd(Layer):
+    ndim = 2
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        *,
+        seed: int = 0,
+    ):
+        nd = self.ndim
+        in_channels = check_int("in_channels", in_channels)
+        out_channels = check_int("out_channels", out_channels)
+        groups = check_int("groups", groups)
+        for name, count in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if count % groups:
+                raise ConvGifError(f"groups={groups} must divide {name}={count}")
+        kernel = check_tuple("kernel_size", kernel_size, nd)
+        stride_t = check_tuple("stride", stride, nd)
+        dilation_t = check_tuple("dilation", dilation, nd)
+        self._args = (padding,)
+        spec = LayerSpec(
+            name=type(self).__name__,
+            op="conv",
+            ndim=nd,
+            in_channels=in_channels,
+            out_channels=out_channels,
+            kernel_size=kernel,
+            stride=stride_t,
+            padding=conv_padding(padding, nd, kernel, dilation_t, stride_t),
+            dilation=dilation_t,
+            groups=groups,
+            bias=check_bool("bias", bias),
+            padding_mode=check_choice("padding_mode", padding_mode, PADDING_MODES),
+        )
+        super().__init__(spec, seed)
+
+    def _repr_args(self) -> list[str]:
+        s = self.spec
+        args = [str(s.in_channels), str(s.out_channels), f"kernel_size={_short(s.kernel_size)}"]
+        if any(v != 1 for v in s.stride):
+            args.append(f"stride={_short(s.stride)}")
+        if any(p for pair in s.padding for p in pair):
+            args.append(f"padding={_short(self._args[0]) if not isinstance(self._args[0], str) else repr(self._args[0])}")
+        if any(v != 1 for v in s.dilation):
+            args.append(f"dilation={_short(s.dilation)}")
+        if s.groups != 1:
+            args.append(f"groups={s.groups}")
+        if not s.bias:
+            args.append("bias=False")
+        if s.padding_mode != "zeros":
+            args.append(f"padding_mode={s.padding_mode!r}")
+        return args
+
+
+def _short(value):
+    """Print (3, 3) as 3, as a user would write it."""
+    if isinstance(value, (tuple, list)) and len(set(value)) == 1:
+        return value[0]
+    return tuple(value) if isinstance(value, list) else value
+
+
+class Conv1d(_ConvNd):
+    ndim = 1
+
+
+class Conv2d(_ConvNd):
+    ndim = 2
+
+
+class Conv3d(_ConvNd):
+    ndim = 3
+
+
+class _ConvTransposeNd(Layer):
+    ndim = 2
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+        *,
+        seed: int = 0,
+    ):
+        nd = self.ndim
+        in_channels = check_int("in_channels", in_channels)
+        out_channels = check_int("out_channels", out_channels)
+        groups = check_int("groups", groups)
+        for name, count in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if count % groups:
+                raise ConvGifError(f"groups={groups} must divide {name}={count}")
+        kernel = check_tuple("kernel_size", kernel_size, nd)
+        stride_t = check_tuple("stride", stride, nd)
+        dilation_t = check_tuple("dilation", dilation, nd)
+        if isinstance(padding, str):
+            raise ConvGifError(
+                f"padding={padding!r} must be an integer or a tuple of {nd} integers "
+                f"for {type(self).__name__} (PyTorch takes no padding strings here)"
+            )
+        pad = check_tuple("padding", padding, nd, 0)
+        out_pad = check_tuple("output_padding", output_padding, nd, 0)
+        for op, s, d in zip(out_pad, stride_t, dilation_t):
+            if op >= max(s, d):
+                raise ConvGifError(
+                    f"output_padding={_short(out_pad)} must be smaller than either "
+                    f"stride={_short(stride_t)} or dilation={_short(dilation_t)}"
+                )
+        if padding_mode != "zeros":
+            check_choice("padding_mode", padding_mode, PADDING_MODES)
+            raise ConvGifError(
+                f"padding_mode={padding_mode!r} is not supported by {type(self).__name__}: "
+                "transposed convolutions take only 'zeros'"
+            )
+        spec = LayerSpec(
+            name=type(self).__name__,
+            op="conv_transpose",
+            ndim=nd,
+            in_channels=in_channels,
+            out_channels=out_channels,
+            kernel_size=kernel,
+            stride=stride_t,
+            padding=tuple((p, p - op) for p, op in zip(pad, out_pad)),
+            dilation=dilation_t,
+            groups=groups,
+            bias=check_bool("bias", bias),
+            output_padding=out_pad,
+        )
+        super().__init__(spec, seed)
+
+    def _repr_args(self) -> list[str]:
+        s = self.spec
+        args = [str(s.in_channels), str(s.out_channels), f"kernel_size={_short(s.kernel_size)}"]
+        if any(v != 1 for v in s.stride):
+            args.append(f"stride={_short(s.stride)}")
+        if any(p for p, _ in s.padding):
+            args.append(f"padding={_short(tuple(p for p, _ in s.padding))}")
+        if any(s.output_padding):
+            args.append(f"output_padding={_short(s.output_padding)}")
+        if s.groups != 1:
+            args.append(f"groups={s.groups}")
+        if not s.bias:
+            args.append("bias=False")
+        if any(v != 1 for v in s.dilation):
+            args.append(f"dilation={_short(s.dilation)}")
+        return args
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    ndim = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    ndim = 2
+
+
+def _pool_spec(name, op, kernel_size, stride, padding, dilation, ceil_mode, **extra):
+    nd = 2
+    kernel = check_tuple("kernel_size", kernel_size, nd)
+    stride_t = kernel if stride is None else check_tuple("stride", stride, nd)
+    dilation_t = check_tuple("dilation", dilation, nd)
+    pad = check_tuple("padding", padding, nd, 0)
+    for p, k, d in zip(pad, kernel, dilation_t):
+        # PyTorch: a window must never lie wholly in the padding.
+        limit = k / 2 if op == "avg_pool" else (d * (k - 1) + 1) / 2
+        if p > limit:
+            which = "kernel_size" if op == "avg_pool" else "effective kernel size"
+            raise ConvGifError(
+                f"padding={_short(pad)} must be at most half of the {which} "
+                f"({_short(kernel) if op == 'avg_pool' else d * (k - 1) + 1})"
+            )
+    return LayerSpec(
+        name=name,
+        op=op,
+        ndim=nd,
+        in_channels=None,
+        out_channels=None,
+        kernel_size=kernel,
+        stride=stride_t,
+        padding=tuple((p, p) for p in pad),
+        dilation=dilation_t,
+        ceil_mode=check_bool("ceil_mode", ceil_mode),
+        **extra,
+    )
+
+
+class MaxPool2d(Layer):
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        dilation=1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+        *,
+        seed: int = 0,
+    ):
+        check_bool("return_indices", return_indices)
+        spec = _pool_spec("MaxPool2d", "max_pool", kernel_size, stride, padding, dilation, ceil_mode)
+        super().__init__(spec, seed)
+
+    def _repr_args(self) -> list[str]:
+        return _pool_repr(self.spec)
+
+
+class AvgPool2d(Layer):
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override=None,
+        *,
+        seed: int = 0,
+    ):
+        if divisor_override is not None:
+            divisor_override = check_int("divisor_override", divisor_override)
+        spec = _pool_spec(
+            "AvgPool2d",
+            "avg_pool",
+            kernel_size,
+            stride,
+            padding,
+            1,
+            ceil_mode,
+            count_include_pad=check_bool("count_include_pad", count_include_pad),
+            divisor_override=divisor_override,
+        )
+        super().__init__(spec, seed)
+
+    def _repr_args(self) -> list[str]:
+        args = _pool_repr(self.spec)
+        if not self.spec.count_include_pad:
+            args.append("count_include_pad=False")
+        if self.spec.divisor_override is not None:
+            args.append(f"divisor_override={self.spec.divisor_override}")
+        return args
+
+
+def _pool_repr(s: LayerSpec) -> list[str]:
+    args = [f"kernel_size={_short(s.kernel_size)}"]
+    if s.stride != s.kernel_size:
+        args.append(f"stride={_short(s.stride)}")
+    if any(p for p, _ in s.padding):
+        args.append(f"padding={_short(tuple(p for p, _ in s.padding))}")
+    if any(v != 1 for v in s.dilation):
+        args.append(f"dilation={_short(s.dilation)}")
+    if s.ceil_mode:
+        args.append("ceil_mode=True")
+    return args

@@ -1,0 +1,76 @@
+"""Read a layer written as code (``"nn.Conv2d(3, 2, 3, stride=2)"``) without running it.
+
+The string is parsed with ``ast`` and every argument must be a literal
+(numbers, strings, tuples, True/False/None): nothing is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+
+from convgif.errors import ConvGifError
+
+
+def layer_kinds() -> dict:
+    """Every constructor ``--layer`` accepts, by the name written in code."""
+    from convgif import keras, layers
+
+    torch_kinds = ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+                   "MaxPool2d", "AvgPool2d")
+    keras_kinds = ("Conv1D", "Conv2D", "Conv2DTranspose")
+    kinds = {name: getattr(layers, name) for name in torch_kinds}
+    kinds.update({name: getattr(keras, name) for name in keras_kinds})
+    return kinds
+
+
+def _dotted(node) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        prefix = _dotted(node.value)
+        return None if prefix is None else f"{prefix}.{node.attr}"
+    return None
+
+
+def parse_layer(text: str, seed: int = 0):
+    """Build the layer a constructor call describes, e.g. ``"Conv2d(3, 2, 3, padding=1)"``."""
+    if not isinstance(text, str) or not text.strip():
+        raise ConvGifError("--layer must be a constructor call such as 'Conv2d(3, 2, 3)'")
+    source = text.strip()
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError:
+        raise ConvGifError(
+            f"--layer={source!r} is not valid Python: write it as in code, e.g. 'Conv2d(3, 2, 3)'"
+        ) from None
+    call = tree.body
+    if not isinstance(call, ast.Call):
+        raise ConvGifError(f"--layer={source!r} must be a constructor call such as 'Conv2d(3, 2, 3)'")
+    name = _dotted(call.func)
+    kinds = layer_kinds()
+    short = name.rsplit(".", 1)[-1] if name else None
+    if short not in kinds:
+        raise ConvGifError(
+            f"--layer names {name or 'an expression'!r}, must be one of {', '.join(kinds)} "
+            "(with or without a prefix such as nn. or layers.)"
+        )
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    ):
+        raise ConvGifError(f"--layer={source!r}: *args and **kwargs are not allowed")
+    try:
+        args = [ast.literal_eval(a) for a in call.args]
+        kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise ConvGifError(
+            f"--layer={source!r}: every argument must be a literal (number, string, tuple, "
+            "True/False/None); nothing is evaluated"
+        ) from None
+    cls = kinds[short]
+    try:
+        inspect.signature(cls).bind(*args, **kwargs)
+    except TypeError as error:
+        raise ConvGifError(f"--layer={source!r}: {short}() {error}") from None
+    kwargs.setdefault("seed", seed)
+    return cls(*args, **kwargs)

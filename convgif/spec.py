@@ -1,0 +1,251 @@
+"""Layer specifications: normalised, validated parameters and shape arithmetic.
+
+One engine serves every dimension: a spec keeps per-axis tuples of length
+``ndim`` (1, 2 or 3 spatial axes, in PyTorch's order D, H, W). Padding is
+kept explicit as ``(before, after)`` per axis; only TensorFlow's ``'same'``
+rule with a stride above 1 depends on the input size, so it is resolved by
+``pads(spatial)``.
+
+For transposed layers ``padding`` holds the *output-side* crop
+``(before, after)``: output cell ``o = i·S − before + k·D``, and the output
+length is ``(n − 1)·S + D·(K − 1) + 1 − before − after``. PyTorch's
+``padding=P, output_padding=OP`` is ``(P, P − OP)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from convgif.errors import ConvGifError
+
+OPS = ("conv", "conv_transpose", "max_pool", "avg_pool")
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_int(name: str, value, minimum: int = 1) -> int:
+    # bool is an int subclass, but Conv2d(3, True, 3) is a typo, not a layer.
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            import numpy as np
+
+            if isinstance(value, np.integer):
+                value = int(value)
+            else:
+                raise TypeError
+        except TypeError:
+            raise ConvGifError(f"{name}={value!r} must be an integer") from None
+    if value < minimum:
+        rule = "positive" if minimum == 1 else f"at least {minimum}"
+        raise ConvGifError(f"{name}={value!r} must be {rule}")
+    return value
+
+
+def check_tuple(name: str, value, ndim: int, minimum: int = 1) -> tuple[int, ...]:
+    """An int, or a tuple/list of ``ndim`` ints, each at least ``minimum``."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != ndim:
+            raise ConvGifError(
+                f"{name}={tuple(value)!r} must be an integer or a tuple of {ndim} integers"
+            )
+        return tuple(check_int(name, v, minimum) for v in value)
+    return (check_int(name, value, minimum),) * ndim
+
+
+def check_bool(name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise ConvGifError(f"{name}={value!r} must be True or False")
+    return value
+
+
+def check_choice(name: str, value, choices) -> str:
+    if value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise ConvGifError(f"{name}={value!r} must be one of {allowed}")
+    return value
+
+
+def conv_padding(padding, ndim: int, kernel, dilation, stride) -> tuple[tuple[int, int], ...]:
+    """PyTorch's padding argument as explicit (before, after) per axis.
+
+    Accepted: an int, an ndim-tuple (both sides), a 2·ndim-tuple in ``F.pad``
+    order (last axis first: left, right, top, bottom[, front, back]),
+    ``'valid'`` and ``'same'`` (stride 1 only; an odd total puts the extra
+    cell after, as PyTorch does).
+    """
+    if isinstance(padding, str):
+        check_choice("padding", padding, ("valid", "same"))
+        if padding == "valid":
+            return ((0, 0),) * ndim
+        if any(s != 1 for s in stride):
+            raise ConvGifError(
+                f"padding='same' needs stride=1 (PyTorch refuses it for strided "
+                f"convolutions), got stride={stride if ndim > 1 else stride[0]}"
+            )
+        pairs = []
+        for k, d in zip(kernel, dilation):
+            total = d * (k - 1)
+            pairs.append((total // 2, total - total // 2))
+        return tuple(pairs)
+    if isinstance(padding, (tuple, list)) and len(padding) == 2 * ndim and ndim >= 1:
+        flat = [check_int("padding", p, 0) for p in padding]
+        # F.pad order runs from the last axis backwards.
+        return tuple((flat[2 * i], flat[2 * i + 1]) for i in reversed(range(ndim)))
+    if isinstance(padding, (tuple, list)) and len(padding) != ndim:
+        raise ConvGifError(
+            f"padding={tuple(padding)!r} must be an integer, a tuple of {ndim} or "
+            f"{2 * ndim} integers, 'valid' or 'same'"
+        )
+    return tuple((p, p) for p in check_tuple("padding", padding, ndim, 0))
+
+
+def tf_same_pads(n: int, k: int, s: int, d: int) -> tuple[int, int]:
+    """TensorFlow's 'same': the smaller half of the total before, the larger after."""
+    keff = d * (k - 1) + 1
+    total = max((math.ceil(n / s) - 1) * s + keff - n, 0)
+    return (total // 2, total - total // 2)
+
+
+# --------------------------------------------------------------------------- the spec
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    name: str  # the class name the user wrote: "Conv2d", "Conv2DTranspose", ...
+    op: str  # one of OPS
+    ndim: int
+    in_channels: int | None  # None: pooling (any), or a Keras layer not built yet
+    out_channels: int | None
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[tuple[int, int], ...]
+    dilation: tuple[int, ...]
+    groups: int = 1
+    bias: bool = False
+    padding_mode: str = "zeros"
+    output_padding: tuple[int, ...] | None = None  # transposed layers, as the user gave it
+    tf_same: bool = False  # TensorFlow 'same' for a strided convolution: resolved per input
+    ceil_mode: bool = False
+    count_include_pad: bool = True
+    divisor_override: int | None = None
+    channels_last: bool = False
+    keras: bool = False
+
+    # ---- derived sizes
+
+    @property
+    def transposed(self) -> bool:
+        return self.op == "conv_transpose"
+
+    @property
+    def pooling(self) -> bool:
+        return self.op in ("max_pool", "avg_pool")
+
+    @property
+    def axes(self) -> tuple[str, ...]:
+        return AXES[self.ndim]
+
+    @property
+    def effective_kernel_size(self) -> tuple[int, ...]:
+        """``D·(K−1)+1`` per axis: the extent of the input one window covers."""
+        return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation))
+
+    @property
+    def weight_shape(self) -> tuple[int, ...] | None:
+        if self.pooling or self.in_channels is None:
+            return None
+        if self.transposed:
+            return (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
+        return (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+
+    @property
+    def param_count(self) -> int:
+        shape = self.weight_shape
+        if shape is None:
+            return 0
+        return math.prod(shape) + (self.out_channels if self.bias else 0)
+
+    def pads(self, spatial: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+        """Explicit (before, after) padding per axis for an input of this spatial size."""
+        if self.tf_same:
+            return tuple(
+                tf_same_pads(n, k, s, d)
+                for n, k, s, d in zip(spatial, self.kernel_size, self.stride, self.dilation)
+            )
+        return self.padding
+
+    def output_spatial(self, spatial: tuple[int, ...]) -> tuple[int, ...]:
+        """Output size per axis; raises ConvGifError when an axis would be below 1."""
+        out = []
+        for axis, n, k, s, d, (pb, pa) in zip(
+            self.axes, spatial, self.kernel_size, self.stride, self.dilation, self.pads(spatial)
+        ):
+            keff = d * (k - 1) + 1
+            if self.transposed:
+                size = (n - 1) * s + keff - pb - pa
+                formula = f"({n} - 1)*{s} + {keff} - {pb} - {pa}"
+            else:
+                span = n + pb + pa - keff
+                if self.ceil_mode:
+                    size = -(-span // s) + 1
+                    # PyTorch: the last window must start inside the input or its left padding.
+                    if (size - 1) * s >= n + pb:
+                        size -= 1
+                    formula = f"ceil(({n} + {pb} + {pa} - {keff}) / {s}) + 1"
+                else:
+                    size = span // s + 1
+                    formula = f"floor(({n} + {pb} + {pa} - {keff}) / {s}) + 1"
+            if size < 1:
+                raise ConvGifError(
+                    f"input size {axis}={n} is too small for this layer: "
+                    f"{axis}_out = {formula} = {size}, must be at least 1"
+                )
+            out.append(size)
+        return tuple(out)
+
+    def mac_count(self, spatial: tuple[int, ...], channels: int | None = None) -> int:
+        """Multiply-accumulates (comparisons / additions for pooling) for one sample.
+
+        Transposed layers count the real products (each input cell times each
+        kernel cell that lands inside the output), not the zeros of the gather view.
+        """
+        out_sp = self.output_spatial(spatial)
+        if self.pooling:
+            c = channels if channels is not None else (self.in_channels or 1)
+            return c * math.prod(out_sp) * math.prod(self.kernel_size)
+        if self.transposed:
+            total = 0
+            per_axis = []
+            for n, k, s, d, (pb, _), o in zip(
+                spatial, self.kernel_size, self.stride, self.dilation, self.pads(spatial), out_sp
+            ):
+                hits = sum(1 for i in range(n) for kk in range(k) if 0 <= i * s - pb + kk * d < o)
+                per_axis.append(hits)
+            total = math.prod(per_axis)
+            return total * self.in_channels * (self.out_channels // self.groups)
+        return (
+            self.out_channels
+            * math.prod(out_sp)
+            * (self.in_channels // self.groups)
+            * math.prod(self.kernel_size)
+        )
+
+    def check_input_spatial(self, spatial: tuple[int, ...]) -> None:
+        """Refuse input sizes PyTorch refuses for this layer (padding modes, tiny inputs)."""
+        pads = self.pads(spatial)
+        for axis, n, (pb, pa) in zip(self.axes, spatial, pads):
+            if self.padding_mode == "reflect" and max(pb, pa) >= n:
+                raise ConvGifError(
+                    f"padding={max(pb, pa)} with padding_mode='reflect' must be smaller "
+                    f"than the input size {axis}={n}"
+                )
+            if self.padding_mode == "circular" and max(pb, pa) > n:
+                raise ConvGifError(
+                    f"padding={max(pb, pa)} with padding_mode='circular' must be at most "
+                    f"the input size {axis}={n}"
+                )
+        self.output_spatial(spatial)

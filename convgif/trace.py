@@ -1,0 +1,548 @@
+"""The simulation: one layer on one input, with every multiply-accumulate on record.
+
+Every layer is simulated as a *gather*: an ordinary strided, dilated window
+over a grid. For a convolution the grid is the padded input; for pooling the
+padded input (plus the cells ``ceil_mode`` windows reach past the padding);
+for a transposed convolution it is the input with ``S−1`` zeros inserted
+between cells, padded by ``D·(K−1)−P`` (cropped where that is negative),
+swept by the flipped kernel. Transposed layers also offer the *scatter* view
+(``scatter_macs``): each input cell stamps ``value × kernel`` onto the output.
+
+A trace stores only what it cannot compute cheaply (the grid, the kernel, the
+output); MAC records are computed on demand, in vectorised chunks, in the
+order an animation walks them: sample, output channel, output position, then
+input channel of the group and kernel position (the last axis fastest).
+
+The output is accumulated in exactly that order in float64, so for every
+output cell ``running_sum`` of its last MAC plus the bias equals the output
+bit for bit (for average pooling: the sum divided by the divisor).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from convgif.errors import ConvGifError
+
+# What a grid cell is; a cell's kind is derived from its axes' kinds.
+DATA, PAD, PAD_COPY, INSERTED, OVERFLOW = 0, 1, 2, 3, 4
+KIND_NAMES = ("data", "pad", "pad_copy", "inserted", "overflow")
+
+_OUT = ("oz", "oy", "ox")
+_KER = ("kz", "ky", "kx")
+_INP = ("iz", "iy", "ix")
+
+CHUNK = 1 << 18  # MAC records per vectorised chunk: ~25 MB of records at most
+
+
+def mac_fields(ndim: int) -> tuple[str, ...]:
+    """The column names of a MAC table for a layer with ``ndim`` spatial axes."""
+    return (
+        "n",
+        "group",
+        "out_channel",
+        *_OUT[3 - ndim :],
+        "in_channel",
+        *_KER[3 - ndim :],
+        *_INP[3 - ndim :],
+        "x",
+        "w",
+        "product",
+        "running_sum",
+    )
+
+
+def scatter_fields(ndim: int) -> tuple[str, ...]:
+    """Columns of the scatter view: input cell first, then where its stamp lands."""
+    return (
+        "n",
+        "group",
+        "in_channel",
+        *_INP[3 - ndim :],
+        "out_channel",
+        *_KER[3 - ndim :],
+        *_OUT[3 - ndim :],
+        "inside",
+        "x",
+        "w",
+        "product",
+        "running_sum",
+    )
+
+
+def _table_dtype(fields: tuple[str, ...]) -> np.dtype:
+    floats = {"x", "w", "product", "running_sum"}
+    return np.dtype(
+        [(f, np.float64 if f in floats else (np.bool_ if f == "inside" else np.int32))
+         for f in fields]
+    )
+
+
+# --------------------------------------------------------------------------- grids
+
+
+def _axis_map(op: str, mode: str, n: int, s: int, keff: int, pb: int, pa: int, extra: int):
+    """(source index or −1, kind) for every grid position along one axis."""
+    if op == "conv_transpose":
+        length = (n - 1) * s + 1
+        gb, ga = keff - 1 - pb, keff - 1 - pa
+        u = np.arange(length + gb + ga) - gb
+        inside = (u >= 0) & (u < length)
+        on_cell = inside & (u % s == 0)
+        src = np.where(on_cell, u // s, -1)
+        kind = np.where(on_cell, DATA, np.where(inside, INSERTED, PAD))
+        return src, kind
+    u = np.arange(n + pb + pa + extra) - pb
+    inside = (u >= 0) & (u < n)
+    kind = np.where(inside, DATA, PAD)
+    kind[n + pb + pa :] = OVERFLOW
+    if mode == "reflect":
+        src = np.abs(u)
+        src = np.where(src >= n, 2 * (n - 1) - src, src)
+    elif mode == "replicate":
+        src = np.clip(u, 0, n - 1)
+    elif mode == "circular":
+        src = u % n
+    else:
+        src = np.where(inside, u, -1)
+    src = np.where(kind == OVERFLOW, -1, src)
+    return src, kind
+
+
+# --------------------------------------------------------------------------- trace
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """One layer on one input. See the module docstring for the conventions."""
+
+    spec: object  # LayerSpec
+    layer: str  # the layer as a constructor call, for titles
+    x: np.ndarray  # input, canonical (N, C, *spatial), float64
+    grid: np.ndarray  # the grid the window sweeps, (N, C, *grid_spatial)
+    axis_source: tuple  # per axis: grid position -> input index, or −1 for a constant
+    axis_kind: tuple  # per axis: DATA / PAD / INSERTED / OVERFLOW
+    kernel: np.ndarray | None  # gather-form weights (C_out, C_in/groups, *K); None for pooling
+    bias: np.ndarray  # (C_out,), zeros when the layer has no bias
+    y: np.ndarray  # output, canonical (N, C_out, *out_spatial)
+    output: np.ndarray  # output as the framework returns it (shape and layout)
+    pads: tuple  # explicit (before, after) padding per axis, as the spec resolved it
+    stride: tuple  # the gather window's stride (1 for transposed layers)
+    divisor: np.ndarray | None = None  # average pooling: divisor per output cell
+    weight: np.ndarray | None = None  # the layer's own weight (torch layout)
+
+    # ---- sizes
+
+    @property
+    def ndim(self) -> int:
+        return self.spec.ndim
+
+    @property
+    def dilation(self) -> tuple:
+        return self.spec.dilation
+
+    @property
+    def kernel_size(self) -> tuple:
+        return self.spec.kernel_size
+
+    @property
+    def batch(self) -> int:
+        return self.x.shape[0]
+
+    @property
+    def in_channels(self) -> int:
+        return self.x.shape[1]
+
+    @property
+    def out_channels(self) -> int:
+        return self.y.shape[1]
+
+    @property
+    def groups(self) -> int:
+        return self.in_channels if self.spec.pooling else self.spec.groups
+
+    @property
+    def in_per_group(self) -> int:
+        return self.in_channels // self.groups
+
+    @property
+    def out_per_group(self) -> int:
+        return self.out_channels // self.groups
+
+    @property
+    def in_spatial(self) -> tuple:
+        return self.x.shape[2:]
+
+    @property
+    def out_spatial(self) -> tuple:
+        return self.y.shape[2:]
+
+    @property
+    def macs_per_cell(self) -> int:
+        return self.in_per_group * math.prod(self.kernel_size)
+
+    @property
+    def num_cells(self) -> int:
+        return self.y.size
+
+    @property
+    def num_macs(self) -> int:
+        return self.num_cells * self.macs_per_cell
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return mac_fields(self.ndim)
+
+    # ---- grid cells
+
+    @cached_property
+    def grid_kind(self) -> np.ndarray:
+        """Kind of every grid cell (DATA, PAD, PAD_COPY, INSERTED, OVERFLOW), grid-shaped."""
+        kinds = np.ix_(*self.axis_kind)
+        kind = np.zeros(self.grid.shape[2:], dtype=np.int8)
+        for k in kinds:
+            kind = np.maximum(kind, k)
+        if self.spec.padding_mode != "zeros":
+            copied = (kind == PAD) & ~self.grid_constant
+            kind = np.where(copied, PAD_COPY, kind).astype(np.int8)
+        return kind
+
+    @cached_property
+    def grid_constant(self) -> np.ndarray:
+        """True where a grid cell holds a constant (zero padding, inserted zero, −inf)."""
+        const = np.zeros(self.grid.shape[2:], dtype=bool)
+        for src in np.ix_(*self.axis_source):
+            const = const | (src < 0)
+        return const
+
+    def source(self, *position: int) -> tuple[int, ...] | None:
+        """The input cell a grid cell shows (itself, or the one padding copies); None if constant."""
+        src = tuple(int(a[p]) for a, p in zip(self.axis_source, position))
+        return None if min(src) < 0 else src
+
+    # ---- MAC records (gather order)
+
+    def cell_start(self, n: int, out_channel: int, *position: int) -> int:
+        """Index of the first MAC of one output cell."""
+        cell = np.ravel_multi_index((n, out_channel, *position), self.y.shape)
+        return int(cell) * self.macs_per_cell
+
+    def cell_macs(self, n: int, out_channel: int, *position: int) -> np.ndarray:
+        """All MACs that produce one output cell, in order."""
+        start = self.cell_start(n, out_channel, *position)
+        return self.macs(start, start + self.macs_per_cell)
+
+    def macs(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """MAC records ``start`` to ``stop`` as a structured array (see ``fields``)."""
+        total = self.num_macs
+        stop = total if stop is None else min(stop, total)
+        if not 0 <= start <= stop:
+            raise ConvGifError(f"MAC range start={start}, stop={stop} must lie within 0..{total}")
+        m = self.macs_per_cell
+        first, last = start // m, -(-stop // m)
+        table = self._cells_table(first, last)
+        return table[start - first * m : stop - first * m]
+
+    def iter_macs(self, chunk: int = CHUNK):
+        """Every MAC in order, as structured arrays of about ``chunk`` records."""
+        m = self.macs_per_cell
+        cells = max(1, chunk // m)
+        for first in range(0, self.num_cells, cells):
+            yield self._cells_table(first, min(first + cells, self.num_cells))
+
+    def _cells_table(self, first: int, last: int) -> np.ndarray:
+        """The records of whole output cells ``first..last`` (running sums need whole cells)."""
+        nd = self.ndim
+        m = self.macs_per_cell
+        cells = np.arange(first, last)
+        n, oc, *opos = np.unravel_index(cells, self.y.shape)
+        icl, *kpos = np.unravel_index(np.arange(m), (self.in_per_group, *self.kernel_size))
+        group = oc // self.out_per_group
+        if self.spec.pooling:
+            ic = oc[:, None] + 0 * icl[None, :]
+        else:
+            ic = group[:, None] * self.in_per_group + icl[None, :]
+        ipos = [
+            o[:, None] * s + k[None, :] * d
+            for o, k, s, d in zip(opos, kpos, self.stride, self.dilation)
+        ]
+        x = self.grid[(n[:, None], ic, *ipos)]
+        if self.kernel is None:
+            w = np.ones_like(x)
+            product = x.copy()
+        else:
+            w = self.kernel[(oc[:, None], icl[None, :], *(k[None, :] for k in kpos))]
+            product = x * w
+        if self.spec.op == "max_pool":
+            running = np.maximum.accumulate(product, axis=1)
+        else:
+            running = np.cumsum(product, axis=1)
+
+        table = np.empty(len(cells) * m, dtype=_table_dtype(self.fields))
+        size = (len(cells), m)
+        table["n"] = np.repeat(n, m)
+        table["group"] = np.repeat(group, m)
+        table["out_channel"] = np.repeat(oc, m)
+        for name, o in zip(_OUT[3 - nd :], opos):
+            table[name] = np.repeat(o, m)
+        table["in_channel"] = np.broadcast_to(ic, size).ravel()
+        for name, k in zip(_KER[3 - nd :], kpos):
+            table[name] = np.tile(k, len(cells))
+        for name, i in zip(_INP[3 - nd :], ipos):
+            table[name] = i.ravel()
+        table["x"] = x.ravel()
+        table["w"] = w.ravel()
+        table["product"] = product.ravel()
+        table["running_sum"] = running.ravel()
+        return table
+
+    # ---- the scatter view (transposed layers)
+
+    @property
+    def num_scatter_macs(self) -> int:
+        return self.x.size * self.out_per_group * math.prod(self.kernel_size)
+
+    def scatter_macs(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Scatter-order MACs of a transposed layer: each input cell stamps ``x × W``.
+
+        Order: sample, input channel, input position, output channel of the
+        group, kernel position. ``inside`` is False where a stamp falls in the
+        cropped padding; ``running_sum`` is the output cell's value (bias
+        excluded) once this MAC has landed, NaN where it does not land.
+        """
+        if not self.spec.transposed:
+            raise ConvGifError(f"the scatter view needs a transposed layer, not {self.spec.name}")
+        total = self.num_scatter_macs
+        stop = total if stop is None else min(stop, total)
+        if not 0 <= start <= stop:
+            raise ConvGifError(f"MAC range start={start}, stop={stop} must lie within 0..{total}")
+        # Running sums depend on every earlier stamp: replay from the start.
+        canvas = np.zeros(self.y.shape)
+        out = []
+        for lo in range(0, stop, CHUNK):
+            table = self._scatter_chunk(lo, min(lo + CHUNK, stop), canvas)
+            if lo + len(table) > start:
+                out.append(table[max(0, start - lo) :])
+        return np.concatenate(out) if out else np.empty(0, _table_dtype(scatter_fields(self.ndim)))
+
+    def _scatter_chunk(self, lo: int, hi: int, canvas: np.ndarray) -> np.ndarray:
+        nd = self.ndim
+        steps = np.arange(lo, hi)
+        per_input = self.out_per_group * math.prod(self.kernel_size)
+        n, ic, *ipos = np.unravel_index(steps // per_input, self.x.shape)
+        ocl, *kpos = np.unravel_index(steps % per_input, (self.out_per_group, *self.kernel_size))
+        group = ic // self.in_per_group
+        oc = group * self.out_per_group + ocl
+        opos = [
+            i * s - pb + k * d
+            for i, k, s, d, (pb, _) in zip(ipos, kpos, self.spec.stride, self.dilation, self.pads)
+        ]
+        inside = np.ones(len(steps), dtype=bool)
+        for o, size in zip(opos, self.out_spatial):
+            inside &= (o >= 0) & (o < size)
+        x = self.x[(n, ic, *ipos)]
+        w = self.weight[(ic, ocl, *kpos)]
+        product = x * w
+        running = np.full(len(steps), np.nan)
+        # Stamps of one chunk can land on the same cell: add them in rounds,
+        # each round hitting every cell at most once, so order stays sequential.
+        target = np.full(len(steps), -1, dtype=np.int64)
+        target[inside] = np.ravel_multi_index(
+            (n[inside], oc[inside], *(o[inside] for o in opos)), self.y.shape
+        )
+        flat = canvas.reshape(-1)
+        order = np.argsort(target, kind="stable")
+        sorted_t = target[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(sorted_t)) + 1]
+        rank = np.empty(len(steps), dtype=np.int64)
+        rank[order] = np.arange(len(steps)) - np.repeat(starts, np.diff(np.r_[starts, len(steps)]))
+        for r in range(int(rank.max(initial=-1)) + 1):
+            sel = np.flatnonzero((rank == r) & inside)
+            flat[target[sel]] += product[sel]
+            running[sel] = flat[target[sel]]
+
+        table = np.empty(len(steps), dtype=_table_dtype(scatter_fields(nd)))
+        table["n"], table["group"], table["in_channel"] = n, group, ic
+        for name, i in zip(_INP[3 - nd :], ipos):
+            table[name] = i
+        table["out_channel"] = oc
+        for name, k in zip(_KER[3 - nd :], kpos):
+            table[name] = k
+        for name, o in zip(_OUT[3 - nd :], opos):
+            table[name] = o
+        table["inside"] = inside
+        table["x"], table["w"], table["product"], table["running_sum"] = x, w, product, running
+        return table
+
+    def scatter_output(self) -> np.ndarray:
+        """The output built by the scatter view (canonical layout), bias included."""
+        canvas = np.zeros(self.y.shape)
+        for lo in range(0, self.num_scatter_macs, CHUNK):
+            self._scatter_chunk(lo, min(lo + CHUNK, self.num_scatter_macs), canvas)
+        return canvas + self.bias.reshape((1, -1) + (1,) * self.ndim)
+
+
+# --------------------------------------------------------------------------- simulate
+
+
+def canonical_input(layer, x) -> tuple[np.ndarray, bool]:
+    """Validate ``x`` and return it as float64 (N, C, *spatial), and whether it was batched."""
+    spec = layer.spec
+    try:
+        arr = np.asarray(x)
+    except Exception:
+        raise ConvGifError("x must be a numpy array of numbers") from None
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
+    ):
+        raise ConvGifError(f"x must be an array of numbers, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise ConvGifError("x must be real, got a complex array")
+    nd = spec.ndim
+    if arr.ndim not in (nd + 1, nd + 2):
+        layout = "(C, L)" if nd == 1 else ("(C, H, W)" if nd == 2 else "(C, D, H, W)")
+        if spec.channels_last:
+            layout = layout.replace("(C, ", "(") .replace(")", ", C)")
+        raise ConvGifError(
+            f"x has shape {arr.shape}, must be {layout} or batched with a leading N "
+            f"for {spec.name}"
+        )
+    if arr.size == 0:
+        raise ConvGifError(f"x has shape {arr.shape}: it must not be empty")
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ConvGifError("x must be finite (no NaN or infinity)")
+    batched = arr.ndim == nd + 2
+    if not batched:
+        arr = arr[None]
+    if spec.channels_last:
+        arr = np.moveaxis(arr, -1, 1)
+    layer._check_channels(arr.shape[1])
+    spec.check_input_spatial(arr.shape[2:])
+    return np.ascontiguousarray(arr), batched
+
+
+def _gather_kernel(spec, weight: np.ndarray) -> np.ndarray:
+    """Transposed weight (C_in, C_out/G, *K) as the flipped gather kernel (C_out, C_in/G, *K)."""
+    g = spec.groups
+    cin, cout_pg = weight.shape[0], weight.shape[1]
+    k = weight.shape[2:]
+    w = weight.reshape(g, cin // g, cout_pg, *k).swapaxes(1, 2).reshape(g * cout_pg, cin // g, *k)
+    return np.ascontiguousarray(np.flip(w, axis=tuple(range(2, 2 + spec.ndim))))
+
+
+def _window_slices(offsets, stride, out_spatial):
+    return tuple(
+        slice(o, o + (size - 1) * s + 1, s) for o, s, size in zip(offsets, stride, out_spatial)
+    )
+
+
+def simulate(layer, x) -> Trace:
+    """Run ``layer`` on ``x`` and return its Trace."""
+    spec = layer.spec
+    if spec.in_channels is None and not spec.pooling:
+        layer = layer.built_for(np.shape(x))
+        spec = layer.spec
+    xc, batched = canonical_input(layer, x)
+    spatial = xc.shape[2:]
+    pads = spec.pads(spatial)
+    out_spatial = spec.output_spatial(spatial)
+    keff = spec.effective_kernel_size
+
+    # The grid along each axis, and how many cells ceil_mode windows reach past it.
+    maps = []
+    for n, k, s, (pb, pa), o in zip(spatial, keff, spec.stride, pads, out_spatial):
+        extra = 0
+        if spec.pooling:
+            extra = max(0, (o - 1) * s + k - (n + pb + pa))
+        maps.append(_axis_map(spec.op, spec.padding_mode, n, s, k, pb, pa, extra))
+    axis_source = tuple(src for src, _ in maps)
+    axis_kind = tuple(kind for _, kind in maps)
+
+    fill = -np.inf if spec.op == "max_pool" else 0.0
+    gathered = xc[(slice(None), slice(None), *np.ix_(*(np.maximum(s, 0) for s in axis_source)))]
+    constant = np.zeros(gathered.shape[2:], dtype=bool)
+    for src in np.ix_(*axis_source):
+        constant = constant | (src < 0)
+    grid = np.where(constant, fill, gathered)
+
+    stride = (1,) * spec.ndim if spec.transposed else spec.stride
+    c = xc.shape[1]
+    out_c = c if spec.pooling else spec.out_channels
+    kernel = None
+    if spec.transposed:
+        kernel = _gather_kernel(spec, layer.weight)
+    elif not spec.pooling:
+        kernel = layer.weight
+    bias = np.zeros(out_c) if layer.bias is None else layer.bias.copy()
+
+    # Accumulate in the trace's own order (input channel, then kernel position),
+    # so the running sums of the records reproduce the output exactly.
+    y = np.full((xc.shape[0], out_c, *out_spatial), fill if spec.pooling else 0.0)
+    kpositions = list(np.ndindex(*spec.kernel_size))
+    if spec.pooling:
+        for kpos in kpositions:
+            offsets = [k * d for k, d in zip(kpos, spec.dilation)]
+            window = grid[(slice(None), slice(None), *_window_slices(offsets, stride, out_spatial))]
+            y = np.maximum(y, window) if spec.op == "max_pool" else y + window
+    else:
+        groups = spec.groups
+        cin_pg, cout_pg = c // groups, out_c // groups
+        for g in range(groups):
+            outs = slice(g * cout_pg, (g + 1) * cout_pg)
+            acc = y[:, outs]
+            for icl in range(cin_pg):
+                for kpos in kpositions:
+                    offsets = [k * d for k, d in zip(kpos, spec.dilation)]
+                    window = grid[
+                        (slice(None), g * cin_pg + icl, *_window_slices(offsets, stride, out_spatial))
+                    ]
+                    w = kernel[(outs, icl, *kpos)]
+                    acc += w.reshape((1, -1) + (1,) * spec.ndim) * window[:, None]
+        y = y + bias.reshape((1, -1) + (1,) * spec.ndim)
+
+    divisor = None
+    if spec.op == "avg_pool":
+        divisor = _avg_divisor(spec, spatial, pads, out_spatial)
+        y = y / divisor
+
+    output = y if batched else y[0]
+    if spec.channels_last:
+        output = np.moveaxis(output, 1 if batched else 0, -1)
+    return Trace(
+        spec=spec,
+        layer=repr(layer),
+        x=xc,
+        grid=grid,
+        axis_source=axis_source,
+        axis_kind=axis_kind,
+        kernel=kernel,
+        bias=bias,
+        y=y,
+        output=output,
+        pads=pads,
+        stride=stride,
+        divisor=divisor,
+        weight=layer.weight,
+    )
+
+
+def _avg_divisor(spec, spatial, pads, out_spatial) -> np.ndarray:
+    """PyTorch's divisor per output cell: the window clipped to the padded input,
+    or to the input alone when ``count_include_pad`` is False."""
+    if spec.divisor_override is not None:
+        return np.full(out_spatial, float(spec.divisor_override))
+    with_pad, without_pad = [], []
+    for n, k, s, (pb, pa), o in zip(spatial, spec.kernel_size, spec.stride, pads, out_spatial):
+        start = np.arange(o) * s - pb
+        end = np.minimum(start + k, n + pa)
+        with_pad.append(end - start)
+        without_pad.append(np.minimum(end, n) - np.maximum(start, 0))
+    sizes = with_pad if spec.count_include_pad else without_pad
+    return np.multiply.outer(*sizes).astype(np.float64) if len(sizes) == 2 else np.asarray(
+        sizes[0], dtype=np.float64
+    )
