@@ -1,7 +1,10 @@
 import importlib.util
+import tempfile
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from convgif.errors import ConvGifError
@@ -202,3 +205,39 @@ def test_mp4(tmp_path):
     expected = painter.to_rgb(frames[0]).astype(int)
     assert np.abs(video[0, :149, :199].astype(int) - expected).mean() < 8
     assert sorted(p.name for p in path.parent.iterdir()) == ["a.mp4"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 17),
+    st.integers(1, 23),
+    st.integers(1, 256),
+    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(0, 255)), max_size=8),
+    st.integers(0, 2**32 - 1),
+)
+def test_gif_round_trips_any_frames(h, w, n_colors, edits, seed):
+    rng = np.random.default_rng(seed)
+    palette = [tuple(int(v) for v in rgb) for rgb in rng.integers(0, 256, size=(n_colors, 3))]
+    frame = rng.integers(0, n_colors, size=(h, w), dtype=np.uint8)
+    frames = [frame]
+    for y, x, value in edits:  # each edit changes (at most) one pixel, or nothing
+        frame = frame.copy()
+        frame[y % h, x % w] = value % n_colors
+        frames.append(frame)
+    durations = [int(d) for d in rng.integers(1, 40, size=len(frames)) * 10]
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/a.gif"
+        write_gif(path, frames, palette, durations)
+        _, decoded = decode(path)
+    kept, times = [frames[0]], [durations[0]]
+    for f, d in zip(frames[1:], durations[1:], strict=True):
+        if np.array_equal(f, kept[-1]):
+            times[-1] += d
+        else:
+            kept.append(f)
+            times.append(d)
+    rgb = np.array(palette, dtype=np.uint8)
+    assert len(decoded) == len(kept)
+    assert [d for _, d in decoded] == times
+    for (picture, _), f in zip(decoded, kept, strict=True):
+        assert np.array_equal(picture, rgb[f])
