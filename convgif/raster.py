@@ -17,6 +17,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from convgif.errors import ConvGifError
 from convgif.fonts import find_font, load
 from convgif.scene import Box, Line, Scene, Text
 from convgif.style import Style, get_style
@@ -97,8 +98,6 @@ class RasterPainter:
     def __init__(self, style: str | Style = "default", scale: float = 1.0, font=None):
         self.style = get_style(style)
         if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0):
-            from convgif.errors import ConvGifError
-
             raise ConvGifError(f"scale={scale!r} must be a positive number")
         self.scale = float(scale)
         self._font_regular = find_font(font, bold=False)
