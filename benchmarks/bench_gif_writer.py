@@ -21,7 +21,7 @@ from convgif.scene import Box, Scene, Text
 from convgif.writers import write_gif
 
 N_FRAMES = 20
-ROWS, COLS, CELL = 16, 28, 34
+ROWS, COLS, CELL = 15, 28, 34
 
 
 def make_frames():
