@@ -339,14 +339,12 @@ def _pool_spec(name, op, kernel_size, stride, padding, dilation, ceil_mode, **ex
     stride_t = kernel if stride is None else check_tuple("stride", stride, nd)
     dilation_t = check_tuple("dilation", dilation, nd)
     pad = check_tuple("padding", padding, nd, 0)
-    for p, k, d in zip(pad, kernel, dilation_t):
-        # PyTorch: a window must never lie wholly in the padding.
-        limit = k / 2 if op == "avg_pool" else (d * (k - 1) + 1) / 2
-        if p > limit:
-            which = "kernel_size" if op == "avg_pool" else "effective kernel size"
+    for p, k in zip(pad, kernel, strict=True):
+        # PyTorch (max and average pooling alike): pad <= kernel_size // 2, dilation
+        # notwithstanding.
+        if p > k // 2:
             raise ConvGifError(
-                f"padding={_short(pad)} must be at most half of the {which} "
-                f"({_short(kernel) if op == 'avg_pool' else d * (k - 1) + 1})"
+                f"padding={_short(pad)} must be at most half of the kernel_size={_short(kernel)}"
             )
     return LayerSpec(
         name=name,
