@@ -37,7 +37,8 @@ def _transposed_pads(padding, output_padding, kernel, stride, dilation):
         op = output_padding[i]
         if op >= s:
             raise ConvGifError(
-                f"output_padding={tuple(output_padding)} must be smaller than strides={tuple(stride)}"
+                f"output_padding={tuple(output_padding)} must be smaller than "
+                f"strides={tuple(stride)}"
             )
         pad = keff // 2 if padding == "same" else 0
         # TensorFlow places the window as the forward 'same'/'valid' conv of the output would.
@@ -81,7 +82,9 @@ class _KerasConv(Layer):
                 f"strides={tuple(stride)} and dilation_rate={tuple(dilation)}: Keras refuses "
                 "a stride above 1 together with a dilation rate above 1"
             )
-        choices = ("valid", "same", "causal") if nd == 1 and not self.transposed else ("valid", "same")
+        choices = (
+            ("valid", "same", "causal") if nd == 1 and not self.transposed else ("valid", "same")
+        )
         if isinstance(padding, str):
             padding = padding.lower()
         check_choice("padding", padding, choices)
@@ -148,7 +151,9 @@ class _KerasConv(Layer):
         if self.spec.in_channels == channels:
             return
         if channels % self.spec.groups:
-            raise ConvGifError(f"groups={self.spec.groups} must divide the input channels={channels}")
+            raise ConvGifError(
+                f"groups={self.spec.groups} must divide the input channels={channels}"
+            )
         self.spec = dataclasses.replace(self.spec, in_channels=channels)
         self._init_parameters()
 

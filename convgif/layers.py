@@ -27,7 +27,9 @@ INPUT_RANGE = (0, 4)
 
 def _as_shape(name: str, shape, rank: tuple[int, ...]) -> tuple[int, ...]:
     if isinstance(shape, (int, np.integer)) or not hasattr(shape, "__len__"):
-        raise ConvGifError(f"{name}={shape!r} must be a tuple of {' or '.join(map(str, rank))} sizes")
+        raise ConvGifError(
+            f"{name}={shape!r} must be a tuple of {' or '.join(map(str, rank))} sizes"
+        )
     if len(shape) not in rank:
         raise ConvGifError(
             f"{name}={tuple(shape)!r} must have {' or '.join(map(str, rank))} sizes, "
@@ -119,9 +121,7 @@ class Layer:
     def _check_channels(self, channels: int) -> None:
         expected = self.spec.in_channels
         if expected is not None and channels != expected:
-            raise ConvGifError(
-                f"input has {channels} channels, must have in_channels={expected}"
-            )
+            raise ConvGifError(f"input has {channels} channels, must have in_channels={expected}")
 
     def output_shape(self, input_shape) -> tuple[int, ...]:
         """The output shape for an input shape, in the framework's layout."""
@@ -155,6 +155,31 @@ class Layer:
         from convgif.trace import simulate
 
         return simulate(self, x)
+
+    # ---- pictures (the renderer is imported only when a picture is asked for)
+
+    def animate(self, path, input_shape=None, x=None, **options):
+        """Write the animation of this layer to ``path`` (.gif, .png, .webp, .mp4, ...).
+
+        Options: ``step`` ('output' | 'channel' | 'mac'), ``values`` (None: when
+        they fit), ``lines``, ``cell``, ``scale``, ``style``, ``font``,
+        ``duration`` and ``hold`` (milliseconds).
+        """
+        from convgif import render
+
+        return render.animate(path, self, x, input_shape, **options)
+
+    def still(self, path, frame: int = -1, input_shape=None, x=None, **options):
+        """Write one frame (negative counts from the end) as a still image."""
+        from convgif import render
+
+        return render.still(path, self, frame, x, input_shape, **options)
+
+    def frames(self, input_shape=None, x=None, **options):
+        """Every frame of the animation as an (H, W, 3) uint8 RGB array."""
+        from convgif import render
+
+        return render.frames(self, x, input_shape, **options)
 
     def __repr__(self) -> str:
         return self.spec.name + "(" + ", ".join(self._repr_args()) + ")"
@@ -213,7 +238,9 @@ class _ConvNd(Layer):
         if any(v != 1 for v in s.stride):
             args.append(f"stride={_short(s.stride)}")
         if any(p for pair in s.padding for p in pair):
-            args.append(f"padding={_short(self._args[0]) if not isinstance(self._args[0], str) else repr(self._args[0])}")
+            given = self._args[0]
+            shown = repr(given) if isinstance(given, str) else _short(given)
+            args.append(f"padding={shown}")
         if any(v != 1 for v in s.dilation):
             args.append(f"dilation={_short(s.dilation)}")
         if s.groups != 1:
@@ -374,7 +401,9 @@ class MaxPool2d(Layer):
         seed: int = 0,
     ):
         check_bool("return_indices", return_indices)
-        spec = _pool_spec("MaxPool2d", "max_pool", kernel_size, stride, padding, dilation, ceil_mode)
+        spec = _pool_spec(
+            "MaxPool2d", "max_pool", kernel_size, stride, padding, dilation, ceil_mode
+        )
         super().__init__(spec, seed)
 
     def _repr_args(self) -> list[str]:

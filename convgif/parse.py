@@ -16,8 +16,15 @@ def layer_kinds() -> dict:
     """Every constructor ``--layer`` accepts, by the name written in code."""
     from convgif import keras, layers
 
-    torch_kinds = ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-                   "MaxPool2d", "AvgPool2d")
+    torch_kinds = (
+        "Conv1d",
+        "Conv2d",
+        "Conv3d",
+        "ConvTranspose1d",
+        "ConvTranspose2d",
+        "MaxPool2d",
+        "AvgPool2d",
+    )
     keras_kinds = ("Conv1D", "Conv2D", "Conv2DTranspose")
     kinds = {name: getattr(layers, name) for name in torch_kinds}
     kinds.update({name: getattr(keras, name) for name in keras_kinds})
@@ -46,7 +53,9 @@ def parse_layer(text: str, seed: int = 0):
         ) from None
     call = tree.body
     if not isinstance(call, ast.Call):
-        raise ConvGifError(f"--layer={source!r} must be a constructor call such as 'Conv2d(3, 2, 3)'")
+        raise ConvGifError(
+            f"--layer={source!r} must be a constructor call such as 'Conv2d(3, 2, 3)'"
+        )
     name = _dotted(call.func)
     kinds = layer_kinds()
     short = name.rsplit(".", 1)[-1] if name else None

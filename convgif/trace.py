@@ -220,7 +220,7 @@ class Trace:
         return const
 
     def source(self, *position: int) -> tuple[int, ...] | None:
-        """The input cell a grid cell shows (itself, or the one padding copies); None if constant."""
+        """The input cell a grid cell shows (itself, or the one padding copies), or None."""
         src = tuple(int(a[p]) for a, p in zip(self.axis_source, position))
         return None if min(src) < 0 else src
 
@@ -498,9 +498,8 @@ def simulate(layer, x) -> Trace:
             for icl in range(cin_pg):
                 for kpos in kpositions:
                     offsets = [k * d for k, d in zip(kpos, spec.dilation)]
-                    window = grid[
-                        (slice(None), g * cin_pg + icl, *_window_slices(offsets, stride, out_spatial))
-                    ]
+                    taps = _window_slices(offsets, stride, out_spatial)
+                    window = grid[(slice(None), g * cin_pg + icl, *taps)]
                     w = kernel[(outs, icl, *kpos)]
                     acc += w.reshape((1, -1) + (1,) * spec.ndim) * window[:, None]
         y = y + bias.reshape((1, -1) + (1,) * spec.ndim)

@@ -155,21 +155,27 @@ def _lzw_image(indices: np.ndarray, left: int, top: int) -> bytes:
     return b"".join(GifImagePlugin.getdata(image, offset=(left, top)))
 
 
-def _gce(centiseconds: int) -> bytes:
+def _gce(centiseconds: int, transparent: int | None) -> bytes:
     # graphic control extension; disposal 1: leave the frame for the next to draw over
-    return b"!\xf9\x04" + struct.pack("<BHBB", 1 << 2, min(centiseconds, 0xFFFF), 0, 0)
+    flags = (1 << 2) | (transparent is not None)
+    index = 0 if transparent is None else transparent
+    return b"!\xf9\x04" + struct.pack("<BHBB", flags, min(centiseconds, 0xFFFF), index, 0)
 
 
 def write_gif(path, frames: Iterable[np.ndarray], palette, durations, loop: int = 0) -> None:
     """A looping GIF with one global palette, streaming the frames.
 
     Each frame stores only the bounding box of what changed since the
-    previous one; a frame identical to the previous one lengthens it instead.
+    previous one, and inside it the unchanged pixels as one spare transparent
+    index (long runs that LZW codes almost for free); a frame identical to
+    the previous one lengthens it instead.
     ``durations`` are milliseconds per frame (a number applies to all).
     """
     rgb = _palette_array(palette)
     duration_of = _durations(durations)
-    table_bits = max(1, math.ceil(math.log2(len(rgb))))
+    # A spare palette entry, when there is one, marks unchanged pixels of a delta frame.
+    clear = len(rgb) if len(rgb) < 256 else None
+    table_bits = max(1, math.ceil(math.log2(len(rgb) + (clear is not None))))
     table = np.zeros((1 << table_bits, 3), dtype=np.uint8)
     table[: len(rgb)] = rgb
     with atomic_write(path) as tmp, open(tmp, "wb") as out:
@@ -191,20 +197,25 @@ def write_gif(path, frames: Iterable[np.ndarray], palette, durations, loop: int 
                 frame = _check_frame(frame, prev.shape, len(rgb), number)
                 box = _changed_box(prev, frame)
                 if box is None:
-                    start, end, data_prev = pending
+                    start, _, data_prev, clear_prev = pending
                     clock += duration_of(number)
-                    pending = (start, clock, data_prev)
+                    pending = (start, clock, data_prev, clear_prev)
                     continue
                 top, bottom, left, right = box
-                data = _lzw_image(frame[top:bottom, left:right], left, top)
-                out.write(_gce(_centiseconds(pending[0], pending[1])) + pending[2])
+                crop = frame[top:bottom, left:right]
+                if clear is not None:
+                    crop = np.where(prev[top:bottom, left:right] == crop, clear, crop).astype(
+                        np.uint8
+                    )
+                data = _lzw_image(crop, left, top)
+                out.write(_gce(_centiseconds(pending[0], pending[1]), pending[3]) + pending[2])
             start = clock
             clock += duration_of(number)
-            pending = (start, clock, data)
+            pending = (start, clock, data, None if number == 0 else clear)
             prev = frame.copy()  # the caller may reuse its buffer for the next frame
         if pending is None:
             raise ConvGifError("frames= is empty; an animation needs at least one frame")
-        out.write(_gce(_centiseconds(pending[0], pending[1])) + pending[2])
+        out.write(_gce(_centiseconds(pending[0], pending[1]), pending[3]) + pending[2])
         out.write(b";")
 
 

@@ -1,0 +1,199 @@
+"""Where everything goes, computed once per layer.
+
+The picture reads like the weight tensor itself: the input channels side by
+side in the top row; below them one row per output channel holding its
+kernels, each kernel ``w[o, i]`` directly under the input channel ``i`` it
+slides over (so groups show as a block diagonal), then that row's bias, then
+the output channel ``y[o]`` at the row's end. Pooling has no weights: each
+output channel sits under the input channel it pools.
+
+Units are layout units (1 unit = 1 pixel at scale 1). The cell size adapts so
+that small and medium layers fit a 1280 × 720 slide at scale 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_WIDTH, MAX_HEIGHT = 1280, 720
+MAX_CELL, MIN_CELL = 40, 14
+MARGIN = 24
+LABEL = 18  # height of a grid's label line
+TITLE_SIZE, SUBTITLE_SIZE, CAPTION_SIZE, LABEL_SIZE = 19, 14, 16, 13
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A rows × cols block of square cells with its top-left corner at (x, y)."""
+
+    x: float
+    y: float
+    rows: int
+    cols: int
+    cell: float
+
+    @property
+    def width(self) -> float:
+        return self.cols * self.cell
+
+    @property
+    def height(self) -> float:
+        return self.rows * self.cell
+
+    def rect(self, r: int, c: int) -> tuple[float, float, float, float]:
+        return (self.x + c * self.cell, self.y + r * self.cell, self.cell, self.cell)
+
+    def center(self, r: int, c: int) -> tuple[float, float]:
+        return (self.x + (c + 0.5) * self.cell, self.y + (r + 0.5) * self.cell)
+
+    def span(self, r0: int, c0: int, r1: int, c1: int) -> tuple[float, float, float, float]:
+        """The rectangle covering cells r0..r1, c0..c1 inclusive."""
+        return (
+            self.x + c0 * self.cell,
+            self.y + r0 * self.cell,
+            (c1 - c0 + 1) * self.cell,
+            (r1 - r0 + 1) * self.cell,
+        )
+
+
+@dataclass(frozen=True)
+class Layout:
+    width: float
+    height: float
+    cell: float
+    title_y: float
+    subtitle_y: float
+    legend_y: float
+    caption_y: float
+    inputs: dict  # input channel -> Grid (the padded grid)
+    kernels: dict  # (out_channel, in_channel_of_group) -> Grid
+    biases: dict  # out_channel -> Grid (1 × 1)
+    outputs: dict  # out_channel -> Grid
+    input_header: tuple  # (x, y) of the input panel's header
+    output_header: tuple
+    lane_y: float  # height of the lane between the input row and the rows below, for connectors
+    bands: tuple  # (group, x, y, w, h) boxes around a group's channels, when groups > 1
+
+
+def _rows_2d(shape) -> tuple[int, int]:
+    """A spatial shape as (rows, cols) of cells: 1-d layers are one row."""
+    return (1, shape[0]) if len(shape) == 1 else (shape[-2], shape[-1])
+
+
+def compute_layout(
+    trace,
+    cell: float | None = None,
+    min_width: float = 0.0,
+    title_lines: int = 1,
+    output_header_width: float = 0.0,
+) -> Layout:
+    """The layout of a 1-d or 2-d trace.
+
+    ``cell`` fixes the cell size (auto when None); ``min_width`` and
+    ``title_lines`` leave room for the title.
+    """
+    title_h = title_lines * (TITLE_SIZE + 6)
+    grid_rows, grid_cols = _rows_2d(trace.grid.shape[2:])
+    out_rows, out_cols = _rows_2d(trace.out_spatial)
+    pooling = trace.kernel is None
+    k_rows, k_cols = (0, 0) if pooling else _rows_2d(trace.kernel_size)
+    c_in, c_out = trace.in_channels, trace.out_channels
+
+    def measure(c: float):
+        gap = max(12.0, 0.5 * c)  # between channels
+        col_gap = max(40.0, 1.5 * c)  # before the bias / output column
+        top = MARGIN + title_h + 2 + SUBTITLE_SIZE + 10 + SUBTITLE_SIZE + 14
+        input_w = c_in * grid_cols * c + (c_in - 1) * gap
+        if pooling:
+            row_h = LABEL + out_rows * c
+            body_h = 2 * LABEL + grid_rows * c + gap + LABEL + row_h
+            width = 2 * MARGIN + input_w
+        else:
+            row_h = LABEL + max(k_rows, out_rows) * c
+            body_h = 2 * LABEL + grid_rows * c + gap + LABEL + c_out * row_h + (c_out - 1) * gap
+            width = (
+                2 * MARGIN + input_w + gap + c + col_gap + max(out_cols * c, output_header_width)
+            )
+        height = top + body_h + 16 + 2 * CAPTION_SIZE + 10 + MARGIN
+        return width, height, gap, col_gap, top, row_h
+
+    if cell is None:
+        cell = MIN_CELL
+        for c in range(MAX_CELL, MIN_CELL - 1, -1):
+            w, h, *_ = measure(c)
+            if w <= MAX_WIDTH and h <= MAX_HEIGHT:
+                cell = c
+                break
+    cell = float(cell)
+    width, height, gap, col_gap, top, row_h = measure(cell)
+    width = max(width, min_width, 480.0)
+
+    y_input = top + 2 * LABEL
+    inputs = {
+        ch: Grid(MARGIN + ch * (grid_cols * cell + gap), y_input, grid_rows, grid_cols, cell)
+        for ch in range(c_in)
+    }
+    y_rows = y_input + grid_rows * cell + gap + LABEL
+    kernels, biases, outputs = {}, {}, {}
+    in_pg = trace.in_per_group
+    out_pg = trace.out_per_group
+    right = MARGIN + c_in * (grid_cols * cell + gap) - gap
+    for oc in range(c_out):
+        g = oc // out_pg
+        if pooling:
+            src = inputs[oc]
+            ow = out_cols * cell
+            outputs[oc] = Grid(
+                src.x + (src.width - ow) / 2, y_rows + LABEL, out_rows, out_cols, cell
+            )
+            continue
+        row_top = y_rows + oc * (row_h + gap) + LABEL
+        inner = row_h - LABEL
+        for icl in range(in_pg):
+            src = inputs[g * in_pg + icl]
+            kx = src.x + (src.width - k_cols * cell) / 2
+            ky = row_top + (inner - k_rows * cell) / 2
+            kernels[(oc, icl)] = Grid(kx, ky, k_rows, k_cols, cell)
+        bias_x = right + gap
+        biases[oc] = Grid(bias_x, row_top + (inner - cell) / 2, 1, 1, cell)
+        out_x = bias_x + cell + col_gap
+        outputs[oc] = Grid(out_x, row_top + (inner - out_rows * cell) / 2, out_rows, out_cols, cell)
+
+    bands = ()
+    groups = trace.groups
+    if groups > 1 and not pooling:
+        pad = 6.0
+        bottom = max(g.y + g.height for g in outputs.values())
+        boxes = []
+        for g in range(groups):
+            first, last = inputs[g * in_pg], inputs[(g + 1) * in_pg - 1]
+            boxes.append(
+                (
+                    g,
+                    first.x - pad,
+                    first.y - LABEL - pad,
+                    last.x + last.width - first.x + 2 * pad,
+                    bottom - first.y + LABEL + 2 * pad,
+                )
+            )
+        bands = tuple(boxes)
+
+    caption_y = height - MARGIN - 2 * CAPTION_SIZE - 6
+    out_x = min(g.x for g in outputs.values())
+    return Layout(
+        width=width,
+        height=height,
+        cell=cell,
+        title_y=MARGIN,
+        subtitle_y=MARGIN + title_h + 2,
+        legend_y=MARGIN + title_h + 2 + SUBTITLE_SIZE + 10,
+        caption_y=caption_y,
+        inputs=inputs,
+        kernels=kernels,
+        biases=biases,
+        outputs=outputs,
+        input_header=(MARGIN, top + LABEL / 2),
+        output_header=(out_x, y_rows - LABEL / 2),
+        lane_y=y_input + grid_rows * cell + (gap + LABEL) / 2,
+        bands=bands,
+    )

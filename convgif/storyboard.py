@@ -1,0 +1,147 @@
+"""Which MACs each frame shows.
+
+Frames walk *slots*: (sample, output channel within its group, output
+position). All groups advance side by side, so one slot writes one output cell
+per group. Granularity decides how many frames a slot takes:
+
+- ``output``: one frame per slot (the whole window at once);
+- ``channel``: one frame per input channel of the group;
+- ``mac``: one frame per multiply-accumulate.
+
+An opening frame shows the layer at rest and a closing frame holds the
+finished output. Any frame is computed from its index alone, so a still
+never replays the animation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from convgif.errors import ConvGifError
+
+STEPS = ("output", "channel", "mac")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One output cell being written in a frame, and the MACs the frame shows of it."""
+
+    out_channel: int
+    group: int
+    start: int  # trace index of the first MAC shown
+    stop: int  # one past the last MAC shown; the cell's value so far is its running sum there
+    cell_start: int  # trace index of the cell's first MAC
+    cell_stop: int  # one past the cell's last MAC
+
+
+@dataclass(frozen=True)
+class FrameState:
+    index: int
+    count: int
+    phase: str  # "open", "step" or "close"
+    n: int = 0
+    position: tuple[int, ...] = ()
+    cells: tuple[Cell, ...] = ()
+    slot: int = -1  # slots before this one are finished
+    finishes: bool = False  # this frame completes its cells
+
+
+def _slot_of(shape, n, local_channel, position) -> int:
+    index = 0
+    for value, size in zip((n, local_channel, *position), shape):
+        index = index * size + value
+    return index
+
+
+@dataclass(frozen=True)
+class Storyboard:
+    trace: object
+    step: str = "output"
+
+    def __post_init__(self):
+        if self.step not in STEPS:
+            raise ConvGifError(f"step={self.step!r} must be one of {', '.join(map(repr, STEPS))}")
+
+    @property
+    def slot_shape(self) -> tuple[int, ...]:
+        t = self.trace
+        return (t.batch, t.out_per_group, *t.out_spatial)
+
+    @property
+    def slots(self) -> int:
+        return math.prod(self.slot_shape)
+
+    @property
+    def substeps(self) -> int:
+        t = self.trace
+        if self.step == "output":
+            return 1
+        if self.step == "channel":
+            return t.in_per_group
+        return t.macs_per_cell
+
+    def __len__(self) -> int:
+        return self.slots * self.substeps + 2
+
+    def frame(self, index: int) -> FrameState:
+        count = len(self)
+        if not -count <= index < count:
+            raise ConvGifError(
+                f"frame={index} must lie in {-count}..{count - 1} "
+                f"(this animation has {count} frames)"
+            )
+        index %= count
+        shape = self.slot_shape
+        if index == 0:
+            return FrameState(index, count, "open")
+        if index == count - 1:
+            return FrameState(index, count, "close", slot=self.slots)
+        t = self.trace
+        slot, sub = divmod(index - 1, self.substeps)
+        n, local, *position = _unravel(slot, shape)
+        m = t.macs_per_cell
+        per_channel = m // t.in_per_group
+        # The MACs this frame shows; the cell's value so far is its running sum at ``hi``.
+        lo, hi = {
+            "output": (0, m),
+            "channel": (sub * per_channel, (sub + 1) * per_channel),
+            "mac": (sub, sub + 1),
+        }[self.step]
+        cells = []
+        for g in range(t.groups):
+            oc = g * t.out_per_group + local
+            start = t.cell_start(n, oc, *position)
+            cells.append(Cell(oc, g, start + lo, start + hi, start, start + m))
+        return FrameState(
+            index,
+            count,
+            "step",
+            n=n,
+            position=tuple(position),
+            cells=tuple(cells),
+            slot=slot,
+            finishes=sub == self.substeps - 1,
+        )
+
+    def cell_status(self, state: FrameState, n: int, out_channel: int, position) -> str:
+        """'done', 'active' or 'todo' for an output cell in a frame."""
+        if state.phase != "step":
+            return "done" if state.phase == "close" else "todo"
+        local = out_channel % self.trace.out_per_group
+        slot = _slot_of(self.slot_shape, n, local, position)
+        if slot < state.slot:
+            return "done"
+        return "active" if slot == state.slot else "todo"
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self.frame(i)
+
+
+def _unravel(index: int, shape) -> list[int]:
+    out = []
+    for size in reversed(shape):
+        index, r = divmod(index, size)
+        out.append(r)
+    return out[::-1]
