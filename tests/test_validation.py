@@ -1,0 +1,376 @@
+"""Every refusal names the argument, its value and the rule; and convgif refuses
+exactly what PyTorch refuses (checked against torch for random argument combinations)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+import convgif
+import convgif.keras
+from convgif import ConvGifError
+
+
+def refused(match: str):
+    return pytest.raises(ConvGifError, match=match)
+
+
+def test_error_is_a_value_error():
+    assert issubclass(ConvGifError, ValueError)
+
+
+# --------------------------------------------------------------------------- sizes
+
+
+@pytest.mark.parametrize(
+    "kwargs, name, value",
+    [
+        (dict(in_channels=0), "in_channels", "0"),
+        (dict(out_channels=-1), "out_channels", "-1"),
+        (dict(kernel_size=0), "kernel_size", "0"),
+        (dict(kernel_size=(3, 0)), "kernel_size", "0"),
+        (dict(stride=0), "stride", "0"),
+        (dict(dilation=-2), "dilation", "-2"),
+        (dict(groups=0), "groups", "0"),
+    ],
+)
+def test_non_positive_sizes(kwargs, name, value):
+    args = dict(in_channels=3, out_channels=2, kernel_size=3) | kwargs
+    with refused(rf"^{name}={value} must be positive"):
+        convgif.Conv2d(**args)
+
+
+@pytest.mark.parametrize(
+    "kwargs, name, value",
+    [
+        (dict(in_channels=3.0), "in_channels", r"3\.0"),
+        (dict(out_channels="2"), "out_channels", "'2'"),
+        (dict(kernel_size=2.5), "kernel_size", r"2\.5"),
+        (dict(stride=(1, 1.5)), "stride", r"1\.5"),
+        (dict(dilation=None), "dilation", "None"),
+    ],
+)
+def test_non_integer_sizes(kwargs, name, value):
+    args = dict(in_channels=3, out_channels=2, kernel_size=3) | kwargs
+    with refused(rf"^{name}={value} must be an integer"):
+        convgif.Conv2d(**args)
+
+
+@pytest.mark.parametrize("name", ["in_channels", "out_channels", "kernel_size", "groups"])
+def test_bool_sizes(name):
+    args = dict(in_channels=3, out_channels=2, kernel_size=3) | {name: True}
+    with refused(rf"^{name}=True must be an integer"):
+        convgif.Conv2d(**args)
+
+
+def test_bool_arguments_must_be_bool():
+    with refused(r"^bias=1 must be True or False"):
+        convgif.Conv2d(3, 2, 3, bias=1)
+    with refused(r"^ceil_mode='yes' must be True or False"):
+        convgif.MaxPool2d(2, ceil_mode="yes")
+
+
+def test_wrong_tuple_length():
+    with refused(r"^kernel_size=\(3, 3, 3\) must be an integer or a tuple of 2 integers"):
+        convgif.Conv2d(3, 2, (3, 3, 3))
+    with refused(r"^padding=\(1, 2, 3\) must be an integer, a tuple of 2 or 4 integers"):
+        convgif.Conv2d(3, 2, 3, padding=(1, 2, 3))
+
+
+def test_groups_must_divide_both_channel_counts():
+    with refused(r"^groups=3 must divide in_channels=4"):
+        convgif.Conv2d(4, 6, 3, groups=3)
+    with refused(r"^groups=3 must divide out_channels=4"):
+        convgif.Conv2d(3, 4, 3, groups=3)
+    with refused(r"^groups=2 must divide in_channels=3"):
+        convgif.ConvTranspose2d(3, 2, 3, groups=2)
+
+
+# --------------------------------------------------------------------------- padding
+
+
+def test_negative_padding():
+    with refused(r"^padding=-1 must be at least 0"):
+        convgif.Conv2d(3, 2, 3, padding=-1)
+    with refused(r"^padding=-2 must be at least 0"):
+        convgif.Conv2d(3, 2, 3, padding=(1, 0, -2, 0))
+    with refused(r"^padding=-1 must be at least 0"):
+        convgif.ConvTranspose2d(3, 2, 3, padding=(0, -1))
+    with refused(r"^padding=-1 must be at least 0"):
+        convgif.MaxPool2d(3, padding=-1)
+
+
+def test_negative_padding_with_padding_mode():
+    """Deliberate difference: torch's nn.Conv2d(padding=-1, padding_mode='reflect') runs,
+    because its F.pad call crops with negative pads, while padding=-1 with 'zeros' is
+    refused ("negative padding is not supported"). convgif refuses negative padding in
+    every mode: a crop is not padding, and the animation has no cell to show for it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        module = torch.nn.Conv2d(1, 1, 1, padding=-1, padding_mode="reflect")
+        assert module(torch.zeros(1, 1, 4, 4)).shape == (1, 1, 2, 2)
+    for mode in ("reflect", "replicate", "circular"):
+        with refused(r"^padding=-1 must be at least 0"):
+            convgif.Conv2d(1, 1, 1, padding=-1, padding_mode=mode)
+
+
+def test_output_smaller_than_one_gives_formula_and_numbers():
+    with refused(
+        r"input size H=3 is too small.*H_out = floor\(\(3 \+ 0 \+ 0 - 5\) / 1\) \+ 1 = -1, "
+        r"must be at least 1"
+    ):
+        convgif.Conv2d(1, 1, 5).output_shape((1, 3, 3))
+    with refused(r"input size W=4 .*W_out = floor\(\(4 \+ 1 \+ 1 - 7\) / 2\) \+ 1 = 0"):
+        convgif.Conv2d(1, 1, (1, 4), stride=2, padding=1, dilation=2).output_shape((1, 9, 4))
+    with refused(r"input size L=1 .*L_out = \(1 - 1\)\*1 \+ 3 - 2 - 2 = -1"):
+        convgif.ConvTranspose1d(1, 1, 3, padding=2).output_shape((1, 1))
+    with refused(r"input size H=1 .*H_out = ceil\(\(1 \+ 0 \+ 0 - 3\) / 1\) \+ 1 = -1"):
+        convgif.MaxPool2d(3, stride=1, ceil_mode=True).trace(np.ones((1, 1, 5)))
+
+
+def test_same_padding_needs_stride_one():
+    with refused(r"^padding='same' needs stride=1 .*got stride=\(2, 1\)"):
+        convgif.Conv2d(3, 2, 3, stride=(2, 1), padding="same")
+    with refused(r"^padding='same' needs stride=1 .*got stride=3"):
+        convgif.Conv1d(3, 2, 3, stride=3, padding="same")
+
+
+def test_unknown_padding_strings():
+    with refused(r"^padding='full' must be one of 'valid', 'same'"):
+        convgif.Conv2d(3, 2, 3, padding="full")
+    with refused(r"^padding='same' must be an integer or a tuple of 2 integers for Conv"):
+        convgif.ConvTranspose2d(3, 2, 3, padding="same")
+    with refused(r"^padding_mode='mirror' must be one of 'zeros', 'reflect'"):
+        convgif.Conv2d(3, 2, 3, padding_mode="mirror")
+    with refused(r"^padding='causal' must be one of 'valid', 'same'"):
+        convgif.keras.Conv2D(2, 3, padding="causal")
+
+
+def test_reflect_padding_must_be_smaller_than_input():
+    layer = convgif.Conv2d(1, 1, 3, padding=(1, 3), padding_mode="reflect")
+    assert layer.output_shape((1, 5, 4)) == (1, 5, 8)
+    with refused(r"^padding=3 with padding_mode='reflect' must be smaller than the input size W=3"):
+        layer.output_shape((1, 5, 3))
+    with refused(r"padding_mode='reflect' .* input size H=2"):
+        convgif.Conv2d(1, 1, 5, padding="same", padding_mode="reflect").trace(np.ones((1, 2, 9)))
+
+
+def test_circular_padding_must_not_exceed_input():
+    layer = convgif.Conv1d(1, 1, 3, padding=3, padding_mode="circular")
+    assert layer.output_shape((1, 3)) == (1, 7)
+    with refused(r"^padding=3 with padding_mode='circular' must be at most the input size L=2"):
+        layer.output_shape((1, 2))
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_transposed_layers_take_only_zeros_padding(mode):
+    with refused(rf"^padding_mode='{mode}' is not supported by ConvTranspose2d"):
+        convgif.ConvTranspose2d(1, 1, 3, padding_mode=mode)
+    with refused(r"^padding_mode='mirror' must be one of"):
+        convgif.ConvTranspose1d(1, 1, 3, padding_mode="mirror")
+
+
+def test_output_padding_below_stride_or_dilation():
+    with refused(r"^output_padding=2 must be smaller than either stride=2 or dilation=1"):
+        convgif.ConvTranspose2d(1, 1, 3, stride=2, output_padding=2)
+    with refused(r"^output_padding=\(0, 3\) must be smaller than either stride=\(2, 3\)"):
+        convgif.ConvTranspose2d(1, 1, 3, stride=(2, 3), output_padding=(0, 3))
+    # Below the dilation is enough, as in PyTorch.
+    convgif.ConvTranspose2d(1, 1, 3, stride=1, dilation=3, output_padding=2)
+    with refused(r"^output_padding=-1 must be at least 0"):
+        convgif.ConvTranspose1d(1, 1, 3, stride=2, output_padding=-1)
+
+
+def test_pooling_padding_at_most_half_the_kernel():
+    with refused(r"^padding=2 must be at most half of the kernel_size=3"):
+        convgif.MaxPool2d(3, padding=2)
+    with refused(r"^padding=2 must be at most half of the kernel_size=3"):
+        convgif.MaxPool2d(3, padding=2, dilation=3)
+    with refused(r"^padding=\(1, 2\) must be at most half of the kernel_size=\(2, 3\)"):
+        convgif.AvgPool2d((2, 3), padding=(1, 2))
+    with refused(r"^divisor_override=0 must be positive"):
+        convgif.AvgPool2d(2, divisor_override=0)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def test_input_of_wrong_rank():
+    layer = convgif.Conv2d(3, 2, 3)
+    with refused(r"^x has shape \(7, 7\), must be \(C, H, W\) or batched"):
+        layer.trace(np.ones((7, 7)))
+    with refused(r"^x has shape \(1, 1, 3, 7, 7\)"):
+        layer.trace(np.ones((1, 1, 3, 7, 7)))
+    with refused(r"^input_shape=\(3, 7\) must have 3 or 4 sizes, got 2"):
+        layer.output_shape((3, 7))
+    with refused(r"^x has shape \(9,\), must be \(C, L\)"):
+        convgif.Conv1d(1, 1, 3).trace(np.ones(9))
+    with refused(r"^input_shape=\(5, 5\) must have 3 or 4 sizes"):
+        convgif.keras.Conv2D(2, 3).trace(np.ones((5, 5)))
+    with refused(r"must be \(H, W, C\) or batched"):
+        convgif.keras.Conv2D(2, 3, input_shape=(5, 5, 1)).trace(np.ones((5, 5)))
+
+
+def test_input_of_wrong_channel_count():
+    with refused(r"^input has 2 channels, must have in_channels=3"):
+        convgif.Conv2d(3, 2, 3).trace(np.ones((2, 7, 7)))
+    with refused(r"^input has 4 channels, must have in_channels=3"):
+        convgif.Conv2d(3, 2, 3).output_shape((1, 4, 7, 7))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_input(bad):
+    x = np.ones((3, 7, 7))
+    x[1, 2, 3] = bad
+    with refused(r"^x must be finite"):
+        convgif.Conv2d(3, 2, 3).trace(x)
+
+
+def test_non_numeric_input():
+    with refused(r"^x must be an array of numbers"):
+        convgif.Conv1d(1, 1, 1).trace(np.array([["a", "b"]]))
+    with refused(r"^x must be real"):
+        convgif.Conv1d(1, 1, 1).trace(np.ones((1, 3)) * 1j)
+    with refused(r"^x has shape \(1, 0\): it must not be empty"):
+        convgif.Conv1d(1, 1, 1).trace(np.ones((1, 0)))
+
+
+def test_weight_of_wrong_shape():
+    layer = convgif.Conv2d(3, 2, 3)
+    with refused(r"^weight has shape \(2, 3, 2, 2\), must be \(2, 3, 3, 3\)"):
+        layer.weight = np.ones((2, 3, 2, 2))
+    with refused(r"^bias has shape \(3,\), must be \(2,\)"):
+        layer.bias = np.ones(3)
+    with refused(r"^weight must be finite"):
+        layer.weight = np.full((2, 3, 3, 3), np.nan)
+    with refused(r"^bias cannot be set on a layer built with bias=False"):
+        convgif.Conv2d(3, 2, 3, bias=False).bias = np.ones(2)
+    with refused(r"^weight cannot be set on MaxPool2d"):
+        convgif.MaxPool2d(2).weight = np.ones((1, 1, 2, 2))
+    t_layer = convgif.ConvTranspose2d(4, 6, 3, groups=2)
+    assert t_layer.weight.shape == (4, 3, 3, 3)
+    with refused(r"^weight has shape \(6, 2, 3, 3\), must be \(4, 3, 3, 3\)"):
+        t_layer.weight = np.ones((6, 2, 3, 3))
+
+
+# --------------------------------------------------------------------------- torch agrees
+
+
+def torch_accepts(build, shape) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            module = build()
+            with torch.no_grad():
+                module(torch.zeros(shape, dtype=torch.float32))
+        except (RuntimeError, ValueError, TypeError):
+            return False
+    return True
+
+
+def convgif_accepts(build, shape) -> bool:
+    try:
+        layer = build()
+        out = layer.output_shape(shape)
+        trace = layer.trace(np.zeros(shape))
+    except ConvGifError:
+        return False
+    assert trace.output.shape == out
+    return True
+
+
+# Mostly valid values, with the invalid ones (0, −1) drawn now and then.
+def per_axis(value):
+    return value if isinstance(value, tuple) else (value,)
+
+
+small = st.sampled_from([1, 2, 3, 1, 2, 4, 0, -1])
+pad = st.sampled_from([0, 1, 2, 0, 1, 3, -1])
+
+
+@settings(max_examples=400)
+@given(
+    cin=st.sampled_from([1, 2, 4, 3]), cout=st.sampled_from([2, 4, 1, 3, 0]),
+    groups=st.sampled_from([1, 2, 1, 3]),
+    kernel=st.one_of(small, st.tuples(small, small)),
+    stride=st.one_of(small, st.tuples(small, small)),
+    padding=st.one_of(pad, st.tuples(pad, pad), st.sampled_from(["same", "valid"]),
+                      st.tuples(pad, pad, pad, pad)),
+    dilation=st.one_of(small, st.tuples(small, small)),
+    mode=st.sampled_from(["zeros", "reflect", "replicate", "circular"]),
+    h=st.integers(1, 6), w=st.integers(1, 6),
+)
+def test_conv2d_refuses_what_torch_refuses(cin, cout, groups, kernel, stride, padding, dilation,
+                                           mode, h, w):
+    kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
+                  padding_mode=mode)
+    shape = (1, cin, h, w)
+    if mode != "zeros" and not isinstance(padding, str) and min(per_axis(padding)) < 0:
+        # The one deliberate difference, see test_negative_padding_with_padding_mode.
+        assert not convgif_accepts(lambda: convgif.Conv2d(cin, cout, kernel, **kwargs), shape)
+        return
+    ours = convgif_accepts(lambda: convgif.Conv2d(cin, cout, kernel, **kwargs), shape)
+    if isinstance(padding, tuple) and len(padding) == 4:
+        # A convgif extension (F.pad order); torch's module takes no 4-tuple. Compare with
+        # what torch does for F.pad + an unpadded convolution.
+        def build():
+            pad = torch.nn.ConstantPad2d(padding, 0.0) if mode == "zeros" else None
+            if min(padding) < 0:
+                raise ValueError
+            conv = torch.nn.Conv2d(cin, cout, kernel, stride=stride, dilation=dilation,
+                                   groups=groups)
+            if pad is None:
+                return lambda x: conv(torch.nn.functional.pad(x, padding, mode=mode))
+            return lambda x: conv(pad(x))
+        theirs = torch_accepts(build, shape)
+    else:
+        theirs = torch_accepts(lambda: torch.nn.Conv2d(cin, cout, kernel, **kwargs), shape)
+    event(f"accepted={theirs}")
+    assert ours == theirs, f"convgif accepts: {ours}, torch accepts: {theirs}"
+
+
+@settings(max_examples=150)
+@given(
+    cin=st.sampled_from([1, 2, 4, 3]), cout=st.sampled_from([2, 4, 1, 3]),
+    groups=st.sampled_from([1, 2, 1, 3]), kernel=small,
+    stride=st.one_of(small, st.tuples(small, small)),
+    padding=st.one_of(pad, st.tuples(pad, pad)),
+    output_padding=st.one_of(pad, st.tuples(pad, pad)),
+    dilation=small, h=st.integers(1, 4), w=st.integers(1, 4),
+)
+def test_conv_transpose2d_refuses_what_torch_refuses(cin, cout, groups, kernel, stride, padding,
+                                                     output_padding, dilation, h, w):
+    kwargs = dict(stride=stride, padding=padding, output_padding=output_padding, groups=groups,
+                  dilation=dilation)
+    shape = (1, cin, h, w)
+    ours = convgif_accepts(lambda: convgif.ConvTranspose2d(cin, cout, kernel, **kwargs), shape)
+    theirs = torch_accepts(lambda: torch.nn.ConvTranspose2d(cin, cout, kernel, **kwargs), shape)
+    event(f"accepted={theirs}")
+    assert ours == theirs, f"convgif accepts: {ours}, torch accepts: {theirs}"
+
+
+@settings(max_examples=150)
+@given(
+    kind=st.sampled_from(["max", "avg"]), kernel=st.one_of(small, st.tuples(small, small)),
+    stride=st.one_of(st.none(), small), padding=st.one_of(pad, st.tuples(pad, pad)),
+    dilation=small, ceil_mode=st.booleans(), h=st.integers(1, 6),
+    w=st.integers(1, 6),
+)
+def test_pooling_refuses_what_torch_refuses(kind, kernel, stride, padding, dilation, ceil_mode,
+                                            h, w):
+    shape = (1, 2, h, w)
+    if kind == "max":
+        kwargs = dict(stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+        ours = convgif_accepts(lambda: convgif.MaxPool2d(kernel, **kwargs), shape)
+        theirs = torch_accepts(lambda: torch.nn.MaxPool2d(kernel, **kwargs), shape)
+    else:
+        kwargs = dict(stride=stride, padding=padding, ceil_mode=ceil_mode)
+        ours = convgif_accepts(lambda: convgif.AvgPool2d(kernel, **kwargs), shape)
+        theirs = torch_accepts(lambda: torch.nn.AvgPool2d(kernel, **kwargs), shape)
+    event(f"accepted={theirs}")
+    assert ours == theirs, f"convgif accepts: {ours}, torch accepts: {theirs}"
