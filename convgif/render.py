@@ -63,14 +63,22 @@ def animate(
     font=None,
     duration=None,
     hold=HOLD_MS,
+    progress=None,
 ):
-    """Write the animation to ``path``; the extension picks the format."""
+    """Write the animation to ``path``; the extension picks the format.
+
+    ``progress``: optional ``f(frames, total)`` that wraps the frame iterator
+    (the CLI's progress bar).
+    """
     from convgif.writers import write
 
     pic = picture(layer, x, input_shape, step=step, values=values, lines=lines, cell=cell)
     painter = RasterPainter(style, scale, font)
     times = durations(pic, duration, hold)
-    write(path, index_frames(pic, painter), painter.palette, times)
+    frames = index_frames(pic, painter)
+    if progress is not None:
+        frames = progress(frames, len(pic))
+    write(path, frames, painter.palette, times)
     return pic
 
 
