@@ -25,7 +25,13 @@ from convgif.scene import Box, Line, Scene, Text, _term, fmt, text_width
 from convgif.storyboard import Storyboard
 from convgif.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
 
-KIND_ROLE = {DATA: "input", PAD: "pad", PAD_COPY: "pad_copy", INSERTED: "inserted", OVERFLOW: "pad"}
+KIND_ROLE = {
+    DATA: "input",
+    PAD: "pad",
+    PAD_COPY: "pad_copy",
+    INSERTED: "inserted",
+    OVERFLOW: "paper",
+}
 MAX_TERMS = 6  # terms of the caption's equation before it is shortened
 
 
@@ -103,10 +109,14 @@ class Picture:
         else:
             self.title_lines = [DASH.join(parts[:2]), DASH.join(parts[2:])]
         self.title = DASH.join(parts)
+        self.subtitle = self._subtitle()
+        self.legend = self._legend_entries()
+        widths = [_title_width(line) for line in self.title_lines]
+        widths += [text_width(self.subtitle, SUBTITLE_SIZE) * 0.92, self._legend_width()]
         self.layout = compute_layout(
             trace,
             options.cell,
-            min_width=max(map(_title_width, self.title_lines)) + 2 * MARGIN,
+            min_width=max(widths) + 2 * MARGIN,
             title_lines=len(self.title_lines),
             output_header_width=header_w,
         )
@@ -160,12 +170,9 @@ class Picture:
             )
             for i, line in enumerate(self.title_lines)
         ]
-        subtitle = t.layer
-        if t.kernel is not None:
-            subtitle += f"   \u00b7   weight {_shape(t.weight.shape)}, bias {_shape(t.bias.shape)}"
-            if not t.spec.bias:
-                subtitle += " (no bias)"
-        items.append(Text(MARGIN, lay.subtitle_y, subtitle, SUBTITLE_SIZE, "muted", anchor="la"))
+        items.append(
+            Text(MARGIN, lay.subtitle_y, self.subtitle, SUBTITLE_SIZE, "muted", anchor="la")
+        )
         items += self._legend()
         for g, x, y, w, h in lay.bands:
             items.append(Box(x, y, w, h, edge="muted", dashed=True))
@@ -178,6 +185,8 @@ class Picture:
             note = f": zeros inserted and padded to {_shape(grid_shape)}"
         elif grid_shape != t.x.shape[1:]:
             note = f", padded to {_shape(grid_shape)}"
+        if t.kernel is None:  # pooling: the output rows sit right below, so name them here
+            note += f"  \u2192  {self._output_header()}"
         items.append(
             Text(
                 hx,
@@ -194,7 +203,7 @@ class Picture:
             items.append(Text(grid.x, grid.y - 9, f"x[{ch}]", LABEL_SIZE, "muted", anchor="lm"))
             for pos in np.ndindex(*kind.shape):
                 k = int(kind[pos])
-                value = t.grid[(0, ch, *pos)]
+                value = None if k == OVERFLOW else t.grid[(0, ch, *pos)]
                 items += self._cell(
                     grid,
                     *self._rc(*pos),
@@ -230,32 +239,73 @@ class Picture:
                     items += self._cell(grid, 0, 0, "bias", t.bias[oc])
                 else:
                     items += self._cell(grid, 0, 0, "pad", 0.0, dashed=True, color="muted")
-        ox, oy = lay.output_header
-        items.append(Text(ox, oy, self._output_header(), LABEL_SIZE, "ink", anchor="lm", bold=True))
+        if t.kernel is not None:
+            ox, oy = lay.output_header
+            items.append(
+                Text(ox, oy, self._output_header(), LABEL_SIZE, "ink", anchor="lm", bold=True)
+            )
+        added = self._output_padding_cells()
         for oc, grid in lay.outputs.items():
             items.append(Text(grid.x, grid.y - 9, f"y[{oc}]", LABEL_SIZE, "muted", anchor="lm"))
             for r in range(grid.rows):
                 for c in range(grid.cols):
-                    items += self._cell(grid, r, c, "output_empty")
+                    items += self._cell(grid, r, c, "output_empty", dashed=added[r, c])
         return tuple(items)
 
-    def _legend(self) -> list:
+    def _output_padding_cells(self) -> np.ndarray:
+        """(rows, cols) mask of the output cells a transposed layer's output_padding adds."""
+        t = self.trace
+        rows, cols = self._rc(*t.out_spatial)
+        added = np.zeros((rows, cols), dtype=bool)
+        op = t.spec.output_padding if t.spec.transposed and not t.spec.keras else None
+        if op and any(op):
+            op_r, op_c = self._rc(*op) if len(op) == 2 else (0, op[0])
+            if op_r:
+                added[rows - op_r :, :] = True
+            if op_c:
+                added[:, cols - op_c :] = True
+        return added
+
+    def _subtitle(self) -> str:
+        t = self.trace
+        subtitle = t.layer
+        if t.kernel is not None:
+            subtitle += f"   \u00b7   weight {_shape(t.weight.shape)}, bias {_shape(t.bias.shape)}"
+            if not t.spec.bias:
+                subtitle += " (no bias)"
+        return subtitle
+
+    def _legend_entries(self) -> list[tuple[str, str]]:
         t = self.trace
         kinds = set(np.unique(t.grid_kind).tolist())
         entries = [("input", "input")]
-        if PAD in kinds or OVERFLOW in kinds:
-            entries.append(("pad", "−∞ padding" if t.spec.op == "max_pool" else "zero padding"))
+        if PAD in kinds:
+            entries.append(
+                ("pad", "\u2212\u221e padding" if t.spec.op == "max_pool" else "zero padding")
+            )
         if PAD_COPY in kinds:
             entries.append(("pad_copy", f"padding: copy ({t.spec.padding_mode})"))
         if INSERTED in kinds:
             entries.append(("inserted", "inserted zero"))
+        if self._output_padding_cells().any():
+            entries.append(("output_empty", "added by output_padding"))
+        if OVERFLOW in kinds:
+            entries.append(("paper", "past the input (ceil_mode)"))
         entries.append(("tap", "tapped by the window"))
+        if t.spec.op == "max_pool":
+            entries.append(("winner", "maximum so far"))
         if t.kernel is not None:
             entries += [("weight", "kernel"), ("kernel_active", "kernel in use")]
         entries += [("output", "output"), ("output_active", "being written")]
+        return entries
+
+    def _legend_width(self) -> float:
+        return sum(18 + text_width(label, LABEL_SIZE - 1) * 0.92 + 16 for _, label in self.legend)
+
+    def _legend(self) -> list:
         items, x, y = [], float(MARGIN), self.layout.legend_y
-        for role, label in entries:
-            dashed = role in ("pad", "pad_copy", "inserted")
+        for role, label in self.legend:
+            dashed = role in ("pad", "pad_copy", "inserted", "paper", "output_empty")
             items.append(Box(x, y, 13, 13, fill=role, edge="grid", dashed=dashed))
             items.append(Text(x + 18, y + 6.5, label, LABEL_SIZE - 1, "muted", anchor="lm"))
             x += 18 + text_width(label, LABEL_SIZE - 1) * 0.92 + 16
@@ -322,11 +372,14 @@ class Picture:
         extent = [d * (k - 1) for k, d in zip(t.kernel_size, t.dilation)]
         r0, c0 = self._rc(*origin)
         r1, c1 = self._rc(*(o + e for o, e in zip(origin, extent)))
-        for m in macs:
+        winner = self._winner(cell, macs) if t.spec.op == "max_pool" else None
+        for i, m in enumerate(macs):
             grid = lay.inputs[int(m["in_channel"])]
             r, c = self._rc(*(int(m[f]) for f in pos_fields))
             kind = int(t.grid_kind[tuple(int(m[f]) for f in pos_fields)])
-            items += self._cell(grid, r, c, "tap", m["x"], dashed=kind != DATA)
+            value = None if kind == OVERFLOW else m["x"]
+            role = "winner" if i == winner else "tap"
+            items += self._cell(grid, r, c, role, value, dashed=kind != DATA)
             if t.kernel is not None:
                 kgrid = lay.kernels[(cell.out_channel, int(m["in_channel"]) % t.in_per_group)]
                 kr, kc = self._rc(*(int(m[f]) for f in ker_fields))
@@ -369,6 +422,13 @@ class Picture:
                 items += _elbow_h(bx + bgrid.cell / 2, by, ogrid.x, ocy)
         return items
 
+    def _winner(self, cell, macs) -> int | None:
+        """Index in ``macs`` of the cell holding the running maximum (the first to reach it)."""
+        upto = self.trace.macs(cell.cell_start, cell.stop)
+        best = float(upto["running_sum"][-1])
+        first = int(np.flatnonzero(upto["x"] == best)[0]) + cell.cell_start
+        return first - cell.start if cell.start <= first < cell.stop else None
+
     def _value_so_far(self, cell, macs) -> float:
         t = self.trace
         running = float(macs["running_sum"][-1])
@@ -395,7 +455,8 @@ class Picture:
         head = f"y[{index}]"
         finished = cell.stop == cell.cell_stop
         if t.spec.op == "max_pool":
-            terms = [fmt(v) for v in macs["x"]]
+            # Padding holds −∞ and never wins: the caption lists the real cells.
+            terms = [fmt(v) for v in macs["x"] if np.isfinite(v)]
             body = "max(" + ", ".join(_shorten(terms)) + ")"
         elif t.spec.op == "avg_pool":
             terms = [_term(v) for v in macs["x"]]
