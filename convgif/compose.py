@@ -22,7 +22,7 @@ from convgif.layout import (
     compute_layout,
 )
 from convgif.scene import Box, Line, Scene, Text, _term, fmt, text_width
-from convgif.storyboard import Storyboard
+from convgif.storyboard import ScatterStoryboard, Storyboard
 from convgif.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
 
 KIND_ROLE = {
@@ -98,11 +98,12 @@ class Picture:
             raise ConvGifError(f"{trace.spec.name}: only 1-d and 2-d layers can be drawn so far")
         self.trace = trace
         self.options = options
-        self.storyboard = Storyboard(trace, options.step)
+        self.storyboard = self._storyboard()
         parts = title(trace)
         # One title line when it fits the picture; else shapes on one line, K/P/S/D/G below.
         header_w = text_width(self._output_header(), LABEL_SIZE)
-        natural = compute_layout(trace, options.cell, output_header_width=header_w).width
+        sizes = {"grid_spatial": self._grid().shape[2:], "out_spatial": self._canvas_shape()}
+        natural = compute_layout(trace, options.cell, output_header_width=header_w, **sizes).width
         one = DASH.join(parts)
         if _title_width(one) + 2 * MARGIN <= natural:
             self.title_lines = [one]
@@ -119,6 +120,7 @@ class Picture:
             min_width=max(widths) + 2 * MARGIN,
             title_lines=len(self.title_lines),
             output_header_width=header_w,
+            **sizes,
         )
         cell = self.layout.cell
         self.value_size = max(8.0, min(0.42 * cell, 16.0))
@@ -126,6 +128,43 @@ class Picture:
 
     def __len__(self) -> int:
         return len(self.storyboard)
+
+    # ---- what the gather and scatter views draw differently
+
+    def _storyboard(self):
+        return Storyboard(self.trace, self.options.step)
+
+    def _grid(self) -> np.ndarray:
+        """The input cells drawn: the grid the window sweeps."""
+        return self.trace.grid
+
+    def _grid_kind(self) -> np.ndarray:
+        return self.trace.grid_kind
+
+    def _canvas_shape(self) -> tuple:
+        return self.trace.out_spatial
+
+    def _input_note(self) -> str:
+        t = self.trace
+        grid_shape = t.grid.shape[1:]
+        if t.spec.transposed:
+            return f": zeros inserted and padded to {_shape(grid_shape)}"
+        if grid_shape != t.x.shape[1:]:
+            return f", padded to {_shape(grid_shape)}"
+        return ""
+
+    def _kernel_label(self, oc: int, icl: int) -> str:
+        # Transposed layers show the flipped kernel the gather view slides.
+        name = "w\u2032" if self.trace.spec.transposed else "w"
+        return f"{name}[{oc}, {icl}]"
+
+    def _kernel_value(self, oc: int, icl: int, pos) -> float:
+        return self.trace.kernel[(oc, icl, *pos)]
+
+    def _canvas_cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, cols) masks of output cells drawn dashed, and of cells outside the output."""
+        added = self._output_padding_cells()
+        return added, np.zeros_like(added)
 
     # ---- helpers
 
@@ -179,12 +218,7 @@ class Picture:
             items.append(Text(x + w - 4, y + 2, f"group {g}", LABEL_SIZE - 1, "muted", anchor="ra"))
 
         hx, hy = lay.input_header
-        grid_shape = t.grid.shape[1:]
-        note = ""
-        if t.spec.transposed:
-            note = f": zeros inserted and padded to {_shape(grid_shape)}"
-        elif grid_shape != t.x.shape[1:]:
-            note = f", padded to {_shape(grid_shape)}"
+        note = self._input_note()
         if t.kernel is None:  # pooling: the output rows sit right below, so name them here
             note += f"  \u2192  {self._output_header()}"
         items.append(
@@ -198,12 +232,12 @@ class Picture:
                 bold=True,
             )
         )
-        kind = t.grid_kind
+        kind, values = self._grid_kind(), self._grid()
         for ch, grid in lay.inputs.items():
             items.append(Text(grid.x, grid.y - 9, f"x[{ch}]", LABEL_SIZE, "muted", anchor="lm"))
             for pos in np.ndindex(*kind.shape):
                 k = int(kind[pos])
-                value = None if k == OVERFLOW else t.grid[(0, ch, *pos)]
+                value = None if k == OVERFLOW else values[(0, ch, *pos)]
                 items += self._cell(
                     grid,
                     *self._rc(*pos),
@@ -213,10 +247,8 @@ class Picture:
                     color="ink" if k == DATA else "muted",
                 )
         if t.kernel is not None:
-            # Transposed layers show the flipped kernel the gather view slides.
-            name = "w\u2032" if t.spec.transposed else "w"
             for (oc, icl), grid in lay.kernels.items():
-                label = f"{name}[{oc}, {icl}]"
+                label = self._kernel_label(oc, icl)
                 room = grid.x - lay.inputs[(oc // t.out_per_group) * t.in_per_group + icl].x
                 if room >= text_width(label, LABEL_SIZE) + 6:
                     items.append(
@@ -232,7 +264,8 @@ class Picture:
                 else:
                     items.append(Text(grid.x, grid.y - 9, label, LABEL_SIZE, "muted", anchor="lm"))
                 for pos in np.ndindex(*t.kernel_size):
-                    items += self._cell(grid, *self._rc(*pos), "weight", t.kernel[(oc, icl, *pos)])
+                    value = self._kernel_value(oc, icl, pos)
+                    items += self._cell(grid, *self._rc(*pos), "weight", value)
             for oc, grid in lay.biases.items():
                 items.append(Text(grid.x, grid.y - 9, f"b[{oc}]", LABEL_SIZE, "muted", anchor="lm"))
                 if t.spec.bias:
@@ -244,12 +277,13 @@ class Picture:
             items.append(
                 Text(ox, oy, self._output_header(), LABEL_SIZE, "ink", anchor="lm", bold=True)
             )
-        added = self._output_padding_cells()
+        dashed, outside = self._canvas_cells()
         for oc, grid in lay.outputs.items():
             items.append(Text(grid.x, grid.y - 9, f"y[{oc}]", LABEL_SIZE, "muted", anchor="lm"))
             for r in range(grid.rows):
                 for c in range(grid.cols):
-                    items += self._cell(grid, r, c, "output_empty", dashed=added[r, c])
+                    role = "pad" if outside[r, c] else "output_empty"
+                    items += self._cell(grid, r, c, role, dashed=dashed[r, c])
         return tuple(items)
 
     def _output_padding_cells(self) -> np.ndarray:
@@ -500,3 +534,225 @@ def _shorten(terms: list[str]) -> list[str]:
     if len(terms) <= MAX_TERMS:
         return terms
     return terms[:3] + ["\u2026"] + terms[-2:]
+
+
+class ScatterPicture(Picture):
+    """Transposed layers, scatter view: each input cell stamps ``x × W`` onto the output.
+
+    The output is drawn as the whole canvas the stamps cover; the border that
+    ``padding`` crops away is drawn dashed, so a viewer sees where those
+    products go. Overlapping stamps add up, and the running sums are shown.
+    """
+
+    def __init__(self, trace, options: Options = Options()):
+        if not trace.spec.transposed:
+            raise ConvGifError(
+                f"view='scatter' needs a transposed layer, not {trace.spec.name}; use view='gather'"
+            )
+        super().__init__(trace, options)
+
+    def _storyboard(self):
+        return ScatterStoryboard(self.trace)
+
+    def _grid(self) -> np.ndarray:
+        return self.trace.x
+
+    def _grid_kind(self) -> np.ndarray:
+        return np.full(self.trace.x.shape[2:], DATA, dtype=np.int8)
+
+    def _input_note(self) -> str:
+        return ""
+
+    def _axes(self):
+        """Per axis: (crop before, output size, canvas size)."""
+        t = self.trace
+        for n, k, s, d, (pb, _), out in zip(
+            t.in_spatial, t.kernel_size, t.spec.stride, t.dilation, t.pads, t.out_spatial
+        ):
+            reach = (n - 1) * s + d * (k - 1) + 1
+            yield pb, out, max(reach, pb + out)
+
+    def _canvas_shape(self) -> tuple:
+        return tuple(size for _, _, size in self._axes())
+
+    def _gives_back(self) -> bool:
+        op = self.trace.spec.output_padding
+        return bool(op and any(op))
+
+    def _canvas_cells(self) -> tuple[np.ndarray, np.ndarray]:
+        masks = [
+            (np.arange(size) < pb) | (np.arange(size) >= pb + out) for pb, out, size in self._axes()
+        ]
+        outside = masks[0][None, :] if len(masks) == 1 else masks[0][:, None] | masks[1][None, :]
+        return outside, outside
+
+    def _kernel_label(self, oc: int, icl: int) -> str:
+        t = self.trace
+        ic = (oc // t.out_per_group) * t.in_per_group + icl
+        return f"w[{ic}, {oc % t.out_per_group}]"
+
+    def _kernel_value(self, oc: int, icl: int, pos) -> float:
+        t = self.trace
+        ic = (oc // t.out_per_group) * t.in_per_group + icl
+        return t.weight[(ic, oc % t.out_per_group, *pos)]
+
+    def _legend_entries(self) -> list[tuple[str, str]]:
+        return [
+            ("input", "input"),
+            ("tap", "stamping cell"),
+            ("weight", "kernel"),
+            ("kernel_active", "kernel in use"),
+            ("output", "sum so far"),
+            ("output_active", "just stamped"),
+            ("pad", "cropped by padding"),
+        ]
+
+    def _canvas(self, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Sums and stamp counts on the canvas after the first ``stop`` scatter MACs."""
+        t = self.trace
+        shape = (t.batch, t.out_channels, *self._canvas_shape())
+        sums, hits = np.zeros(shape), np.zeros(shape, dtype=np.int64)
+        macs = t.scatter_macs(0, stop)
+        pads = [pb for pb, _, _ in self._axes()]
+        where = (macs["n"], macs["out_channel"]) + tuple(
+            macs[f] + pb for f, pb in zip(("oy", "ox")[-t.ndim :], pads)
+        )
+        np.add.at(sums, where, macs["product"])
+        np.add.at(hits, where, 1)
+        return sums, hits
+
+    def scene(self, index: int) -> Scene:
+        state = self.storyboard.frame(index)
+        t, lay = self.trace, self.layout
+        stamp = self.storyboard.stamp(state) if state.phase == "step" else None
+        stop = stamp.stop if stamp else (t.num_scatter_macs if state.phase == "close" else 0)
+        sums, hits = self._canvas(stop)
+        n = stamp.n if stamp else 0
+        _, outside = self._canvas_cells()
+        pads = [pb for pb, _, _ in self._axes()]
+        items = []
+        for oc, grid in lay.outputs.items():
+            for pos in np.ndindex(*sums.shape[2:]):
+                r, c = self._rc(*pos)
+                if outside[r, c]:
+                    if hits[(n, oc, *pos)]:
+                        items += self._cell(
+                            grid, r, c, "pad", sums[(n, oc, *pos)], dashed=True, color="muted"
+                        )
+                elif state.phase == "close":
+                    real = tuple(p - pb for p, pb in zip(pos, pads))
+                    items += self._cell(grid, r, c, "output", t.y[(n, oc, *real)])
+                elif hits[(n, oc, *pos)]:
+                    items += self._cell(grid, r, c, "output", sums[(n, oc, *pos)])
+        if stamp:
+            items += self._stamp(stamp, sums, outside)
+        if state.phase == "open":
+            caption = [
+                "Scatter view: each input cell stamps value \u00d7 kernel onto the output;"
+                " overlapping stamps add up."
+            ]
+        elif state.phase == "close":
+            caption = [
+                f"Done: {t.num_scatter_macs:,} products stamped, then + b gives the output "
+                f"{_shape(t.output.shape)};",
+                "dashed cells fall outside it: padding crops them "
+                + ("(output_padding gives some back at the end)." if self._gives_back() else "."),
+            ]
+        else:
+            caption = [self._stamp_caption(stamp)]
+        for i, line in enumerate(caption):
+            items.append(
+                Text(
+                    MARGIN,
+                    lay.caption_y + i * (CAPTION_SIZE + 6),
+                    line,
+                    CAPTION_SIZE,
+                    "ink",
+                    anchor="la",
+                )
+            )
+        items.append(
+            Text(
+                lay.width - MARGIN,
+                lay.caption_y + CAPTION_SIZE + 6,
+                f"frame {state.index + 1}/{state.count}",
+                LABEL_SIZE - 1,
+                "muted",
+                anchor="ra",
+            )
+        )
+        return Scene(lay.width, lay.height, self.static, tuple(items))
+
+    def _footprint(self, stamp):
+        """Canvas (row, col) span of one stamp: top-left and bottom-right cells."""
+        t = self.trace
+        first = [i * s for i, s in zip(stamp.position, t.spec.stride)]
+        last = [f + d * (k - 1) for f, k, d in zip(first, t.kernel_size, t.dilation)]
+        return self._rc(*first), self._rc(*last)
+
+    def _stamp(self, stamp, sums, outside) -> list:
+        t, lay = self.trace, self.layout
+        icl = stamp.in_channel % t.in_per_group
+        grid = lay.inputs[stamp.in_channel]
+        r, c = self._rc(*stamp.position)
+        x = t.x[(stamp.n, stamp.in_channel, *stamp.position)]
+        items = self._cell(grid, r, c, "tap", x)
+        cx, cy, cw, ch = grid.rect(r, c)
+        items.append(Box(cx, cy, cw, ch, edge="window", edge_width=2.5))
+        kgrid = lay.kernels[(stamp.out_channel, icl)]
+        for pos in np.ndindex(*t.kernel_size):
+            items += self._cell(
+                kgrid,
+                *self._rc(*pos),
+                "kernel_active",
+                self._kernel_value(stamp.out_channel, icl, pos),
+            )
+        items.append(
+            Box(kgrid.x, kgrid.y, kgrid.width, kgrid.height, edge="window", edge_width=2.5)
+        )
+        ogrid = lay.outputs[stamp.out_channel]
+        (r0, c0), (r1, c1) = self._footprint(stamp)
+        pads = [pb for pb, _, _ in self._axes()]
+        for m in t.scatter_macs(stamp.start, stamp.stop):
+            pos = tuple(int(m[f]) + pb for f, pb in zip(("oy", "ox")[-t.ndim :], pads))
+            orr, occ = self._rc(*pos)
+            items += self._cell(
+                ogrid,
+                orr,
+                occ,
+                "output_active",
+                sums[(stamp.n, stamp.out_channel, *pos)],
+                dashed=bool(outside[orr, occ]),
+            )
+        ox, oy, ow, oh = ogrid.span(r0, c0, r1, c1)
+        items.append(Box(ox, oy, ow, oh, edge="window", edge_width=2.5))
+        if self.options.lines:
+            side = kgrid.x + kgrid.width + 8
+            ky = kgrid.y + kgrid.height / 2
+            items += [
+                Line(cx + cw / 2, cy + ch, cx + cw / 2, lay.lane_y, width=1.5),
+                Line(cx + cw / 2, lay.lane_y, side, lay.lane_y, width=1.5),
+                Line(side, lay.lane_y, side, ky, width=1.5),
+                Line(side, ky, kgrid.x + kgrid.width, ky, width=1.5),
+            ]
+            bgrid = lay.biases[stamp.out_channel]
+            bx, by = bgrid.center(0, 0)
+            # To the canvas' edge, level with the stamp: never across other cells.
+            items += _elbow_h(bx + bgrid.cell / 2, by, ogrid.x, oy + oh / 2)
+        return items
+
+    def _stamp_caption(self, stamp) -> str:
+        t = self.trace
+        where = ", ".join(str(v) for v in (stamp.in_channel, *stamp.position))
+        x = t.x[(stamp.n, stamp.in_channel, *stamp.position)]
+        (r0, c0), (r1, c1) = self._footprint(stamp)
+        pads = [pb for pb, _, _ in self._axes()]
+        pr, pc = self._rc(*pads) if len(pads) == 2 else (0, pads[0])
+        span = f"cols {c0 - pc}\u2013{c1 - pc}"
+        if t.ndim == 2:
+            span = f"rows {r0 - pr}\u2013{r1 - pr}, " + span
+        ocl = stamp.out_channel % t.out_per_group
+        return (
+            f"x[{where}] = {fmt(x)} stamps {_term(x)} \u00d7 w[{stamp.in_channel}, {ocl}] "
+            f"onto y[{stamp.out_channel}] {span}; overlaps add up"
+        )

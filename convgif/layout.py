@@ -86,6 +86,8 @@ def compute_layout(
     min_width: float = 0.0,
     title_lines: int = 1,
     output_header_width: float = 0.0,
+    grid_spatial: tuple | None = None,
+    out_spatial: tuple | None = None,
 ) -> Layout:
     """The layout of a 1-d or 2-d trace.
 
@@ -93,8 +95,9 @@ def compute_layout(
     ``title_lines`` leave room for the title.
     """
     title_h = title_lines * (TITLE_SIZE + 6)
-    grid_rows, grid_cols = _rows_2d(trace.grid.shape[2:])
-    out_rows, out_cols = _rows_2d(trace.out_spatial)
+    # The scatter view replaces the grid by the raw input and the output by its canvas.
+    grid_rows, grid_cols = _rows_2d(grid_spatial or trace.grid.shape[2:])
+    out_rows, out_cols = _rows_2d(out_spatial or trace.out_spatial)
     pooling = trace.kernel is None
     k_rows, k_cols = (0, 0) if pooling else _rows_2d(trace.kernel_size)
     c_in, c_out = trace.in_channels, trace.out_channels

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from convgif.compose import Options, Picture
+from convgif.compose import Options, Picture, ScatterPicture
 from convgif.errors import ConvGifError
 from convgif.raster import RasterPainter
 
 # Milliseconds a frame stays, by granularity; the first and last frames stay longer.
 DURATIONS = {"output": 700, "channel": 450, "mac": 250}
 OPEN_MS, HOLD_MS = 1200, 2500
+STILL_FORMATS = (".png", ".svg", ".pdf")
 
 
 def _input(layer, x, input_shape):
@@ -25,12 +26,35 @@ def _input(layer, x, input_shape):
     return layer.example_input(input_shape)
 
 
+VIEWS = ("gather", "scatter")
+
+
 def picture(
-    layer, x=None, input_shape=None, *, step="output", values=None, lines=True, cell=None
+    layer,
+    x=None,
+    input_shape=None,
+    *,
+    step="output",
+    values=None,
+    lines=True,
+    cell=None,
+    view="gather",
+    **unknown,
 ) -> Picture:
-    """Trace the layer on the input and lay the animation out."""
+    """Trace the layer on the input and lay the animation out.
+
+    Every render function passes its other keywords here: ``step``
+    ('output' | 'channel' | 'mac'), ``values`` (None: when they fit),
+    ``lines``, ``cell`` (size in pixels at scale 1) and ``view`` ('gather',
+    or 'scatter' for transposed layers: each input cell stamps value × kernel).
+    """
+    if unknown:
+        raise ConvGifError(f"{next(iter(unknown))}= is not an option of convgif's renderer")
+    if view not in VIEWS:
+        raise ConvGifError(f"view={view!r} must be one of {', '.join(map(repr, VIEWS))}")
     trace = layer.trace(_input(layer, x, input_shape))
-    return Picture(trace, Options(step=step, values=values, lines=lines, cell=cell))
+    kind = ScatterPicture if view == "scatter" else Picture
+    return kind(trace, Options(step=step, values=values, lines=lines, cell=cell))
 
 
 def durations(pic: Picture, duration=None, hold=HOLD_MS) -> list[int]:
@@ -54,16 +78,13 @@ def animate(
     x=None,
     input_shape=None,
     *,
-    step="output",
-    values=None,
-    lines=True,
-    cell=None,
     scale=1.0,
     style="default",
     font=None,
     duration=None,
     hold=HOLD_MS,
     progress=None,
+    **options,
 ):
     """Write the animation to ``path``; the extension picks the format.
 
@@ -72,7 +93,7 @@ def animate(
     """
     from convgif.writers import write
 
-    pic = picture(layer, x, input_shape, step=step, values=values, lines=lines, cell=cell)
+    pic = picture(layer, x, input_shape, **options)
     painter = RasterPainter(style, scale, font)
     times = durations(pic, duration, hold)
     frames = index_frames(pic, painter)
@@ -89,26 +110,53 @@ def still(
     x=None,
     input_shape=None,
     *,
-    step="output",
-    values=None,
-    lines=True,
-    cell=None,
     scale=1.0,
     style="default",
     font=None,
+    **options,
 ):
-    """Write one frame (negative counts from the end) as a PNG."""
+    """Write one frame (negative counts from the end) as a PNG, SVG or PDF."""
+    import os
     from pathlib import Path
 
-    from convgif.writers import write_png
+    suffix = Path(os.fspath(path)).suffix.lower()
+    if suffix not in STILL_FORMATS:
+        raise ConvGifError(
+            f"path={os.fspath(path)!r}: a still is written as {', '.join(STILL_FORMATS)}"
+        )
+    pic = picture(layer, x, input_shape, **options)
+    if suffix == ".png":
+        from convgif.writers import write_png
 
-    if Path(path).suffix.lower() != ".png":
-        raise ConvGifError(f"path={str(path)!r}: a still is written as .png")
-    pic = picture(layer, x, input_shape, step=step, values=values, lines=lines, cell=cell)
-    painter = RasterPainter(style, scale, font)
-    scene = pic.scene(frame)
-    write_png(path, painter.paint(scene), painter.palette)
+        painter = RasterPainter(style, scale, font)
+        write_png(path, painter.paint(pic.scene(frame)), painter.palette)
+    else:
+        from convgif import vector
+
+        vector.write(path, pic.scene(frame), style, scale, font)
     return pic
+
+
+def draw(
+    ax,
+    layer,
+    input_shape=None,
+    x=None,
+    frame=-1,
+    *,
+    style="default",
+    font=None,
+    **options,
+):
+    """Draw one frame (negative counts from the end) into a matplotlib ``Axes``; returns it.
+
+    The axes gets the scene's limits, equal aspect, a downward y axis and no
+    axis lines; text sizes follow the axes' size at the time of the call.
+    """
+    from convgif import vector
+
+    pic = picture(layer, x, input_shape, **options)
+    return vector.draw_scene(ax, pic.scene(frame), style, font)
 
 
 def frames(
@@ -116,16 +164,13 @@ def frames(
     x=None,
     input_shape=None,
     *,
-    step="output",
-    values=None,
-    lines=True,
-    cell=None,
     scale=1.0,
     style="default",
     font=None,
+    **options,
 ):
     """Every frame as an (H, W, 3) uint8 RGB array."""
-    pic = picture(layer, x, input_shape, step=step, values=values, lines=lines, cell=cell)
+    pic = picture(layer, x, input_shape, **options)
     painter = RasterPainter(style, scale, font)
     for indices in index_frames(pic, painter):
         yield np.asarray(painter.to_rgb(indices))

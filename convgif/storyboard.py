@@ -145,3 +145,54 @@ def _unravel(index: int, shape) -> list[int]:
         index, r = divmod(index, size)
         out.append(r)
     return out[::-1]
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """One scatter-view frame: an input cell stamping ``x × W[in, out]`` onto one output channel."""
+
+    n: int
+    in_channel: int
+    position: tuple[int, ...]  # of the input cell
+    out_channel: int
+    start: int  # scatter-order MAC range of this stamp
+    stop: int
+
+
+@dataclass(frozen=True)
+class ScatterStoryboard:
+    """Transposed layers, scatter view: one frame per (input cell, output channel) stamp."""
+
+    trace: object
+
+    @property
+    def stamp_size(self) -> int:
+        return math.prod(self.trace.kernel_size)
+
+    @property
+    def stamps(self) -> int:
+        return self.trace.num_scatter_macs // self.stamp_size
+
+    def __len__(self) -> int:
+        return self.stamps + 2
+
+    def frame(self, index: int) -> FrameState:
+        count = len(self)
+        if not -count <= index < count:
+            raise ConvGifError(
+                f"frame={index} must lie in {-count}..{count - 1} "
+                f"(this animation has {count} frames)"
+            )
+        index %= count
+        if index == 0:
+            return FrameState(index, count, "open")
+        if index == count - 1:
+            return FrameState(index, count, "close", slot=self.stamps)
+        return FrameState(index, count, "step", slot=index - 1)
+
+    def stamp(self, state: FrameState) -> Stamp:
+        t = self.trace
+        n, ic, *position, ocl = _unravel(state.slot, (*t.x.shape, t.out_per_group))
+        oc = (ic // t.in_per_group) * t.out_per_group + ocl
+        start = state.slot * self.stamp_size
+        return Stamp(n, ic, tuple(position), oc, start, start + self.stamp_size)
