@@ -19,6 +19,7 @@ from convgif.layout import (
     MARGIN,
     SUBTITLE_SIZE,
     TITLE_SIZE,
+    _rows_2d,
     compute_layout,
 )
 from convgif.scene import Box, Line, Scene, Text, _term, fmt, text_width
@@ -289,7 +290,7 @@ class Picture:
     def _output_padding_cells(self) -> np.ndarray:
         """(rows, cols) mask of the output cells a transposed layer's output_padding adds."""
         t = self.trace
-        rows, cols = self._rc(*t.out_spatial)
+        rows, cols = _rows_2d(t.out_spatial)
         added = np.zeros((rows, cols), dtype=bool)
         op = t.spec.output_padding if t.spec.transposed and not t.spec.keras else None
         if op and any(op):

@@ -28,8 +28,8 @@ def _axis_formula(spec, axis: str, n: int, k: int, s: int, d: int, pb: int, pa: 
 
 def describe(layer: Layer, input_shape) -> dict:
     """Everything ``convgif info`` reports, as plain data."""
+    output_shape = layer.output_shape(input_shape)  # builds a Keras layer for this input
     spec = layer.spec
-    output_shape = layer.output_shape(input_shape)
     batched, channels, spatial = layer._split_shape(input_shape)
     pads = spec.pads(spatial)
     out_spatial = spec.output_spatial(spatial)

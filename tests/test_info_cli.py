@@ -55,8 +55,6 @@ def test_keras_layer_json():
     assert info["macs"] == 14 * 14 * 16 * 25
 
 
-@pytest.mark.xfail(strict=True, reason="info.describe reads layer.spec before the Keras layer "
-                   "is built for the input, so weight_shape is None and parameters report 0")
 def test_keras_layer_parameters():
     result = run("--layer", "Conv2D(16, 5, strides=2, padding='same')",
                  "--input-shape", "28,28,1", "--json")
