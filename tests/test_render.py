@@ -1,0 +1,443 @@
+"""The renderer, checked against the trace: which cells are lit in which frame, texts, files.
+
+Pictures are never compared with stored pictures: each expectation is derived
+from the trace (the MACs a frame shows) and the layout (where a cell is), and
+checked on the painted palette indices.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from functools import cache
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+import convgif
+from convgif import render
+from convgif.compose import Options, Picture
+from convgif.errors import ConvGifError
+from convgif.raster import RasterPainter
+from convgif.scene import Text, fmt
+from convgif.trace import DATA, PAD, PAD_COPY
+
+MODES = ["zeros", "reflect", "replicate", "circular"]
+KIND_ROLE = {DATA: "input", PAD: "pad", PAD_COPY: "pad_copy"}
+
+
+@cache
+def painter(style: str = "default") -> RasterPainter:
+    return RasterPainter(style, 1.0)
+
+
+@st.composite
+def conv_layers(draw):
+    """A small Conv1d / Conv2d (channels 1..3, groups, stride, padding and its modes,
+    dilation, bias on or off) and an input shape it accepts."""
+    nd = draw(st.sampled_from([1, 2]))
+    k = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    s = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    d = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    p = tuple(draw(st.integers(0, 2)) for _ in range(nd))
+    g = draw(st.integers(1, 3))
+    c_in = g * draw(st.integers(1, 3 // g))
+    c_out = g * draw(st.integers(1, 3 // g))
+    cls = convgif.Conv1d if nd == 1 else convgif.Conv2d
+    layer = cls(c_in, c_out, k, s, p, d, groups=g, bias=draw(st.booleans()),
+                padding_mode=draw(st.sampled_from(MODES)), seed=draw(st.integers(0, 50)))
+    low = [max(di * (ki - 1) + 1 - 2 * pi, pi + 1) for ki, di, pi in zip(k, d, p)]
+    spatial = tuple(lo + draw(st.integers(0, 2)) for lo in low)
+    return layer, (c_in, *spatial)
+
+
+def rc(position) -> tuple[int, int]:
+    position = tuple(int(v) for v in position)
+    return (0, position[0]) if len(position) == 1 else position
+
+
+def probes(grid, r, c, values: bool):
+    """Pixels (x, y) that show a cell's fill: its centre when no value is written there,
+    and always a point 2 px inside its top-left corner (clear of outlines and text)."""
+    x, y, _, _ = grid.rect(r, c)
+    points = [(math.floor(x + 0.5) + 2, math.floor(y + 0.5) + 2)]
+    if not values:
+        cx, cy = grid.center(r, c)
+        points.append((math.floor(cx), math.floor(cy)))
+    return points
+
+
+def expected_roles(pic: Picture, index: int):
+    """role per (panel, key, r, c), derived from the trace's MACs of frame ``index``."""
+    t, lay, board = pic.trace, pic.layout, pic.storyboard
+    state = board.frame(index)
+    taps, kernel_taps, finished = set(), set(), set()
+    for cell in state.cells:
+        for m in t.macs(cell.start, cell.stop):
+            ipos = tuple(int(m[f]) for f in ("iy", "ix")[-t.ndim:])
+            kpos = tuple(int(m[f]) for f in ("ky", "kx")[-t.ndim:])
+            taps.add((int(m["in_channel"]), ipos))
+            kernel_taps.add((cell.out_channel, int(m["in_channel"]) % t.in_per_group, kpos))
+        if cell.stop == cell.cell_stop:
+            finished.add(cell.out_channel)
+    roles = {}
+    for ch, grid in lay.inputs.items():
+        for pos in np.ndindex(*t.grid_kind.shape):
+            role = "tap" if (ch, pos) in taps else KIND_ROLE[int(t.grid_kind[pos])]
+            roles[("input", ch, *rc(pos))] = (grid, role)
+    for (oc, icl), grid in lay.kernels.items():
+        for pos in np.ndindex(*t.kernel_size):
+            role = "kernel_active" if (oc, icl, pos) in kernel_taps else "weight"
+            roles[("kernel", (oc, icl), *rc(pos))] = (grid, role)
+    for oc, grid in lay.biases.items():
+        if not t.spec.bias:
+            role = "pad"
+        else:
+            role = "kernel_active" if oc in finished else "bias"
+        roles[("bias", oc, 0, 0)] = (grid, role)
+    active = {c.out_channel for c in state.cells}
+    out_pg = t.out_per_group
+    for oc, grid in lay.outputs.items():
+        for pos in np.ndindex(*t.out_spatial):
+            if state.phase == "close":
+                role = "output"
+            elif state.phase == "open":
+                role = "output_empty"
+            else:
+                slot = np.ravel_multi_index(
+                    (state.n, oc % out_pg, *pos), (t.batch, out_pg, *t.out_spatial)
+                )
+                if oc in active and pos == state.position:
+                    role = "output_active"
+                elif slot < state.slot:
+                    role = "output"
+                else:
+                    role = "output_empty"
+            roles[("output", oc, *rc(pos))] = (grid, role)
+    return roles
+
+
+def check_frame(pic: Picture, index: int, style: str = "default"):
+    paint = painter(style)
+    frame = paint.paint(pic.scene(index))
+    assert frame.shape == (round(pic.layout.height), round(pic.layout.width))
+    wrong = []
+    for key, (grid, role) in expected_roles(pic, index).items():
+        want = paint.index(role)
+        for x, y in probes(grid, key[2], key[3], pic.show_values):
+            got = int(frame[y, x])
+            if got != want:
+                names = [r for r in ("tap", "input", "pad", "pad_copy", "weight", "kernel_active",
+                                     "bias", "output", "output_active", "output_empty")
+                         if paint.index(r) == got]
+                wrong.append((key, (x, y), role, names or got))
+    assert not wrong, f"frame {index}: {len(wrong)} cells wrong, e.g. {wrong[:5]}"
+    return frame
+
+
+def sample_frames(data, count):
+    extra = data.draw(st.lists(st.integers(1, count - 2), max_size=3, unique=True)
+                      if count > 2 else st.just([]), label="frames")
+    return [0, count - 1, *extra]
+
+
+# --------------------------------------------------------------------------- pixels
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@given(conv_layers(), st.sampled_from(["output", "channel", "mac"]), st.booleans(), st.data())
+def test_lit_cells_follow_the_trace(layer_shape, step, values, data):
+    layer, shape = layer_shape
+    pic = render.picture(layer, input_shape=shape, step=step, values=values)
+    for index in sample_frames(data, len(pic)):
+        check_frame(pic, index)
+
+
+@settings(max_examples=8, suppress_health_check=[HealthCheck.too_slow])
+@given(conv_layers(), st.data())
+def test_lit_cells_batched_input(layer_shape, data):
+    layer, shape = layer_shape
+    x = np.random.default_rng(0).integers(-2, 3, (2, *shape)).astype(np.float64)
+    pic = Picture(layer.trace(x), Options(values=False))
+    for index in sample_frames(data, len(pic)):
+        check_frame(pic, index)
+
+
+@pytest.mark.parametrize("style", ["default", "dark"])
+@pytest.mark.parametrize("step", ["output", "channel", "mac"])
+def test_every_frame_of_the_default_layer(style, step):
+    layer = convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)
+    pic = render.picture(layer, input_shape=(3, 7, 7), step=step)
+    assert pic.show_values  # small layer: values on by default
+    frames = range(len(pic)) if step != "mac" else [0, 1, 2, 27, 28, 100, -2, -1]
+    for i in frames:
+        check_frame(pic, i, style)
+
+
+# --------------------------------------------------------------------------- texts
+
+
+def _title_parts(trace):
+    spec = trace.spec
+    shape = trace.x.shape[1:] if trace.output.ndim == trace.ndim + 1 else trace.x.shape
+    parts = [
+        f"Input shape: {tuple(shape)}",
+        f"Output shape: {tuple(trace.output.shape)}",
+        f"K: {tuple(spec.kernel_size)}",
+        f"P: {tuple(b for b, _ in trace.pads)}",
+        f"S: {tuple(spec.stride)}",
+        f"D: {tuple(spec.dilation)}",
+        f"G: {spec.groups}",
+    ]
+    if spec.padding_mode != "zeros":
+        parts.append(f"padding_mode: {spec.padding_mode}")
+    return parts
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@given(conv_layers(), st.sampled_from(["output", "channel", "mac"]), st.data())
+def test_title_and_caption(layer_shape, step, data):
+    layer, shape = layer_shape
+    pic = render.picture(layer, input_shape=shape, step=step)
+    t = pic.trace
+    for index in sample_frames(data, len(pic)):
+        texts = pic.scene(index).texts()
+        lines = [s for s in texts if s.startswith("Input shape:") or s.startswith("K:")
+                 or "Output shape:" in s]
+        joined = " | ".join(lines)
+        for part in _title_parts(t):
+            assert part in joined, (part, joined)
+        state = pic.storyboard.frame(index)
+        captions = [s for s in texts if s.startswith("y[") and " = " in s]
+        if state.phase != "step":
+            assert captions == []
+            continue
+        shown = state.cells if t.groups <= 2 else state.cells[:1]
+        assert len(captions) == len(shown)
+        for cell, caption in zip(shown, captions):
+            index_text = ", ".join(str(v) for v in (cell.out_channel, *state.position))
+            assert caption.startswith(f"y[{index_text}] = ")
+            if state.finishes:
+                value = t.y[(state.n, cell.out_channel, *state.position)]
+                assert caption.endswith(f" = {fmt(value)}"), caption
+                assert t.spec.bias == caption.endswith(f" + b = {fmt(value)}")
+            else:
+                so_far = t.macs(cell.stop - 1, cell.stop)["running_sum"][0]
+                assert caption.endswith(f" = {fmt(so_far)}   (so far)"), caption
+
+
+def test_title_of_the_default_layer():
+    layer = convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)
+    pic = render.picture(layer, input_shape=(3, 7, 7))
+    joined = " ".join(pic.scene(0).texts())
+    for part in ("Input shape: (3, 7, 7)", "Output shape: (2, 3, 3)", "K: (3, 3)",
+                 "P: (1, 1)", "S: (2, 2)", "D: (2, 2)", "G: 1"):
+        assert part in joined
+    last = pic.scene(-2).texts()
+    assert any(s.startswith("y[1, 2, 2] = ") and s.endswith(f"= {fmt(pic.trace.y[0, 1, 2, 2])}")
+               for s in last)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("nd", [1, 2])
+def test_padding_cells_show_their_role_and_value(mode, nd):
+    if nd == 1:
+        layer = convgif.Conv1d(2, 1, 3, padding=2, padding_mode=mode)
+        shape = (2, 5)
+    else:
+        layer = convgif.Conv2d(2, 1, 3, padding=(1, 2), padding_mode=mode)
+        shape = (2, 4, 5)
+    x = np.arange(math.prod(shape), dtype=np.float64).reshape(shape) - 3
+    pic = Picture(layer.trace(x), Options(values=True))
+    t = pic.trace
+    frame = check_frame(pic, 0)
+    static_texts = {}
+    for item in pic.static:
+        if isinstance(item, Text):
+            static_texts[(round(item.x, 3), round(item.y, 3))] = item.text
+    pad_role = "pad" if mode == "zeros" else "pad_copy"
+    seen = set()
+    for ch, grid in pic.layout.inputs.items():
+        for pos in np.ndindex(*t.grid_kind.shape):
+            kind = int(t.grid_kind[pos])
+            r, c = rc(pos)
+            (px, py), = probes(grid, r, c, True)
+            seen.add(kind)
+            if kind == DATA:
+                assert frame[py, px] == painter().index("input")
+                want = x[(ch, *t.source(*pos))]
+            else:
+                assert KIND_ROLE[kind] == pad_role
+                assert frame[py, px] == painter().index(pad_role)
+                want = 0.0 if mode == "zeros" else x[(ch, *t.source(*pos))]
+            cx, cy = grid.center(r, c)
+            assert static_texts[(round(cx, 3), round(cy, 3))] == fmt(want), (ch, pos)
+    assert seen == {DATA, PAD if mode == "zeros" else PAD_COPY}
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _decoded(path):
+    with Image.open(path) as im:
+        out = []
+        for i in range(getattr(im, "n_frames", 1)):
+            im.seek(i)
+            out.append((np.asarray(im.convert("RGB")), im.info.get("duration")))
+        return out
+
+
+def _distinct_runs(frames):
+    """Consecutive identical frames merged: (frame, how many) per run."""
+    runs = []
+    for f in frames:
+        if runs and np.array_equal(runs[-1][0], f):
+            runs[-1][1] += 1
+        else:
+            runs.append([f, 1])
+    return runs
+
+
+@pytest.mark.parametrize(
+    "layer, shape, options",
+    [
+        (convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2), (3, 7, 7), {}),
+        (convgif.Conv1d(2, 2, 3, padding=1, groups=2, padding_mode="reflect"), (2, 6),
+         {"step": "mac"}),
+        (convgif.Conv2d(2, 1, 2, bias=False), (2, 3, 3), {"step": "channel", "values": False}),
+    ],
+)
+def test_gif_matches_the_painted_frames(tmp_path, layer, shape, options):
+    path = tmp_path / "a.gif"
+    pic = layer.animate(path, input_shape=shape, **options)
+    paint = painter()
+    painted = [paint.to_rgb(paint.paint(pic.scene(i))) for i in range(len(pic))]
+    runs = _distinct_runs(painted)
+    decoded = _decoded(path)
+    assert len(decoded) == len(runs)
+    h, w = painted[0].shape[:2]
+    assert (w, h) == paint.size(pic.scene(0))
+    for (got, _), (want, _) in zip(decoded, runs):
+        assert got.shape == (h, w, 3)
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(decoded[0][0], paint.to_rgb(paint.paint(pic.scene(0))))
+    np.testing.assert_array_equal(decoded[-1][0], paint.to_rgb(paint.paint(pic.scene(-1))))
+    # durations: a longer first frame, the held last frame, merged frames add up
+    times = render.durations(pic)
+    assert sum(d for _, d in decoded) == sum(times)
+    assert decoded[-1][1] == times[-1] * (runs[-1][1] if len(runs) > 1 else 1)
+    # deterministic: the same call writes the same bytes
+    again = tmp_path / "b.gif"
+    layer.animate(again, input_shape=shape, **options)
+    assert path.read_bytes() == again.read_bytes()
+
+
+@pytest.mark.parametrize("k", [0, 3, 7, -1, -2])
+def test_still_equals_its_frame(tmp_path, k):
+    layer = convgif.Conv2d(2, 2, 3, padding=1, groups=2, padding_mode="circular")
+    shape = (2, 4, 4)
+    path = tmp_path / f"s{k}.png"
+    pic = layer.still(path, frame=k, input_shape=shape)
+    paint = painter()
+    want = paint.to_rgb(paint.paint(pic.scene(k)))
+    (got, _), = _decoded(path)
+    np.testing.assert_array_equal(got, want)
+    again = tmp_path / "again.png"
+    layer.still(again, frame=k, input_shape=shape)
+    assert path.read_bytes() == again.read_bytes()
+
+
+def test_still_refuses_bad_frame_and_suffix(tmp_path):
+    layer = convgif.Conv2d(1, 1, 2)
+    with pytest.raises(ConvGifError, match="frame=99"):
+        layer.still(tmp_path / "s.png", frame=99, input_shape=(1, 3, 3))
+    with pytest.raises(ConvGifError, match="path="):
+        layer.still(tmp_path / "s.gif", frame=0, input_shape=(1, 3, 3))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("step", ["output", "mac"])
+def test_frames_yields_rgb(step):
+    layer = convgif.Conv1d(1, 2, 2, stride=2)
+    pic = render.picture(layer, input_shape=(1, 6), step=step)
+    frames = list(layer.frames(input_shape=(1, 6), step=step))
+    assert len(frames) == len(pic) == 2 * 3 * (1 if step == "output" else 2) + 2
+    paint = painter()
+    w, h = paint.size(pic.scene(0))
+    for i, f in enumerate(frames):
+        assert f.shape == (h, w, 3) and f.dtype == np.uint8
+        np.testing.assert_array_equal(f, paint.to_rgb(paint.paint(pic.scene(i))))
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def run_cli(args, cwd):
+    return subprocess.run([sys.executable, "-m", "convgif", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+LAYER = "Conv2d(2, 1, 3, padding=1)"
+
+
+def test_cli_render_and_still(tmp_path):
+    done = run_cli(["render", "--layer", LAYER, "--input-shape", "2,4,4", "-o", "r.gif"],
+                   tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "r.gif" in done.stdout and done.stderr == ""
+    layer = convgif.Conv2d(2, 1, 3, padding=1)
+    pic = render.picture(layer, input_shape=(2, 4, 4))
+    decoded = _decoded(tmp_path / "r.gif")
+    assert len(decoded) == len(pic) == 18
+    paint = painter()
+    np.testing.assert_array_equal(decoded[-1][0], paint.to_rgb(paint.paint(pic.scene(-1))))
+
+    done = run_cli(["still", "--layer", LAYER, "--input-shape", "2,4,4", "--frame", "5",
+                    "-o", "s.png"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    (got, _), = _decoded(tmp_path / "s.png")
+    np.testing.assert_array_equal(got, paint.to_rgb(paint.paint(pic.scene(5))))
+
+
+def test_cli_without_arguments_writes_the_default(tmp_path):
+    done = run_cli([], tmp_path)
+    assert done.returncode == 0, done.stderr
+    path = tmp_path / "outputs" / "conv2d.gif"
+    assert path.is_file()
+    pic = render.picture(convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2),
+                         input_shape=(3, 7, 7))
+    decoded = _decoded(path)
+    assert len(decoded) == len(pic)
+    paint = painter()
+    np.testing.assert_array_equal(decoded[0][0], paint.to_rgb(paint.paint(pic.scene(0))))
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["render", "--layer", "Conv2d(3, 2, 3, groups=2)"], "groups=2"),
+        (["render", "--input-shape", "3,7.5,7"], "--input-shape"),
+        (["render", "--input-shape", "4,7,7"], "in_channels=3"),
+        (["render", "--step", "pixel"], "--step"),
+        (["render", "--style", "neon"], "--style"),
+        (["render", "--scale", "-1"], "scale=-1"),
+        (["render", "--duration", "0"], "duration="),
+        (["render", "-o", "x.bmp"], "x.bmp"),
+        (["render", "--bogus"], "--bogus"),
+        (["render", "--layer", "__import__('os').system('echo hi')"], "layer"),
+        (["still", "--frame", "999"], "frame=999"),
+        (["still", "-o", "x.gif"], "x.gif"),
+    ],
+)
+def test_cli_bad_options(tmp_path, args, needle):
+    done = run_cli(args, tmp_path)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert needle.lower() in lines[0].lower(), lines[0]
+    assert list(tmp_path.rglob("*.*")) == []  # nothing written, not even a temporary file
