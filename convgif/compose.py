@@ -34,6 +34,26 @@ KIND_ROLE = {
     OVERFLOW: "paper",
 }
 MAX_TERMS = 6  # terms of the caption's equation before it is shortened
+VALUE_MODES = {
+    None: "auto",
+    True: "numbers",
+    "numbers": "numbers",
+    False: "none",
+    "none": "none",
+    "symbols": "symbols",
+}
+_SUB = str.maketrans("0123456789", "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
+_SUP = str.maketrans("0123456789", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def symbol(letter: str, upper=(), lower=()) -> str:
+    """``x``, channel indices as superscripts, position as subscripts: x¹₀₂, w⁰¹₂₂."""
+
+    def digits(values, table):
+        sep = "," if any(v >= 10 for v in values) else ""
+        return sep.join(str(v) for v in values).translate(table)
+
+    return letter + digits(upper, _SUP) + digits(lower, _SUB)
 
 
 def _shape(shape) -> str:
@@ -125,7 +145,14 @@ class Picture:
         )
         cell = self.layout.cell
         self.value_size = max(8.0, min(0.42 * cell, 16.0))
-        self.show_values = self._values_fit() if options.values is None else bool(options.values)
+        mode = VALUE_MODES.get(options.values)
+        if mode is None:
+            raise ConvGifError(
+                f"values={options.values!r} must be one of 'numbers', 'symbols', 'none' "
+                "(or True / False / None for 'when they fit')"
+            )
+        self.symbols = mode == "symbols"
+        self.show_values = self._values_fit() if mode == "auto" else mode != "none"
 
     def __len__(self) -> int:
         return len(self.storyboard)
@@ -162,6 +189,31 @@ class Picture:
     def _kernel_value(self, oc: int, icl: int, pos) -> float:
         return self.trace.kernel[(oc, icl, *pos)]
 
+    def _input_symbol(self, ch: int, pos) -> str:
+        """What a grid cell shows in symbols mode: the input cell it holds or copies, or 0."""
+        src = self.trace.source(*pos)
+        if src is None:
+            return "\u2212\u221e" if self.trace.spec.op == "max_pool" else "0"
+        return self._x(ch, src)
+
+    def _x(self, ch: int, src) -> str:
+        return symbol("x", (ch,) if self.trace.in_channels > 1 else (), src)
+
+    def _kernel_symbol(self, oc: int, icl: int, kpos) -> str:
+        t = self.trace
+        many = t.in_per_group * t.out_channels > 1
+        if t.spec.transposed:  # the gather kernel is w flipped: name the cell it came from
+            ic = (oc // t.out_per_group) * t.in_per_group + icl
+            flipped = tuple(k - 1 - p for k, p in zip(t.kernel_size, kpos))
+            return symbol("w", (ic, oc % t.out_per_group) if many else (), flipped)
+        return symbol("w", (oc, icl) if many else (), kpos)
+
+    def _y(self, oc: int, pos) -> str:
+        return symbol("y", (oc,) if self.trace.out_channels > 1 else (), pos)
+
+    def _b(self, oc: int) -> str:
+        return symbol("b", (), (oc,) if self.trace.out_channels > 1 else ())
+
     def _canvas_cells(self) -> tuple[np.ndarray, np.ndarray]:
         """(rows, cols) masks of output cells drawn dashed, and of cells outside the output."""
         added = self._output_padding_cells()
@@ -190,7 +242,8 @@ class Picture:
         x, y, w, h = grid.rect(r, c)
         items = [Box(x, y, w, h, fill=fill, edge=edge, edge_width=width, dashed=dashed)]
         if value is not None and self.show_values:
-            items.append(Text(x + w / 2, y + h / 2, fmt(value), self.value_size, color))
+            text = value if isinstance(value, str) else fmt(value)
+            items.append(Text(x + w / 2, y + h / 2, text, self.value_size, color))
         return items
 
     # ---- the static part
@@ -214,6 +267,10 @@ class Picture:
             Text(MARGIN, lay.subtitle_y, self.subtitle, SUBTITLE_SIZE, "muted", anchor="la")
         )
         items += self._legend()
+        for x, y, hidden in lay.ellipses:
+            # The count of channels left out keeps the picture true.
+            items.append(Text(x, y - 9, "\u22ef" if hidden > 0 else "\u22ee", 22, "muted"))
+            items.append(Text(x, y + 12, f"{abs(hidden)} more", LABEL_SIZE - 2, "muted"))
         for g, x, y, w, h in lay.bands:
             items.append(Box(x, y, w, h, edge="muted", dashed=True))
             items.append(Text(x + w - 4, y + 2, f"group {g}", LABEL_SIZE - 1, "muted", anchor="ra"))
@@ -239,6 +296,8 @@ class Picture:
             for pos in np.ndindex(*kind.shape):
                 k = int(kind[pos])
                 value = None if k == OVERFLOW else values[(0, ch, *pos)]
+                if self.symbols and k != OVERFLOW:
+                    value = self._input_symbol(ch, pos)
                 items += self._cell(
                     grid,
                     *self._rc(*pos),
@@ -266,11 +325,15 @@ class Picture:
                     items.append(Text(grid.x, grid.y - 9, label, LABEL_SIZE, "muted", anchor="lm"))
                 for pos in np.ndindex(*t.kernel_size):
                     value = self._kernel_value(oc, icl, pos)
+                    if self.symbols:
+                        value = self._kernel_symbol(oc, icl, pos)
                     items += self._cell(grid, *self._rc(*pos), "weight", value)
             for oc, grid in lay.biases.items():
                 items.append(Text(grid.x, grid.y - 9, f"b[{oc}]", LABEL_SIZE, "muted", anchor="lm"))
                 if t.spec.bias:
-                    items += self._cell(grid, 0, 0, "bias", t.bias[oc])
+                    items += self._cell(
+                        grid, 0, 0, "bias", self._b(oc) if self.symbols else t.bias[oc]
+                    )
                 else:
                     items += self._cell(grid, 0, 0, "pad", 0.0, dashed=True, color="muted")
         if t.kernel is not None:
@@ -356,7 +419,8 @@ class Picture:
         for oc, grid in lay.outputs.items():
             for pos in np.ndindex(*t.out_spatial):
                 if self.storyboard.cell_status(state, state.n, oc, pos) == "done":
-                    items += self._cell(grid, *self._rc(*pos), "output", t.y[(state.n, oc, *pos)])
+                    value = self._y(oc, pos) if self.symbols else t.y[(state.n, oc, *pos)]
+                    items += self._cell(grid, *self._rc(*pos), "output", value)
         captions = []
         for cell in state.cells:
             items += self._window(state, cell)
@@ -407,26 +471,40 @@ class Picture:
         extent = [d * (k - 1) for k, d in zip(t.kernel_size, t.dilation)]
         r0, c0 = self._rc(*origin)
         r1, c1 = self._rc(*(o + e for o, e in zip(origin, extent)))
+        ogrid = lay.outputs.get(cell.out_channel)
+        if ogrid is None:  # an output channel the layout leaves out
+            return items
         winner = self._winner(cell, macs) if t.spec.op == "max_pool" else None
         for i, m in enumerate(macs):
-            grid = lay.inputs[int(m["in_channel"])]
-            r, c = self._rc(*(int(m[f]) for f in pos_fields))
-            kind = int(t.grid_kind[tuple(int(m[f]) for f in pos_fields)])
+            ch = int(m["in_channel"])
+            grid = lay.inputs.get(ch)
+            if grid is None:
+                continue
+            pos = tuple(int(m[f]) for f in pos_fields)
+            kind = int(t.grid_kind[pos])
             value = None if kind == OVERFLOW else m["x"]
+            if self.symbols and kind != OVERFLOW:
+                value = self._input_symbol(ch, pos)
             role = "winner" if i == winner else "tap"
-            items += self._cell(grid, r, c, role, value, dashed=kind != DATA)
+            items += self._cell(grid, *self._rc(*pos), role, value, dashed=kind != DATA)
             if t.kernel is not None:
-                kgrid = lay.kernels[(cell.out_channel, int(m["in_channel"]) % t.in_per_group)]
-                kr, kc = self._rc(*(int(m[f]) for f in ker_fields))
-                items += self._cell(kgrid, kr, kc, "kernel_active", m["w"])
-        ogrid = lay.outputs[cell.out_channel]
+                icl = ch % t.in_per_group
+                kpos = tuple(int(m[f]) for f in ker_fields)
+                w = self._kernel_symbol(cell.out_channel, icl, kpos) if self.symbols else m["w"]
+                items += self._cell(
+                    lay.kernels[(cell.out_channel, icl)], *self._rc(*kpos), "kernel_active", w
+                )
         orc = self._rc(*state.position)
         finished = cell.stop == cell.cell_stop
         value = self._value_so_far(cell, macs)
+        if self.symbols:
+            value = self._y(cell.out_channel, state.position)
         items += self._cell(ogrid, *orc, "output_active", value, edge="window", width=2.5)
         ocx, ocy = ogrid.center(*orc)
         for ch in channels:
-            grid = lay.inputs[ch]
+            grid = lay.inputs.get(ch)
+            if grid is None:
+                continue
             x, y, w, h = grid.span(r0, c0, r1, c1)
             items.append(Box(x, y, w, h, edge="window", edge_width=2.5))
             if t.kernel is None:
@@ -451,11 +529,39 @@ class Picture:
         if t.kernel is not None:
             bgrid = lay.biases[cell.out_channel]
             if finished and t.spec.bias:
-                items += self._cell(bgrid, 0, 0, "kernel_active", t.bias[cell.out_channel])
+                oc = cell.out_channel
+                bias = self._b(oc) if self.symbols else t.bias[oc]
+                items += self._cell(bgrid, 0, 0, "kernel_active", bias)
             if self.options.lines:
                 bx, by = bgrid.center(0, 0)
                 items += _elbow_h(bx + bgrid.cell / 2, by, ogrid.x, ocy)
         return items
+
+    def _symbolic_equation(self, state, cell, macs, finished: bool) -> str:
+        """``y₁₁ = x₀₀·w₀₀ + x₀₂·w₀₁ + … + b`` for slides that teach the formula."""
+        t = self.trace
+        pos_fields = [f for f in ("iy", "ix") if f in macs.dtype.names][-t.ndim :]
+        ker_fields = [f for f in ("ky", "kx") if f in macs.dtype.names][-t.ndim :]
+        xs = [
+            self._input_symbol(int(m["in_channel"]), tuple(int(m[f]) for f in pos_fields))
+            for m in macs
+        ]
+        head = self._y(cell.out_channel, state.position)
+        if t.spec.op == "max_pool":
+            real = [x for x, v in zip(xs, macs["x"]) if np.isfinite(v)]
+            return f"{head} = max(" + ", ".join(_shorten(real)) + ")"
+        if t.spec.op == "avg_pool":
+            body = "(" + " + ".join(_shorten(xs)) + ")"
+            return f"{head} = {body}" + (f" / {fmt(self._divisor(macs))}" if finished else "")
+        terms = []
+        for x, m in zip(xs, macs):
+            icl = int(m["in_channel"]) % t.in_per_group
+            kpos = tuple(int(m[f]) for f in ker_fields)
+            terms.append(f"{x}\u00b7{self._kernel_symbol(cell.out_channel, icl, kpos)}")
+        body = " + ".join(_shorten(terms))
+        if finished and t.spec.bias:
+            body += " + " + self._b(cell.out_channel)
+        return f"{head} = {body}" + ("" if finished else "   (so far)")
 
     def _winner(self, cell, macs) -> int | None:
         """Index in ``macs`` of the cell holding the running maximum (the first to reach it)."""
@@ -489,6 +595,8 @@ class Picture:
         )
         head = f"y[{index}]"
         finished = cell.stop == cell.cell_stop
+        if self.symbols:
+            return self._symbolic_equation(state, cell, macs, finished)
         if t.spec.op == "max_pool":
             # Padding holds −∞ and never wins: the caption lists the real cells.
             terms = [fmt(v) for v in macs["x"] if np.isfinite(v)]

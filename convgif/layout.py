@@ -73,11 +73,19 @@ class Layout:
     output_header: tuple
     lane_y: float  # height of the lane between the input row and the rows below, for connectors
     bands: tuple  # (group, x, y, w, h) boxes around a group's channels, when groups > 1
+    ellipses: tuple = ()  # (x, y, n): n input channels left out here; −n: n output channels
 
 
 def _rows_2d(shape) -> tuple[int, int]:
     """A spatial shape as (rows, cols) of cells: 1-d layers are one row."""
     return (1, shape[0]) if len(shape) == 1 else (shape[-2], shape[-1])
+
+
+def shown_channels(count: int, limit: int = 6, head: int = 3, tail: int = 2) -> list:
+    """The channels drawn: all when few, else the first and last few with None for the gap."""
+    if count <= limit:
+        return list(range(count))
+    return [*range(head), None, *range(count - tail, count)]
 
 
 def compute_layout(
@@ -92,7 +100,8 @@ def compute_layout(
     """The layout of a 1-d or 2-d trace.
 
     ``cell`` fixes the cell size (auto when None); ``min_width`` and
-    ``title_lines`` leave room for the title.
+    ``title_lines`` leave room for the title. Many channels are shown as the
+    first and last few with an ellipsis that says how many were left out.
     """
     title_h = title_lines * (TITLE_SIZE + 6)
     # The scatter view replaces the grid by the raw input and the output by its canvas.
@@ -100,25 +109,30 @@ def compute_layout(
     out_rows, out_cols = _rows_2d(out_spatial or trace.out_spatial)
     pooling = trace.kernel is None
     k_rows, k_cols = (0, 0) if pooling else _rows_2d(trace.kernel_size)
-    c_in, c_out = trace.in_channels, trace.out_channels
+    shown_in = shown_channels(trace.in_channels)
+    # Output channels take a row each, so fewer of them fit.
+    shown_out = shown_in if pooling else shown_channels(trace.out_channels, 4, 2, 1)
 
     def measure(c: float):
         gap = max(12.0, 0.5 * c)  # between channels
         col_gap = max(40.0, 1.5 * c)  # before the bias / output column
+        ellipsis_w = max(2 * c, 40.0)
         top = MARGIN + title_h + 2 + SUBTITLE_SIZE + 10 + SUBTITLE_SIZE + 14
-        input_w = c_in * grid_cols * c + (c_in - 1) * gap
+        input_w = sum(ellipsis_w if ch is None else grid_cols * c for ch in shown_in)
+        input_w += (len(shown_in) - 1) * gap
         if pooling:
             row_h = LABEL + out_rows * c
             body_h = 2 * LABEL + grid_rows * c + gap + LABEL + row_h
             width = 2 * MARGIN + input_w
         else:
             row_h = LABEL + max(k_rows, out_rows) * c
-            body_h = 2 * LABEL + grid_rows * c + gap + LABEL + c_out * row_h + (c_out - 1) * gap
+            rows_h = sum(LABEL + 8 if oc is None else row_h for oc in shown_out)
+            body_h = 2 * LABEL + grid_rows * c + gap + LABEL + rows_h + (len(shown_out) - 1) * gap
             width = (
                 2 * MARGIN + input_w + gap + c + col_gap + max(out_cols * c, output_header_width)
             )
         height = top + body_h + 16 + 2 * CAPTION_SIZE + 10 + MARGIN
-        return width, height, gap, col_gap, top, row_h
+        return width, height, gap, col_gap, top, row_h, ellipsis_w
 
     if cell is None:
         cell = MIN_CELL
@@ -128,55 +142,75 @@ def compute_layout(
                 cell = c
                 break
     cell = float(cell)
-    width, height, gap, col_gap, top, row_h = measure(cell)
+    width, height, gap, col_gap, top, row_h, ellipsis_w = measure(cell)
     width = max(width, min_width, 480.0)
 
     y_input = top + 2 * LABEL
-    inputs = {
-        ch: Grid(MARGIN + ch * (grid_cols * cell + gap), y_input, grid_rows, grid_cols, cell)
-        for ch in range(c_in)
-    }
+    inputs, ellipses = {}, []
+    x = MARGIN
+    for ch in shown_in:
+        if ch is None:
+            hidden = trace.in_channels - len(shown_in) + 1
+            ellipses.append((x + ellipsis_w / 2, y_input + grid_rows * cell / 2, hidden))
+            x += ellipsis_w + gap
+            continue
+        inputs[ch] = Grid(x, y_input, grid_rows, grid_cols, cell)
+        x += grid_cols * cell + gap
+    right = x - gap
     y_rows = y_input + grid_rows * cell + gap + LABEL
     kernels, biases, outputs = {}, {}, {}
     in_pg = trace.in_per_group
     out_pg = trace.out_per_group
-    right = MARGIN + c_in * (grid_cols * cell + gap) - gap
-    for oc in range(c_out):
-        g = oc // out_pg
+    row_top = y_rows
+    for oc in shown_out:
         if pooling:
-            src = inputs[oc]
-            ow = out_cols * cell
-            outputs[oc] = Grid(
-                src.x + (src.width - ow) / 2, y_rows + LABEL, out_rows, out_cols, cell
-            )
+            if oc is not None:
+                src = inputs[oc]
+                ow = out_cols * cell
+                outputs[oc] = Grid(
+                    src.x + (src.width - ow) / 2, y_rows + LABEL, out_rows, out_cols, cell
+                )
             continue
-        row_top = y_rows + oc * (row_h + gap) + LABEL
+        if oc is None:
+            hidden = trace.out_channels - len(shown_out) + 1
+            ellipses.append((right + gap + cell / 2, row_top + (LABEL + 8) / 2, -hidden))
+            row_top += LABEL + 8 + gap
+            continue
+        g = oc // out_pg
+        top_cells = row_top + LABEL
         inner = row_h - LABEL
         for icl in range(in_pg):
-            src = inputs[g * in_pg + icl]
+            src = inputs.get(g * in_pg + icl)
+            if src is None:
+                continue
             kx = src.x + (src.width - k_cols * cell) / 2
-            ky = row_top + (inner - k_rows * cell) / 2
+            ky = top_cells + (inner - k_rows * cell) / 2
             kernels[(oc, icl)] = Grid(kx, ky, k_rows, k_cols, cell)
         bias_x = right + gap
-        biases[oc] = Grid(bias_x, row_top + (inner - cell) / 2, 1, 1, cell)
+        biases[oc] = Grid(bias_x, top_cells + (inner - cell) / 2, 1, 1, cell)
         out_x = bias_x + cell + col_gap
-        outputs[oc] = Grid(out_x, row_top + (inner - out_rows * cell) / 2, out_rows, out_cols, cell)
+        outputs[oc] = Grid(
+            out_x, top_cells + (inner - out_rows * cell) / 2, out_rows, out_cols, cell
+        )
+        row_top += row_h + gap
 
     bands = ()
-    groups = trace.groups
-    if groups > 1 and not pooling:
+    if trace.groups > 1 and not pooling:
         pad = 6.0
         bottom = max(g.y + g.height for g in outputs.values())
         boxes = []
-        for g in range(groups):
-            first, last = inputs[g * in_pg], inputs[(g + 1) * in_pg - 1]
+        for g in range(trace.groups):
+            members = [inputs[c] for c in range(g * in_pg, (g + 1) * in_pg) if c in inputs]
+            if not members:
+                continue
+            first, last = members[0], members[-1]
             boxes.append(
                 (
                     g,
                     first.x - pad,
-                    first.y - LABEL - pad,
+                    first.y - LABEL + 1,
                     last.x + last.width - first.x + 2 * pad,
-                    bottom - first.y + LABEL + 2 * pad,
+                    bottom - first.y + LABEL + pad,
                 )
             )
         bands = tuple(boxes)
@@ -199,4 +233,5 @@ def compute_layout(
         output_header=(out_x, y_rows - LABEL / 2),
         lane_y=y_input + grid_rows * cell + (gap + LABEL) / 2,
         bands=bands,
+        ellipses=tuple(ellipses),
     )
