@@ -11,6 +11,28 @@ import inspect
 
 from convgif.errors import ConvGifError
 
+DEFAULT_LAYER = "Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)"
+DEFAULT_INPUT = "3,7,7"
+
+
+def parse_shape(text, name: str = "--input-shape") -> tuple[int, ...]:
+    """``"3,7,7"``, ``"3x7x7"`` or a sequence of ints -> a shape tuple."""
+    if isinstance(text, (list, tuple)):
+        parts = list(text)
+    else:
+        parts = [p.strip() for p in str(text).replace("x", ",").split(",") if p.strip()]
+    if not all(isinstance(p, str) or type(p) is int for p in parts):
+        raise ConvGifError(f"{name}={text!r} must be whole sizes, e.g. 3,7,7")
+    try:
+        shape = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ConvGifError(
+            f"{name}={text!r} must be sizes separated by commas, e.g. 3,7,7"
+        ) from None
+    if not shape or min(shape) < 1:
+        raise ConvGifError(f"{name}={text!r} must be positive sizes, e.g. 3,7,7")
+    return shape
+
 
 def layer_kinds() -> dict:
     """Every constructor ``--layer`` accepts, by the name written in code."""
