@@ -14,6 +14,7 @@ factor, so the vector picture matches the raster one.
 from __future__ import annotations
 
 import functools
+import io
 import math
 import os
 from pathlib import Path
@@ -292,14 +293,27 @@ def write(path, scene: Scene, style: str | Style = "default", scale: float = 1.0
         raise ConvGifError(f"path={os.fspath(path)!r} must end in one of {', '.join(FORMATS)}")
     with mpl.rc_context(_RC):
         fig = figure(scene, style, scale, font)
-        with atomic_write(path) as tmp:
-            fig.savefig(
-                tmp,
-                format=suffix[1:],
-                dpi=DPI,
-                facecolor=fig.get_facecolor(),
-                metadata=_METADATA[suffix],
-            )
+        buffer = io.BytesIO()
+        fig.savefig(
+            buffer,
+            format=suffix[1:],
+            dpi=DPI,
+            facecolor=fig.get_facecolor(),
+            metadata=_METADATA[suffix],
+        )
+    data = buffer.getvalue()
+    if suffix == ".svg":
+        data = _preserve_spaces(data)
+    with atomic_write(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def _preserve_spaces(svg: bytes) -> bytes:
+    """Keep runs of spaces in texts (``a  ·  b``), which SVG viewers collapse by default."""
+    head, sep, rest = svg.partition(b"<svg ")
+    if not sep:
+        return svg
+    return head + sep + b'xml:space="preserve" ' + rest
 
 
 __all__ = ["FORMATS", "draw_scene", "figure", "write"]

@@ -50,6 +50,11 @@ def test_svg_keeps_every_text_of_the_scene_as_text(tmp_path, scene):
     output = layer().trace(layer().example_input(SHAPE)).output
     assert caption.endswith("= " + fmt(output[index]))
     assert "font-family: 'DejaVu Sans'" in path.read_text(encoding="utf-8")
+    # runs of spaces (the subtitle's "  ·  ") are kept, not collapsed by viewers
+    assert any("  " in t for t in texts)
+    assert ET.parse(path).getroot().get("{http://www.w3.org/XML/1998/namespace}space") == (
+        "preserve"
+    )
 
 
 def test_svg_size_and_colours_follow_the_scene_and_style(tmp_path, scene):
