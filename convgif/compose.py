@@ -144,7 +144,6 @@ class Picture:
             **sizes,
         )
         cell = self.layout.cell
-        self.value_size = max(8.0, min(0.42 * cell, 16.0))
         mode = VALUE_MODES.get(options.values)
         if mode is None:
             raise ConvGifError(
@@ -152,7 +151,11 @@ class Picture:
                 "(or True / False / None for 'when they fit')"
             )
         self.symbols = mode == "symbols"
-        self.show_values = self._values_fit() if mode == "auto" else mode != "none"
+        # Values shrink to fit their cells (DejaVu digits are ~0.6 em wide); below 8 px they go.
+        cell = self.layout.cell
+        fit = 0.92 * cell / (0.6 * self._widest_label())
+        self.value_size = max(8.0, min(0.42 * cell, 16.0, fit))
+        self.show_values = fit >= 8.0 and cell >= 16 if mode == "auto" else mode != "none"
 
     def __len__(self) -> int:
         return len(self.storyboard)
@@ -224,14 +227,23 @@ class Picture:
     def _output_header(self) -> str:
         return f"output y {_shape(self.trace.y.shape[1:])}"
 
-    def _values_fit(self) -> bool:
+    def _widest_label(self) -> int:
+        """Characters in the widest cell label (number or symbol)."""
         t = self.trace
+        if self.symbols:
+            last_in = tuple(n - 1 for n in t.in_spatial)
+            last_k = tuple(k - 1 for k in t.kernel_size)
+            labels = [self._x(t.in_channels - 1, last_in), self._y(t.out_channels - 1, last_in)]
+            if t.kernel is not None:
+                labels.append(self._kernel_symbol(t.out_channels - 1, t.in_per_group - 1, last_k))
+            return max(map(len, labels))
         arrays = [t.grid[np.isfinite(t.grid)], t.y, t.bias]
         if t.kernel is not None:
             arrays.append(t.kernel)
-        widest = max((len(fmt(v)) for a in arrays for v in np.unique(a)[:64]), default=1)
-        widest = max(widest, max(len(fmt(v)) for v in (t.y.min(), t.y.max())))
-        return self.layout.cell >= 18 and 0.6 * self.value_size * widest <= 0.92 * self.layout.cell
+        values = np.unique(np.concatenate([a.ravel() for a in arrays]))
+        if len(values) > 4096:  # a sample keeps this cheap on big layers
+            values = values[np.linspace(0, len(values) - 1, 4096).astype(int)]
+        return max(len(fmt(v)) for v in values)
 
     def _rc(self, *position) -> tuple[int, int]:
         return (0, position[0]) if len(position) == 1 else (position[0], position[1])
@@ -368,9 +380,8 @@ class Picture:
         t = self.trace
         subtitle = t.layer
         if t.kernel is not None:
-            subtitle += f"   \u00b7   weight {_shape(t.weight.shape)}, bias {_shape(t.bias.shape)}"
-            if not t.spec.bias:
-                subtitle += " (no bias)"
+            bias = f"bias {_shape(t.bias.shape)}" if t.spec.bias else "no bias"
+            subtitle += f"   \u00b7   weight {_shape(t.weight.shape)}, {bias}"
         return subtitle
 
     def _legend_entries(self) -> list[tuple[str, str]]:
@@ -551,7 +562,9 @@ class Picture:
             real = [x for x, v in zip(xs, macs["x"]) if np.isfinite(v)]
             return f"{head} = max(" + ", ".join(_shorten(real)) + ")"
         if t.spec.op == "avg_pool":
-            body = "(" + " + ".join(_shorten(xs)) + ")"
+            body = (
+                "(" + " + ".join(_shorten([x for x, k in zip(xs, self._counted(macs)) if k])) + ")"
+            )
             return f"{head} = {body}" + (f" / {fmt(self._divisor(macs))}" if finished else "")
         terms = []
         for x, m in zip(xs, macs):
@@ -562,6 +575,16 @@ class Picture:
         if finished and t.spec.bias:
             body += " + " + self._b(cell.out_channel)
         return f"{head} = {body}" + ("" if finished else "   (so far)")
+
+    def _counted(self, macs) -> np.ndarray:
+        """Which window cells count towards an average pool's divisor."""
+        t = self.trace
+        pos_fields = [f for f in ("iy", "ix") if f in macs.dtype.names][-t.ndim :]
+        kind = t.grid_kind[tuple(macs[f] for f in pos_fields)]
+        keep = kind != OVERFLOW
+        if not t.spec.count_include_pad:
+            keep &= kind == DATA
+        return keep
 
     def _winner(self, cell, macs) -> int | None:
         """Index in ``macs`` of the cell holding the running maximum (the first to reach it)."""
@@ -602,7 +625,9 @@ class Picture:
             terms = [fmt(v) for v in macs["x"] if np.isfinite(v)]
             body = "max(" + ", ".join(_shorten(terms)) + ")"
         elif t.spec.op == "avg_pool":
-            terms = [_term(v) for v in macs["x"]]
+            # Cells outside the divisor (padding when count_include_pad=False) are left out.
+            counted = self._counted(macs)
+            terms = [_term(v) for v, keep in zip(macs["x"], counted) if keep]
             body = "(" + " + ".join(_shorten(terms)) + ")"
             if finished:
                 body += f" / {fmt(self._divisor(macs))}"

@@ -1,0 +1,111 @@
+"""Regenerate the gallery in outputs/ (run from the repository root: python examples/gallery.py).
+
+Part 1: the eleven layers of the "Conv2d: finally understand what happens in
+the forward pass" article, a Conv1d, and one layer per padding mode.
+Part 2: the conv-arithmetic set (each also transposed), pooling, a depthwise
+layer, the three styles, the scatter view, symbols mode and one MP4.
+"""
+
+import sys
+from pathlib import Path
+
+import convgif
+
+OUT = Path(__file__).resolve().parent.parent / "outputs"
+
+# (file name, layer, input shape, options)
+ARTICLE = [
+    ("article_01_1x9x9_k3", convgif.Conv2d(1, 1, 3), (1, 9, 9)),
+    ("article_02_2x7x7_k3_p1_d42", convgif.Conv2d(2, 1, 3, padding=1, dilation=(4, 2)), (2, 7, 7)),
+    ("article_03_2x7x7_k3_p1", convgif.Conv2d(2, 1, 3, padding=1), (2, 7, 7)),
+    ("article_04_2x7x7_k3_p2_s2_g2", convgif.Conv2d(2, 4, 3, stride=2, padding=2, groups=2),
+     (2, 7, 7)),
+    ("article_05_2x9x9_k3_p2_d42", convgif.Conv2d(2, 1, 3, padding=2, dilation=(4, 2)), (2, 9, 9)),
+    ("article_06_3x7x7_k3_p1_s2_d2", convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2),
+     (3, 7, 7)),
+    ("article_07_3x7x7_k3_p1", convgif.Conv2d(3, 2, 3, padding=1), (3, 7, 7)),
+    ("article_08_3x7x7_to4_k3", convgif.Conv2d(3, 4, 3), (3, 7, 7)),
+    ("article_09_3x7x9_k52", convgif.Conv2d(3, 2, (5, 2)), (3, 7, 9)),
+    ("article_10_3x7x9_k51", convgif.Conv2d(3, 2, (5, 1)), (3, 7, 9)),
+    ("article_11_3x9x9_k3_s13", convgif.Conv2d(3, 2, 3, stride=(1, 3)), (3, 9, 9)),
+]
+
+MORE = [
+    ("conv1d_k3_p1_s2", convgif.Conv1d(2, 2, 3, stride=2, padding=1), (2, 11), {}),
+    ("conv1d_mac_by_mac", convgif.Conv1d(1, 1, 3, padding=1), (1, 7), {"step": "mac"}),
+    *[
+        (f"padding_mode_{mode}", convgif.Conv2d(1, 1, 3, padding=2, padding_mode=mode), (1, 5, 5), {})
+        for mode in ("zeros", "reflect", "replicate", "circular")
+    ],
+]
+
+# The conv-arithmetic animations: (name, input size, kernel, stride, padding), each also transposed.
+ARITHMETIC = [
+    ("no_padding_no_strides", 4, 3, 1, 0),
+    ("arbitrary_padding_no_strides", 5, 4, 1, 2),
+    ("same_padding_no_strides", 5, 3, 1, 1),
+    ("full_padding_no_strides", 5, 3, 1, 2),
+    ("no_padding_strides", 5, 3, 2, 0),
+    ("padding_strides", 5, 3, 2, 1),
+    ("padding_strides_odd", 6, 3, 2, 1),
+]
+
+PART2 = [
+    ("dilation", convgif.Conv2d(1, 1, 3, dilation=2), (1, 7, 7), {"style": "classic"}),
+    ("maxpool_k3_s2_p1_ceil", convgif.MaxPool2d(3, 2, padding=1, ceil_mode=True), (2, 6, 6), {}),
+    ("avgpool_k2", convgif.AvgPool2d(2), (2, 6, 6), {}),
+    ("avgpool_k3_s2_p1_exclude_pad",
+     convgif.AvgPool2d(3, 2, padding=1, count_include_pad=False), (1, 5, 5), {}),
+    ("depthwise_3ch", convgif.Conv2d(3, 3, 3, padding=1, groups=3), (3, 5, 5), {}),
+    ("many_channels_16to8_g2", convgif.Conv2d(16, 8, 3, padding=1, groups=2), (16, 6, 6), {}),
+    ("style_classic", convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2), (3, 7, 7),
+     {"style": "classic"}),
+    ("style_dark", convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2), (3, 7, 7),
+     {"style": "dark"}),
+    ("transposed_headline_gather",
+     convgif.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1), (1, 3, 3), {}),
+    ("transposed_headline_scatter",
+     convgif.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1), (1, 3, 3),
+     {"view": "scatter"}),
+    ("symbols_reflect", convgif.Conv2d(1, 1, 3, padding=1, padding_mode="reflect"), (1, 5, 5),
+     {"values": "symbols"}),
+]
+
+
+def render(name, layer, shape, **options):
+    path = OUT / f"{name}.gif"
+    layer.animate(path, input_shape=shape, **options)
+    print(f"wrote {path.relative_to(OUT.parent)}")
+
+
+def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    for name, layer, shape in ARTICLE:
+        render(name, layer, shape)
+    for name, layer, shape, options in MORE + PART2:
+        render(name, layer, shape, **options)
+    for name, n, k, s, p in ARITHMETIC:
+        conv = convgif.Conv2d(1, 1, k, stride=s, padding=p, bias=False)
+        render(f"arithmetic_{name}", conv, (1, n, n), style="classic")
+        m = conv.output_shape((1, n, n))[1]
+        # The transpose of that convolution maps its output size back to its input size.
+        op = (n + 2 * p - k) % s
+        transposed = convgif.ConvTranspose2d(1, 1, k, stride=s, padding=p, output_padding=op,
+                                             bias=False)
+        render(f"arithmetic_{name}_transposed", transposed, (1, m, m), style="classic")
+    # Stills: a slide-ready symbols frame as SVG and PDF, and the headline frame as PNG.
+    sym = convgif.Conv2d(1, 1, 3, padding=1, padding_mode="reflect")
+    for ext in ("svg", "pdf"):
+        sym.still(OUT / f"symbols_reflect.{ext}", frame=2, input_shape=(1, 5, 5), values="symbols")
+    headline = convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)
+    headline.still(OUT / "conv2d_frame5.png", frame=5, input_shape=(3, 7, 7))
+    try:
+        headline.animate(OUT / "conv2d.mp4", input_shape=(3, 7, 7))
+        print("wrote outputs/conv2d.mp4")
+    except convgif.ConvGifError as error:  # the optional mp4 extra is not installed
+        print(f"skipped outputs/conv2d.mp4: {error}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
