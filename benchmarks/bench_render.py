@@ -1,0 +1,110 @@
+"""What rendering costs next to encoding the same frames.
+
+For each layer: ``convgif.render.animate`` to a GIF (simulate, lay out, paint,
+encode), against Pillow alone encoding the very same palette-index frames
+(painted beforehand, untimed: P-mode images with the same palette,
+``save_all`` with ``optimize=False``). Then the whole ``convgif render``
+command as a subprocess, and the GIF's size.
+
+Targets (DESIGN.md §4 and the renderer issue): render / encode <= 1.5,
+whole command < 0.6 s, default GIF < 80 KB.
+
+    python benchmarks/bench_render.py            # add --profile to profile render.animate
+"""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+import convgif
+from convgif import render
+from convgif.raster import RasterPainter
+
+RUNS = 5
+CASES = [
+    ("Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)", (3, 7, 7),
+     lambda: convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)),
+    ("Conv2d(4, 4, 3, padding=1)", (4, 12, 12), lambda: convgif.Conv2d(4, 4, 3, padding=1)),
+]
+
+
+def median_time(fn, runs=RUNS) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def pillow_encode(path, frames, palette, durations) -> None:
+    flat = bytes(v for rgb in palette for v in rgb)
+    images = []
+    for frame in frames:
+        image = Image.frombytes("P", (frame.shape[1], frame.shape[0]), frame.tobytes())
+        image.putpalette(flat)
+        images.append(image)
+    images[0].save(path, save_all=True, append_images=images[1:], optimize=False,
+                   duration=durations, loop=0)
+
+
+def bench(text: str, shape, make, folder: Path, profile: bool) -> None:
+    layer = make()
+    ours, pillows = folder / "render.gif", folder / "pillow.gif"
+
+    # the very same frames, painted first and untimed
+    pic = render.picture(layer, input_shape=shape)
+    painter = RasterPainter()
+    frames = list(render.index_frames(pic, painter))
+    durations = render.durations(pic)
+
+    t_render = median_time(lambda: render.animate(ours, layer, input_shape=shape))
+    t_encode = median_time(lambda: pillow_encode(pillows, frames, painter.palette, durations))
+
+    shape_arg = ",".join(map(str, shape))
+    command = [sys.executable, "-m", "convgif", "render", "--layer", text,
+               "--input-shape", shape_arg, "-o", "tmp.gif"]
+
+    def run_command():
+        subprocess.run(command, cwd=folder, check=True, capture_output=True)
+
+    t_command = median_time(run_command)
+    h, w = frames[0].shape
+    print(f"{text} on {shape}: {len(frames)} frames of {w}x{h}")
+    print(f"  render.animate        : {t_render * 1e3:8.1f} ms  "
+          f"({t_render / len(frames) * 1e3:.1f} ms/frame)")
+    print(f"  Pillow encode alone   : {t_encode * 1e3:8.1f} ms")
+    print(f"  ratio render/encode   : {t_render / t_encode:8.2f}   (target <= 1.5)")
+    print(f"  `convgif render` wall : {t_command * 1e3:8.1f} ms  (target < 600 ms)")
+    print(f"  GIF size              : {ours.stat().st_size / 1024:8.1f} KB  "
+          f"(Pillow's: {pillows.stat().st_size / 1024:.1f} KB; target < 80 KB)")
+    if profile or t_render / t_encode > 1.5:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        render.animate(ours, layer, input_shape=shape)
+        profiler.disable()
+        print("  hot spots (cumulative):")
+        stats = pstats.Stats(profiler, stream=sys.stdout)
+        stats.sort_stats("cumulative").print_stats(18)
+        stats.sort_stats("tottime").print_stats(12)
+
+
+def main() -> None:
+    profile = "--profile" in sys.argv[1:]
+    print(f"median of {RUNS} runs")
+    with tempfile.TemporaryDirectory() as folder:
+        for text, shape, make in CASES:
+            bench(text, shape, make, Path(folder), profile)
+
+
+if __name__ == "__main__":
+    main()
