@@ -630,6 +630,12 @@ def run_batch(batch, workers: int | None = None, progress=None) -> list[BatchRes
         for r in done:
             results[r.index] = r
     else:
+        # Import the renderer once, here: forked workers inherit it instead of each
+        # paying the import again.
+        from convgif import compose, raster, render, writers  # noqa: F401
+        from convgif.parse import layer_kinds
+
+        layer_kinds()
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(_batch_worker, job) for job in jobs]
             done = as_completed(futures)
