@@ -7,8 +7,8 @@ its index alone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -119,6 +119,7 @@ class Picture:
             raise ConvGifError(f"{trace.spec.name}: only 1-d and 2-d layers can be drawn so far")
         self.trace = trace
         self.options = options
+        self._statics = {}
         self.storyboard = self._storyboard()
         parts = title(trace)
         # One title line when it fits the picture; else shapes on one line, K/P/S/D/G below.
@@ -260,8 +261,18 @@ class Picture:
 
     # ---- the static part
 
-    @cached_property
+    @property
     def static(self) -> tuple:
+        """The static items of sample 0's frames."""
+        return self.static_for(0)
+
+    def static_for(self, n: int) -> tuple:
+        """What stays the same in every frame of sample ``n`` (its input values included)."""
+        if n not in self._statics:
+            self._statics[n] = self._build_static(n)
+        return self._statics[n]
+
+    def _build_static(self, n: int) -> tuple:
         t, lay = self.trace, self.layout
         items = [
             Text(
@@ -289,6 +300,8 @@ class Picture:
 
         hx, hy = lay.input_header
         note = self._input_note()
+        if t.batch > 1:
+            note += f"  \u2014  sample {n} of {t.batch}"
         if t.kernel is None:  # pooling: the output rows sit right below, so name them here
             note += f"  \u2192  {self._output_header()}"
         items.append(
@@ -307,7 +320,7 @@ class Picture:
             items.append(Text(grid.x, grid.y - 9, f"x[{ch}]", LABEL_SIZE, "muted", anchor="lm"))
             for pos in np.ndindex(*kind.shape):
                 k = int(kind[pos])
-                value = None if k == OVERFLOW else values[(0, ch, *pos)]
+                value = None if k == OVERFLOW else values[(n, ch, *pos)]
                 if self.symbols and k != OVERFLOW:
                     value = self._input_symbol(ch, pos)
                 items += self._cell(
@@ -426,12 +439,8 @@ class Picture:
         state = self.storyboard.frame(index)
         t, lay = self.trace, self.layout
         items = []
-        # Output cells filled in so far.
         for oc, grid in lay.outputs.items():
-            for pos in np.ndindex(*t.out_spatial):
-                if self.storyboard.cell_status(state, state.n, oc, pos) == "done":
-                    value = self._y(oc, pos) if self.symbols else t.y[(state.n, oc, *pos)]
-                    items += self._cell(grid, *self._rc(*pos), "output", value)
+            items += self._finished(grid, state, oc)
         captions = []
         for cell in state.cells:
             items += self._window(state, cell)
@@ -467,7 +476,47 @@ class Picture:
                 anchor="ra",
             )
         )
-        return Scene(lay.width, lay.height, self.static, tuple(items))
+        return Scene(lay.width, lay.height, self.static_for(state.n), tuple(items))
+
+    def _finished(self, grid, state, oc: int) -> list:
+        """The output cells finished so far: always the first k cells in row-major order.
+
+        Drawn as at most two fills (whole rows, then part of a row) with the grid lines
+        over them, so a frame costs the same however many cells are done.
+        """
+        t = self.trace
+        size = math.prod(t.out_spatial)
+        if state.phase != "step":
+            done = size if state.phase == "close" else 0
+        else:
+            first_slot = (state.n * t.out_per_group + oc % t.out_per_group) * size
+            done = min(max(state.slot - first_slot, 0), size)
+        if not done:
+            return []
+        rows, rest = divmod(done, grid.cols)
+        c = grid.cell
+        items = []
+        if rows:
+            items.append(Box(grid.x, grid.y, grid.width, rows * c, fill="output"))
+        if rest:
+            items.append(Box(grid.x, grid.y + rows * c, rest * c, c, fill="output"))
+        bottom = grid.y + (rows + (rest > 0)) * c
+        for r in range(rows + (rest > 0) + 1):
+            y = grid.y + r * c
+            x1 = grid.x + (grid.width if r < rows or (r == rows and rows) else rest * c)
+            items.append(Line(grid.x, y, x1, y, color="grid"))
+        for col in range(grid.cols + 1):
+            x = grid.x + col * c
+            y1 = bottom if col <= rest else grid.y + rows * c
+            if y1 > grid.y:
+                items.append(Line(x, grid.y, x, y1, color="grid"))
+        if self.show_values:
+            for flat in range(done):
+                pos = np.unravel_index(flat, t.out_spatial)
+                pos = tuple(int(p) for p in pos)
+                value = self._y(oc, pos) if self.symbols else t.y[(state.n, oc, *pos)]
+                items += self._cell(grid, *self._rc(*pos), "output", value)[1:]
+        return items
 
     def _window(self, state, cell) -> list:
         """Highlights of one output cell being written: taps, window, kernel, output, lines."""
@@ -815,7 +864,7 @@ class ScatterPicture(Picture):
                 anchor="ra",
             )
         )
-        return Scene(lay.width, lay.height, self.static, tuple(items))
+        return Scene(lay.width, lay.height, self.static_for(n), tuple(items))
 
     def _footprint(self, stamp):
         """Canvas (row, col) span of one stamp: top-left and bottom-right cells."""

@@ -57,13 +57,53 @@ def picture(
     return kind(trace, Options(step=step, values=values, lines=lines, cell=cell))
 
 
-def durations(pic: Picture, duration=None, hold=HOLD_MS) -> list[int]:
+# What a render may cost before it needs force=True.
+MAX_FRAMES, MAX_SIDE, MAX_BYTES = 5_000, 8_000, 200 * 1024**2
+BYTES_PER_CHANGED_PIXEL = 0.35  # measured on the gallery's GIFs: a frame changes ~5% of its pixels
+
+
+def durations(pic: Picture, duration=None, hold=HOLD_MS, count=None) -> list[int]:
     each = DURATIONS[pic.options.step] if duration is None else duration
     for name, ms in (("duration", each), ("hold", hold)):
         if isinstance(ms, bool) or not isinstance(ms, (int, float)) or not 10 <= ms <= 60_000:
             raise ConvGifError(f"{name}={ms!r} must be a number of milliseconds from 10 to 60000")
-    count = len(pic)
+    count = len(pic) if count is None else count
+    if count == 1:
+        return [hold]
     return [max(each, OPEN_MS)] + [each] * (count - 2) + [hold]
+
+
+def frame_indices(pic: Picture, max_frames=None) -> list[int]:
+    """Every frame, or ``max_frames`` of them evenly spread (first and last kept)."""
+    count = len(pic)
+    if max_frames is None or max_frames >= count:
+        return list(range(count))
+    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 2:
+        raise ConvGifError(f"max_frames={max_frames!r} must be a whole number of at least 2")
+    return sorted(set(np.linspace(0, count - 1, max_frames).round().astype(int).tolist()))
+
+
+def check_budget(pic: Picture, scale: float, frames: int, force: bool = False) -> None:
+    """Refuse, before any work, a render that would swamp the machine (unless forced)."""
+    if force:
+        return
+    width, height = pic.layout.width * scale, pic.layout.height * scale
+    estimate = width * height * (1 + 0.05 * frames) * BYTES_PER_CHANGED_PIXEL
+    if frames > MAX_FRAMES:
+        raise ConvGifError(
+            f"this animation has {frames:,} frames (limit {MAX_FRAMES:,}): use step='output' "
+            "instead of 'mac', max_frames=N (--max-frames), fewer channels, or force=True (--force)"
+        )
+    if max(width, height) > MAX_SIDE:
+        raise ConvGifError(
+            f"a frame would be {width:.0f} x {height:.0f} pixels (limit {MAX_SIDE:,}): use a "
+            "smaller scale= or cell= (--scale, --cell), or force=True (--force)"
+        )
+    if estimate > MAX_BYTES:
+        raise ConvGifError(
+            f"the file would be about {estimate / 1024**2:,.0f} MB (limit "
+            f"{MAX_BYTES // 1024**2} MB): use max_frames=N or a smaller scale=, or force=True"
+        )
 
 
 def index_frames(pic: Picture, painter: RasterPainter, indices=None):
@@ -84,21 +124,26 @@ def animate(
     duration=None,
     hold=HOLD_MS,
     progress=None,
+    max_frames=None,
+    force=False,
     **options,
 ):
     """Write the animation to ``path``; the extension picks the format.
 
-    ``progress``: optional ``f(frames, total)`` that wraps the frame iterator
-    (the CLI's progress bar).
+    ``max_frames`` keeps that many frames, evenly spread; ``force`` lifts the
+    limits on frame count, frame size and file size. ``progress``: optional
+    ``f(frames, total)`` that wraps the frame iterator (the CLI's progress bar).
     """
     from convgif.writers import write
 
     pic = picture(layer, x, input_shape, **options)
     painter = RasterPainter(style, scale, font)
-    times = durations(pic, duration, hold)
-    frames = index_frames(pic, painter)
+    indices = frame_indices(pic, max_frames)
+    check_budget(pic, painter.scale, len(indices), force)
+    times = durations(pic, duration, hold, count=len(indices))
+    frames = index_frames(pic, painter, indices)
     if progress is not None:
-        frames = progress(frames, len(pic))
+        frames = progress(frames, len(indices))
     write(path, frames, painter.palette, times)
     return pic
 
