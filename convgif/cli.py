@@ -254,12 +254,16 @@ def _picture_arguments(parser) -> None:
     values.add_argument(
         "--values",
         dest="values",
-        action="store_true",
+        nargs="?",
+        const="numbers",
         default=None,
-        help="always write values in cells",
+        choices=("numbers", "symbols"),
+        help="always write values in cells: numbers (the default) or symbols "
+        "(x, w, y with indices)",
     )
     values.add_argument(
-        "--no-values", dest="values", action="store_false", help="never write values in cells"
+        "--no-values", dest="values", action="store_const", const="none",
+        help="never write values in cells",
     )
     parser.add_argument("--no-lines", dest="lines", action="store_false", help="no connector lines")
     parser.add_argument("--font", help="a TrueType font file or name (e.g. for CJK labels)")

@@ -374,3 +374,15 @@ def test_info_shows_pytorch_and_keras():
                  "--input-shape", "3,9,9")
     assert result.returncode == 0, result.stderr
     assert "torch.nn.Conv2d(3, 8, kernel_size=(5, 3))" in result.stdout
+
+
+def test_values_modes(tmp_path):
+    sizes = {}
+    for name, args in (("default", []), ("numbers", ["--values"]),
+                       ("symbols", ["--values", "symbols"]), ("none", ["--no-values"])):
+        result = run("still", *args, "-o", f"{name}.png", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        sizes[name] = (tmp_path / f"{name}.png").read_bytes()
+    assert sizes["default"] == sizes["numbers"]  # values fit this layer: shown by default
+    assert len({sizes["numbers"], sizes["symbols"], sizes["none"]}) == 3
+    assert "--values" in one_error_line(run("still", "--values", "roman", cwd=tmp_path))
