@@ -34,6 +34,9 @@ CASES = [
     ("Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)", (3, 7, 7),
      lambda: convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)),
     ("Conv2d(4, 4, 3, padding=1)", (4, 12, 12), lambda: convgif.Conv2d(4, 4, 3, padding=1)),
+    # The transposed headline: the classic "which map is which" picture.
+    ("ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1)", (1, 3, 3),
+     lambda: convgif.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1)),
 ]
 
 
