@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 
 from convgif.errors import ConvGifError
 from convgif.parse import DEFAULT_INPUT, DEFAULT_LAYER, parse_shape
@@ -102,6 +104,16 @@ def build_parser() -> argparse.ArgumentParser:
     _picture_arguments(render)
     render.add_argument("--duration", type=float, help="milliseconds per frame")
     render.add_argument("--hold", type=float, default=2500, help="milliseconds on the last frame")
+    render.add_argument(
+        "--max-frames",
+        type=int,
+        help="keep this many frames, evenly spread (first and last kept; the counter says which)",
+    )
+    render.add_argument(
+        "--force",
+        action="store_true",
+        help="go ahead past the limits (5,000 frames, 8,000 px frames, ~200 MB files)",
+    )
 
     still = _sub(
         sub,
@@ -478,10 +490,13 @@ def run_render(args) -> int:
         duration=args.duration,
         hold=args.hold,
         progress=_progress(args),
+        max_frames=args.max_frames,
+        force=args.force,
         **_picture_options(args),
     )
     seconds = time.perf_counter() - start
-    _say(args, f"wrote {args.output}: {len(pic)} frames, {_kb(args.output)}, {seconds:.2f} s")
+    count = len(render.frame_indices(pic, args.max_frames))
+    _say(args, f"wrote {args.output}: {count} frames, {_kb(args.output)}, {seconds:.2f} s")
     return 0
 
 
@@ -610,8 +625,15 @@ COMMANDS = {
 }
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    # A polite kill (SIGTERM) unwinds like Ctrl-C, so temporary files are removed.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         # No subcommand: render (with no arguments at all, the built-in default layer).
         if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
@@ -624,8 +646,16 @@ def main(argv=None) -> int:
         print(f"convgif: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        # Writers clean up on the way out: no partial file, an old file untouched.
         print("convgif: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `convgif trace ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as error:  # an unwritable target, a full disk
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"convgif: error: {where}{error.strerror or error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -120,6 +120,7 @@ class Picture:
         self.trace = trace
         self.options = options
         self._statics = {}
+        self.shown = None  # how many frames a sampled animation keeps (render sets it)
         self.storyboard = self._storyboard()
         parts = title(trace)
         # One title line when it fits the picture; else shapes on one line, K/P/S/D/G below.
@@ -160,6 +161,12 @@ class Picture:
 
     def __len__(self) -> int:
         return len(self.storyboard)
+
+    def _counter(self, state) -> str:
+        text = f"frame {state.index + 1}/{state.count}"
+        if self.shown is not None:
+            text += f" ({self.shown} shown, evenly spread)"
+        return text
 
     # ---- what the gather and scatter views draw differently
 
@@ -470,7 +477,7 @@ class Picture:
             Text(
                 lay.width - MARGIN,
                 lay.caption_y + CAPTION_SIZE + 6,
-                f"frame {state.index + 1}/{state.count}",
+                self._counter(state),
                 LABEL_SIZE - 1,
                 "muted",
                 anchor="ra",
@@ -858,7 +865,7 @@ class ScatterPicture(Picture):
             Text(
                 lay.width - MARGIN,
                 lay.caption_y + CAPTION_SIZE + 6,
-                f"frame {state.index + 1}/{state.count}",
+                self._counter(state),
                 LABEL_SIZE - 1,
                 "muted",
                 anchor="ra",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 
 from convgif.errors import ConvGifError
 
@@ -20,7 +21,10 @@ def parse_shape(text, name: str = "--input-shape") -> tuple[int, ...]:
     if isinstance(text, (list, tuple)):
         parts = list(text)
     else:
-        parts = [p.strip() for p in str(text).replace("x", ",").split(",") if p.strip()]
+        # "3,7,7" or "3x7x7"; an empty part ("3,,7", "3,x,7") is an error, not skipped.
+        parts = [p.strip() for p in re.split(r"[,x]", str(text).strip())]
+        if any(not p for p in parts):
+            raise ConvGifError(f"{name}={text!r} must be sizes separated by commas, e.g. 3,7,7")
     if not all(isinstance(p, str) or type(p) is int for p in parts):
         raise ConvGifError(f"{name}={text!r} must be whole sizes, e.g. 3,7,7")
     try:

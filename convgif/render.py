@@ -140,6 +140,8 @@ def animate(
     painter = RasterPainter(style, scale, font)
     indices = frame_indices(pic, max_frames)
     check_budget(pic, painter.scale, len(indices), force)
+    if len(indices) < len(pic):
+        pic.shown = len(indices)
     times = durations(pic, duration, hold, count=len(indices))
     frames = index_frames(pic, painter, indices)
     if progress is not None:
