@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
             "-o conv1d.gif",
             'convgif render --layer "ConvTranspose2d(1, 1, 3, stride=2)" --input-shape 1,3,3 '
             "--view scatter -o scatter.gif",
-            "convgif render --layer \"Conv2d(1, 1, 3)\" --input x.npy -o mine.webp",
+            'convgif render --layer "Conv2d(1, 1, 3)" --input x.npy -o mine.webp',
         ],
     )
     _layer_arguments(render)
@@ -224,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
             '  input_shape = "3,7,7"',
             '  output = "out/conv.gif"',
             "  [[render]]",
-            "  layer = \"MaxPool2d(2)\"",
+            '  layer = "MaxPool2d(2)"',
             "  input_shape = [1, 6, 6]",
             '  output = "out/pool.webp"',
             '  style = "dark"',
@@ -274,11 +274,17 @@ def _picture_arguments(parser) -> None:
         "(x, w, y with indices)",
     )
     values.add_argument(
-        "--no-values", dest="values", action="store_const", const="none",
+        "--no-values",
+        dest="values",
+        action="store_const",
+        const="none",
         help="never write values in cells",
     )
     parser.add_argument("--no-lines", dest="lines", action="store_false", help="no connector lines")
     parser.add_argument("--font", help="a TrueType font file or name (e.g. for CJK labels)")
+    parser.add_argument(
+        "--channels", help="output channels to animate and show, e.g. 0-3 or 0,5,9 (default: all)"
+    )
     parser.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar, no summary line"
     )
@@ -295,8 +301,14 @@ LAYER_FLAGS = (
     ("--groups", {"type": int, "help": "groups (default: 1)"}),
     ("--no-bias", {"action": "store_true", "default": None, "help": "no bias"}),
     ("--padding-mode", {"choices": ("zeros", "reflect", "replicate", "circular")}),
-    ("--transposed", {"action": "store_true", "default": None,
-                      "help": "a transposed convolution (ConvTranspose1d/2d)"}),
+    (
+        "--transposed",
+        {
+            "action": "store_true",
+            "default": None,
+            "help": "a transposed convolution (ConvTranspose1d/2d)",
+        },
+    ),
     ("--output-padding", {"help": "transposed layers: 1 or 1x0"}),
 )
 
@@ -344,10 +356,15 @@ def layer_from_flags(args, input_shape, seed: int = 0):
             "the layer flags need at least --out-channels and --kernel-size "
             "(or give the whole layer with --layer)"
         )
-    kwargs = {"out_channels": args.out_channels, "kernel_size": _sizes("--kernel-size",
-                                                                       args.kernel_size)}
-    for flag, name in (("--stride", "stride"), ("--dilation", "dilation"),
-                       ("--output-padding", "output_padding")):
+    kwargs = {
+        "out_channels": args.out_channels,
+        "kernel_size": _sizes("--kernel-size", args.kernel_size),
+    }
+    for flag, name in (
+        ("--stride", "stride"),
+        ("--dilation", "dilation"),
+        ("--output-padding", "output_padding"),
+    ):
         value = getattr(args, name)
         if value is not None:
             kwargs[name] = _sizes(flag, value)
@@ -385,9 +402,7 @@ def layer_from_flags(args, input_shape, seed: int = 0):
 
 
 def _flags_given(args) -> bool:
-    return any(
-        getattr(args, flag[2:].replace("-", "_")) is not None for flag, _ in LAYER_FLAGS
-    )
+    return any(getattr(args, flag[2:].replace("-", "_")) is not None for flag, _ in LAYER_FLAGS)
 
 
 def layer_and_input(args):
@@ -426,7 +441,27 @@ def _picture_options(args) -> dict:
     }
     if args.view != "gather":  # the renderer's default; keeps older renderers working
         options["view"] = args.view
+    if args.channels is not None:
+        options["channels"] = parse_channels(args.channels)
     return options
+
+
+def parse_channels(text: str) -> list[int]:
+    """``"0-3"``, ``"0,5,9"`` or ``"0-3,8"`` -> channel numbers."""
+    channels = []
+    for part in str(text).split(","):
+        first, dash, last = part.strip().partition("-")
+        try:
+            lo = int(first)
+            hi = int(last) if dash else lo
+        except ValueError:
+            raise ConvGifError(
+                f"--channels={text!r} must be channel numbers and ranges, e.g. 0-3 or 0,5,9"
+            ) from None
+        if lo < 0 or hi < lo:
+            raise ConvGifError(f"--channels={text!r}: a range must run upwards from 0, e.g. 0-3")
+        channels.extend(range(lo, hi + 1))
+    return channels
 
 
 def _progress(args, unit: str = "frame"):
@@ -441,7 +476,12 @@ def _progress(args, unit: str = "frame"):
     def wrap(iterable, total):
         # delay: quick renders never show a bar
         return tqdm(
-            iterable, total=total, unit=unit, file=sys.stderr, delay=0.5, leave=False,
+            iterable,
+            total=total,
+            unit=unit,
+            file=sys.stderr,
+            delay=0.5,
+            leave=False,
             dynamic_ncols=True,
         )
 
@@ -584,8 +624,9 @@ def run_trace(args) -> int:
 
     start = time.perf_counter()
     layer, x, shape = layer_and_input(args)
-    result = export_trace(args.output, layer, x, shape, view=args.view,
-                          progress=_progress(args, "chunk"))
+    result = export_trace(
+        args.output, layer, x, shape, view=args.view, progress=_progress(args, "chunk")
+    )
     seconds = time.perf_counter() - start
     _say(
         args,
@@ -609,8 +650,11 @@ def run_batch(args) -> int:
         else:
             print(f"convgif: error: {r.describe()}", file=sys.stderr)
     seconds = time.perf_counter() - start
-    _say(args, f"batch {args.file}: {len(results) - len(failed)} of {len(results)} rendered, "
-               f"{seconds:.2f} s")
+    _say(
+        args,
+        f"batch {args.file}: {len(results) - len(failed)} of {len(results)} rendered, "
+        f"{seconds:.2f} s",
+    )
     return 2 if failed else 0
 
 

@@ -7,7 +7,6 @@ its index alone.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,6 +108,7 @@ class Options:
     values: bool | None = None  # None: when they fit
     lines: bool = True
     cell: float | None = None
+    channels: tuple[int, ...] | None = None  # output channels to animate and show
 
 
 class Picture:
@@ -126,6 +126,7 @@ class Picture:
         # One title line when it fits the picture; else shapes on one line, K/P/S/D/G below.
         header_w = text_width(self._output_header(), LABEL_SIZE)
         sizes = {"grid_spatial": self._grid().shape[2:], "out_spatial": self._canvas_shape()}
+        sizes["shown_out"] = options.channels
         natural = compute_layout(trace, options.cell, output_header_width=header_w, **sizes).width
         one = DASH.join(parts)
         if _title_width(one) + 2 * MARGIN <= natural:
@@ -171,7 +172,7 @@ class Picture:
     # ---- what the gather and scatter views draw differently
 
     def _storyboard(self):
-        return Storyboard(self.trace, self.options.step)
+        return Storyboard(self.trace, self.options.step, self.options.channels)
 
     def _grid(self) -> np.ndarray:
         """The input cells drawn: the grid the window sweeps."""
@@ -492,12 +493,7 @@ class Picture:
         over them, so a frame costs the same however many cells are done.
         """
         t = self.trace
-        size = math.prod(t.out_spatial)
-        if state.phase != "step":
-            done = size if state.phase == "close" else 0
-        else:
-            first_slot = (state.n * t.out_per_group + oc % t.out_per_group) * size
-            done = min(max(state.slot - first_slot, 0), size)
+        done = self.storyboard.finished(state, oc)
         if not done:
             return []
         rows, rest = divmod(done, grid.cols)

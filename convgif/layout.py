@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_WIDTH, MAX_HEIGHT = 1280, 720
-MAX_CELL, MIN_CELL = 40, 14
+MAX_CELL, MIN_CELL = 40, 6  # below ~16 px values hide; big layers still fit
 MARGIN = 24
 LABEL = 18  # height of a grid's label line
 TITLE_SIZE, SUBTITLE_SIZE, CAPTION_SIZE, LABEL_SIZE = 19, 14, 16, 13
@@ -88,6 +88,18 @@ def shown_channels(count: int, limit: int = 6, head: int = 3, tail: int = 2) -> 
     return [*range(head), None, *range(count - tail, count)]
 
 
+def _shown_among(chosen: list, limit: int, head: int, tail: int) -> list:
+    """Like shown_channels, over a chosen list of channels."""
+    return [
+        None if i is None else chosen[i] for i in shown_channels(len(chosen), limit, head, tail)
+    ]
+
+
+def _gap(shown: list, index: int) -> int:
+    """How many channels an ellipsis at ``shown[index]`` stands for."""
+    return shown[index + 1] - shown[index - 1] - 1
+
+
 def compute_layout(
     trace,
     cell: float | None = None,
@@ -96,6 +108,7 @@ def compute_layout(
     output_header_width: float = 0.0,
     grid_spatial: tuple | None = None,
     out_spatial: tuple | None = None,
+    shown_out: tuple | None = None,
 ) -> Layout:
     """The layout of a 1-d or 2-d trace.
 
@@ -109,9 +122,18 @@ def compute_layout(
     out_rows, out_cols = _rows_2d(out_spatial or trace.out_spatial)
     pooling = trace.kernel is None
     k_rows, k_cols = (0, 0) if pooling else _rows_2d(trace.kernel_size)
-    shown_in = shown_channels(trace.in_channels)
+    chosen = sorted(shown_out) if shown_out else None
+    if pooling and chosen:  # a pooled channel sits under its input channel
+        shown_in = _shown_among(chosen, 6, 3, 2)
+    else:
+        shown_in = shown_channels(trace.in_channels)
     # Output channels take a row each, so fewer of them fit.
-    shown_out = shown_in if pooling else shown_channels(trace.out_channels, 4, 2, 1)
+    if pooling:
+        shown_out = shown_in
+    elif chosen:
+        shown_out = _shown_among(chosen, 4, 2, 1)
+    else:
+        shown_out = shown_channels(trace.out_channels, 4, 2, 1)
 
     def measure(c: float):
         gap = max(12.0, 0.5 * c)  # between channels
@@ -148,9 +170,9 @@ def compute_layout(
     y_input = top + 2 * LABEL
     inputs, ellipses = {}, []
     x = MARGIN
-    for ch in shown_in:
+    for ch_index, ch in enumerate(shown_in):
         if ch is None:
-            hidden = trace.in_channels - len(shown_in) + 1
+            hidden = _gap(shown_in, ch_index)
             ellipses.append((x + ellipsis_w / 2, y_input + grid_rows * cell / 2, hidden))
             x += ellipsis_w + gap
             continue
@@ -162,7 +184,7 @@ def compute_layout(
     in_pg = trace.in_per_group
     out_pg = trace.out_per_group
     row_top = y_rows
-    for oc in shown_out:
+    for oc_index, oc in enumerate(shown_out):
         if pooling:
             if oc is not None:
                 src = inputs[oc]
@@ -172,7 +194,7 @@ def compute_layout(
                 )
             continue
         if oc is None:
-            hidden = trace.out_channels - len(shown_out) + 1
+            hidden = _gap(shown_out, oc_index)
             ellipses.append((right + gap + cell / 2, row_top + (LABEL + 8) / 2, -hidden))
             row_top += LABEL + 8 + gap
             continue

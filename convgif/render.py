@@ -39,14 +39,16 @@ def picture(
     lines=True,
     cell=None,
     view="gather",
+    channels=None,
     **unknown,
 ) -> Picture:
     """Trace the layer on the input and lay the animation out.
 
     Every render function passes its other keywords here: ``step``
     ('output' | 'channel' | 'mac'), ``values`` (None: when they fit),
-    ``lines``, ``cell`` (size in pixels at scale 1) and ``view`` ('gather',
-    or 'scatter' for transposed layers: each input cell stamps value × kernel).
+    ``lines``, ``cell`` (size in pixels at scale 1), ``view`` ('gather',
+    or 'scatter' for transposed layers: each input cell stamps value × kernel)
+    and ``channels`` (the output channels to animate, e.g. ``range(4)``).
     """
     if unknown:
         raise ConvGifError(f"{next(iter(unknown))}= is not an option of convgif's renderer")
@@ -54,7 +56,13 @@ def picture(
         raise ConvGifError(f"view={view!r} must be one of {', '.join(map(repr, VIEWS))}")
     trace = layer.trace(_input(layer, x, input_shape))
     kind = ScatterPicture if view == "scatter" else Picture
-    return kind(trace, Options(step=step, values=values, lines=lines, cell=cell))
+    if channels is not None:
+        try:
+            channels = tuple(int(c) for c in channels)
+        except (TypeError, ValueError):
+            raise ConvGifError(f"channels={channels!r} must be a list of channel numbers") from None
+    options = Options(step=step, values=values, lines=lines, cell=cell, channels=channels)
+    return kind(trace, options)
 
 
 # What a render may cost before it needs force=True.

@@ -58,15 +58,34 @@ def _slot_of(shape, n, local_channel, position) -> int:
 class Storyboard:
     trace: object
     step: str = "output"
+    channels: tuple[int, ...] | None = None  # output channels to animate (None: all)
 
     def __post_init__(self):
         if self.step not in STEPS:
             raise ConvGifError(f"step={self.step!r} must be one of {', '.join(map(repr, STEPS))}")
+        if self.channels is not None:
+            count = self.trace.out_channels
+            bad = [c for c in self.channels if not 0 <= c < count]
+            if not self.channels or bad:
+                raise ConvGifError(
+                    f"channels={list(self.channels)} must name output channels in 0..{count - 1}"
+                )
+
+    @property
+    def locals(self) -> tuple[int, ...]:
+        """The channels within a group that frames walk (all groups advance together)."""
+        opg = self.trace.out_per_group
+        if self.channels is None:
+            return tuple(range(opg))
+        return tuple(sorted({c % opg for c in self.channels}))
+
+    def animates(self, out_channel: int) -> bool:
+        return self.channels is None or out_channel in self.channels
 
     @property
     def slot_shape(self) -> tuple[int, ...]:
         t = self.trace
-        return (t.batch, t.out_per_group, *t.out_spatial)
+        return (t.batch, len(self.locals), *t.out_spatial)
 
     @property
     def slots(self) -> int:
@@ -99,7 +118,8 @@ class Storyboard:
             return FrameState(index, count, "close", slot=self.slots)
         t = self.trace
         slot, sub = divmod(index - 1, self.substeps)
-        n, local, *position = _unravel(slot, shape)
+        n, which, *position = _unravel(slot, shape)
+        local = self.locals[which]
         m = t.macs_per_cell
         per_channel = m // t.in_per_group
         # The MACs this frame shows; the cell's value so far is its running sum at ``hi``.
@@ -111,6 +131,8 @@ class Storyboard:
         cells = []
         for g in range(t.groups):
             oc = g * t.out_per_group + local
+            if not self.animates(oc):
+                continue
             start = t.cell_start(n, oc, *position)
             cells.append(Cell(oc, g, start + lo, start + hi, start, start + m))
         return FrameState(
@@ -129,10 +151,24 @@ class Storyboard:
         if state.phase != "step":
             return "done" if state.phase == "close" else "todo"
         local = out_channel % self.trace.out_per_group
-        slot = _slot_of(self.slot_shape, n, local, position)
+        if not self.animates(out_channel):
+            return "todo"
+        slot = _slot_of(self.slot_shape, n, self.locals.index(local), position)
         if slot < state.slot:
             return "done"
         return "active" if slot == state.slot else "todo"
+
+    def finished(self, state: FrameState, out_channel: int) -> int:
+        """How many cells of an output channel are finished: always a row-major prefix."""
+        t = self.trace
+        size = math.prod(t.out_spatial)
+        if state.phase != "step":
+            return size if state.phase == "close" else 0
+        if not self.animates(out_channel):
+            return 0
+        which = self.locals.index(out_channel % t.out_per_group)
+        first_slot = (state.n * len(self.locals) + which) * size
+        return min(max(state.slot - first_slot, 0), size)
 
     def __iter__(self):
         for i in range(len(self)):

@@ -34,7 +34,8 @@ MORE = [
     ("conv1d_k3_p1_s2", convgif.Conv1d(2, 2, 3, stride=2, padding=1), (2, 11), {}),
     ("conv1d_mac_by_mac", convgif.Conv1d(1, 1, 3, padding=1), (1, 7), {"step": "mac"}),
     *[
-        (f"padding_mode_{mode}", convgif.Conv2d(1, 1, 3, padding=2, padding_mode=mode), (1, 5, 5), {})
+        (f"padding_mode_{mode}", convgif.Conv2d(1, 1, 3, padding=2, padding_mode=mode),
+         (1, 5, 5), {})
         for mode in ("zeros", "reflect", "replicate", "circular")
     ],
 ]
