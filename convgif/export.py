@@ -38,7 +38,7 @@ __all__ = [
     "write_frames",
 ]
 
-PICTURE_OPTIONS = ("step", "values", "lines", "cell", "view")  # what render.picture takes
+PICTURE_OPTIONS = ("step", "values", "lines", "cell", "view", "channels")  # render.picture's
 PAINT_OPTIONS = ("scale", "style", "font")  # what the painter needs
 FRAME_FORMATS = ("png", "pdf", "svg")
 
@@ -498,6 +498,9 @@ BATCH_KEYS = (
     "duration",
     "hold",
     "view",
+    "channels",
+    "max_frames",
+    "force",
 )
 
 
