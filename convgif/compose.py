@@ -163,6 +163,32 @@ class Picture:
     def __len__(self) -> int:
         return len(self.storyboard)
 
+    def _caption(self, lines: list[str], state) -> list:
+        """The caption lines at the bottom, and the frame counter on the right."""
+        lay = self.layout
+        items = [
+            Text(
+                MARGIN,
+                lay.caption_y + i * (CAPTION_SIZE + 6),
+                line,
+                CAPTION_SIZE,
+                "ink",
+                anchor="la",
+            )
+            for i, line in enumerate(lines)
+        ]
+        items.append(
+            Text(
+                lay.width - MARGIN,
+                lay.caption_y + CAPTION_SIZE + 6,
+                self._counter(state),
+                LABEL_SIZE - 1,
+                "muted",
+                anchor="ra",
+            )
+        )
+        return items
+
     def _counter(self, state) -> str:
         text = f"frame {state.index + 1}/{state.count}"
         if self.shown is not None:
@@ -463,27 +489,7 @@ class Picture:
             ]
         if len(captions) > 2:
             captions = captions[:1] + [f"… and the same for {len(captions) - 1} more groups"]
-        for i, line in enumerate(captions):
-            items.append(
-                Text(
-                    MARGIN,
-                    lay.caption_y + i * (CAPTION_SIZE + 6),
-                    line,
-                    CAPTION_SIZE,
-                    "ink",
-                    anchor="la",
-                )
-            )
-        items.append(
-            Text(
-                lay.width - MARGIN,
-                lay.caption_y + CAPTION_SIZE + 6,
-                self._counter(state),
-                LABEL_SIZE - 1,
-                "muted",
-                anchor="ra",
-            )
-        )
+        items += self._caption(captions, state)
         return Scene(lay.width, lay.height, self.static_for(state.n), tuple(items))
 
     def _finished(self, grid, state, oc: int) -> list:
@@ -846,27 +852,7 @@ class ScatterPicture(Picture):
             ]
         else:
             caption = [self._stamp_caption(stamp)]
-        for i, line in enumerate(caption):
-            items.append(
-                Text(
-                    MARGIN,
-                    lay.caption_y + i * (CAPTION_SIZE + 6),
-                    line,
-                    CAPTION_SIZE,
-                    "ink",
-                    anchor="la",
-                )
-            )
-        items.append(
-            Text(
-                lay.width - MARGIN,
-                lay.caption_y + CAPTION_SIZE + 6,
-                self._counter(state),
-                LABEL_SIZE - 1,
-                "muted",
-                anchor="ra",
-            )
-        )
+        items += self._caption(caption, state)
         return Scene(lay.width, lay.height, self.static_for(n), tuple(items))
 
     def _footprint(self, stamp):

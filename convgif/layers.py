@@ -188,6 +188,17 @@ class Layer:
         return []
 
 
+def _check_channels(in_channels, out_channels, groups) -> tuple[int, int, int]:
+    """Channel counts and groups, each a positive int, groups dividing both counts."""
+    in_channels = check_int("in_channels", in_channels)
+    out_channels = check_int("out_channels", out_channels)
+    groups = check_int("groups", groups)
+    for name, count in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if count % groups:
+            raise ConvGifError(f"groups={groups} must divide {name}={count}")
+    return in_channels, out_channels, groups
+
+
 class _ConvNd(Layer):
     ndim = 2
 
@@ -206,12 +217,7 @@ class _ConvNd(Layer):
         seed: int = 0,
     ):
         nd = self.ndim
-        in_channels = check_int("in_channels", in_channels)
-        out_channels = check_int("out_channels", out_channels)
-        groups = check_int("groups", groups)
-        for name, count in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if count % groups:
-                raise ConvGifError(f"groups={groups} must divide {name}={count}")
+        in_channels, out_channels, groups = _check_channels(in_channels, out_channels, groups)
         kernel = check_tuple("kernel_size", kernel_size, nd)
         stride_t = check_tuple("stride", stride, nd)
         dilation_t = check_tuple("dilation", dilation, nd)
@@ -290,12 +296,7 @@ class _ConvTransposeNd(Layer):
         seed: int = 0,
     ):
         nd = self.ndim
-        in_channels = check_int("in_channels", in_channels)
-        out_channels = check_int("out_channels", out_channels)
-        groups = check_int("groups", groups)
-        for name, count in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if count % groups:
-                raise ConvGifError(f"groups={groups} must divide {name}={count}")
+        in_channels, out_channels, groups = _check_channels(in_channels, out_channels, groups)
         kernel = check_tuple("kernel_size", kernel_size, nd)
         stride_t = check_tuple("stride", stride, nd)
         dilation_t = check_tuple("dilation", dilation, nd)

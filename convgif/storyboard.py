@@ -16,6 +16,7 @@ never replays the animation.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 
 from convgif.errors import ConvGifError
@@ -45,6 +46,19 @@ class FrameState:
     cells: tuple[Cell, ...] = ()
     slot: int = -1  # slots before this one are finished
     finishes: bool = False  # this frame completes its cells
+
+
+def _frame_index(index: int, count: int) -> int:
+    """A frame number, negative counting from the end, checked against the frame count."""
+    try:
+        index = operator.index(index)  # numpy integers too, but not 2.0 or True
+    except TypeError:
+        index = None
+    if isinstance(index, bool) or index is None or not -count <= index < count:
+        raise ConvGifError(
+            f"frame={index!r} must lie in {-count}..{count - 1} (this animation has {count} frames)"
+        )
+    return index % count
 
 
 def _slot_of(shape, n, local_channel, position) -> int:
@@ -105,12 +119,7 @@ class Storyboard:
 
     def frame(self, index: int) -> FrameState:
         count = len(self)
-        if not -count <= index < count:
-            raise ConvGifError(
-                f"frame={index} must lie in {-count}..{count - 1} "
-                f"(this animation has {count} frames)"
-            )
-        index %= count
+        index = _frame_index(index, count)
         shape = self.slot_shape
         if index == 0:
             return FrameState(index, count, "open")
@@ -214,12 +223,7 @@ class ScatterStoryboard:
 
     def frame(self, index: int) -> FrameState:
         count = len(self)
-        if not -count <= index < count:
-            raise ConvGifError(
-                f"frame={index} must lie in {-count}..{count - 1} "
-                f"(this animation has {count} frames)"
-            )
-        index %= count
+        index = _frame_index(index, count)
         if index == 0:
             return FrameState(index, count, "open")
         if index == count - 1:
