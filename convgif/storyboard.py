@@ -48,15 +48,15 @@ class FrameState:
     finishes: bool = False  # this frame completes its cells
 
 
-def _frame_index(index: int, count: int) -> int:
+def _frame_index(frame, count: int) -> int:
     """A frame number, negative counting from the end, checked against the frame count."""
     try:
-        index = operator.index(index)  # numpy integers too, but not 2.0 or True
+        index = operator.index(frame)  # numpy integers too, but not 2.0
     except TypeError:
         index = None
-    if isinstance(index, bool) or index is None or not -count <= index < count:
+    if isinstance(frame, bool) or index is None or not -count <= index < count:
         raise ConvGifError(
-            f"frame={index!r} must lie in {-count}..{count - 1} (this animation has {count} frames)"
+            f"frame={frame!r} must lie in {-count}..{count - 1} (this animation has {count} frames)"
         )
     return index % count
 
