@@ -16,7 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_WIDTH, MAX_HEIGHT = 1280, 720
-MAX_CELL, MIN_CELL = 40, 6  # below ~16 px values hide; big layers still fit
+MAX_CELL, MIN_CELL = 40, 6
+LEGIBLE_CELL = 18  # the smallest cell whose value stays readable
+# Tried in turn (width, height, largest and smallest cell): a slide with legible values;
+# a taller page with values just legible; for big layers, a large page without values.
+FITS = (
+    (MAX_WIDTH, MAX_HEIGHT, MAX_CELL, LEGIBLE_CELL),
+    (1600, 1100, LEGIBLE_CELL + 2, LEGIBLE_CELL),
+    (2400, 2400, LEGIBLE_CELL - 1, MIN_CELL),
+)
 MARGIN = 24
 LABEL = 18  # height of a grid's label line
 TITLE_SIZE, SUBTITLE_SIZE, CAPTION_SIZE, LABEL_SIZE = 19, 14, 16, 13
@@ -100,6 +108,15 @@ def _gap(shown: list, index: int) -> int:
     return shown[index + 1] - shown[index - 1] - 1
 
 
+def _auto_cell(measure) -> int:
+    for max_w, max_h, largest, smallest in FITS:
+        for c in range(largest, smallest - 1, -1):
+            w, h, *_ = measure(c)
+            if w <= max_w and h <= max_h:
+                return c
+    return MIN_CELL
+
+
 def compute_layout(
     trace,
     cell: float | None = None,
@@ -157,12 +174,7 @@ def compute_layout(
         return width, height, gap, col_gap, top, row_h, ellipsis_w
 
     if cell is None:
-        cell = MIN_CELL
-        for c in range(MAX_CELL, MIN_CELL - 1, -1):
-            w, h, *_ = measure(c)
-            if w <= MAX_WIDTH and h <= MAX_HEIGHT:
-                cell = c
-                break
+        cell = _auto_cell(measure)
     cell = float(cell)
     width, height, gap, col_gap, top, row_h, ellipsis_w = measure(cell)
     width = max(width, min_width, 480.0)
