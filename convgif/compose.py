@@ -532,8 +532,7 @@ class Picture:
         t, lay = self.trace, self.layout
         macs = t.macs(cell.start, cell.stop)
         items = []
-        pos_fields = [f for f in ("iy", "ix") if f in macs.dtype.names][-t.ndim :]
-        ker_fields = [f for f in ("ky", "kx") if f in macs.dtype.names][-t.ndim :]
+        pos_fields, ker_fields = t.input_fields, t.kernel_fields
         channels = sorted(set(macs["in_channel"].tolist()))
         # The window's bounding box on every channel it reads in this frame.
         origin = [o * s for o, s in zip(state.position, t.stride)]
@@ -609,8 +608,7 @@ class Picture:
     def _symbolic_equation(self, state, cell, macs, finished: bool) -> str:
         """``y₁₁ = x₀₀·w₀₀ + x₀₂·w₀₁ + … + b`` for slides that teach the formula."""
         t = self.trace
-        pos_fields = [f for f in ("iy", "ix") if f in macs.dtype.names][-t.ndim :]
-        ker_fields = [f for f in ("ky", "kx") if f in macs.dtype.names][-t.ndim :]
+        pos_fields, ker_fields = t.input_fields, t.kernel_fields
         xs = [
             self._input_symbol(int(m["in_channel"]), tuple(int(m[f]) for f in pos_fields))
             for m in macs
@@ -637,7 +635,7 @@ class Picture:
     def _counted(self, macs) -> np.ndarray:
         """Which window cells count towards an average pool's divisor."""
         t = self.trace
-        pos_fields = [f for f in ("iy", "ix") if f in macs.dtype.names][-t.ndim :]
+        pos_fields = t.input_fields
         kind = t.grid_kind[tuple(macs[f] for f in pos_fields)]
         keep = kind != OVERFLOW
         if not t.spec.count_include_pad:
@@ -663,7 +661,7 @@ class Picture:
 
     def _divisor(self, macs) -> float:
         t = self.trace
-        pos = tuple(int(macs[f][0]) for f in ("oy", "ox") if f in macs.dtype.names)
+        pos = tuple(int(macs[f][0]) for f in t.output_fields)
         return float(t.divisor[pos])
 
     def _equation(self, state, cell) -> str:
@@ -764,6 +762,11 @@ class ScatterPicture(Picture):
             reach = (n - 1) * s + d * (k - 1) + 1
             yield pb, out, max(reach, pb + out)
 
+    @property
+    def _crops(self) -> tuple[int, ...]:
+        """Cells padding crops from the start of each axis: canvas index − output index."""
+        return tuple(pb for pb, _, _ in self._axes())
+
     def _canvas_shape(self) -> tuple:
         return tuple(size for _, _, size in self._axes())
 
@@ -805,9 +808,8 @@ class ScatterPicture(Picture):
         shape = (t.batch, t.out_channels, *self._canvas_shape())
         sums, hits = np.zeros(shape), np.zeros(shape, dtype=np.int64)
         macs = t.scatter_macs(0, stop)
-        pads = [pb for pb, _, _ in self._axes()]
         where = (macs["n"], macs["out_channel"]) + tuple(
-            macs[f] + pb for f, pb in zip(("oy", "ox")[-t.ndim :], pads)
+            macs[f] + pb for f, pb in zip(t.output_fields, self._crops)
         )
         np.add.at(sums, where, macs["product"])
         np.add.at(hits, where, 1)
@@ -821,7 +823,6 @@ class ScatterPicture(Picture):
         sums, hits = self._canvas(stop)
         n = stamp.n if stamp else 0
         _, outside = self._canvas_cells()
-        pads = [pb for pb, _, _ in self._axes()]
         items = []
         for oc, grid in lay.outputs.items():
             for pos in np.ndindex(*sums.shape[2:]):
@@ -832,7 +833,7 @@ class ScatterPicture(Picture):
                             grid, r, c, "pad", sums[(n, oc, *pos)], dashed=True, color="muted"
                         )
                 elif state.phase == "close":
-                    real = tuple(p - pb for p, pb in zip(pos, pads))
+                    real = tuple(p - pb for p, pb in zip(pos, self._crops))
                     items += self._cell(grid, r, c, "output", t.y[(n, oc, *real)])
                 elif hits[(n, oc, *pos)]:
                     items += self._cell(grid, r, c, "output", sums[(n, oc, *pos)])
@@ -884,9 +885,8 @@ class ScatterPicture(Picture):
         )
         ogrid = lay.outputs[stamp.out_channel]
         (r0, c0), (r1, c1) = self._footprint(stamp)
-        pads = [pb for pb, _, _ in self._axes()]
         for m in t.scatter_macs(stamp.start, stamp.stop):
-            pos = tuple(int(m[f]) + pb for f, pb in zip(("oy", "ox")[-t.ndim :], pads))
+            pos = tuple(int(m[f]) + pb for f, pb in zip(t.output_fields, self._crops))
             orr, occ = self._rc(*pos)
             items += self._cell(
                 ogrid,
@@ -918,8 +918,8 @@ class ScatterPicture(Picture):
         where = ", ".join(str(v) for v in (stamp.in_channel, *stamp.position))
         x = t.x[(stamp.n, stamp.in_channel, *stamp.position)]
         (r0, c0), (r1, c1) = self._footprint(stamp)
-        pads = [pb for pb, _, _ in self._axes()]
-        pr, pc = self._rc(*pads) if len(pads) == 2 else (0, pads[0])
+        crops = self._crops
+        pr, pc = self._rc(*crops) if len(crops) == 2 else (0, crops[0])
         span = f"cols {c0 - pc}\u2013{c1 - pc}"
         if t.ndim == 2:
             span = f"rows {r0 - pr}\u2013{r1 - pr}, " + span

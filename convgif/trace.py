@@ -39,16 +39,22 @@ _INP = ("iz", "iy", "ix")
 CHUNK = 1 << 18  # MAC records per vectorised chunk: ~25 MB of records at most
 
 
+def axis_fields(ndim: int) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Names of the output, kernel and input position columns of a layer with ``ndim`` axes."""
+    return _OUT[3 - ndim :], _KER[3 - ndim :], _INP[3 - ndim :]
+
+
 def mac_fields(ndim: int) -> tuple[str, ...]:
     """The column names of a MAC table for a layer with ``ndim`` spatial axes."""
+    out, ker, inp = axis_fields(ndim)
     return (
         "n",
         "group",
         "out_channel",
-        *_OUT[3 - ndim :],
+        *out,
         "in_channel",
-        *_KER[3 - ndim :],
-        *_INP[3 - ndim :],
+        *ker,
+        *inp,
         "x",
         "w",
         "product",
@@ -58,14 +64,15 @@ def mac_fields(ndim: int) -> tuple[str, ...]:
 
 def scatter_fields(ndim: int) -> tuple[str, ...]:
     """Columns of the scatter view: input cell first, then where its stamp lands."""
+    out, ker, inp = axis_fields(ndim)
     return (
         "n",
         "group",
         "in_channel",
-        *_INP[3 - ndim :],
+        *inp,
         "out_channel",
-        *_KER[3 - ndim :],
-        *_OUT[3 - ndim :],
+        *ker,
+        *out,
         "inside",
         "x",
         "w",
@@ -77,8 +84,10 @@ def scatter_fields(ndim: int) -> tuple[str, ...]:
 def _table_dtype(fields: tuple[str, ...]) -> np.dtype:
     floats = {"x", "w", "product", "running_sum"}
     return np.dtype(
-        [(f, np.float64 if f in floats else (np.bool_ if f == "inside" else np.int32))
-         for f in fields]
+        [
+            (f, np.float64 if f in floats else (np.bool_ if f == "inside" else np.int32))
+            for f in fields
+        ]
     )
 
 
@@ -197,6 +206,20 @@ class Trace:
     def fields(self) -> tuple[str, ...]:
         return mac_fields(self.ndim)
 
+    @property
+    def output_fields(self) -> tuple[str, ...]:
+        """MAC columns of the output position, e.g. ("oy", "ox")."""
+        return axis_fields(self.ndim)[0]
+
+    @property
+    def kernel_fields(self) -> tuple[str, ...]:
+        return axis_fields(self.ndim)[1]
+
+    @property
+    def input_fields(self) -> tuple[str, ...]:
+        """MAC columns of the grid position the kernel taps, e.g. ("iy", "ix")."""
+        return axis_fields(self.ndim)[2]
+
     # ---- grid cells
 
     @cached_property
@@ -287,12 +310,13 @@ class Trace:
         table["n"] = np.repeat(n, m)
         table["group"] = np.repeat(group, m)
         table["out_channel"] = np.repeat(oc, m)
-        for name, o in zip(_OUT[3 - nd :], opos):
+        out_names, ker_names, inp_names = axis_fields(nd)
+        for name, o in zip(out_names, opos):
             table[name] = np.repeat(o, m)
         table["in_channel"] = np.broadcast_to(ic, size).ravel()
-        for name, k in zip(_KER[3 - nd :], kpos):
+        for name, k in zip(ker_names, kpos):
             table[name] = np.tile(k, len(cells))
-        for name, i in zip(_INP[3 - nd :], ipos):
+        for name, i in zip(inp_names, ipos):
             table[name] = i.ravel()
         table["x"] = x.ravel()
         table["w"] = w.ravel()
@@ -367,12 +391,13 @@ class Trace:
 
         table = np.empty(len(steps), dtype=_table_dtype(scatter_fields(nd)))
         table["n"], table["group"], table["in_channel"] = n, group, ic
-        for name, i in zip(_INP[3 - nd :], ipos):
+        out_names, ker_names, inp_names = axis_fields(nd)
+        for name, i in zip(inp_names, ipos):
             table[name] = i
         table["out_channel"] = oc
-        for name, k in zip(_KER[3 - nd :], kpos):
+        for name, k in zip(ker_names, kpos):
             table[name] = k
-        for name, o in zip(_OUT[3 - nd :], opos):
+        for name, o in zip(out_names, opos):
             table[name] = o
         table["inside"] = inside
         table["x"], table["w"], table["product"], table["running_sum"] = x, w, product, running
@@ -396,9 +421,7 @@ def canonical_input(layer, x) -> tuple[np.ndarray, bool]:
         arr = np.asarray(x)
     except Exception:
         raise ConvGifError("x must be a numpy array of numbers") from None
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
-    ):
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
         raise ConvGifError(f"x must be an array of numbers, got dtype {arr.dtype}")
     if np.iscomplexobj(arr):
         raise ConvGifError("x must be real, got a complex array")
@@ -406,10 +429,9 @@ def canonical_input(layer, x) -> tuple[np.ndarray, bool]:
     if arr.ndim not in (nd + 1, nd + 2):
         layout = "(C, L)" if nd == 1 else ("(C, H, W)" if nd == 2 else "(C, D, H, W)")
         if spec.channels_last:
-            layout = layout.replace("(C, ", "(") .replace(")", ", C)")
+            layout = layout.replace("(C, ", "(").replace(")", ", C)")
         raise ConvGifError(
-            f"x has shape {arr.shape}, must be {layout} or batched with a leading N "
-            f"for {spec.name}"
+            f"x has shape {arr.shape}, must be {layout} or batched with a leading N for {spec.name}"
         )
     if arr.size == 0:
         raise ConvGifError(f"x has shape {arr.shape}: it must not be empty")
@@ -542,6 +564,8 @@ def _avg_divisor(spec, spatial, pads, out_spatial) -> np.ndarray:
         with_pad.append(end - start)
         without_pad.append(np.minimum(end, n) - np.maximum(start, 0))
     sizes = with_pad if spec.count_include_pad else without_pad
-    return np.multiply.outer(*sizes).astype(np.float64) if len(sizes) == 2 else np.asarray(
-        sizes[0], dtype=np.float64
+    return (
+        np.multiply.outer(*sizes).astype(np.float64)
+        if len(sizes) == 2
+        else np.asarray(sizes[0], dtype=np.float64)
     )
