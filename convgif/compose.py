@@ -115,8 +115,6 @@ class Picture:
     """Everything fixed for one animation of one trace."""
 
     def __init__(self, trace, options: Options = Options()):
-        if trace.ndim not in (1, 2):
-            raise ConvGifError(f"{trace.spec.name}: only 1-d and 2-d layers can be drawn so far")
         self.trace = trace
         self.options = options
         self._statics = {}
@@ -281,7 +279,13 @@ class Picture:
         return max(len(fmt(v)) for v in values)
 
     def _rc(self, *position) -> tuple[int, int]:
-        return (0, position[0]) if len(position) == 1 else (position[0], position[1])
+        return (0, position[0]) if len(position) == 1 else (position[-2], position[-1])
+
+    def _at(self, grid, position) -> tuple:
+        """(grid, row, col) of a cell: a 3-d position picks its depth slice first."""
+        if len(position) == 3:
+            return (grid.slice(position[0]), position[1], position[2])
+        return (grid, *self._rc(*position))
 
     def _cell(
         self, grid, r, c, fill, value=None, edge="grid", dashed=False, color="ink", width=1.0
@@ -351,15 +355,14 @@ class Picture:
         )
         kind, values = self._grid_kind(), self._grid()
         for ch, grid in lay.inputs.items():
-            items.append(Text(grid.x, grid.y - 9, f"x[{ch}]", LABEL_SIZE, "muted", anchor="lm"))
+            items += _labels(grid, f"x[{ch}", self._slice_names(ch))
             for pos in np.ndindex(*kind.shape):
                 k = int(kind[pos])
                 value = None if k == OVERFLOW else values[(n, ch, *pos)]
                 if self.symbols and k != OVERFLOW:
                     value = self._input_symbol(ch, pos)
                 items += self._cell(
-                    grid,
-                    *self._rc(*pos),
+                    *self._at(grid, pos),
                     KIND_ROLE[k],
                     value,
                     dashed=k != DATA,
@@ -369,7 +372,9 @@ class Picture:
             for (oc, icl), grid in lay.kernels.items():
                 label = self._kernel_label(oc, icl)
                 room = grid.x - lay.inputs[(oc // t.out_per_group) * t.in_per_group + icl].x
-                if room >= text_width(label, LABEL_SIZE) + 6:
+                if grid.depth > 1:
+                    items += _labels(grid, label[:-1])
+                elif room >= text_width(label, LABEL_SIZE) + 6:
                     items.append(
                         Text(
                             grid.x - 6,
@@ -386,7 +391,7 @@ class Picture:
                     value = self._kernel_value(oc, icl, pos)
                     if self.symbols:
                         value = self._kernel_symbol(oc, icl, pos)
-                    items += self._cell(grid, *self._rc(*pos), "weight", value)
+                    items += self._cell(*self._at(grid, pos), "weight", value)
             for oc, grid in lay.biases.items():
                 items.append(Text(grid.x, grid.y - 9, f"b[{oc}]", LABEL_SIZE, "muted", anchor="lm"))
                 if t.spec.bias:
@@ -402,12 +407,26 @@ class Picture:
             )
         dashed, outside = self._canvas_cells()
         for oc, grid in lay.outputs.items():
-            items.append(Text(grid.x, grid.y - 9, f"y[{oc}]", LABEL_SIZE, "muted", anchor="lm"))
-            for r in range(grid.rows):
-                for c in range(grid.cols):
-                    role = "pad" if outside[r, c] else "output_empty"
-                    items += self._cell(grid, r, c, role, dashed=dashed[r, c])
+            items += _labels(grid, f"y[{oc}")
+            for d in range(grid.depth):
+                for r in range(grid.rows):
+                    for c in range(grid.cols):
+                        role = "pad" if outside[r, c] else "output_empty"
+                        items += self._cell(grid.slice(d), r, c, role, dashed=dashed[r, c])
         return tuple(items)
+
+    def _slice_names(self, ch: int) -> list | None:
+        """Names of a 3-d input's depth slices (the input slice each holds, or padding),
+        long and short."""
+        t = self.trace
+        if t.ndim != 3:
+            return None
+        long, short = [], []
+        for kind, src in zip(t.axis_kind[0], t.axis_source[0]):
+            data = f"x[{ch}, {src}]"
+            long.append(data if kind == DATA else "padding" if src < 0 else f"padding = {data}")
+            short.append(data if kind == DATA else "pad")
+        return [long, short]
 
     def _output_padding_cells(self) -> np.ndarray:
         """(rows, cols) mask of the output cells a transposed layer's output_padding adds."""
@@ -495,36 +514,23 @@ class Picture:
     def _finished(self, grid, state, oc: int) -> list:
         """The output cells finished so far: always the first k cells in row-major order.
 
-        Drawn as at most two fills (whole rows, then part of a row) with the grid lines
-        over them, so a frame costs the same however many cells are done.
+        Drawn per depth slice as at most two fills (whole rows, then part of a row) with
+        the grid lines over them, so a frame costs the same however many cells are done.
         """
         t = self.trace
         done = self.storyboard.finished(state, oc)
-        if not done:
-            return []
-        rows, rest = divmod(done, grid.cols)
-        c = grid.cell
         items = []
-        if rows:
-            items.append(Box(grid.x, grid.y, grid.width, rows * c, fill="output"))
-        if rest:
-            items.append(Box(grid.x, grid.y + rows * c, rest * c, c, fill="output"))
-        bottom = grid.y + (rows + (rest > 0)) * c
-        for r in range(rows + (rest > 0) + 1):
-            y = grid.y + r * c
-            x1 = grid.x + (grid.width if r < rows or (r == rows and rows) else rest * c)
-            items.append(Line(grid.x, y, x1, y, color="grid"))
-        for col in range(grid.cols + 1):
-            x = grid.x + col * c
-            y1 = bottom if col <= rest else grid.y + rows * c
-            if y1 > grid.y:
-                items.append(Line(x, grid.y, x, y1, color="grid"))
+        per_slice = grid.rows * grid.cols
+        for d in range(grid.depth):
+            in_slice = min(max(done - d * per_slice, 0), per_slice)
+            if in_slice:
+                items += _filled(grid.slice(d), in_slice)
         if self.show_values:
             for flat in range(done):
                 pos = np.unravel_index(flat, t.out_spatial)
                 pos = tuple(int(p) for p in pos)
                 value = self._y(oc, pos) if self.symbols else t.y[(state.n, oc, *pos)]
-                items += self._cell(grid, *self._rc(*pos), "output", value)[1:]
+                items += self._cell(*self._at(grid, pos), "output", value)[1:]
         return items
 
     def _window(self, state, cell) -> list:
@@ -539,6 +545,8 @@ class Picture:
         extent = [d * (k - 1) for k, d in zip(t.kernel_size, t.dilation)]
         r0, c0 = self._rc(*origin)
         r1, c1 = self._rc(*(o + e for o, e in zip(origin, extent)))
+        # the depth slices a 3-d window taps (dilation skips some)
+        depths = range(origin[0], origin[0] + extent[0] + 1, t.dilation[0]) if t.ndim == 3 else [0]
         ogrid = lay.outputs.get(cell.out_channel)
         if ogrid is None:  # an output channel the layout leaves out
             return items
@@ -554,27 +562,28 @@ class Picture:
             if self.symbols and kind != OVERFLOW:
                 value = self._input_symbol(ch, pos)
             role = "winner" if i == winner else "tap"
-            items += self._cell(grid, *self._rc(*pos), role, value, dashed=kind != DATA)
+            items += self._cell(*self._at(grid, pos), role, value, dashed=kind != DATA)
             if t.kernel is not None:
                 icl = ch % t.in_per_group
                 kpos = tuple(int(m[f]) for f in ker_fields)
                 w = self._kernel_symbol(cell.out_channel, icl, kpos) if self.symbols else m["w"]
                 items += self._cell(
-                    lay.kernels[(cell.out_channel, icl)], *self._rc(*kpos), "kernel_active", w
+                    *self._at(lay.kernels[(cell.out_channel, icl)], kpos), "kernel_active", w
                 )
-        orc = self._rc(*state.position)
+        ocell = self._at(ogrid, state.position)
         finished = cell.stop == cell.cell_stop
         value = self._value_so_far(cell, macs)
         if self.symbols:
             value = self._y(cell.out_channel, state.position)
-        items += self._cell(ogrid, *orc, "output_active", value, edge="window", width=2.5)
-        ocx, ocy = ogrid.center(*orc)
+        items += self._cell(*ocell, "output_active", value, edge="window", width=2.5)
+        ocx, ocy = ocell[0].center(*ocell[1:])
         for ch in channels:
             grid = lay.inputs.get(ch)
             if grid is None:
                 continue
-            x, y, w, h = grid.span(r0, c0, r1, c1)
-            items.append(Box(x, y, w, h, edge="window", edge_width=2.5))
+            boxes = [grid.slice(d).span(r0, c0, r1, c1) for d in depths]
+            items += [Box(*box, edge="window", edge_width=2.5) for box in boxes]
+            x, y, w, h = boxes[0]  # the connector leaves from the first slice
             if t.kernel is None:
                 if self.options.lines:
                     items += _elbow(x + w / 2, grid.y + grid.height, ocx, ogrid.y, lay.lane_y)
@@ -695,6 +704,46 @@ class Picture:
         value = self._value_so_far(cell, macs)
         so_far = "" if finished else "   (so far)"
         return f"{head} = {body} = {fmt(value)}{so_far}"
+
+
+def _filled(grid, done: int) -> list:
+    """The first ``done`` cells of a 2-d grid filled as output, grid lines drawn over them."""
+    rows, rest = divmod(done, grid.cols)
+    c = grid.cell
+    items = []
+    if rows:
+        items.append(Box(grid.x, grid.y, grid.width, rows * c, fill="output"))
+    if rest:
+        items.append(Box(grid.x, grid.y + rows * c, rest * c, c, fill="output"))
+    bottom = grid.y + (rows + (rest > 0)) * c
+    for r in range(rows + (rest > 0) + 1):
+        y = grid.y + r * c
+        x1 = grid.x + (grid.width if r < rows or (r == rows and rows) else rest * c)
+        items.append(Line(grid.x, y, x1, y, color="grid"))
+    for col in range(grid.cols + 1):
+        x = grid.x + col * c
+        y1 = bottom if col <= rest else grid.y + rows * c
+        if y1 > grid.y:
+            items.append(Line(x, grid.y, x, y1, color="grid"))
+    return items
+
+
+def _labels(grid, head: str, names=None) -> list:
+    """``x[0]`` over a grid; over each depth slice of a 3-d grid its own name, ``x[0, d]``.
+
+    ``names`` offers lists of slice names, longest first; when none fits the slices,
+    the grid is named once, as a whole.
+    """
+    if grid.depth == 1:
+        return [Text(grid.x, grid.y - 9, head + "]", LABEL_SIZE, "muted", anchor="lm")]
+    pitch = grid.slice(1).x - grid.x
+    offers = [*(names or []), [f"{head}, {d}]" for d in range(grid.depth)]]
+    fits = [o for o in offers if max(text_width(n, LABEL_SIZE) for n in o) <= pitch - 4]
+    chosen = fits[0] if fits else [head + "]"]  # else the whole tensor, named once
+    return [
+        Text(grid.slice(d).x, grid.y - 9, name, LABEL_SIZE, "muted", anchor="lm")
+        for d, name in enumerate(chosen)
+    ]
 
 
 def _elbow(x0, y0, x1, y1, mid) -> list:

@@ -32,17 +32,29 @@ TITLE_SIZE, SUBTITLE_SIZE, CAPTION_SIZE, LABEL_SIZE = 19, 14, 16, 13
 
 @dataclass(frozen=True)
 class Grid:
-    """A rows × cols block of square cells with its top-left corner at (x, y)."""
+    """A rows × cols block of square cells with its top-left corner at (x, y).
+
+    A 3-d grid is ``depth`` such blocks, its depth slices, side by side ``gap`` apart.
+    """
 
     x: float
     y: float
     rows: int
     cols: int
     cell: float
+    depth: int = 1
+    gap: float = 0.0
 
     @property
     def width(self) -> float:
-        return self.cols * self.cell
+        return self.depth * self.cols * self.cell + (self.depth - 1) * self.gap
+
+    def slice(self, d: int) -> Grid:
+        """Depth slice ``d`` as a 2-d grid."""
+        if self.depth == 1:
+            return self
+        return Grid(self.x + d * (self.cols * self.cell + self.gap), self.y, self.rows,
+                    self.cols, self.cell)
 
     @property
     def height(self) -> float:
@@ -89,6 +101,21 @@ def _rows_2d(shape) -> tuple[int, int]:
     return (1, shape[0]) if len(shape) == 1 else (shape[-2], shape[-1])
 
 
+def _dims(shape) -> tuple[int, int, int]:
+    """A spatial shape as (depth slices, rows, cols): only 3-d layers have several slices."""
+    return (shape[0] if len(shape) == 3 else 1, *_rows_2d(shape))
+
+
+def slice_gap(cell: float) -> float:
+    # narrower than the gap between channels, so a channel's slices read as one tensor
+    return max(5.0, 0.25 * cell)
+
+
+def _width(depth: int, cols: int, cell: float) -> float:
+    """Width of ``depth`` slices of ``cols`` cells, side by side."""
+    return depth * cols * cell + (depth - 1) * slice_gap(cell)
+
+
 def shown_channels(count: int, limit: int = 6, head: int = 3, tail: int = 2) -> list:
     """The channels drawn: all when few, else the first and last few with None for the gap."""
     if count <= limit:
@@ -127,7 +154,7 @@ def compute_layout(
     out_spatial: tuple | None = None,
     shown_out: tuple | None = None,
 ) -> Layout:
-    """The layout of a 1-d or 2-d trace.
+    """The layout of a 1-d, 2-d or 3-d trace (3-d grids as rows of depth slices).
 
     ``cell`` fixes the cell size (auto when None); ``min_width`` and
     ``title_lines`` leave room for the title. Many channels are shown as the
@@ -135,10 +162,10 @@ def compute_layout(
     """
     title_h = title_lines * (TITLE_SIZE + 6)
     # The scatter view replaces the grid by the raw input and the output by its canvas.
-    grid_rows, grid_cols = _rows_2d(grid_spatial or trace.grid.shape[2:])
-    out_rows, out_cols = _rows_2d(out_spatial or trace.out_spatial)
+    grid_depth, grid_rows, grid_cols = _dims(grid_spatial or trace.grid.shape[2:])
+    out_depth, out_rows, out_cols = _dims(out_spatial or trace.out_spatial)
     pooling = trace.kernel is None
-    k_rows, k_cols = (0, 0) if pooling else _rows_2d(trace.kernel_size)
+    k_depth, k_rows, k_cols = (1, 0, 0) if pooling else _dims(trace.kernel_size)
     chosen = sorted(shown_out) if shown_out else None
     if pooling and chosen:  # a pooled channel sits under its input channel
         shown_in = _shown_among(chosen, 6, 3, 2)
@@ -154,11 +181,14 @@ def compute_layout(
 
     def measure(c: float):
         gap = max(12.0, 0.5 * c)  # between channels
+        # between the input channels: wider when each is a row of depth slices
+        channel_gap = gap if grid_depth == 1 else 2 * gap
         col_gap = max(40.0, 1.5 * c)  # before the bias / output column
         ellipsis_w = max(2 * c, 40.0)
         top = MARGIN + title_h + 2 + SUBTITLE_SIZE + 10 + SUBTITLE_SIZE + 14
-        input_w = sum(ellipsis_w if ch is None else grid_cols * c for ch in shown_in)
-        input_w += (len(shown_in) - 1) * gap
+        grid_w = _width(grid_depth, grid_cols, c)
+        input_w = sum(ellipsis_w if ch is None else grid_w for ch in shown_in)
+        input_w += (len(shown_in) - 1) * channel_gap
         if pooling:
             row_h = LABEL + out_rows * c
             body_h = 2 * LABEL + grid_rows * c + gap + LABEL + row_h
@@ -168,15 +198,20 @@ def compute_layout(
             rows_h = sum(LABEL + 8 if oc is None else row_h for oc in shown_out)
             body_h = 2 * LABEL + grid_rows * c + gap + LABEL + rows_h + (len(shown_out) - 1) * gap
             width = (
-                2 * MARGIN + input_w + gap + c + col_gap + max(out_cols * c, output_header_width)
+                2 * MARGIN
+                + input_w
+                + gap
+                + c
+                + col_gap
+                + max(_width(out_depth, out_cols, c), output_header_width)
             )
         height = top + body_h + 16 + 2 * CAPTION_SIZE + 10 + MARGIN
-        return width, height, gap, col_gap, top, row_h, ellipsis_w
+        return width, height, gap, col_gap, top, row_h, ellipsis_w, channel_gap
 
     if cell is None:
         cell = _auto_cell(measure)
     cell = float(cell)
-    width, height, gap, col_gap, top, row_h, ellipsis_w = measure(cell)
+    width, height, gap, col_gap, top, row_h, ellipsis_w, channel_gap = measure(cell)
     width = max(width, min_width, 480.0)
 
     y_input = top + 2 * LABEL
@@ -186,11 +221,11 @@ def compute_layout(
         if ch is None:
             hidden = _gap(shown_in, ch_index)
             ellipses.append((x + ellipsis_w / 2, y_input + grid_rows * cell / 2, hidden))
-            x += ellipsis_w + gap
+            x += ellipsis_w + channel_gap
             continue
-        inputs[ch] = Grid(x, y_input, grid_rows, grid_cols, cell)
-        x += grid_cols * cell + gap
-    right = x - gap
+        inputs[ch] = Grid(x, y_input, grid_rows, grid_cols, cell, grid_depth, slice_gap(cell))
+        x += inputs[ch].width + channel_gap
+    right = x - channel_gap
     y_rows = y_input + grid_rows * cell + gap + LABEL
     kernels, biases, outputs = {}, {}, {}
     in_pg = trace.in_per_group
@@ -200,9 +235,15 @@ def compute_layout(
         if pooling:
             if oc is not None:
                 src = inputs[oc]
-                ow = out_cols * cell
+                ow = _width(out_depth, out_cols, cell)
                 outputs[oc] = Grid(
-                    src.x + (src.width - ow) / 2, y_rows + LABEL, out_rows, out_cols, cell
+                    src.x + (src.width - ow) / 2,
+                    y_rows + LABEL,
+                    out_rows,
+                    out_cols,
+                    cell,
+                    out_depth,
+                    slice_gap(cell),
                 )
             continue
         if oc is None:
@@ -217,14 +258,20 @@ def compute_layout(
             src = inputs.get(g * in_pg + icl)
             if src is None:
                 continue
-            kx = src.x + (src.width - k_cols * cell) / 2
+            kx = src.x + (src.width - _width(k_depth, k_cols, cell)) / 2
             ky = top_cells + (inner - k_rows * cell) / 2
-            kernels[(oc, icl)] = Grid(kx, ky, k_rows, k_cols, cell)
+            kernels[(oc, icl)] = Grid(kx, ky, k_rows, k_cols, cell, k_depth, slice_gap(cell))
         bias_x = right + gap
         biases[oc] = Grid(bias_x, top_cells + (inner - cell) / 2, 1, 1, cell)
         out_x = bias_x + cell + col_gap
         outputs[oc] = Grid(
-            out_x, top_cells + (inner - out_rows * cell) / 2, out_rows, out_cols, cell
+            out_x,
+            top_cells + (inner - out_rows * cell) / 2,
+            out_rows,
+            out_cols,
+            cell,
+            out_depth,
+            slice_gap(cell),
         )
         row_top += row_h + gap
 

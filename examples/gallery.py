@@ -58,6 +58,8 @@ PART2 = [
     ("avgpool_k3_s2_p1_exclude_pad",
      convgif.AvgPool2d(3, 2, padding=1, count_include_pad=False), (1, 5, 5), {}),
     ("depthwise_3ch", convgif.Conv2d(3, 3, 3, padding=1, groups=3), (3, 5, 5), {}),
+    ("conv3d_k3_p1_s2_d211",
+     convgif.Conv3d(1, 1, 3, stride=2, padding=1, dilation=(2, 1, 1)), (1, 5, 5, 5), {}),
     ("many_channels_16to8_g2", convgif.Conv2d(16, 8, 3, padding=1, groups=2), (16, 6, 6), {}),
     ("style_classic", convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2), (3, 7, 7),
      {"style": "classic"}),

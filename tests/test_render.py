@@ -37,9 +37,9 @@ def painter(style: str = "default") -> RasterPainter:
 
 @st.composite
 def conv_layers(draw):
-    """A small Conv1d / Conv2d (channels 1..3, groups, stride, padding and its modes,
-    dilation, bias on or off) and an input shape it accepts."""
-    nd = draw(st.sampled_from([1, 2]))
+    """A small Conv1d / Conv2d / Conv3d (channels 1..3, groups, stride, padding and its
+    modes, dilation, bias on or off) and an input shape it accepts."""
+    nd = draw(st.sampled_from([1, 2, 2, 3]))
     k = tuple(draw(st.integers(1, 3)) for _ in range(nd))
     s = tuple(draw(st.integers(1, 2)) for _ in range(nd))
     d = tuple(draw(st.integers(1, 2)) for _ in range(nd))
@@ -47,7 +47,7 @@ def conv_layers(draw):
     g = draw(st.integers(1, 3))
     c_in = g * draw(st.integers(1, 3 // g))
     c_out = g * draw(st.integers(1, 3 // g))
-    cls = convgif.Conv1d if nd == 1 else convgif.Conv2d
+    cls = (convgif.Conv1d, convgif.Conv2d, convgif.Conv3d)[nd - 1]
     layer = cls(c_in, c_out, k, s, p, d, groups=g, bias=draw(st.booleans()),
                 padding_mode=draw(st.sampled_from(MODES)), seed=draw(st.integers(0, 50)))
     low = [max(di * (ki - 1) + 1 - 2 * pi, pi + 1) for ki, di, pi in zip(k, d, p)]
@@ -55,9 +55,12 @@ def conv_layers(draw):
     return layer, (c_in, *spatial)
 
 
-def rc(position) -> tuple[int, int]:
+def at(grid, position) -> tuple:
+    """(grid, row, col) of a cell; a 3-d position is a cell of one depth slice."""
     position = tuple(int(v) for v in position)
-    return (0, position[0]) if len(position) == 1 else position
+    if len(position) == 3:
+        return (grid.slice(position[0]), *position[1:])
+    return (grid, *((0, position[0]) if len(position) == 1 else position))
 
 
 def probes(grid, r, c, values: bool):
@@ -78,8 +81,8 @@ def expected_roles(pic: Picture, index: int):
     taps, kernel_taps, finished = set(), set(), set()
     for cell in state.cells:
         for m in t.macs(cell.start, cell.stop):
-            ipos = tuple(int(m[f]) for f in ("iy", "ix")[-t.ndim:])
-            kpos = tuple(int(m[f]) for f in ("ky", "kx")[-t.ndim:])
+            ipos = tuple(int(m[f]) for f in t.input_fields)
+            kpos = tuple(int(m[f]) for f in t.kernel_fields)
             taps.add((int(m["in_channel"]), ipos))
             kernel_taps.add((cell.out_channel, int(m["in_channel"]) % t.in_per_group, kpos))
         if cell.stop == cell.cell_stop:
@@ -88,17 +91,17 @@ def expected_roles(pic: Picture, index: int):
     for ch, grid in lay.inputs.items():
         for pos in np.ndindex(*t.grid_kind.shape):
             role = "tap" if (ch, pos) in taps else KIND_ROLE[int(t.grid_kind[pos])]
-            roles[("input", ch, *rc(pos))] = (grid, role)
+            roles[("input", ch, pos)] = (*at(grid, pos), role)
     for (oc, icl), grid in lay.kernels.items():
         for pos in np.ndindex(*t.kernel_size):
             role = "kernel_active" if (oc, icl, pos) in kernel_taps else "weight"
-            roles[("kernel", (oc, icl), *rc(pos))] = (grid, role)
+            roles[("kernel", (oc, icl), pos)] = (*at(grid, pos), role)
     for oc, grid in lay.biases.items():
         if not t.spec.bias:
             role = "pad"
         else:
             role = "kernel_active" if oc in finished else "bias"
-        roles[("bias", oc, 0, 0)] = (grid, role)
+        roles[("bias", oc, (0, 0))] = (grid, 0, 0, role)
     active = {c.out_channel for c in state.cells}
     out_pg = t.out_per_group
     for oc, grid in lay.outputs.items():
@@ -117,7 +120,7 @@ def expected_roles(pic: Picture, index: int):
                     role = "output"
                 else:
                     role = "output_empty"
-            roles[("output", oc, *rc(pos))] = (grid, role)
+            roles[("output", oc, pos)] = (*at(grid, pos), role)
     return roles
 
 
@@ -126,9 +129,9 @@ def check_frame(pic: Picture, index: int, style: str = "default"):
     frame = paint.paint(pic.scene(index))
     assert frame.shape == (round(pic.layout.height), round(pic.layout.width))
     wrong = []
-    for key, (grid, role) in expected_roles(pic, index).items():
+    for key, (grid, r, c, role) in expected_roles(pic, index).items():
         want = paint.index(role)
-        for x, y in probes(grid, key[2], key[3], pic.show_values):
+        for x, y in probes(grid, r, c, pic.show_values):
             got = int(frame[y, x])
             if got != want:
                 names = [r for r in ("tap", "input", "pad", "pad_copy", "weight", "kernel_active",
@@ -176,6 +179,31 @@ def test_every_frame_of_the_default_layer(style, step):
     frames = range(len(pic)) if step != "mac" else [0, 1, 2, 27, 28, 100, -2, -1]
     for i in frames:
         check_frame(pic, i, style)
+
+
+def test_conv3d_window_lights_exactly_the_slices_it_taps():
+    """Depth slices side by side: the window is outlined on the tapped slices only."""
+    from convgif.scene import Box
+
+    layer = convgif.Conv3d(2, 2, (2, 2, 2), stride=(1, 2, 1), padding=(1, 0, 1),
+                           dilation=(2, 1, 1))
+    pic = render.picture(layer, input_shape=(2, 4, 3, 3))
+    t = pic.trace
+    assert pic.show_values
+    for i in range(len(pic)):
+        check_frame(pic, i)
+        state = pic.storyboard.frame(i)
+        if state.phase != "step":
+            continue
+        window = {(round(b.x, 3), round(b.y, 3)) for b in pic.scene(i).dynamic
+                  if isinstance(b, Box) and b.edge == "window" and b.fill is None}
+        d0 = state.position[0] * t.stride[0]
+        for ch, grid in pic.layout.inputs.items():
+            for d in range(grid.depth):
+                sub = grid.slice(d)
+                x, y, _, _ = sub.span(state.position[1] * t.stride[1], state.position[2], 0, 0)
+                tapped = d in (d0, d0 + t.dilation[0])
+                assert ((round(x, 3), round(y, 3)) in window) == tapped, (i, ch, d)
 
 
 # --------------------------------------------------------------------------- texts
@@ -243,11 +271,14 @@ def test_title_of_the_default_layer():
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("nd", [1, 2])
+@pytest.mark.parametrize("nd", [1, 2, 3])
 def test_padding_cells_show_their_role_and_value(mode, nd):
     if nd == 1:
         layer = convgif.Conv1d(2, 1, 3, padding=2, padding_mode=mode)
         shape = (2, 5)
+    elif nd == 3:
+        layer = convgif.Conv3d(2, 1, 3, padding=(1, 1, 2), padding_mode=mode)
+        shape = (2, 3, 3, 4)
     else:
         layer = convgif.Conv2d(2, 1, 3, padding=(1, 2), padding_mode=mode)
         shape = (2, 4, 5)
@@ -264,8 +295,8 @@ def test_padding_cells_show_their_role_and_value(mode, nd):
     for ch, grid in pic.layout.inputs.items():
         for pos in np.ndindex(*t.grid_kind.shape):
             kind = int(t.grid_kind[pos])
-            r, c = rc(pos)
-            (px, py), = probes(grid, r, c, True)
+            sub, r, c = at(grid, pos)
+            (px, py), = probes(sub, r, c, True)
             seen.add(kind)
             if kind == DATA:
                 assert frame[py, px] == painter().index("input")
@@ -274,7 +305,7 @@ def test_padding_cells_show_their_role_and_value(mode, nd):
                 assert KIND_ROLE[kind] == pad_role
                 assert frame[py, px] == painter().index(pad_role)
                 want = 0.0 if mode == "zeros" else x[(ch, *t.source(*pos))]
-            cx, cy = grid.center(r, c)
+            cx, cy = sub.center(r, c)
             assert static_texts[(round(cx, 3), round(cy, 3))] == fmt(want), (ch, pos)
     assert seen == {DATA, PAD if mode == "zeros" else PAD_COPY}
 
