@@ -513,6 +513,8 @@ class Picture:
                 captions.append(_FLIP_NOTE)
         if len(captions) > 2:
             captions = captions[:1] + [f"… and the same for {len(captions) - 1} more groups"]
+        if self.options.flip and state.phase == "step" and len(captions) == 1:
+            captions.append(_FLIP_NOTE)  # every frame says which operation it shows
         items += self._caption(captions, state)
         return Scene(lay.width, lay.height, self.static_for(state.n), tuple(items))
 

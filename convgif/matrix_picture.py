@@ -518,8 +518,8 @@ class MatrixPicture:
                 f"Done: {len(self.rows)} rows of {self.name} times x"
                 + (" plus b" if t.spec.bias else "")
                 + f" gave y, the layer's output {_shape(t.output.shape)} flattened.",
-                f"{int((cm.count > 0).sum()):,} of {cm.matrix.size:,} entries of {self.name} "
-                "are taps; the rest are zeros.",
+                f"{int((cm.count > 0).sum()):,} of {cm.matrix.size:,} entries of {self.name} hold "
+                f"a weight; the other {int((cm.count == 0).sum()):,} are zeros.",
             ]
         items += self._caption(caption, state)
         return Scene(lay.width, lay.height, self.static, tuple(items))
