@@ -23,6 +23,7 @@ import numpy as np
 from convgif.compose import (
     DASH,
     MAX_TERMS,
+    VALUE_MODES,
     Options,
     _shape,
     _title_width,
@@ -90,7 +91,7 @@ class MatrixPicture:
                 f"step={options.step!r}: view='matrix' lights one row of C (one output cell) "
                 "per frame; use step='output'"
             )
-        if options.values in ("symbols",):
+        if options.values == "symbols":
             raise ConvGifError("values='symbols' is not available in view='matrix': use 'numbers'")
         self.trace = trace
         self.options = options
@@ -130,9 +131,6 @@ class MatrixPicture:
         self.min_width = max(widths) + 2 * MARGIN
         cell = self._auto_cell() if options.cell is None else float(options.cell)
         self.layout = self._layout(cell)
-
-        from convgif.compose import VALUE_MODES
-
         mode = VALUE_MODES.get(options.values)
         if mode is None:
             raise ConvGifError(

@@ -186,8 +186,17 @@ def test_matrix_texts():
 
 def test_matrix_refuses_what_no_cell_size_fits(tmp_path):
     layer = convgif.Conv2d(1, 1, 3)
-    with pytest.raises(ConvGifError, match="limit"):
+    # The renderer's budget guard: C's 576 columns of 14 px are too wide a frame.
+    with pytest.raises(ConvGifError, match=r"a frame would be \d+ x \d+ pixels"):
+        layer.animate(tmp_path / "big.gif", input_shape=(1, 24, 24), view="matrix", cell=14)
+    with pytest.raises(ConvGifError, match=r"the file would be about \d+ MB"):
         layer.animate(tmp_path / "big.gif", input_shape=(1, 24, 24), view="matrix", cell=12)
+    with pytest.raises(ConvGifError, match=r"784 x 900 entries \(limit 400,000 drawn\)"):
+        render.picture(layer, input_shape=(1, 30, 30), view="matrix")
+    assert not (tmp_path / "big.gif").exists()
+    # Auto cell size: a mid-size matrix shrinks its cells to fit a page.
+    pic = render.picture(layer, input_shape=(1, 12, 12), view="matrix")
+    assert pic.layout.cell < 16 and max(pic.layout.width, pic.layout.height) <= 2400
 
 
 # --------------------------------------------------------------------------- true convolution
