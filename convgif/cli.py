@@ -211,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
         "many renders from one TOML file, in parallel",
         "Render every [[render]] table of a TOML file, in parallel across cores. Keys: "
         "layer, input_shape or input (a .npy file), output, seed, step, style, scale, cell, "
-        "values, lines, font, duration, hold, view. Relative paths are relative to the TOML "
+        "values, lines, font, duration, hold, view, flip. Relative paths are relative to the TOML "
         "file. An entry that fails is reported; the others still render; the exit status is "
         "2 if any failed.",
         [
@@ -255,9 +255,15 @@ def _picture_arguments(parser) -> None:
     parser.add_argument(
         "--view",
         default="gather",
-        choices=("gather", "scatter"),
-        help="transposed layers: gather (default) or scatter (each input cell stamps "
-        "value x kernel)",
+        choices=("gather", "scatter", "matrix"),
+        help="gather (default); scatter (transposed layers: each input cell stamps "
+        "value x kernel); matrix (the layer as y = C x, one row of C per frame)",
+    )
+    parser.add_argument(
+        "--flip",
+        action="store_true",
+        help="true convolution: the kernel rotated 180 degrees (x * w), not the "
+        "cross-correlation PyTorch computes",
     )
     parser.add_argument("--style", default="default", choices=("default", "classic", "dark"))
     parser.add_argument("--scale", type=float, default=1.0, help="size multiplier")
@@ -443,6 +449,8 @@ def _picture_options(args) -> dict:
         options["view"] = args.view
     if args.channels is not None:
         options["channels"] = parse_channels(args.channels)
+    if args.flip:
+        options["flip"] = True
     return options
 
 

@@ -7,6 +7,7 @@ its index alone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,6 +110,16 @@ class Options:
     lines: bool = True
     cell: float | None = None
     channels: tuple[int, ...] | None = None  # output channels to animate and show
+    flip: bool = False  # the trace slides the kernel rotated 180°: true convolution x ∗ w
+
+
+def operation_note(trace, flip: bool = False) -> str:
+    """The subtitle's note when a picture shows signal processing's convolution (the
+    kernel rotated 180°) instead of the cross-correlation deep learning computes.
+
+    Only the flipped picture carries it, so the default pictures stay as narrow as
+    their layer."""
+    return "true convolution: kernel flipped (x \u2217 w)" if flip else ""
 
 
 class Picture:
@@ -136,10 +147,12 @@ class Picture:
         self.legend = self._legend_entries()
         widths = [_title_width(line) for line in self.title_lines]
         widths += [text_width(self.subtitle, SUBTITLE_SIZE) * 0.92, self._legend_width()]
+        if options.flip:  # the caption's note, clear of the frame counter
+            widths.append(text_width(_FLIP_NOTE, CAPTION_SIZE) * 0.92 + 110)
         self.layout = compute_layout(
             trace,
             options.cell,
-            min_width=max(widths) + 2 * MARGIN,
+            min_width=math.ceil(max(widths) + 2 * MARGIN),  # whole pixels in every backend
             title_lines=len(self.title_lines),
             output_header_width=header_w,
             **sizes,
@@ -218,8 +231,8 @@ class Picture:
         return ""
 
     def _kernel_label(self, oc: int, icl: int) -> str:
-        # Transposed layers show the flipped kernel the gather view slides.
-        name = "w\u2032" if self.trace.spec.transposed else "w"
+        # Transposed layers and true convolution show the flipped kernel the window slides.
+        name = "w\u2032" if self.trace.spec.transposed or self.options.flip else "w"
         return f"{name}[{oc}, {icl}]"
 
     def _kernel_value(self, oc: int, icl: int, pos) -> float:
@@ -238,10 +251,12 @@ class Picture:
     def _kernel_symbol(self, oc: int, icl: int, kpos) -> str:
         t = self.trace
         many = t.in_per_group * t.out_channels > 1
+        flipped = tuple(k - 1 - p for k, p in zip(t.kernel_size, kpos))
         if t.spec.transposed:  # the gather kernel is w flipped: name the cell it came from
             ic = (oc // t.out_per_group) * t.in_per_group + icl
-            flipped = tuple(k - 1 - p for k, p in zip(t.kernel_size, kpos))
             return symbol("w", (ic, oc % t.out_per_group) if many else (), flipped)
+        if self.options.flip:  # true convolution: w′[i] = w[K−1−i]
+            return symbol("w", (oc, icl) if many else (), flipped)
         return symbol("w", (oc, icl) if many else (), kpos)
 
     def _y(self, oc: int, pos) -> str:
@@ -448,7 +463,8 @@ class Picture:
         if t.kernel is not None:
             bias = f"bias {_shape(t.bias.shape)}" if t.spec.bias else "no bias"
             subtitle += f"   \u00b7   weight {_shape(t.weight.shape)}, {bias}"
-        return subtitle
+        note = operation_note(t, self.options.flip)
+        return subtitle + (f"   \u00b7   {note}" if note else "")
 
     def _legend_entries(self) -> list[tuple[str, str]]:
         t = self.trace
@@ -470,7 +486,8 @@ class Picture:
         if t.spec.op == "max_pool":
             entries.append(("winner", "maximum so far"))
         if t.kernel is not None:
-            entries += [("weight", "kernel"), ("kernel_active", "kernel in use")]
+            kernel = "kernel w\u2032 = w rotated 180\u00b0" if self.options.flip else "kernel"
+            entries += [("weight", kernel), ("kernel_active", "kernel in use")]
         entries += [("output", "output"), ("output_active", "being written")]
         return entries
 
@@ -500,14 +517,21 @@ class Picture:
             captions.append(self._equation(state, cell))
         if state.phase == "open":
             captions = ["The layer at rest: the window will visit every output cell in turn."]
+            if self.options.flip:
+                captions.append(_FLIP_NOTE)
         elif state.phase == "close":
             captions = [
                 f"Done: {t.num_macs:,} multiply-accumulates"
                 + (" (gather view)" if t.spec.transposed else "")
-                + f" gave the output {_shape(t.output.shape)}."
+                + f" gave the output {_shape(t.output.shape)}"
+                + (", the true convolution x \u2217 w." if self.options.flip else ".")
             ]
+            if self.options.flip:
+                captions.append(_FLIP_NOTE)
         if len(captions) > 2:
             captions = captions[:1] + [f"… and the same for {len(captions) - 1} more groups"]
+        if self.options.flip and state.phase == "step" and len(captions) == 1:
+            captions.append(_FLIP_NOTE)  # every frame says which operation it shows
         items += self._caption(captions, state)
         return Scene(lay.width, lay.height, self.static_for(state.n), tuple(items))
 
@@ -744,6 +768,12 @@ def _labels(grid, head: str, names=None) -> list:
         Text(grid.slice(d).x, grid.y - 9, name, LABEL_SIZE, "muted", anchor="lm")
         for d, name in enumerate(chosen)
     ]
+
+
+_FLIP_NOTE = (
+    "True convolution: w\u2032[i] = w[K\u22121\u2212i] (w rotated 180\u00b0);"
+    " PyTorch slides w unflipped."
+)
 
 
 def _elbow(x0, y0, x1, y1, mid) -> list:

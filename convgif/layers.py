@@ -163,7 +163,8 @@ class Layer:
 
         Options: ``step`` ('output' | 'channel' | 'mac'), ``values`` (None: when
         they fit), ``lines``, ``cell``, ``scale``, ``style``, ``font``,
-        ``duration`` and ``hold`` (milliseconds).
+        ``duration`` and ``hold`` (milliseconds), ``view`` ('gather' | 'scatter' |
+        'matrix': y = C·x) and ``flip`` (true convolution, the kernel rotated 180°).
         """
         from convgif import render
 

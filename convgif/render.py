@@ -26,7 +26,7 @@ def _input(layer, x, input_shape):
     return layer.example_input(input_shape)
 
 
-VIEWS = ("gather", "scatter")
+VIEWS = ("gather", "scatter", "matrix")
 
 
 def picture(
@@ -40,6 +40,7 @@ def picture(
     cell=None,
     view="gather",
     channels=None,
+    flip=False,
     **unknown,
 ) -> Picture:
     """Trace the layer on the input and lay the animation out.
@@ -48,21 +49,59 @@ def picture(
     ('output' | 'channel' | 'mac'), ``values`` (None: when they fit),
     ``lines``, ``cell`` (size in pixels at scale 1), ``view`` ('gather',
     or 'scatter' for transposed layers: each input cell stamps value × kernel)
-    and ``channels`` (the output channels to animate, e.g. ``range(4)``).
+    or 'matrix': the layer as ``y = C·x + b``, one row of C per frame),
+    ``channels`` (the output channels to animate, e.g. ``range(4)``) and
+    ``flip`` (True: true convolution, the kernel rotated 180°; the output is
+    then ``x ∗ w``, not the layer's cross-correlation).
     """
     if unknown:
         raise ConvGifError(f"{next(iter(unknown))}= is not an option of convgif's renderer")
     if view not in VIEWS:
         raise ConvGifError(f"view={view!r} must be one of {', '.join(map(repr, VIEWS))}")
-    trace = layer.trace(_input(layer, x, input_shape))
-    kind = ScatterPicture if view == "scatter" else Picture
+    if not isinstance(flip, bool):
+        raise ConvGifError(f"flip={flip!r} must be True or False")
+    x = _input(layer, x, input_shape)
+    if flip:
+        if layer.spec.in_channels is None and hasattr(layer, "built_for"):
+            layer = layer.built_for(np.shape(x))  # a Keras layer gets its weights here
+        layer = flipped(layer)
+    trace = layer.trace(x)
+    if view == "matrix":
+        from convgif.matrix_picture import MatrixPicture as kind
+    else:
+        kind = ScatterPicture if view == "scatter" else Picture
     if channels is not None:
         try:
             channels = tuple(int(c) for c in channels)
         except (TypeError, ValueError):
             raise ConvGifError(f"channels={channels!r} must be a list of channel numbers") from None
-    options = Options(step=step, values=values, lines=lines, cell=cell, channels=channels)
+    options = Options(
+        step=step, values=values, lines=lines, cell=cell, channels=channels, flip=flip
+    )
     return kind(trace, options)
+
+
+def flipped(layer):
+    """A copy of a convolution whose kernel is rotated 180° in every spatial axis.
+
+    Cross-correlating with it is the true convolution ``x ∗ w`` with the
+    original ``w``, so every number the picture shows adds up.
+    """
+    import copy
+
+    if layer.spec.op != "conv":
+        why = (
+            "a transposed layer's gather view already slides the flipped kernel"
+            if layer.spec.transposed
+            else "pooling has no kernel"
+        )
+        raise ConvGifError(
+            f"flip=True needs a convolution (Conv1d, Conv2d), not {layer.spec.name}: {why}"
+        )
+    twin = copy.copy(layer)
+    axes = tuple(range(2, layer.weight.ndim))
+    twin._weight = np.ascontiguousarray(np.flip(layer.weight, axes))
+    return twin
 
 
 # What a render may cost before it needs force=True.

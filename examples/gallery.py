@@ -4,6 +4,7 @@ Part 1: the eleven layers of the "Conv2d: finally understand what happens in
 the forward pass" article, a Conv1d, and one layer per padding mode.
 Part 2: the conv-arithmetic set (each also transposed), pooling, a depthwise
 layer, the three styles, the scatter view, symbols mode and one MP4.
+Teaching views: the matrix view (y = C·x, Cᵀ for a transposed layer) and true convolution.
 """
 
 import sys
@@ -75,6 +76,24 @@ PART2 = [
 ]
 
 
+# The teaching views: the layer as y = C·x, and true convolution (the kernel flipped).
+TEACHING = [
+    ("matrix", convgif.Conv2d(1, 1, 3, bias=True), (1, 5, 5), {"view": "matrix"}),
+    ("matrix_groups", convgif.Conv2d(2, 2, 3, padding=1, groups=2, padding_mode="reflect"),
+     (2, 4, 4), {"view": "matrix"}),
+    ("flip", convgif.Conv2d(1, 1, 3, bias=True), (1, 5, 5), {"flip": True}),
+]
+
+
+def teaching() -> None:
+    for name, layer, shape, options in TEACHING:
+        render(name, layer, shape, **options)
+    # Row 8 of Cᵀ lit, beside column 8 of the forward Conv2d's C.
+    transposed = convgif.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1)
+    transposed.still(OUT / "matrix_transposed.png", frame=9, input_shape=(1, 3, 3), view="matrix")
+    print("wrote outputs/matrix_transposed.png")
+
+
 def render(name, layer, shape, **options):
     path = OUT / f"{name}.gif"
     layer.animate(path, input_shape=shape, **options)
@@ -96,6 +115,7 @@ def main() -> int:
         transposed = convgif.ConvTranspose2d(1, 1, k, stride=s, padding=p, output_padding=op,
                                              bias=False)
         render(f"arithmetic_{name}_transposed", transposed, (1, m, m), style="classic")
+    teaching()
     # Stills: a slide-ready symbols frame as SVG and PDF, and the headline frame as PNG.
     sym = convgif.Conv2d(1, 1, 3, padding=1, padding_mode="reflect")
     for ext in ("svg", "pdf"):
