@@ -22,6 +22,7 @@ from types import MappingProxyType
 import numpy as np
 
 from convgif.compose import DASH, _shape, _title_width
+from convgif.coverage import Geometry, geometry, notes, rule
 from convgif.errors import ConvGifError
 from convgif.layout import (
     CAPTION_SIZE,
@@ -33,7 +34,6 @@ from convgif.layout import (
     Grid,
     _rows_2d,
 )
-from convgif.overlap import Geometry, geometry, notes, rule
 from convgif.scene import Box, Scene, Text, text_width
 from convgif.style import Style, get_style
 
