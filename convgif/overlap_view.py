@@ -34,7 +34,7 @@ from convgif.layout import (
     Grid,
     _rows_2d,
 )
-from convgif.scene import Box, Scene, Text, text_width
+from convgif.scene import Box, Line, Scene, Text, text_width
 from convgif.style import Style, get_style
 
 STILL_FORMATS = (".png", ".svg", ".pdf")
@@ -48,7 +48,7 @@ MAX_LEVELS = 10  # colours of the scale; more distinct counts share colours in r
 # which the light ink keeps the same contrast.
 _LIGHT = ("#FFFFD9", "#EDF8B1", "#C7E9B4", "#7FCDBB", "#41B6C4", "#1D91C0")
 _DARK = ("#2B2D35", "#233F5C", "#1F5582", "#1F6AA5")
-_ROLES = ("paper", "ink", "muted", "grid", "input", "output", "pad", "tap", "window")
+_ROLES = ("paper", "ink", "muted", "grid", "input", "output", "pad", "tap", "window", "connector")
 
 
 def _hex(code: str) -> np.ndarray:
@@ -284,7 +284,7 @@ class OverlapPicture:
             _title_width(DASH.join(self.title_parts[:2])) + 2 * MARGIN,
             0.92 * text_width(self.subtitle, SUBTITLE_SIZE) + 2 * MARGIN,
             self._legend_width() + 2 * MARGIN,
-            960.0,
+            1000.0,
         ]
         width = max(widths)
         if _title_width(one) + 2 * MARGIN <= width:
@@ -297,9 +297,10 @@ class OverlapPicture:
         header_y = legend_y + 24 + 18
         grid_y = header_y + LABEL / 2 + 8
         panel_h = max(src_rows, can_rows) * cell
-        source = Grid(MARGIN, grid_y + (panel_h - src_rows * cell) / 2, src_rows, src_cols, cell)
+        left = MARGIN + (width - body_w) / 2  # the panels centred under the title
+        source = Grid(left, grid_y + (panel_h - src_rows * cell) / 2, src_rows, src_cols, cell)
         canvas = Grid(
-            MARGIN + src_cols * cell + gap,
+            left + src_cols * cell + gap,
             grid_y + (panel_h - can_rows * cell) / 2,
             can_rows,
             can_cols,
@@ -501,6 +502,15 @@ class OverlapPicture:
         r, c = _rc(position)
         x, y, w, h = lay.source.rect(r, c)
         items = [Box(x, y, w, h, fill="tap", edge="window", edge_width=2.5)]
+        # Along the cell's row, across the gap, to the canvas' edge level with the stamp.
+        y0 = y + h / 2
+        y1 = lay.canvas.y + (sum(rr for rr, _ in cells) / len(cells) + 0.5) * lay.cell
+        mid = (lay.source.x + lay.source.width + lay.canvas.x) / 2
+        items += [
+            Line(x + w, y0, mid, y0, width=1.5),
+            Line(mid, y0, mid, y1, width=1.5),
+            Line(mid, y1, lay.canvas.x, y1, width=1.5),
+        ]
         for rr, cc in cells:
             x, y, w, h = lay.canvas.rect(rr, cc)
             items.append(Box(x, y, w, h, edge="window", edge_width=2.5))

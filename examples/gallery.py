@@ -4,6 +4,7 @@ Part 1: the eleven layers of the "Conv2d: finally understand what happens in
 the forward pass" article, a Conv1d, and one layer per padding mode.
 Part 2: the conv-arithmetic set (each also transposed), pooling, a depthwise
 layer, the three styles, the scatter view, symbols mode and one MP4.
+Teaching views: the overlap (checkerboard) heat map and a cost chart.
 """
 
 import sys
@@ -79,8 +80,20 @@ def render(name, layer, shape, **options):
     print(f"wrote {path.relative_to(OUT.parent)}")
 
 
+def teaching_views() -> None:
+    """The overlap (checkerboard) view as a still and built up, and a cost chart."""
+    checkerboard = convgif.ConvTranspose2d(1, 1, 3, stride=2)
+    for ext in ("png", "gif"):
+        convgif.overlap(OUT / f"overlap.{ext}", checkerboard, input_shape=(1, 4, 4))
+        print(f"wrote outputs/overlap.{ext}")
+    convgif.cost_chart(OUT / "cost.png", "Conv2d(3, 16, 3)", (3, 64, 64),
+                       ("out_channels", [1, 2, 4, 8, 16, 32]))
+    print("wrote outputs/cost.png")
+
+
 def main() -> int:
     OUT.mkdir(exist_ok=True)
+    teaching_views()
     for name, layer, shape in ARTICLE:
         render(name, layer, shape)
     for name, layer, shape, options in MORE + PART2:
