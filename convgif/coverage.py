@@ -239,7 +239,7 @@ def notes(geo: Geometry, cropped: bool, added: bool) -> list[str]:
                 "(products added into the cell)"
             )
         if geo.out_shape[0] > 1:
-            parts.append(f"all {geo.out_shape[0]} output channels get the same counts")
+            parts.append("every output channel gets the same counts")
     else:
         if cropped:
             parts.append(
@@ -251,5 +251,5 @@ def notes(geo: Geometry, cropped: bool, added: bool) -> list[str]:
                 "(products that read the cell)"
             )
         if geo.in_shape[0] > 1:
-            parts.append(f"all {geo.in_shape[0]} input channels get the same counts")
+            parts.append("every input channel gets the same counts")
     return parts

@@ -126,7 +126,8 @@ def _title_parts(layer, geo: Geometry, input_shape) -> list[str]:
     pads = spec.pads(geo.in_shape[1:])
     out = layer.output_shape(tuple(input_shape))
     pair = lambda values: _shape(tuple(values))  # noqa: E731
-    if spec.transposed or all(b == a for b, a in pads):
+    # As the animation's title has it: PyTorch's transposed P is the crop before.
+    if (spec.transposed and not spec.keras) or all(b == a for b, a in pads):
         p = pair(b for b, _ in pads)
     else:
         p = pair(v for pr in pads for v in pr)

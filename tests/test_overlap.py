@@ -183,6 +183,16 @@ def test_other_layers_count_the_windows_reading_each_input_cell(case):
     assert np.array_equal(counts, gather_counts(trace))
 
 
+def test_keras_layers_channels_last_and_asymmetric_crop():
+    layer = convgif.keras.Conv2DTranspose(2, 3, strides=2, padding="same")
+    counts = overlap_counts(layer, (4, 4, 1))
+    assert np.array_equal(counts, scatter_counts(layer.trace(layer.example_input((4, 4, 1)))))
+    row = [1, 1, 2, 1, 2, 1, 2, 1]  # 'same' crops the last cell of 1 1 2 1 2 1 2 1 1
+    assert np.array_equal(counts[1], np.outer(row, row))
+    title = OverlapPicture(layer, (4, 4, 1)).scene(-1).texts()[:2]
+    assert "Input shape: (4, 4, 1)" in title[0] and "P: (0, 1, 0, 1)" in title[1]
+
+
 def test_the_checkerboard_by_hand():
     counts = overlap_counts("ConvTranspose2d(1, 1, 3, stride=2)", (1, 4, 4))
     row = np.array([1, 1, 2, 1, 2, 1, 2, 1, 1])
