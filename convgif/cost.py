@@ -158,6 +158,8 @@ def cost_table(
     """
     name, layers = sweep_layers(layer, input_shape, sweep)
     timer = _torch_timer(repeats, threads) if measure else None
+    if timer:
+        timer(layers[0][1], layers[0][2])  # thrown away: the first run in a process pays set-up
     table = []
     for value, swept, shape in layers:
         out = swept.output_shape(shape)
@@ -242,7 +244,10 @@ def _base_value(layer, input_shape, name: str):
     if name == "in_channels":
         return layer._split_shape(input_shape)[1]
     try:
-        _, arguments = _constructor(layer)
+        cls, arguments = _constructor(layer)
+        bound = inspect.signature(cls).bind(**arguments)
+        bound.apply_defaults()  # groups=1 is the base value even when the call leaves it out
+        arguments = bound.arguments
     except (TypeError, ValueError, SyntaxError):
         return None
     value = arguments.get(name, arguments.get(ALIASES.get(name, ""), None))
@@ -367,7 +372,7 @@ def _write_chart(path, table, layer, input_shape, name, time_note, suffix) -> No
             ax.set_xlabel(name + (" (input H = W)" if name == SIZE else ""))
             ax.set_ylabel(label)
             ax.grid(True, which="major", alpha=0.3)
-            ax.legend(loc="upper left", fontsize=8.5, frameon=False)
+            ax.legend(loc="best", fontsize=8.5, framealpha=0.9)
         for ax in axes[len(series) :]:
             ax.set_visible(False)
         shape = "(" + ", ".join(map(str, input_shape)) + ")"
