@@ -612,6 +612,12 @@ def overlap(
     from convgif.writers import write
 
     indices = render.frame_indices(pic, max_frames)
+    if len(indices) > render.MAX_FRAMES and not force:
+        raise ConvGifError(
+            f"this overlap animation has {len(indices):,} frames, one per stamp (limit "
+            f"{render.MAX_FRAMES:,}): use max_frames=N (--max-frames), a smaller input, a still "
+            "(.png, .svg, .pdf), or force=True (--force)"
+        )
     render.check_budget(pic, painter.scale, len(indices), force)
     if len(indices) < len(pic):
         pic.shown = len(indices)

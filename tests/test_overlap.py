@@ -269,6 +269,9 @@ def test_picture_errors(tmp_path):
     assert np.array_equal(overlap_counts(convgif.Conv3d(1, 2, 2), (1, 3, 3, 3))[0], cube)
     with pytest.raises(convgif.ConvGifError, match="must end in one of"):
         convgif.overlap(tmp_path / "a.txt", convgif.ConvTranspose2d(1, 1, 3), input_shape=(1, 3, 3))
+    with pytest.raises(convgif.ConvGifError, match="61,506 frames, one per stamp"):
+        convgif.overlap(tmp_path / "a.gif", "Conv2d(3, 16, 3)", input_shape=(3, 64, 64))
+    assert not (tmp_path / "a.gif").exists()
     with pytest.raises(convgif.ConvGifError, match="groups=2 must divide"):
         overlap_counts("ConvTranspose2d(3, 2, 3, groups=2)", (3, 4, 4))
 
