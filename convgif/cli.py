@@ -233,7 +233,68 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("file", help="the TOML file")
     batch.add_argument("--workers", type=int, help="processes (default: every core)")
     batch.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no summary")
+    _teaching_views(sub)
     return parser
+
+
+def _teaching_views(sub) -> None:
+    """The overlap (checkerboard) view and the cost charts."""
+    overlap = _sub(
+        sub,
+        "overlap",
+        "heat map of how many kernel taps land on each output cell (the checkerboard)",
+        "Draw how many products add into each output cell of a transposed layer (kernel taps "
+        "x input channels per group): uneven where the kernel size is not a multiple of the "
+        "stride. For other layers: how many products read each input cell (windows x output "
+        "channels per group). .png/.svg/.pdf: the finished map; .gif/.apng/.webp/.mp4: built "
+        "up one stamp at a time.",
+        [
+            'convgif overlap --layer "ConvTranspose2d(1, 1, 3, stride=2)" --input-shape 1,4,4 '
+            "-o overlap.png",
+            'convgif overlap --layer "ConvTranspose2d(1, 1, 4, stride=2, padding=1)" '
+            "--input-shape 1,4,4 -o even.gif",
+            'convgif overlap --layer "Conv2d(1, 1, 3, stride=2)" --input-shape 1,9,9 '
+            "-o coverage.svg",
+        ],
+    )
+    _layer_arguments(overlap)
+    overlap.add_argument("-o", "--output", default="outputs/overlap.png", help="output file")
+    overlap.add_argument("--style", default="default", choices=("default", "classic", "dark"))
+    overlap.add_argument("--scale", type=float, default=1.0, help="size multiplier")
+    overlap.add_argument("--cell", type=float, help="cell size in pixels at scale 1")
+    overlap.add_argument("--font", help="a TrueType font file or name")
+    overlap.add_argument("--duration", type=float, help="milliseconds per frame (default: 600)")
+    overlap.add_argument("--hold", type=float, default=2500, help="milliseconds on the last frame")
+    overlap.add_argument("--max-frames", type=int, help="keep this many frames, evenly spread")
+    overlap.add_argument("--force", action="store_true", help="go ahead past the frame limits")
+    overlap.add_argument("--quiet", "-q", action="store_true", help="no summary line")
+
+    cost = _sub(
+        sub,
+        "cost",
+        "chart parameters, MACs and output size (and measured time) as one argument grows",
+        "Plot the parameter count, the MACs and the output size of a layer against one swept "
+        "argument (any constructor argument, in_channels, or size: the input's spatial size). "
+        "-o picks the format: .png/.svg/.pdf (a chart) or .csv/.json (the table). A value that "
+        "makes an invalid layer is refused.",
+        [
+            'convgif cost --layer "Conv2d(3, 16, 3)" --input-shape 3,64,64 '
+            "--sweep out_channels=1,2,4,8,16,32 -o cost.png",
+            'convgif cost --layer "Conv2d(3, 16, 3)" --input-shape 3,64,64 --sweep size=16,32,64 '
+            "--measure -o cost.svg",
+            'convgif cost --layer "Conv2d(8, 8, 3)" --input-shape 8,32,32 --sweep groups=1,2,4,8 '
+            "-o groups.csv",
+        ],
+    )
+    _layer_arguments(cost)
+    cost.add_argument("--sweep", required=True, help="NAME=V1,V2,..., e.g. out_channels=1,2,4,8")
+    cost.add_argument("-o", "--output", default="outputs/cost.png", help="output file")
+    cost.add_argument(
+        "--measure", action="store_true", help="also time the torch layer (needs torch)"
+    )
+    cost.add_argument("--repeats", type=int, default=9, help="timed runs per value (median)")
+    cost.add_argument("--threads", type=int, default=1, help="torch CPU threads when measuring")
+    cost.add_argument("--quiet", "-q", action="store_true", help="no summary line")
 
 
 def _frame_choice(parser, every: bool) -> None:
@@ -666,6 +727,60 @@ def run_batch(args) -> int:
     return 2 if failed else 0
 
 
+def run_overlap(args) -> int:
+    import time
+
+    from convgif.overlap_view import overlap
+
+    start = time.perf_counter()
+    layer, x, shape = layer_and_input(args)
+    pic = overlap(
+        args.output,
+        layer,
+        shape if shape is not None else tuple(x.shape),
+        style=args.style,
+        scale=args.scale,
+        font=args.font,
+        cell=args.cell,
+        duration=args.duration,
+        hold=args.hold,
+        max_frames=args.max_frames,
+        force=args.force,
+        progress=_progress(args),
+    )
+    top = int(pic.final[pic.real].max(initial=0))
+    _say(
+        args,
+        f"wrote {args.output}: up to {top} per cell, {_kb(args.output)}, "
+        f"{time.perf_counter() - start:.2f} s",
+    )
+    return 0
+
+
+def run_cost(args) -> int:
+    import time
+
+    from convgif.cost import cost_chart
+
+    start = time.perf_counter()
+    layer, x, shape = layer_and_input(args)
+    table = cost_chart(
+        args.output,
+        layer,
+        shape if shape is not None else tuple(x.shape),
+        args.sweep,
+        measure=args.measure,
+        repeats=args.repeats,
+        threads=args.threads,
+    )
+    _say(
+        args,
+        f"wrote {args.output}: {len(table)} values, {_kb(args.output)}, "
+        f"{time.perf_counter() - start:.2f} s",
+    )
+    return 0
+
+
 COMMANDS = {
     "info": run_info,
     "render": run_render,
@@ -674,6 +789,8 @@ COMMANDS = {
     "sheet": run_sheet,
     "trace": run_trace,
     "batch": run_batch,
+    "overlap": run_overlap,
+    "cost": run_cost,
 }
 
 

@@ -4,7 +4,8 @@ Part 1: the eleven layers of the "Conv2d: finally understand what happens in
 the forward pass" article, a Conv1d, and one layer per padding mode.
 Part 2: the conv-arithmetic set (each also transposed), pooling, a depthwise
 layer, the three styles, the scatter view, symbols mode and one MP4.
-Teaching views: the matrix view (y = C·x, Cᵀ for a transposed layer) and true convolution.
+Teaching views: the matrix view (y = C·x, Cᵀ for a transposed layer), true
+convolution, the overlap (checkerboard) heat map and a cost chart.
 """
 
 import sys
@@ -92,6 +93,14 @@ def teaching() -> None:
     transposed = convgif.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1)
     transposed.still(OUT / "matrix_transposed.png", frame=9, input_shape=(1, 3, 3), view="matrix")
     print("wrote outputs/matrix_transposed.png")
+    # The overlap (checkerboard) view as a still and built up, and a cost chart.
+    checkerboard = convgif.ConvTranspose2d(1, 1, 3, stride=2)
+    for ext in ("png", "gif"):
+        convgif.overlap(OUT / f"overlap.{ext}", checkerboard, input_shape=(1, 4, 4))
+        print(f"wrote outputs/overlap.{ext}")
+    convgif.cost_chart(OUT / "cost.png", "Conv2d(3, 16, 3)", (3, 64, 64),
+                       ("out_channels", [1, 2, 4, 8, 16, 32]))
+    print("wrote outputs/cost.png")
 
 
 def render(name, layer, shape, **options):

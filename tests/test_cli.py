@@ -17,7 +17,7 @@ import convgif
 from convgif.parse import parse_layer
 
 DEFAULT = "Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)"
-COMMANDS = ("info", "render", "still", "frames", "sheet", "trace", "batch")
+COMMANDS = ("info", "render", "still", "frames", "sheet", "trace", "batch", "overlap", "cost")
 
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
