@@ -25,6 +25,8 @@ _LAZY = {
     "draw": "convgif.render",
     "from_torch": "convgif.bridge",
     "show": "convgif.bridge",
+    "stack": "convgif.stackview",
+    "receptive_fields": "convgif.receptive",
     "export": "convgif.export",
     "keras": "convgif.keras",
 }
@@ -59,5 +61,7 @@ __all__ = [
     "__version__",
     "draw",
     "from_torch",
+    "receptive_fields",
     "show",
+    "stack",
 ]

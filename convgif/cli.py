@@ -205,6 +205,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trace.add_argument("--quiet", "-q", action="store_true", help="no summary")
 
+    stack = _sub(
+        sub,
+        "stack",
+        "the receptive field of one output cell through a stack of layers",
+        "Walk back from one output cell of the last layer to the input, lighting in every "
+        "feature map the cells it depends on, with each map's receptive field and jump. "
+        "LAYERS: Conv2d / MaxPool2d / AvgPool2d calls one after another, in quotes. "
+        ".gif/.webp/.apng/.mp4 write the animation (one layer per frame), .png/.svg/.pdf "
+        "the last frame (everything lit).",
+        [
+            'convgif stack "Conv2d(1,6,5) MaxPool2d(2) Conv2d(6,16,5) MaxPool2d(2)" '
+            "--input-shape 1,32,32 -o stack.png",
+            'convgif stack "Conv2d(1,6,5) MaxPool2d(2) Conv2d(6,16,5) MaxPool2d(2)" '
+            "--input-shape 1,32,32 --cell 3,0,4 -o stack.gif",
+            'convgif stack "Conv2d(8, 8, 3, groups=8) Conv2d(8, 16, 1)" --input-shape 8,7,7 '
+            "-o separable.gif",
+        ],
+    )
+    stack.add_argument("layers", help="the layers as constructor calls, e.g. "
+                       "\"Conv2d(1,6,5) MaxPool2d(2)\"")
+    stack.add_argument("--input-shape", required=True, help="the input's shape C,H,W")
+    stack.add_argument("-o", "--output", default="outputs/stack.png",
+                       help="output file (default: %(default)s)")
+    stack.add_argument("--cell", help="the output cell of the last layer: y,x or channel,y,x "
+                       "(default: channel 0 at the centre)")
+    drawn = stack.add_mutually_exclusive_group()
+    drawn.add_argument("--by-channel", dest="by_channel", action="store_true", default=None,
+                       help="draw every channel (default when a layer has groups)")
+    drawn.add_argument("--one-grid", dest="by_channel", action="store_false",
+                       help="draw one grid per map: the cells lit in any channel")
+    stack.add_argument("--cell-size", type=float, help="pixels per cell (default: fit 1280 px)")
+    stack.add_argument("--frame", type=int, default=-1, help="the frame of a still (default: last)")
+    stack.add_argument("--style", default="default", choices=("default", "classic", "dark"))
+    stack.add_argument("--scale", type=float, default=1.0, help="size multiplier")
+    stack.add_argument("--font", help="a TrueType font file or name")
+    stack.add_argument("--duration", type=float, default=1400, help="milliseconds per frame")
+    stack.add_argument("--hold", type=float, default=3500, help="milliseconds on the last frame")
+    stack.add_argument("--seed", type=int, default=0, help="seed of the layers' weights")
+    stack.add_argument("--quiet", "-q", action="store_true", help="no summary line")
+
     batch = _sub(
         sub,
         "batch",
@@ -658,6 +698,38 @@ def run_batch(args) -> int:
     return 2 if failed else 0
 
 
+def run_stack(args) -> int:
+    import time
+
+    from convgif.stackview import stack
+
+    start = time.perf_counter()
+    pic = stack(
+        args.output,
+        args.layers,
+        parse_shape(args.input_shape),
+        args.cell,
+        channels=args.by_channel,
+        cell_size=args.cell_size,
+        frame=args.frame,
+        style=args.style,
+        scale=args.scale,
+        font=args.font,
+        duration=args.duration,
+        hold=args.hold,
+        seed=args.seed,
+    )
+    seconds = time.perf_counter() - start
+    rf = pic.rf
+    _say(
+        args,
+        f"wrote {args.output}: y{list(rf.cell)} has a receptive field of "
+        f"{rf.rf[0]}x{rf.rf[1]} input cells, jump {rf.jump[0]}x{rf.jump[1]}; "
+        f"{len(pic)} frames, {_kb(args.output)}, {seconds:.2f} s",
+    )
+    return 0
+
+
 COMMANDS = {
     "info": run_info,
     "render": run_render,
@@ -666,6 +738,7 @@ COMMANDS = {
     "sheet": run_sheet,
     "trace": run_trace,
     "batch": run_batch,
+    "stack": run_stack,
 }
 
 

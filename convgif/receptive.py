@@ -105,7 +105,7 @@ def check_stack(layers, input_shape) -> list[tuple[int, int, int]]:
     shape = parse_shape(input_shape)
     if len(shape) != 3:
         raise ConvGifError(
-            f"input_shape={shape} must be (C, H, W): a stack takes one unbatched 2-d input"
+            f"--input-shape={shape} must be (C, H, W): a stack takes one unbatched 2-d input"
         )
     shapes = [shape]
     for n, layer in enumerate(layers, 1):

@@ -85,7 +85,7 @@ def test_padding_taps_are_marked_not_lit():
         ("Conv2d(1,6,5)) MaxPool2d(2)", (1, 32, 32), "closes nothing"),
         ("Conv2d(1,6,5) Dense(4)", (1, 32, 32), "layer 2"),
         ("Conv2d(1,6,5) ConvTranspose2d(6,1,3)", (1, 32, 32), "a stack takes Conv2d"),
-        ("Conv2d(1,6,5)", (1, 32), "(C, H, W)"),
+        ("Conv2d(1,6,5)", (1, 32), "--input-shape=(1, 32) must be (C, H, W)"),
         ("", (1, 8, 8), "constructor calls"),
     ],
 )
