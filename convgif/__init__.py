@@ -28,6 +28,7 @@ _LAZY = {
     "stack": "convgif.stackview",
     "receptive_fields": "convgif.receptive",
     "export": "convgif.export",
+    "features": "convgif.featuremaps",
     "keras": "convgif.keras",
 }
 
@@ -60,6 +61,7 @@ __all__ = [
     "Trace",
     "__version__",
     "draw",
+    "features",
     "from_torch",
     "receptive_fields",
     "show",

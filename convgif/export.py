@@ -38,7 +38,9 @@ __all__ = [
     "write_frames",
 ]
 
-PICTURE_OPTIONS = ("step", "values", "lines", "cell", "view", "channels")  # render.picture's
+PICTURE_OPTIONS = (  # render.picture's
+    "step", "values", "lines", "cell", "view", "channels", "image", "image_size"
+)
 PAINT_OPTIONS = ("scale", "style", "font")  # what the painter needs
 FRAME_FORMATS = ("png", "pdf", "svg")
 

@@ -40,6 +40,8 @@ def picture(
     cell=None,
     view="gather",
     channels=None,
+    image=None,
+    image_size=None,
     **unknown,
 ) -> Picture:
     """Trace the layer on the input and lay the animation out.
@@ -49,12 +51,14 @@ def picture(
     ``lines``, ``cell`` (size in pixels at scale 1), ``view`` ('gather',
     or 'scatter' for transposed layers: each input cell stamps value × kernel)
     and ``channels`` (the output channels to animate, e.g. ``range(4)``).
+    ``image``: a photo as the input (a path, or True for matplotlib's sample
+    photo), shrunk until its longer side is ``image_size`` cells (default:
+    the largest up to 16 at which the pixel values still fit in the cells).
     """
     if unknown:
         raise ConvGifError(f"{next(iter(unknown))}= is not an option of convgif's renderer")
     if view not in VIEWS:
         raise ConvGifError(f"view={view!r} must be one of {', '.join(map(repr, VIEWS))}")
-    trace = layer.trace(_input(layer, x, input_shape))
     kind = ScatterPicture if view == "scatter" else Picture
     if channels is not None:
         try:
@@ -62,7 +66,25 @@ def picture(
         except (TypeError, ValueError):
             raise ConvGifError(f"channels={channels!r} must be a list of channel numbers") from None
     options = Options(step=step, values=values, lines=lines, cell=cell, channels=channels)
+    if image is not None and image is not False:
+        return _image_picture(kind, layer, x, input_shape, image, image_size, options)
+    trace = layer.trace(_input(layer, x, input_shape))
     return kind(trace, options)
+
+
+def _image_picture(kind, layer, x, input_shape, image, image_size, options):
+    """A photo as the input: by default the largest size (longer side 16 cells or less)
+    whose picture still writes the values (pixel values 0..255) in the cells."""
+    from convgif.image import ANIMATION_SIDE, image_input
+
+    if x is not None or input_shape is not None:
+        raise ConvGifError("give image= or x= / input_shape=, not both")
+    sizes = [image_size] if image_size is not None else range(ANIMATION_SIDE, 3, -1)
+    for size in sizes:
+        pic = kind(layer.trace(image_input(layer, image, size)), options)
+        if pic.show_values or options.values is not None:
+            break
+    return pic
 
 
 # What a render may cost before it needs force=True.
