@@ -134,12 +134,12 @@ def channel_rgb(a: np.ndarray) -> tuple[np.ndarray, str]:
     if lo < 0 < hi:
         top = max(abs(p_lo), abs(p_hi)) or max(-lo, hi)
         return _diverging(a, top), (
-            f"blue {num(-top)} … white 0 … orange {num(top)} (from {num(lo)} to {num(hi)})"
+            f"blue {num(-top)} … white 0 … orange {num(top)}\n(values from {num(lo)} to {num(hi)})"
         )
     if p_hi == p_lo:
         p_lo, p_hi = lo, hi
     return _gray(a, p_lo, p_hi), (
-        f"black {num(p_lo)} … white {num(p_hi)} (from {num(lo)} to {num(hi)})"
+        f"black {num(p_lo)} … white {num(p_hi)}\n(values from {num(lo)} to {num(hi)})"
     )
 
 
@@ -155,10 +155,11 @@ def panels(f: Features) -> list[tuple[str, str, np.ndarray]]:
     """(label, note, RGB array) for each panel, the input first."""
     c, h, w = f.x.shape
     kind = "RGB" if c == 3 else "grayscale"
-    out = [(f"input x ({c} \u00d7 {h} \u00d7 {w}, {kind})", f.source, _photo(f.x))]
+    out = [(f"input x ({c} \u00d7 {h} \u00d7 {w}, {kind})", f.source.replace(", ", ",\n"),
+            _photo(f.x))]
     y = f.output
     if f.kernel != "layer" and c == 3:
-        out.append(("y[0..2] as one RGB picture", "clipped to 0..255, as a photo editor shows it",
+        out.append(("y[0..2] as one RGB picture", "clipped to 0..255,\nas a photo editor shows it",
                     _photo(y)))
     names = ("R", "G", "B") if f.kernel != "layer" and y.shape[0] == 3 else None
     for o in range(y.shape[0]):
@@ -195,18 +196,22 @@ def draw(f: Features, font=None):
     h, w = items[0][2].shape[:2]
     zoom = max(1, MIN_PANEL // max(h, w))  # a small photo drawn with big pixels
     h, w = h * zoom, w * zoom
-    cols = min(COLUMNS, len(items))
-    rows = -(-len(items) // cols)
     title = f"A photo and the feature maps of one convolution: {_kernel_text(f)}"
     sub = (f"{short(f.layer)}   \u00b7   convgif's simulator, equal to torch's conv2d   \u00b7   "
            "each map has its own colour range")
     regular, bold = find_font(font), find_font(font, bold=True)
     title_font, text_font = load(bold, TITLE_SIZE), load(regular, TEXT_SIZE)
-    labels = max(text_font.getlength(t) for label, note, _ in items for t in (label, note))
-    cell_w, cell_h = max(w, int(labels) + 8), h + 2 * (TEXT_SIZE + 6) + 8
+    labels = max(text_font.getlength(t) for label, note, _ in items
+                 for t in (label, *note.split("\n")))
+    above = 3 * (TEXT_SIZE + 6) + 4  # the label and two lines of notes
+    cell_w, cell_h = max(w, int(labels) + 8), h + above + 4
+    text_w = max(title_font.getlength(title), text_font.getlength(sub))
+    # as many columns as the title's width holds (at least COLUMNS)
+    cols = min(len(items), max(COLUMNS, int((text_w + GAP) // (cell_w + GAP))))
+    rows = -(-len(items) // cols)
+    cols = -(-len(items) // rows)  # rows as full as each other
     width = 2 * MARGIN + cols * cell_w + (cols - 1) * GAP
-    width = max(width, 2 * MARGIN + int(title_font.getlength(title)) + 4,
-                2 * MARGIN + int(text_font.getlength(sub)) + 4)
+    width = max(width, 2 * MARGIN + int(text_w) + 4)
     height = MARGIN + HEADER - 24 + rows * cell_h + (rows - 1) * GAP + MARGIN
     canvas = Image.new("RGB", (width, height), PAPER)
     pen = ImageDraw.Draw(canvas)
@@ -217,11 +222,12 @@ def draw(f: Features, font=None):
         r, c = divmod(i, cols)
         x0, y0 = MARGIN + c * (cell_w + GAP), top + r * (cell_h + GAP)
         pen.text((x0, y0), label, fill=INK, font=text_font, anchor="la")
-        pen.text((x0, y0 + TEXT_SIZE + 6), note, fill=MUTED, font=text_font, anchor="la")
+        for k, line in enumerate(note.split("\n"), 1):
+            pen.text((x0, y0 + k * (TEXT_SIZE + 6)), line, fill=MUTED, font=text_font, anchor="la")
         picture = Image.fromarray(rgb, "RGB")
         if picture.size != (w, h):  # a zoom or a strided layer: each cell as a block
             picture = picture.resize((w, h), Image.Resampling.NEAREST)
-        canvas.paste(picture, (x0, y0 + 2 * (TEXT_SIZE + 6) + 4))
+        canvas.paste(picture, (x0, y0 + above))
     return canvas
 
 

@@ -27,6 +27,7 @@ def _input(layer, x, input_shape):
 
 
 VIEWS = ("gather", "scatter")
+LEGIBLE_VALUE = 10  # px: the smallest value text a photo's animation settles for
 
 
 def picture(
@@ -74,7 +75,7 @@ def picture(
 
 def _image_picture(kind, layer, x, input_shape, image, image_size, options):
     """A photo as the input: by default the largest size (longer side 16 cells or less)
-    whose picture still writes the values (pixel values 0..255) in the cells."""
+    whose picture writes the values (pixel values 0..255) in the cells at 10 px or more."""
     from convgif.image import ANIMATION_SIDE, image_input
 
     if x is not None or input_shape is not None:
@@ -82,7 +83,8 @@ def _image_picture(kind, layer, x, input_shape, image, image_size, options):
     sizes = [image_size] if image_size is not None else range(ANIMATION_SIDE, 3, -1)
     for size in sizes:
         pic = kind(layer.trace(image_input(layer, image, size)), options)
-        if pic.show_values or options.values is not None:
+        # values of 10 px and up read on a slide; the renderer's own floor (8 px) is too small
+        if options.values is not None or pic.show_values and pic.value_size >= LEGIBLE_VALUE:
             break
     return pic
 

@@ -79,8 +79,26 @@ def render(name, layer, shape, **options):
     print(f"wrote {path.relative_to(OUT.parent)}")
 
 
+def teaching_views() -> None:
+    """The receptive field through a stack, and a real photo as the input."""
+    lenet = "Conv2d(1, 6, 5) MaxPool2d(2) Conv2d(6, 16, 5) MaxPool2d(2)"
+    convgif.stack(OUT / "stack_lenet.gif", lenet, (1, 32, 32))
+    convgif.stack(OUT / "stack_lenet.png", lenet, (1, 32, 32))
+    convgif.stack(OUT / "stack_separable.gif", "Conv2d(8, 8, 3, groups=8) Conv2d(8, 16, 1)",
+                  (8, 7, 7))
+    convgif.Conv2d(3, 1, 3, stride=2).animate(OUT / "image.gif", image=True)
+    convgif.features(OUT / "features.png", True, "edge", max_side=200)
+    for name in ("stack_lenet.gif", "stack_lenet.png", "stack_separable.gif", "image.gif",
+                 "features.png"):
+        print(f"wrote outputs/{name}")
+
+
 def main() -> int:
     OUT.mkdir(exist_ok=True)
+    if sys.argv[1:] == ["teaching"]:  # only these: python examples/gallery.py teaching
+        teaching_views()
+        return 0
+    teaching_views()
     for name, layer, shape in ARTICLE:
         render(name, layer, shape)
     for name, layer, shape, options in MORE + PART2:
