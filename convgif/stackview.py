@@ -278,6 +278,9 @@ class StackPicture:
                              edge_width=2 if role == "window" else 1, dashed=role == "pad"))
             items.append(Text(x + 18, y + 6.5, label, LABEL_SIZE - 1, "muted", anchor="lm"))
             x += 18 + text_width(label, LABEL_SIZE - 1) * 0.92 + 16
+        # the formula stays put below the two caption lines (frames would jump otherwise)
+        formula_y = self.height - MARGIN - LABEL_SIZE + 2
+        items.append(Text(MARGIN, formula_y, FORMULA, LABEL_SIZE, "muted", anchor="la"))
         bottom = self._body_bottom()
         for n, col in enumerate(self.columns):
             cx = col.x + col.width / 2
@@ -433,7 +436,6 @@ class StackPicture:
         for line in self._caption(index):
             items.append(Text(MARGIN, y, line, CAPTION_SIZE, anchor="la"))
             y += CAPTION_SIZE + 6
-        items.append(Text(MARGIN, y + 2, FORMULA, LABEL_SIZE, "muted", anchor="la"))
         counter = f"{index + 1} / {count}"
         items.append(Text(self.width - MARGIN, MARGIN, counter, LABEL_SIZE, "muted", anchor="ra"))
         return Scene(self.width, self.height, self._static, tuple(items))
