@@ -28,6 +28,8 @@ from convgif.scene import Box, Line, Scene, Text, text_width
 MAX_WIDTH, MAX_HEIGHT = 1280, 720
 MAX_CELL, MIN_CELL = 28, 3
 GAP = 36  # between map columns
+HEADER_WIDTH = 200  # a layer's call wraps after a comma beyond this
+CAPTION_LINES = 3
 ROW_GAP = 14  # between channel grids of one column
 OPEN_MS, STEP_MS, HOLD_MS = 1500, 1400, 3500
 ANIMATIONS = (".gif", ".apng", ".webp", ".mp4")
@@ -191,17 +193,31 @@ class StackPicture:
     def _note_width(self, n: int) -> float:
         texts = [*self.notes[n], self._lit_note(n)]
         widths = [text_width(t, LABEL_SIZE) * 0.92 for t in texts]
-        widths.append(text_width(self._header(n), LABEL_SIZE) * 0.95)
+        widths += [text_width(line, LABEL_SIZE) * 0.95 for line in self._header(n)]
         return max(widths)
 
-    def _header(self, n: int) -> str:
-        return "input x" if n == 0 else f"{n}  {short(self.rf.layers[n - 1])}"
+    def _header(self, n: int) -> list[str]:
+        """The map's name, a long layer call wrapped after commas (long calls would
+        otherwise widen their column and shrink every cell)."""
+        text = "input x" if n == 0 else f"{n}  {short(self.rf.layers[n - 1])}"
+        lines, line = [], ""
+        for part in text.split(", "):
+            joined = f"{line}, {part}" if line else part
+            if line and text_width(joined + ",", LABEL_SIZE) * 0.95 > HEADER_WIDTH:
+                lines.append(line + ",")
+                joined = part
+            line = joined
+        return lines + [line]
+
+    def _header_lines(self) -> int:
+        return max(len(self._header(n)) for n in range(len(self.rf.maps)))
 
     def _row_pitch(self, c: float) -> float:
         return max(self._padded(n)[0] for n in range(len(self.rf.maps))) * c + ROW_GAP
 
     def _top(self) -> float:
-        return MARGIN + TITLE_SIZE + 8 + SUBTITLE_SIZE + 14 + 16 + 18 + LABEL_SIZE + 10
+        headers = self._header_lines() * (LABEL_SIZE + 4)
+        return MARGIN + TITLE_SIZE + 8 + SUBTITLE_SIZE + 14 + 16 + 18 + headers + 6
 
     def _measure(self, c: float) -> tuple[float, float]:
         widths = [
@@ -222,7 +238,8 @@ class StackPicture:
         else:
             body = max(self._padded(n)[0] for n in range(len(self.rf.maps))) * c + ROW_GAP
         notes = 4 * (LABEL_SIZE + 5)
-        height = self._top() + body + notes + 14 + 2 * (CAPTION_SIZE + 6) + LABEL_SIZE + 8 + MARGIN
+        captions = CAPTION_LINES * (CAPTION_SIZE + 6)
+        height = self._top() + body + notes + 14 + captions + LABEL_SIZE + 8 + MARGIN
         return float(round(width)), float(round(height))
 
     def _place(self, c: float) -> list[Column]:
@@ -278,14 +295,16 @@ class StackPicture:
                              edge_width=2 if role == "window" else 1, dashed=role == "pad"))
             items.append(Text(x + 18, y + 6.5, label, LABEL_SIZE - 1, "muted", anchor="lm"))
             x += 18 + text_width(label, LABEL_SIZE - 1) * 0.92 + 16
-        # the formula stays put below the two caption lines (frames would jump otherwise)
+        # the formula stays put below the caption lines (frames would jump otherwise)
         formula_y = self.height - MARGIN - LABEL_SIZE + 2
         items.append(Text(MARGIN, formula_y, FORMULA, LABEL_SIZE, "muted", anchor="la"))
         bottom = self._body_bottom()
         for n, col in enumerate(self.columns):
             cx = col.x + col.width / 2
-            items.append(Text(cx, self._top() - 8, self._header(n), LABEL_SIZE, anchor="ms",
-                              bold=True))
+            header = self._header(n)
+            for k, line in enumerate(header):  # bottom-aligned above the grid
+                y = self._top() - 8 - (len(header) - 1 - k) * (LABEL_SIZE + 4)
+                items.append(Text(cx, y, line, LABEL_SIZE, anchor="ms", bold=True))
             fill = "input" if n == 0 else "output"
             (pt, pb), (pl, pr) = col.pads
             fmap = self.rf.maps[n]
@@ -411,8 +430,8 @@ class StackPicture:
             second += f", and {int(fmap.pad_taps.sum()):,} padding cells are read (dashed)"
         second += "."
         if n == 1:
-            second += (f" So y[{c}, {y}, {x}] has a receptive field of {_size(rf.rf)} input "
-                       f"cells and a jump of {_pair(rf.jump)}.")
+            return [first, second, f"So y[{c}, {y}, {x}] has a receptive field of "
+                    f"{_size(rf.rf)} input cells and a jump of {_pair(rf.jump)}."]
         return [first, second]
 
     def scene(self, index: int) -> Scene:
@@ -432,7 +451,7 @@ class StackPicture:
                 items.append(Text(col.x + col.width / 2, y, note, LABEL_SIZE, "muted", "ma"))
         for n in range(last, last - index, -1):
             items += self._connectors(n)
-        y = self.height - MARGIN - 2 * (CAPTION_SIZE + 6) - LABEL_SIZE - 4
+        y = self.height - MARGIN - CAPTION_LINES * (CAPTION_SIZE + 6) - LABEL_SIZE - 4
         for line in self._caption(index):
             items.append(Text(MARGIN, y, line, CAPTION_SIZE, anchor="la"))
             y += CAPTION_SIZE + 6
