@@ -30,7 +30,10 @@ _LAZY = {
     "draw": "convgif.render",
     "from_torch": "convgif.bridge",
     "show": "convgif.bridge",
+    "stack": "convgif.stackview",
+    "receptive_fields": "convgif.receptive",
     "export": "convgif.export",
+    "features": "convgif.featuremaps",
     "keras": "convgif.keras",
 }
 
@@ -66,8 +69,11 @@ __all__ = [
     "cost_chart",
     "cost_table",
     "draw",
+    "features",
     "from_torch",
     "overlap",
     "overlap_counts",
+    "receptive_fields",
     "show",
+    "stack",
 ]

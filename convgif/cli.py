@@ -205,6 +205,79 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trace.add_argument("--quiet", "-q", action="store_true", help="no summary")
 
+    features = _sub(
+        sub,
+        "features",
+        "a photo beside the feature maps of one kernel, as one PNG",
+        "Put a photo (shrunk to --max-side if larger) beside the output feature maps of a "
+        "preset kernel (edge, blur, sharpen: 3x3, on each channel, replicate padding) or of "
+        "--layer with its own weights (--kernel layer).",
+        [
+            "convgif features --image --kernel edge -o features.png",
+            "convgif features --image photo.jpg --kernel blur -o blur.png",
+            'convgif features --image --kernel layer --layer "Conv2d(3, 4, 3, stride=2)" '
+            "-o mine.png",
+        ],
+    )
+    features.add_argument(
+        "--image",
+        nargs="?",
+        const=True,
+        default=True,
+        help="the photo (default, or with no path: matplotlib's sample grace_hopper.jpg)",
+    )
+    features.add_argument("--kernel", default="edge", choices=("edge", "blur", "sharpen", "layer"))
+    features.add_argument(
+        "--layer", help="with --kernel layer: the layer, e.g. \"Conv2d(3, 4, 3)\""
+    )
+    features.add_argument("-o", "--output", default="outputs/features.png",
+                          help="output .png (default: %(default)s)")
+    features.add_argument("--max-side", type=int, default=640,
+                          help="shrink larger photos to this many pixels (default: 640)")
+    features.add_argument("--font", help="a TrueType font file or name")
+    features.add_argument("--seed", type=int, default=0, help="seed of --layer's weights")
+    features.add_argument("--quiet", "-q", action="store_true", help="no summary line")
+
+    stack = _sub(
+        sub,
+        "stack",
+        "the receptive field of one output cell through a stack of layers",
+        "Walk back from one output cell of the last layer to the input, lighting in every "
+        "feature map the cells it depends on, with each map's receptive field and jump. "
+        "LAYERS: Conv2d / MaxPool2d / AvgPool2d calls one after another, in quotes. "
+        ".gif/.webp/.apng/.mp4 write the animation (one layer per frame), .png/.svg/.pdf "
+        "the last frame (everything lit).",
+        [
+            'convgif stack "Conv2d(1,6,5) MaxPool2d(2) Conv2d(6,16,5) MaxPool2d(2)" '
+            "--input-shape 1,32,32 -o stack.png",
+            'convgif stack "Conv2d(1,6,5) MaxPool2d(2) Conv2d(6,16,5) MaxPool2d(2)" '
+            "--input-shape 1,32,32 --cell 3,0,4 -o stack.gif",
+            'convgif stack "Conv2d(8, 8, 3, groups=8) Conv2d(8, 16, 1)" --input-shape 8,7,7 '
+            "-o separable.gif",
+        ],
+    )
+    stack.add_argument("layers", help="the layers as constructor calls, e.g. "
+                       "\"Conv2d(1,6,5) MaxPool2d(2)\"")
+    stack.add_argument("--input-shape", required=True, help="the input's shape C,H,W")
+    stack.add_argument("-o", "--output", default="outputs/stack.png",
+                       help="output file (default: %(default)s)")
+    stack.add_argument("--cell", help="the output cell of the last layer: y,x or channel,y,x "
+                       "(default: channel 0 at the centre)")
+    drawn = stack.add_mutually_exclusive_group()
+    drawn.add_argument("--by-channel", dest="by_channel", action="store_true", default=None,
+                       help="draw every channel (default when a layer has groups)")
+    drawn.add_argument("--one-grid", dest="by_channel", action="store_false",
+                       help="draw one grid per map: the cells lit in any channel")
+    stack.add_argument("--cell-size", type=float, help="pixels per cell (default: fit 1280 px)")
+    stack.add_argument("--frame", type=int, default=-1, help="the frame of a still (default: last)")
+    stack.add_argument("--style", default="default", choices=("default", "classic", "dark"))
+    stack.add_argument("--scale", type=float, default=1.0, help="size multiplier")
+    stack.add_argument("--font", help="a TrueType font file or name")
+    stack.add_argument("--duration", type=float, default=1400, help="milliseconds per frame")
+    stack.add_argument("--hold", type=float, default=3500, help="milliseconds on the last frame")
+    stack.add_argument("--seed", type=int, default=0, help="seed of the layers' weights")
+    stack.add_argument("--quiet", "-q", action="store_true", help="no summary line")
+
     batch = _sub(
         sub,
         "batch",
@@ -396,6 +469,19 @@ def _layer_arguments(parser) -> None:
         help=f"input shape, channels first for PyTorch layers (default: {DEFAULT_INPUT})",
     )
     parser.add_argument("--input", help="the input as a .npy file (instead of --input-shape)")
+    parser.add_argument(
+        "--image",
+        nargs="?",
+        const=True,
+        help="a photo as the input (RGB for in_channels=3, gray for 1), shrunk to --image-size; "
+        "with no path, matplotlib's sample photo grace_hopper.jpg",
+    )
+    parser.add_argument(
+        "--image-size",
+        type=int,
+        help="--image's longer side in cells (default: the largest up to 16 at which the "
+        "pixel values fit in the cells)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the example weights and input")
 
 
@@ -472,12 +558,19 @@ def _flags_given(args) -> bool:
     return any(getattr(args, flag[2:].replace("-", "_")) is not None for flag, _ in LAYER_FLAGS)
 
 
-def layer_and_input(args):
-    """(layer, x, input_shape) from --layer or the layer flags, and --input or --input-shape."""
+def layer_and_input(args, picture: bool = False):
+    """(layer, x, input_shape) from --layer or the layer flags, and --input or --input-shape.
+
+    With --image and ``picture``, x and the shape are None: the picture options carry the
+    photo, so the renderer can pick its size (see ``_picture_options``).
+    """
     from convgif.export import load_input
     from convgif.parse import parse_layer
 
     x = None
+    image = getattr(args, "image", None)
+    if image is not None:
+        return _layer_and_image(args, image, picture)
     if args.input is not None:
         if args.input_shape is not None:
             raise ConvGifError("give --input or --input-shape, not both")
@@ -496,6 +589,27 @@ def layer_and_input(args):
     return layer, x, (None if x is not None else shape)
 
 
+def _layer_and_image(args, image, picture: bool):
+    """(layer, x, None) with a photo as the input (``--image``)."""
+    from convgif.image import ANIMATION_SIDE, image_array, image_input
+    from convgif.parse import parse_layer
+
+    if args.input is not None or args.input_shape is not None:
+        raise ConvGifError("give --image or --input / --input-shape, not both")
+    if _flags_given(args):
+        if args.layer is not None:
+            raise ConvGifError(
+                "give the layer as --layer or as flags (--kernel-size ...), not both"
+            )
+        x = image_array(image, args.in_channels, args.image_size or ANIMATION_SIDE)
+        layer = layer_from_flags(args, x.shape, args.seed)
+    else:
+        layer = parse_layer(args.layer if args.layer is not None else DEFAULT_LAYER, seed=args.seed)
+        if not picture:
+            x = image_input(layer, image, args.image_size or ANIMATION_SIDE)
+    return layer, (None if picture else x), None
+
+
 def _picture_options(args) -> dict:
     options = {
         "step": args.step,
@@ -512,6 +626,9 @@ def _picture_options(args) -> dict:
         options["channels"] = parse_channels(args.channels)
     if args.flip:
         options["flip"] = True
+    if getattr(args, "image", None) is not None:
+        options["image"] = args.image
+        options["image_size"] = args.image_size
     return options
 
 
@@ -590,7 +707,7 @@ def run_render(args) -> int:
     from convgif import render
 
     start = time.perf_counter()
-    layer, x, shape = layer_and_input(args)
+    layer, x, shape = layer_and_input(args, picture=True)
     pic = render.animate(
         args.output,
         layer,
@@ -615,7 +732,7 @@ def run_still(args) -> int:
     from convgif import render
 
     start = time.perf_counter()
-    layer, x, shape = layer_and_input(args)
+    layer, x, shape = layer_and_input(args, picture=True)
     pic = render.still(args.output, layer, args.frame, x, shape, **_picture_options(args))
     seconds = time.perf_counter() - start
     _say(
@@ -632,7 +749,7 @@ def run_frames(args) -> int:
     from convgif.export import parse_frame_list, write_frames
 
     start = time.perf_counter()
-    layer, x, shape = layer_and_input(args)
+    layer, x, shape = layer_and_input(args, picture=True)
     chosen = parse_frame_list(args.frames) if args.frames is not None else None
     result = write_frames(
         args.output,
@@ -663,7 +780,7 @@ def run_sheet(args) -> int:
     from convgif.export import contact_sheet, parse_frame_list
 
     start = time.perf_counter()
-    layer, x, shape = layer_and_input(args)
+    layer, x, shape = layer_and_input(args, picture=True)
     chosen = parse_frame_list(args.frames) if args.frames is not None else None
     result = contact_sheet(
         args.output,
@@ -781,6 +898,52 @@ def run_cost(args) -> int:
     return 0
 
 
+def run_features(args) -> int:
+    import time
+
+    from convgif.featuremaps import features
+
+    start = time.perf_counter()
+    f = features(args.output, args.image, args.kernel, args.layer, max_side=args.max_side,
+                 font=args.font, seed=args.seed)
+    seconds = time.perf_counter() - start
+    _say(args, f"wrote {args.output}: input {f.x.shape} -> feature maps {f.output.shape}, "
+               f"{_kb(args.output)}, {seconds:.2f} s")
+    return 0
+
+
+def run_stack(args) -> int:
+    import time
+
+    from convgif.stackview import stack
+
+    start = time.perf_counter()
+    pic = stack(
+        args.output,
+        args.layers,
+        parse_shape(args.input_shape),
+        args.cell,
+        channels=args.by_channel,
+        cell_size=args.cell_size,
+        frame=args.frame,
+        style=args.style,
+        scale=args.scale,
+        font=args.font,
+        duration=args.duration,
+        hold=args.hold,
+        seed=args.seed,
+    )
+    seconds = time.perf_counter() - start
+    rf = pic.rf
+    _say(
+        args,
+        f"wrote {args.output}: y{list(rf.cell)} has a receptive field of "
+        f"{rf.rf[0]}x{rf.rf[1]} input cells, jump {rf.jump[0]}x{rf.jump[1]}; "
+        f"{len(pic)} frames, {_kb(args.output)}, {seconds:.2f} s",
+    )
+    return 0
+
+
 COMMANDS = {
     "info": run_info,
     "render": run_render,
@@ -791,6 +954,8 @@ COMMANDS = {
     "batch": run_batch,
     "overlap": run_overlap,
     "cost": run_cost,
+    "stack": run_stack,
+    "features": run_features,
 }
 
 

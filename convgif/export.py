@@ -38,8 +38,9 @@ __all__ = [
     "write_frames",
 ]
 
-# render.picture's options
-PICTURE_OPTIONS = ("step", "values", "lines", "cell", "view", "channels", "flip")
+PICTURE_OPTIONS = (  # render.picture's
+    "step", "values", "lines", "cell", "view", "channels", "flip", "image", "image_size"
+)
 PAINT_OPTIONS = ("scale", "style", "font")  # what the painter needs
 FRAME_FORMATS = ("png", "pdf", "svg")
 

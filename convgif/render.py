@@ -27,6 +27,7 @@ def _input(layer, x, input_shape):
 
 
 VIEWS = ("gather", "scatter", "matrix")
+LEGIBLE_VALUE = 10  # px: the smallest value text a photo's animation settles for
 
 
 def picture(
@@ -41,6 +42,8 @@ def picture(
     view="gather",
     channels=None,
     flip=False,
+    image=None,
+    image_size=None,
     **unknown,
 ) -> Picture:
     """Trace the layer on the input and lay the animation out.
@@ -53,6 +56,9 @@ def picture(
     ``channels`` (the output channels to animate, e.g. ``range(4)``) and
     ``flip`` (True: true convolution, the kernel rotated 180°; the output is
     then ``x ∗ w``, not the layer's cross-correlation).
+    ``image``: a photo as the input (a path, or True for matplotlib's sample
+    photo), shrunk until its longer side is ``image_size`` cells (default:
+    the largest up to 16 at which the pixel values still fit in the cells).
     """
     if unknown:
         raise ConvGifError(f"{next(iter(unknown))}= is not an option of convgif's renderer")
@@ -60,12 +66,6 @@ def picture(
         raise ConvGifError(f"view={view!r} must be one of {', '.join(map(repr, VIEWS))}")
     if not isinstance(flip, bool):
         raise ConvGifError(f"flip={flip!r} must be True or False")
-    x = _input(layer, x, input_shape)
-    if flip:
-        if layer.spec.in_channels is None and hasattr(layer, "built_for"):
-            layer = layer.built_for(np.shape(x))  # a Keras layer gets its weights here
-        layer = flipped(layer)
-    trace = layer.trace(x)
     if view == "matrix":
         from convgif.matrix_picture import MatrixPicture as kind
     else:
@@ -78,7 +78,35 @@ def picture(
     options = Options(
         step=step, values=values, lines=lines, cell=cell, channels=channels, flip=flip
     )
-    return kind(trace, options)
+    if image is not None and image is not False:
+        return _image_picture(kind, layer, x, input_shape, image, image_size, options)
+    x = _input(layer, x, input_shape)
+    return kind(_traced(layer, x, flip), options)
+
+
+def _image_picture(kind, layer, x, input_shape, image, image_size, options):
+    """A photo as the input: by default the largest size (longer side 16 cells or less)
+    whose picture writes the values (pixel values 0..255) in the cells at 10 px or more."""
+    from convgif.image import ANIMATION_SIDE, image_input
+
+    if x is not None or input_shape is not None:
+        raise ConvGifError("give image= or x= / input_shape=, not both")
+    sizes = [image_size] if image_size is not None else range(ANIMATION_SIDE, 3, -1)
+    for size in sizes:
+        pic = kind(_traced(layer, image_input(layer, image, size), options.flip), options)
+        # values of 10 px and up read on a slide; the renderer's own floor (8 px) is too small
+        if options.values is not None or pic.show_values and pic.value_size >= LEGIBLE_VALUE:
+            break
+    return pic
+
+
+def _traced(layer, x, flip: bool):
+    """The layer's trace on ``x``; with ``flip``, the trace of its flipped copy."""
+    if flip:
+        if layer.spec.in_channels is None and hasattr(layer, "built_for"):
+            layer = layer.built_for(np.shape(x))  # a Keras layer gets its weights here
+        layer = flipped(layer)
+    return layer.trace(x)
 
 
 def flipped(layer):

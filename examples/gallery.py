@@ -5,7 +5,9 @@ the forward pass" article, a Conv1d, and one layer per padding mode.
 Part 2: the conv-arithmetic set (each also transposed), pooling, a depthwise
 layer, the three styles, the scatter view, symbols mode and one MP4.
 Teaching views: the matrix view (y = C·x, Cᵀ for a transposed layer), true
-convolution, the overlap (checkerboard) heat map and a cost chart.
+convolution, the overlap (checkerboard) heat map, a cost chart, the receptive
+field through a stack and a photo as the input (only these:
+python examples/gallery.py teaching).
 """
 
 import sys
@@ -101,6 +103,17 @@ def teaching() -> None:
     convgif.cost_chart(OUT / "cost.png", "Conv2d(3, 16, 3)", (3, 64, 64),
                        ("out_channels", [1, 2, 4, 8, 16, 32]))
     print("wrote outputs/cost.png")
+    # The receptive field through a stack, and a real photo as the input.
+    lenet = "Conv2d(1, 6, 5) MaxPool2d(2) Conv2d(6, 16, 5) MaxPool2d(2)"
+    convgif.stack(OUT / "stack_lenet.gif", lenet, (1, 32, 32))
+    convgif.stack(OUT / "stack_lenet.png", lenet, (1, 32, 32))
+    convgif.stack(OUT / "stack_separable.gif", "Conv2d(8, 8, 3, groups=8) Conv2d(8, 16, 1)",
+                  (8, 7, 7))
+    convgif.Conv2d(3, 1, 3, stride=2).animate(OUT / "image.gif", image=True)
+    convgif.features(OUT / "features.png", True, "edge", max_side=200)
+    for name in ("stack_lenet.gif", "stack_lenet.png", "stack_separable.gif", "image.gif",
+                 "features.png"):
+        print(f"wrote outputs/{name}")
 
 
 def render(name, layer, shape, **options):
@@ -111,6 +124,9 @@ def render(name, layer, shape, **options):
 
 def main() -> int:
     OUT.mkdir(exist_ok=True)
+    if sys.argv[1:] == ["teaching"]:  # only these: python examples/gallery.py teaching
+        teaching()
+        return 0
     for name, layer, shape in ARTICLE:
         render(name, layer, shape)
     for name, layer, shape, options in MORE + PART2:
