@@ -688,8 +688,13 @@ class Picture:
             if finished:
                 body += f" / {fmt(self._divisor(macs))}"
         else:
-            terms = [f"{_term(x)}\u00b7{_term(w)}" for x, w in zip(macs["x"], macs["w"])]
-            body = " + ".join(_shorten(terms))
+            # Only the terms the caption keeps are formatted: a big window has thousands.
+            keep = _shorten(range(len(macs)))
+            terms = [
+                k if isinstance(k, str) else f"{_term(macs['x'][k])}\u00b7{_term(macs['w'][k])}"
+                for k in keep
+            ]
+            body = " + ".join(terms)
             if finished and t.spec.bias:
                 body += " + b"
         value = self._value_so_far(cell, macs)
@@ -720,7 +725,9 @@ def _title_width(text: str) -> float:
     return text_width(text, TITLE_SIZE) * 0.92
 
 
-def _shorten(terms: list[str]) -> list[str]:
+def _shorten(terms) -> list:
+    """The first three, an ellipsis and the last two, when there are more than MAX_TERMS."""
+    terms = list(terms)
     if len(terms) <= MAX_TERMS:
         return terms
     return terms[:3] + ["\u2026"] + terms[-2:]

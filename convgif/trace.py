@@ -514,6 +514,9 @@ def simulate(layer, x) -> Trace:
     else:
         groups = spec.groups
         cin_pg, cout_pg = c // groups, out_c // groups
+        # One scratch product buffer: the same operations in the same order, without
+        # allocating a whole-layer temporary per (input channel, kernel position).
+        product = np.empty((xc.shape[0], cout_pg, *out_spatial))
         for g in range(groups):
             outs = slice(g * cout_pg, (g + 1) * cout_pg)
             acc = y[:, outs]
@@ -523,7 +526,8 @@ def simulate(layer, x) -> Trace:
                     taps = _window_slices(offsets, stride, out_spatial)
                     window = grid[(slice(None), g * cin_pg + icl, *taps)]
                     w = kernel[(outs, icl, *kpos)]
-                    acc += w.reshape((1, -1) + (1,) * spec.ndim) * window[:, None]
+                    np.multiply(w.reshape((1, -1) + (1,) * spec.ndim), window[:, None], out=product)
+                    acc += product
         y = y + bias.reshape((1, -1) + (1,) * spec.ndim)
 
     divisor = None

@@ -132,9 +132,9 @@ def _centiseconds(start_ms: float, end_ms: float) -> int:
     return max(1, round(end_ms / 10) - round(start_ms / 10))
 
 
-def _changed_box(prev: np.ndarray, frame: np.ndarray):
+def _changed_box(prev: np.ndarray, frame: np.ndarray, diff: np.ndarray | None = None):
     """(top, bottom, left, right) of the pixels that differ, or None."""
-    diff = prev != frame
+    diff = prev != frame if diff is None else diff
     rows = np.flatnonzero(diff.any(axis=1))
     if rows.size == 0:
         return None
@@ -195,7 +195,8 @@ def write_gif(path, frames: Iterable[np.ndarray], palette, durations, loop: int 
                 data = _lzw_image(frame, 0, 0)
             else:
                 frame = _check_frame(frame, prev.shape, len(rgb), number)
-                box = _changed_box(prev, frame)
+                changed = prev != frame
+                box = _changed_box(prev, frame, changed)
                 if box is None:
                     start, _, data_prev, clear_prev = pending
                     clock += duration_of(number)
@@ -204,9 +205,8 @@ def write_gif(path, frames: Iterable[np.ndarray], palette, durations, loop: int 
                 top, bottom, left, right = box
                 crop = frame[top:bottom, left:right]
                 if clear is not None:
-                    crop = np.where(prev[top:bottom, left:right] == crop, clear, crop).astype(
-                        np.uint8
-                    )
+                    # uint8 throughout: a Python int here would make a 64-bit temporary
+                    crop = np.where(changed[top:bottom, left:right], crop, np.uint8(clear))
                 data = _lzw_image(crop, left, top)
                 out.write(_gce(_centiseconds(pending[0], pending[1]), pending[3]) + pending[2])
             start = clock
