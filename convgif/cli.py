@@ -286,6 +286,11 @@ def _picture_arguments(parser) -> None:
         "--channels", help="output channels to animate and show, e.g. 0-3 or 0,5,9 (default: all)"
     )
     parser.add_argument(
+        "--outputs",
+        help="output cells to animate: rows,cols (1-d: one range), e.g. 0-3,0-3 or 2,0-7 "
+        "(default: all; the others stay empty)",
+    )
+    parser.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar, no summary line"
     )
 
@@ -429,7 +434,7 @@ def layer_and_input(args):
     return layer, x, (None if x is not None else shape)
 
 
-def _picture_options(args) -> dict:
+def _picture_options(args, layer, x, shape) -> dict:
     options = {
         "step": args.step,
         "style": args.style,
@@ -443,7 +448,19 @@ def _picture_options(args) -> dict:
         options["view"] = args.view
     if args.channels is not None:
         options["channels"] = parse_channels(args.channels)
+    if args.outputs is not None:
+        options["outputs"] = parse_outputs(args.outputs, layer, x, shape)
     return options
+
+
+def parse_outputs(text: str, layer, x, shape) -> tuple[range, ...]:
+    """``--outputs 0-3,0-3`` -> one range per output axis, checked against the output's size."""
+    from convgif.storyboard import output_region
+
+    out = layer.output_shape(tuple(x.shape) if x is not None else shape)
+    nd = layer.spec.ndim
+    spatial = out[-nd - 1 : -1] if layer.spec.channels_last else out[-nd:]
+    return output_region(text, spatial, "--outputs")
 
 
 def parse_channels(text: str) -> list[int]:
@@ -532,7 +549,7 @@ def run_render(args) -> int:
         progress=_progress(args),
         max_frames=args.max_frames,
         force=args.force,
-        **_picture_options(args),
+        **_picture_options(args, layer, x, shape),
     )
     seconds = time.perf_counter() - start
     count = len(render.frame_indices(pic, args.max_frames))
@@ -547,7 +564,9 @@ def run_still(args) -> int:
 
     start = time.perf_counter()
     layer, x, shape = layer_and_input(args)
-    pic = render.still(args.output, layer, args.frame, x, shape, **_picture_options(args))
+    pic = render.still(
+        args.output, layer, args.frame, x, shape, **_picture_options(args, layer, x, shape)
+    )
     seconds = time.perf_counter() - start
     _say(
         args,
@@ -575,7 +594,7 @@ def run_frames(args) -> int:
         fps=args.fps,
         fmt=args.format,
         progress=_progress(args),
-        **_picture_options(args),
+        **_picture_options(args, layer, x, shape),
     )
     seconds = time.perf_counter() - start
     if not args.quiet:
@@ -605,7 +624,7 @@ def run_sheet(args) -> int:
         count=args.count,
         columns=args.columns,
         progress=_progress(args),
-        **_picture_options(args),
+        **_picture_options(args, layer, x, shape),
     )
     seconds = time.perf_counter() - start
     w, h = result.size

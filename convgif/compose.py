@@ -7,6 +7,7 @@ its index alone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,7 @@ from convgif.layout import (
     compute_layout,
 )
 from convgif.scene import Box, Line, Scene, Text, _term, fmt, text_width
-from convgif.storyboard import ScatterStoryboard, Storyboard
+from convgif.storyboard import ScatterStoryboard, Storyboard, describe_region
 from convgif.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
 
 KIND_ROLE = {
@@ -109,6 +110,7 @@ class Options:
     lines: bool = True
     cell: float | None = None
     channels: tuple[int, ...] | None = None  # output channels to animate and show
+    outputs: tuple[range, ...] | None = None  # output positions to animate (a region)
 
 
 class Picture:
@@ -198,7 +200,9 @@ class Picture:
     # ---- what the gather and scatter views draw differently
 
     def _storyboard(self):
-        return Storyboard(self.trace, self.options.step, self.options.channels)
+        return Storyboard(
+            self.trace, self.options.step, self.options.channels, self.options.outputs
+        )
 
     def _grid(self) -> np.ndarray:
         """The input cells drawn: the grid the window sweeps."""
@@ -272,7 +276,8 @@ class Picture:
             if t.kernel is not None:
                 labels.append(self._kernel_symbol(t.out_channels - 1, t.in_per_group - 1, last_k))
             return max(map(len, labels))
-        arrays = [t.grid[np.isfinite(t.grid)], t.y, t.bias]
+        y = t.y if t.computed is None else t.y[:, list(t.computed)]
+        arrays = [t.grid[np.isfinite(t.grid)], y, t.bias]
         if t.kernel is not None:
             arrays.append(t.kernel)
         values = np.unique(np.concatenate([a.ravel() for a in arrays]))
@@ -407,6 +412,12 @@ class Picture:
                 for c in range(grid.cols):
                     role = "pad" if outside[r, c] else "output_empty"
                     items += self._cell(grid, r, c, role, dashed=dashed[r, c])
+            region = self.options.outputs
+            if region is not None:  # the selection, outlined so the empty cells read as "not shown"
+                first = self._rc(*(r.start for r in region))
+                last = self._rc(*(r.stop - 1 for r in region))
+                x, y, w, h = grid.span(*first, *last)
+                items.append(Box(x, y, w, h, edge="muted", edge_width=2.0, dashed=True))
         return tuple(items)
 
     def _output_padding_cells(self) -> np.ndarray:
@@ -429,6 +440,8 @@ class Picture:
         if t.kernel is not None:
             bias = f"bias {_shape(t.bias.shape)}" if t.spec.bias else "no bias"
             subtitle += f"   \u00b7   weight {_shape(t.weight.shape)}, {bias}"
+        if self.options.outputs is not None:
+            subtitle += f"   \u00b7   a selection: output {describe_region(self.options.outputs)}"
         return subtitle
 
     def _legend_entries(self) -> list[tuple[str, str]]:
@@ -479,7 +492,20 @@ class Picture:
         for cell in state.cells:
             items += self._window(state, cell)
             captions.append(self._equation(state, cell))
-        if state.phase == "open":
+        region = self.options.outputs
+        if state.phase == "open" and region is not None:
+            cells = math.prod(len(r) for r in region)
+            captions = [
+                f"The layer at rest: the window will visit the {cells:,} chosen output "
+                f"cells ({describe_region(region)}) in turn; the others are not shown."
+            ]
+        elif state.phase == "close" and region is not None:
+            captions = [
+                f"Done: the chosen cells ({describe_region(region)}) of the output "
+                f"{_shape(t.output.shape)}, {t.macs_per_cell:,} multiply-accumulates each;",
+                "the cells left empty were not part of the selection.",
+            ]
+        elif state.phase == "open":
             captions = ["The layer at rest: the window will visit every output cell in turn."]
         elif state.phase == "close":
             captions = [
@@ -502,27 +528,32 @@ class Picture:
         done = self.storyboard.finished(state, oc)
         if not done:
             return []
-        rows, rest = divmod(done, grid.cols)
+        # The finished cells fill the region (the whole output by default) row by row.
+        region = self.storyboard.region
+        (r0, c0), (_, cols) = self._rc(*(r.start for r in region)), self._rc(*map(len, region))
         c = grid.cell
+        gx, gy, width = grid.x + c0 * c, grid.y + r0 * c, cols * c
+        rows, rest = divmod(done, cols)
         items = []
         if rows:
-            items.append(Box(grid.x, grid.y, grid.width, rows * c, fill="output"))
+            items.append(Box(gx, gy, width, rows * c, fill="output"))
         if rest:
-            items.append(Box(grid.x, grid.y + rows * c, rest * c, c, fill="output"))
-        bottom = grid.y + (rows + (rest > 0)) * c
+            items.append(Box(gx, gy + rows * c, rest * c, c, fill="output"))
+        bottom = gy + (rows + (rest > 0)) * c
         for r in range(rows + (rest > 0) + 1):
-            y = grid.y + r * c
-            x1 = grid.x + (grid.width if r < rows or (r == rows and rows) else rest * c)
-            items.append(Line(grid.x, y, x1, y, color="grid"))
-        for col in range(grid.cols + 1):
-            x = grid.x + col * c
-            y1 = bottom if col <= rest else grid.y + rows * c
-            if y1 > grid.y:
-                items.append(Line(x, grid.y, x, y1, color="grid"))
+            y = gy + r * c
+            x1 = gx + (width if r < rows or (r == rows and rows) else rest * c)
+            items.append(Line(gx, y, x1, y, color="grid"))
+        for col in range(cols + 1):
+            x = gx + col * c
+            y1 = bottom if col <= rest else gy + rows * c
+            if y1 > gy:
+                items.append(Line(x, gy, x, y1, color="grid"))
         if self.show_values:
+            shape = tuple(map(len, region))
             for flat in range(done):
-                pos = np.unravel_index(flat, t.out_spatial)
-                pos = tuple(int(p) for p in pos)
+                local = np.unravel_index(flat, shape)
+                pos = tuple(int(p) + r.start for p, r in zip(local, region))
                 value = self._y(oc, pos) if self.symbols else t.y[(state.n, oc, *pos)]
                 items += self._cell(grid, *self._rc(*pos), "output", value)[1:]
         return items
@@ -745,6 +776,11 @@ class ScatterPicture(Picture):
         if not trace.spec.transposed:
             raise ConvGifError(
                 f"view='scatter' needs a transposed layer, not {trace.spec.name}; use view='gather'"
+            )
+        if options.outputs is not None:
+            raise ConvGifError(
+                "outputs= chooses output cells of the gather view; view='scatter' stamps "
+                "whole input cells, so it takes no outputs="
             )
         super().__init__(trace, options)
 

@@ -38,7 +38,8 @@ __all__ = [
     "write_frames",
 ]
 
-PICTURE_OPTIONS = ("step", "values", "lines", "cell", "view", "channels")  # render.picture's
+# render.picture's options
+PICTURE_OPTIONS = ("step", "values", "lines", "cell", "view", "channels", "outputs")
 PAINT_OPTIONS = ("scale", "style", "font")  # what the painter needs
 FRAME_FORMATS = ("png", "pdf", "svg")
 
@@ -499,6 +500,7 @@ BATCH_KEYS = (
     "hold",
     "view",
     "channels",
+    "outputs",
     "max_frames",
     "force",
 )

@@ -40,6 +40,7 @@ def picture(
     cell=None,
     view="gather",
     channels=None,
+    outputs=None,
     **unknown,
 ) -> Picture:
     """Trace the layer on the input and lay the animation out.
@@ -48,20 +49,35 @@ def picture(
     ('output' | 'channel' | 'mac'), ``values`` (None: when they fit),
     ``lines``, ``cell`` (size in pixels at scale 1), ``view`` ('gather',
     or 'scatter' for transposed layers: each input cell stamps value × kernel)
-    and ``channels`` (the output channels to animate, e.g. ``range(4)``).
+    ``channels`` (the output channels to animate, e.g. ``range(4)``) and
+    ``outputs`` (the output cells to animate, one range per axis: ``"0-3,0-3"``
+    or ``(range(4), range(4))``; the other cells stay empty).
     """
     if unknown:
         raise ConvGifError(f"{next(iter(unknown))}= is not an option of convgif's renderer")
     if view not in VIEWS:
         raise ConvGifError(f"view={view!r} must be one of {', '.join(map(repr, VIEWS))}")
-    trace = layer.trace(_input(layer, x, input_shape))
     kind = ScatterPicture if view == "scatter" else Picture
     if channels is not None:
         try:
             channels = tuple(int(c) for c in channels)
         except (TypeError, ValueError):
             raise ConvGifError(f"channels={channels!r} must be a list of channel numbers") from None
-    options = Options(step=step, values=values, lines=lines, cell=cell, channels=channels)
+    x = _input(layer, x, input_shape)
+    if channels is not None and view == "gather":
+        from convgif.trace import simulate
+
+        # Frames show only these output channels: the others are not simulated.
+        trace = simulate(layer, x, out_channels=channels)
+    else:
+        trace = layer.trace(x)
+    if outputs is not None:
+        from convgif.storyboard import output_region
+
+        outputs = output_region(outputs, trace.out_spatial)
+    options = Options(
+        step=step, values=values, lines=lines, cell=cell, channels=channels, outputs=outputs
+    )
     return kind(trace, options)
 
 

@@ -143,6 +143,10 @@ class Trace:
     stride: tuple  # the gather window's stride (1 for transposed layers)
     divisor: np.ndarray | None = None  # average pooling: divisor per output cell
     weight: np.ndarray | None = None  # the layer's own weight (torch layout)
+    # The output channels simulated (None: all); the others hold NaN. Only a renderer
+    # that shows just these channels asks for fewer: a big layer's other channels cost
+    # seconds that no frame would use.
+    computed: tuple | None = None
 
     # ---- sizes
 
@@ -463,8 +467,12 @@ def _window_slices(offsets, stride, out_spatial):
     )
 
 
-def simulate(layer, x) -> Trace:
-    """Run ``layer`` on ``x`` and return its Trace."""
+def simulate(layer, x, out_channels=None) -> Trace:
+    """Run ``layer`` on ``x`` and return its Trace.
+
+    ``out_channels``: compute only these output channels of a convolution (the
+    rest of the output is NaN), for renders that show no others.
+    """
     spec = layer.spec
     if spec.in_channels is None and not spec.pooling:
         layer = layer.built_for(np.shape(x))
@@ -486,6 +494,7 @@ def simulate(layer, x) -> Trace:
     axis_kind = tuple(kind for _, kind in maps)
 
     fill = -np.inf if spec.op == "max_pool" else 0.0
+    chosen = None
     gathered = xc[(slice(None), slice(None), *np.ix_(*(np.maximum(s, 0) for s in axis_source)))]
     constant = np.zeros(gathered.shape[2:], dtype=bool)
     for src in np.ix_(*axis_source):
@@ -514,12 +523,24 @@ def simulate(layer, x) -> Trace:
     else:
         groups = spec.groups
         cin_pg, cout_pg = c // groups, out_c // groups
-        # One scratch product buffer: the same operations in the same order, without
-        # allocating a whole-layer temporary per (input channel, kernel position).
-        product = np.empty((xc.shape[0], cout_pg, *out_spatial))
+        chosen = None
+        if out_channels is not None:
+            chosen = tuple(sorted({int(oc) for oc in out_channels}))
+            if not chosen or not all(0 <= oc < out_c for oc in chosen):
+                chosen = None  # the renderer refuses such channels with its own message
+            else:
+                y[:] = np.nan
         for g in range(groups):
-            outs = slice(g * cout_pg, (g + 1) * cout_pg)
-            acc = y[:, outs]
+            if chosen is None:
+                outs = slice(g * cout_pg, (g + 1) * cout_pg)
+            else:
+                outs = [oc for oc in chosen if oc // cout_pg == g]
+                if not outs:
+                    continue
+            acc = y[:, outs] if chosen is None else np.zeros((xc.shape[0], len(outs), *out_spatial))
+            # One scratch product buffer: the same operations in the same order, without
+            # allocating a temporary per (input channel, kernel position).
+            product = np.empty_like(acc)
             for icl in range(cin_pg):
                 for kpos in kpositions:
                     offsets = [k * d for k, d in zip(kpos, spec.dilation)]
@@ -528,6 +549,8 @@ def simulate(layer, x) -> Trace:
                     w = kernel[(outs, icl, *kpos)]
                     np.multiply(w.reshape((1, -1) + (1,) * spec.ndim), window[:, None], out=product)
                     acc += product
+            if chosen is not None:
+                y[:, outs] = acc
         y = y + bias.reshape((1, -1) + (1,) * spec.ndim)
 
     divisor = None
@@ -553,6 +576,7 @@ def simulate(layer, x) -> Trace:
         stride=stride,
         divisor=divisor,
         weight=layer.weight,
+        computed=None if spec.pooling else chosen,
     )
 
 
