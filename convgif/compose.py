@@ -149,7 +149,10 @@ class Picture:
             **sizes,
         )
         cell = self.layout.cell
-        mode = VALUE_MODES.get(options.values)
+        try:
+            mode = VALUE_MODES.get(options.values)
+        except TypeError:  # unhashable, e.g. a list
+            mode = None
         if mode is None:
             raise ConvGifError(
                 f"values={options.values!r} must be one of 'numbers', 'symbols', 'none' "

@@ -96,6 +96,7 @@ def _prepare(layer, x, input_shape, options: dict):
     painter = RasterPainter(
         paint.get("style", "default"), paint.get("scale", 1.0), paint.get("font")
     )
+    render.check_budget(pic, painter.scale, 1)  # one frame's size, before painting any
     return pic, painter
 
 
@@ -301,7 +302,7 @@ def contact_sheet(
     tiles = [painter.to_rgb(f) for f in painted]
 
     th, tw = tiles[0].shape[:2]
-    cols = columns or min(len(tiles), 4)
+    cols = min(columns or 4, len(tiles))
     rows = math.ceil(len(tiles) / cols)
     scale = painter.scale
     gap = round(16 * scale)

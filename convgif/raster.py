@@ -92,14 +92,27 @@ def _build_palette(style: Style):
     return palette, role_index, tables, levels
 
 
+MIN_SCALE = 0.05  # below this a frame is a few pixels wide: nothing is legible
+
+
+def check_scale(scale) -> float:
+    """The size multiplier as a float, or a ConvGifError (too big is the budget's call)."""
+    if (
+        isinstance(scale, bool)
+        or not isinstance(scale, (int, float))
+        or not math.isfinite(scale)
+        or scale < MIN_SCALE
+    ):
+        raise ConvGifError(f"scale={scale!r} must be a number from {MIN_SCALE} up")
+    return float(scale)
+
+
 class RasterPainter:
     """Paints the scenes of one animation with one style, scale and font."""
 
     def __init__(self, style: str | Style = "default", scale: float = 1.0, font=None):
         self.style = get_style(style)
-        if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0):
-            raise ConvGifError(f"scale={scale!r} must be a positive number")
-        self.scale = float(scale)
+        self.scale = check_scale(scale)
         self._font_regular = find_font(font, bold=False)
         self._font_bold = find_font(font, bold=True)
         palette, self._role_index, self._tables, self.levels = _build_palette(self.style)

@@ -27,6 +27,7 @@ def _input(layer, x, input_shape):
 
 
 VIEWS = ("gather", "scatter")
+MIN_CELL, MAX_CELL = 4, 200  # cell= in pixels at scale 1
 
 
 def picture(
@@ -63,6 +64,14 @@ def picture(
             channels = tuple(int(c) for c in channels)
         except (TypeError, ValueError):
             raise ConvGifError(f"channels={channels!r} must be a list of channel numbers") from None
+    if cell is not None and (
+        isinstance(cell, bool)
+        or not isinstance(cell, (int, float))
+        or not MIN_CELL <= cell <= MAX_CELL  # NaN fails too
+    ):
+        raise ConvGifError(
+            f"cell={cell!r} must be a number of pixels from {MIN_CELL} to {MAX_CELL} (or None)"
+        )
     x = _input(layer, x, input_shape)
     if channels is not None and view == "gather":
         from convgif.trace import simulate
@@ -100,10 +109,12 @@ def durations(pic: Picture, duration=None, hold=HOLD_MS, count=None) -> list[int
 def frame_indices(pic: Picture, max_frames=None) -> list[int]:
     """Every frame, or ``max_frames`` of them evenly spread (first and last kept)."""
     count = len(pic)
-    if max_frames is None or max_frames >= count:
+    if max_frames is None:
         return list(range(count))
     if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 2:
         raise ConvGifError(f"max_frames={max_frames!r} must be a whole number of at least 2")
+    if max_frames >= count:
+        return list(range(count))
     return sorted(set(np.linspace(0, count - 1, max_frames).round().astype(int).tolist()))
 
 
@@ -184,9 +195,12 @@ def still(
     scale=1.0,
     style="default",
     font=None,
+    force=False,
     **options,
 ):
-    """Write one frame (negative counts from the end) as a PNG, SVG or PDF."""
+    """Write one frame (negative counts from the end) as a PNG, SVG or PDF.
+
+    ``force`` lifts the limit on the frame's size."""
     import os
     from pathlib import Path
 
@@ -196,6 +210,9 @@ def still(
             f"path={os.fspath(path)!r}: a still is written as {', '.join(STILL_FORMATS)}"
         )
     pic = picture(layer, x, input_shape, **options)
+    from convgif.raster import check_scale
+
+    check_budget(pic, check_scale(scale), 1, force)
     if suffix == ".png":
         from convgif.writers import write_png
 

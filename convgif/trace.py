@@ -467,6 +467,30 @@ def _window_slices(offsets, stride, out_spatial):
     )
 
 
+MAX_CELLS = 1 << 25  # grid or output values of one simulation: 256 MB of float64 each
+
+
+def _check_sizes(spec, x_shape, pads, out_spatial, keff) -> None:
+    """Refuse, before allocating, a grid or output too big to hold (e.g. padding=10**6)."""
+    n, c, *spatial = x_shape
+    grid = []
+    for size, k, s, (pb, pa) in zip(spatial, keff, spec.stride, pads):
+        if spec.op == "conv_transpose":
+            grid.append((size - 1) * s + 1 + max(0, k - 1 - pb) + max(0, k - 1 - pa))
+        else:
+            grid.append(size + pb + pa + k)  # ceil_mode may reach up to a window past it
+    out_c = c if spec.pooling else spec.out_channels
+    for what, cells in (
+        ("padded input", n * c * math.prod(grid)),
+        ("output", n * out_c * math.prod(out_spatial)),
+    ):
+        if cells > MAX_CELLS:
+            raise ConvGifError(
+                f"{spec.name}: the {what} would have {cells:,} values (limit {MAX_CELLS:,}): "
+                "too big to simulate; check padding, stride and dilation, or use a smaller input"
+            )
+
+
 def simulate(layer, x, out_channels=None) -> Trace:
     """Run ``layer`` on ``x`` and return its Trace.
 
@@ -483,6 +507,7 @@ def simulate(layer, x, out_channels=None) -> Trace:
     out_spatial = spec.output_spatial(spatial)
     keff = spec.effective_kernel_size
 
+    _check_sizes(spec, xc.shape, pads, out_spatial, keff)
     # The grid along each axis, and how many cells ceil_mode windows reach past it.
     maps = []
     for n, k, s, (pb, pa), o in zip(spatial, keff, spec.stride, pads, out_spatial):
