@@ -421,8 +421,10 @@ def layer_and_input(args):
             raise ConvGifError("give --input or --input-shape, not both")
         x = load_input(args.input)
         shape = tuple(x.shape)
+        checked = "--input"
     else:
         shape = parse_shape(args.input_shape if args.input_shape is not None else DEFAULT_INPUT)
+        checked = None
     if _flags_given(args):
         if args.layer is not None:
             raise ConvGifError(
@@ -431,6 +433,11 @@ def layer_and_input(args):
         layer = layer_from_flags(args, shape, args.seed)
     else:
         layer = parse_layer(args.layer if args.layer is not None else DEFAULT_LAYER, seed=args.seed)
+    if checked:  # an array that does not fit the layer: say which file
+        try:
+            layer.output_shape(shape)
+        except ConvGifError as error:
+            raise ConvGifError(f"{checked}={args.input!r}: {error}") from None
     return layer, x, (None if x is not None else shape)
 
 

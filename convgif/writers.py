@@ -24,6 +24,22 @@ from convgif.errors import ConvGifError
 EXTENSIONS = (".gif", ".png", ".apng", ".webp", ".mp4")
 
 
+def make_folder(folder) -> Path:
+    """Create ``folder`` and its missing parents, or say plainly why it cannot be."""
+    folder = Path(os.fspath(folder))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise ConvGifError(
+            f"cannot create the folder {str(folder)!r}: a file is in the way"
+        ) from None
+    except OSError as error:
+        raise ConvGifError(
+            f"cannot create the folder {str(folder)!r}: {error.strerror or error}"
+        ) from None
+    return folder
+
+
 @contextlib.contextmanager
 def atomic_write(path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it into place only on success.
@@ -34,10 +50,17 @@ def atomic_write(path) -> Iterator[Path]:
     (ffmpeg) that pick a format from it.
     """
     target = Path(os.fspath(path))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=f".tmp{target.suffix}"
-    )
+    if target.is_dir():
+        raise ConvGifError(f"cannot write {str(target)!r}: it is a folder")
+    make_folder(target.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=f".tmp{target.suffix}"
+        )
+    except OSError as error:
+        raise ConvGifError(
+            f"cannot write {str(target)!r}: {error.strerror or error} (is the folder writable?)"
+        ) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -378,7 +401,7 @@ def write_frames_folder(
         raise ConvGifError(f"fmt={fmt!r} must be 'png'")
     rgb = _palette_array(palette)
     folder = Path(os.fspath(folder))
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     written = []
     shape = None
     for number, frame in enumerate(frames):
