@@ -641,7 +641,8 @@ def render_entry(entry: dict) -> tuple[int, int, float]:
     options = {k: entry[k] for k in BATCH_KEYS if k in entry and k not in (
         "layer", "input_shape", "input", "output", "seed")}
     pic = render.animate(output, layer, x, shape, **options)
-    return len(pic), os.path.getsize(output), time.perf_counter() - start
+    frames = len(pic) if pic.shown is None else pic.shown  # max_frames keeps fewer
+    return frames, os.path.getsize(output), time.perf_counter() - start
 
 
 def _batch_worker(args) -> BatchResult:

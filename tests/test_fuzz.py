@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import signal
 import string
 import subprocess
 import sys
@@ -27,6 +28,24 @@ from hypothesis import strategies as st
 import convgif
 from convgif import cli, keras, render
 from convgif.errors import ConvGifError
+
+HANG = 60  # seconds: an example that takes longer than this counts as a hang
+
+
+@contextlib.contextmanager
+def no_hang(seconds: int = HANG):
+    """Fail an example that runs for ``seconds`` (SIGALRM; the tests run in the main thread)."""
+
+    def expire(signum, frame):
+        raise AssertionError(f"an example ran for more than {seconds} s: a hang")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def fuzz(examples: int):
@@ -161,14 +180,16 @@ def input_for(layer, data) -> np.ndarray | None:
 def test_constructors_give_a_layer_or_one_error(call, data):
     kind, args, kwargs = call
     try:
-        layer = kind_class(kind)(*args, **kwargs)
+        with no_hang():
+            layer = kind_class(kind)(*args, **kwargs)
     except ConvGifError:
         return
     x = input_for(layer, data)
     if x is None:
         return
     try:
-        trace = layer.trace(x)
+        with no_hang():
+            trace = layer.trace(x)
     except ConvGifError:
         return
     expected = torch_output(kind, args, kwargs, layer, x)
@@ -218,7 +239,8 @@ def test_layer_strings_give_a_layer_or_one_error(text, seed):
     from convgif.parse import parse_layer
 
     try:
-        layer = parse_layer(text, seed=seed)
+        with no_hang():
+            layer = parse_layer(text, seed=seed)
     except ConvGifError as error:
         assert "\n" not in str(error)
         return
@@ -262,7 +284,7 @@ OPTION_VALUES = {
 
 @fuzz(250)
 @given(st.sampled_from(range(len(SMALL_LAYERS))), st.data(),
-       st.sampled_from([".png", ".png", ".gif", ".svg"]))
+       st.sampled_from([".png", ".png", ".gif", ".gif", ".svg", ".webp", ".apng"]))
 def test_render_options_give_a_file_or_one_error(tmp_path_factory, which, data, suffix):
     layer, shape = SMALL_LAYERS[which]
     names = data.draw(st.lists(st.sampled_from(sorted(OPTION_VALUES)), max_size=5, unique=True))
@@ -270,20 +292,25 @@ def test_render_options_give_a_file_or_one_error(tmp_path_factory, which, data, 
     folder = tmp_path_factory.mktemp("api")
     path = folder / ("out" + suffix)
     try:
-        if suffix == ".gif":
-            options.pop("frame", None)
-            options.setdefault("max_frames", 3)
-            render.animate(path, layer, input_shape=shape, **options)
-        else:
-            options.pop("max_frames", None)
-            options.pop("duration", None)
-            frame = options.pop("frame", -1)
-            render.still(path, layer, frame, input_shape=shape, **options)
+        with no_hang():
+            _render(path, layer, shape, options)
     except ConvGifError as error:
         assert "\n" not in str(error)
         assert not path.exists()
         return
     assert path.stat().st_size > 0
+
+
+def _render(path, layer, shape, options) -> None:
+    if path.suffix in (".gif", ".webp", ".apng"):
+        options.pop("frame", None)
+        options.setdefault("max_frames", 3)
+        render.animate(path, layer, input_shape=shape, **options)
+    else:
+        options.pop("max_frames", None)
+        options.pop("duration", None)
+        frame = options.pop("frame", -1)
+        render.still(path, layer, frame, input_shape=shape, **options)
 
 
 # --------------------------------------------------------------------------- the CLI
@@ -355,13 +382,16 @@ def cli_calls(draw, folder):
     if command == "frames":
         argv += ["--frames", "0,-1"]
     if command != "info":
-        argv += ["-o", str(folder / ("out" + SUFFIX[command]))]
+        suffix = SUFFIX[command]
+        if command == "render":
+            suffix = draw(st.sampled_from([".gif", ".gif", ".webp", ".apng", ".png"]))
+        argv += ["-o", str(folder / ("out" + suffix))]
     return argv
 
 
 def run_main(argv) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with no_hang(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code = cli.main(argv)
         except SystemExit as exit_:  # --help / --version
