@@ -518,3 +518,25 @@ def test_unwritable_targets_are_one_clear_error(tmp_path, capsys):
     assert cli.main(["still", "--layer", "Conv2d(1, 1, 2)", "--input-shape", "1,3,3", "-q",
                      "-o", str(tmp_path / "new" / "deep" / "x.png")]) == 0
     assert (tmp_path / "new" / "deep" / "x.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "nan"])
+@pytest.mark.parametrize(
+    "command, option",
+    [("render", "--scale"), ("render", "--cell"), ("render", "--duration"), ("render", "--hold"),
+     ("render", "--max-frames"), ("render", "--in-channels"), ("render", "--out-channels"),
+     ("render", "--groups"), ("frames", "--every"), ("frames", "--fps"), ("sheet", "--count"),
+     ("sheet", "--columns"), ("batch", "--workers"), ("render", "--seed")],
+)
+def test_numeric_cli_options_name_the_option(tmp_path, capsys, command, option, value):
+    from convgif import cli
+
+    if option == "--seed" and value == "0":
+        return  # seed 0 is a seed
+    argv = [command, *([str(tmp_path / "b.toml")] if command == "batch" else []), option, value]
+    if command != "batch":
+        argv += ["-o", str(tmp_path / ("f" if command == "frames" else "a.gif"))]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"argument {option}: {option}={value} must be" in err, err
+    assert list(tmp_path.iterdir()) == []
