@@ -1,9 +1,10 @@
 """Fuzzing: random layer arguments, --layer strings and option combinations.
 
 Whatever goes in, convgif answers with a valid result (whose traced output
-equals torch.nn.functional's) or with one ConvGifError (the API) / exit
-status 2 and exactly one stderr line (the CLI): never another exception, a
-traceback or a hang. The CLI is called in-process (``cli.main(argv)``) so that
+equals torch's: the same constructor call on torch.nn, the same weights) or
+with one ConvGifError (the API) / exit status 2 and exactly one stderr line
+(the CLI): never another exception, a traceback or a hang (an example that
+runs for a minute fails). The CLI is called in-process (``cli.main(argv)``) so that
 hundreds of examples fit in seconds; a few examples run as real processes.
 
 Examples per run (the hypothesis "ci" profile): constructors 700, --layer
