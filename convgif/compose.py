@@ -499,8 +499,8 @@ class Picture:
         if state.phase == "open" and region is not None:
             cells = math.prod(len(r) for r in region)
             captions = [
-                f"The layer at rest: the window will visit the {cells:,} chosen output "
-                f"cells ({describe_region(region)}) in turn; the others are not shown."
+                f"The layer at rest: the window will visit the {cells:,} chosen output cells",
+                f"({describe_region(region)}) in turn; the others are left out.",
             ]
         elif state.phase == "close" and region is not None:
             captions = [
