@@ -30,6 +30,34 @@ class _Parser(argparse.ArgumentParser):
         raise ConvGifError(f"{self.prog}: {message}")
 
 
+def number(flag: str, kind=float, minimum=None, above=None):
+    """An argparse type: a finite number (``kind``) of at least ``minimum`` / above ``above``.
+
+    The message names the option, so a bad --scale never reads as a renderer's scale=.
+    """
+    what = "a whole number" if kind is int else "a number"
+    rule = what
+    if minimum is not None:
+        rule += f" of at least {minimum}"
+    elif above is not None:
+        rule += f" above {above}"
+
+    def convert(text: str):
+        import math
+
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag}={text} must be {rule}") from None
+        if kind is float and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{flag}={text} must be {rule}, not {text}")
+        if (minimum is not None and value < minimum) or (above is not None and value <= above):
+            raise argparse.ArgumentTypeError(f"{flag}={text} must be {rule}")
+        return value
+
+    return convert
+
+
 def _sub(sub, name: str, help: str, description: str, examples: list[str]):
     return sub.add_parser(
         name,
@@ -102,11 +130,16 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", default=DEFAULT_OUTPUT, help=f"output file (default: {DEFAULT_OUTPUT})"
     )
     _picture_arguments(render)
-    render.add_argument("--duration", type=float, help="milliseconds per frame")
-    render.add_argument("--hold", type=float, default=2500, help="milliseconds on the last frame")
+    render.add_argument(
+        "--duration", type=number("--duration", above=0), help="milliseconds per frame"
+    )
+    render.add_argument(
+        "--hold", type=number("--hold", above=0), default=2500,
+        help="milliseconds on the last frame",
+    )
     render.add_argument(
         "--max-frames",
-        type=int,
+        type=number("--max-frames", int, minimum=2),
         help="keep this many frames, evenly spread (first and last kept; the counter says which)",
     )
     render.add_argument(
@@ -127,7 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _layer_arguments(still)
     still.add_argument("-o", "--output", default="outputs/still.png", help="output file")
-    still.add_argument("--frame", type=int, default=-1, help="frame number (default: the last)")
+    still.add_argument(
+        "--frame", type=number("--frame", int), default=-1,
+        help="frame number (default: the last)",
+    )
     _picture_arguments(still)
 
     frames = _sub(
@@ -155,7 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="file format of the frames (default: png)",
     )
     frames.add_argument(
-        "--fps", type=float, help="frames per second in the snippet (default: the animation's)"
+        "--fps", type=number("--fps", above=0),
+        help="frames per second in the snippet (default: the animation's)",
     )
     _picture_arguments(frames)
 
@@ -175,8 +212,14 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", default="outputs/sheet.png", help="output .png (default: %(default)s)"
     )
     _frame_choice(sheet, every=False)
-    sheet.add_argument("--count", type=int, default=8, help="frames when --frames is not given")
-    sheet.add_argument("--columns", type=int, help="tiles per row (default: up to 4)")
+    sheet.add_argument(
+        "--count", type=number("--count", int, minimum=1), default=8,
+        help="frames when --frames is not given",
+    )
+    sheet.add_argument(
+        "--columns", type=number("--columns", int, minimum=1),
+        help="tiles per row (default: up to 4)",
+    )
     _picture_arguments(sheet)
 
     trace = _sub(
@@ -304,7 +347,10 @@ def build_parser() -> argparse.ArgumentParser:
         ],
     )
     batch.add_argument("file", help="the TOML file")
-    batch.add_argument("--workers", type=int, help="processes (default: every core)")
+    batch.add_argument(
+        "--workers", type=number("--workers", int, minimum=1),
+        help="processes (default: every core)",
+    )
     batch.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no summary")
     _teaching_views(sub)
     return parser
@@ -376,7 +422,9 @@ def _frame_choice(parser, every: bool) -> None:
         "--frames", help="frame numbers from 0, separated by commas (negative: from the end)"
     )
     if every:
-        group.add_argument("--every", type=int, help="every Nth frame (and the last)")
+        group.add_argument(
+            "--every", type=number("--every", int, minimum=1), help="every Nth frame (and the last)"
+        )
 
 
 def _picture_arguments(parser) -> None:
@@ -400,8 +448,13 @@ def _picture_arguments(parser) -> None:
         "cross-correlation PyTorch computes",
     )
     parser.add_argument("--style", default="default", choices=("default", "classic", "dark"))
-    parser.add_argument("--scale", type=float, default=1.0, help="size multiplier")
-    parser.add_argument("--cell", type=float, help="cell size in pixels at scale 1 (default: auto)")
+    parser.add_argument(
+        "--scale", type=number("--scale", above=0), default=1.0, help="size multiplier"
+    )
+    parser.add_argument(
+        "--cell", type=number("--cell", above=0),
+        help="cell size in pixels at scale 1, 4 to 200 (default: auto)",
+    )
     values = parser.add_mutually_exclusive_group()
     values.add_argument(
         "--values",
@@ -426,19 +479,33 @@ def _picture_arguments(parser) -> None:
         "--channels", help="output channels to animate and show, e.g. 0-3 or 0,5,9 (default: all)"
     )
     parser.add_argument(
+        "--outputs",
+        help="output cells to animate: rows,cols (1-d: one range), e.g. 0-3,0-3 or 2,0-7 "
+        "(default: all; the others stay empty)",
+    )
+    parser.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar, no summary line"
     )
 
 
 # The layer as flags: name, argparse keywords.
 LAYER_FLAGS = (
-    ("--in-channels", {"type": int, "help": "input channels (default: from the input shape)"}),
-    ("--out-channels", {"type": int, "help": "output channels"}),
+    (
+        "--in-channels",
+        {
+            "type": number("--in-channels", int, minimum=1),
+            "help": "input channels (default: from the input shape)",
+        },
+    ),
+    (
+        "--out-channels",
+        {"type": number("--out-channels", int, minimum=1), "help": "output channels"},
+    ),
     ("--kernel-size", {"help": "3 or 5x2"}),
     ("--stride", {"help": "2 or 2x1"}),
     ("--padding", {"help": "1, 1x2, same, valid, or l,r,t,b (F.pad order)"}),
     ("--dilation", {"help": "2 or 2x1"}),
-    ("--groups", {"type": int, "help": "groups (default: 1)"}),
+    ("--groups", {"type": number("--groups", int, minimum=1), "help": "groups (default: 1)"}),
     ("--no-bias", {"action": "store_true", "default": None, "help": "no bias"}),
     ("--padding-mode", {"choices": ("zeros", "reflect", "replicate", "circular")}),
     (
@@ -482,7 +549,10 @@ def _layer_arguments(parser) -> None:
         help="--image's longer side in cells (default: the largest up to 16 at which the "
         "pixel values fit in the cells)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the example weights and input")
+    parser.add_argument(
+        "--seed", type=number("--seed", int, minimum=0), default=0,
+        help="seed of the example weights and input",
+    )
 
 
 # --------------------------------------------------------------------------- layer and input
@@ -576,8 +646,10 @@ def layer_and_input(args, picture: bool = False):
             raise ConvGifError("give --input or --input-shape, not both")
         x = load_input(args.input)
         shape = tuple(x.shape)
+        checked = "--input"
     else:
         shape = parse_shape(args.input_shape if args.input_shape is not None else DEFAULT_INPUT)
+        checked = None
     if _flags_given(args):
         if args.layer is not None:
             raise ConvGifError(
@@ -586,6 +658,11 @@ def layer_and_input(args, picture: bool = False):
         layer = layer_from_flags(args, shape, args.seed)
     else:
         layer = parse_layer(args.layer if args.layer is not None else DEFAULT_LAYER, seed=args.seed)
+    if checked:  # an array that does not fit the layer: say which file
+        try:
+            layer.output_shape(shape)
+        except ConvGifError as error:
+            raise ConvGifError(f"{checked}={args.input!r}: {error}") from None
     return layer, x, (None if x is not None else shape)
 
 
@@ -610,7 +687,7 @@ def _layer_and_image(args, image, picture: bool):
     return layer, (None if picture else x), None
 
 
-def _picture_options(args) -> dict:
+def _picture_options(args, layer, x, shape) -> dict:
     options = {
         "step": args.step,
         "style": args.style,
@@ -629,7 +706,21 @@ def _picture_options(args) -> dict:
     if getattr(args, "image", None) is not None:
         options["image"] = args.image
         options["image_size"] = args.image_size
+    if args.outputs is not None:
+        # with --image the input is read later: render.picture checks the region then
+        photo = x is None and shape is None
+        options["outputs"] = args.outputs if photo else parse_outputs(args.outputs, layer, x, shape)
     return options
+
+
+def parse_outputs(text: str, layer, x, shape) -> tuple[range, ...]:
+    """``--outputs 0-3,0-3`` -> one range per output axis, checked against the output's size."""
+    from convgif.storyboard import output_region
+
+    out = layer.output_shape(tuple(x.shape) if x is not None else shape)
+    nd = layer.spec.ndim
+    spatial = out[-nd - 1 : -1] if layer.spec.channels_last else out[-nd:]
+    return output_region(text, spatial, "--outputs")
 
 
 def parse_channels(text: str) -> list[int]:
@@ -718,7 +809,7 @@ def run_render(args) -> int:
         progress=_progress(args),
         max_frames=args.max_frames,
         force=args.force,
-        **_picture_options(args),
+        **_picture_options(args, layer, x, shape),
     )
     seconds = time.perf_counter() - start
     count = len(render.frame_indices(pic, args.max_frames))
@@ -733,7 +824,9 @@ def run_still(args) -> int:
 
     start = time.perf_counter()
     layer, x, shape = layer_and_input(args, picture=True)
-    pic = render.still(args.output, layer, args.frame, x, shape, **_picture_options(args))
+    pic = render.still(
+        args.output, layer, args.frame, x, shape, **_picture_options(args, layer, x, shape)
+    )
     seconds = time.perf_counter() - start
     _say(
         args,
@@ -761,7 +854,7 @@ def run_frames(args) -> int:
         fps=args.fps,
         fmt=args.format,
         progress=_progress(args),
-        **_picture_options(args),
+        **_picture_options(args, layer, x, shape),
     )
     seconds = time.perf_counter() - start
     if not args.quiet:
@@ -791,7 +884,7 @@ def run_sheet(args) -> int:
         count=args.count,
         columns=args.columns,
         progress=_progress(args),
-        **_picture_options(args),
+        **_picture_options(args, layer, x, shape),
     )
     seconds = time.perf_counter() - start
     w, h = result.size

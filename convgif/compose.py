@@ -23,7 +23,7 @@ from convgif.layout import (
     compute_layout,
 )
 from convgif.scene import Box, Line, Scene, Text, _term, fmt, text_width
-from convgif.storyboard import ScatterStoryboard, Storyboard
+from convgif.storyboard import ScatterStoryboard, Storyboard, describe_region
 from convgif.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
 
 KIND_ROLE = {
@@ -111,6 +111,7 @@ class Options:
     cell: float | None = None
     channels: tuple[int, ...] | None = None  # output channels to animate and show
     flip: bool = False  # the trace slides the kernel rotated 180°: true convolution x ∗ w
+    outputs: tuple[range, ...] | None = None  # output positions to animate (a region)
 
 
 def operation_note(trace, flip: bool = False) -> str:
@@ -158,7 +159,10 @@ class Picture:
             **sizes,
         )
         cell = self.layout.cell
-        mode = VALUE_MODES.get(options.values)
+        try:
+            mode = VALUE_MODES.get(options.values)
+        except TypeError:  # unhashable, e.g. a list
+            mode = None
         if mode is None:
             raise ConvGifError(
                 f"values={options.values!r} must be one of 'numbers', 'symbols', 'none' "
@@ -209,7 +213,9 @@ class Picture:
     # ---- what the gather and scatter views draw differently
 
     def _storyboard(self):
-        return Storyboard(self.trace, self.options.step, self.options.channels)
+        return Storyboard(
+            self.trace, self.options.step, self.options.channels, self.options.outputs
+        )
 
     def _grid(self) -> np.ndarray:
         """The input cells drawn: the grid the window sweeps."""
@@ -285,7 +291,8 @@ class Picture:
             if t.kernel is not None:
                 labels.append(self._kernel_symbol(t.out_channels - 1, t.in_per_group - 1, last_k))
             return max(map(len, labels))
-        arrays = [t.grid[np.isfinite(t.grid)], t.y, t.bias]
+        y = t.y if t.computed is None else t.y[:, list(t.computed)]
+        arrays = [t.grid[np.isfinite(t.grid)], y, t.bias]
         if t.kernel is not None:
             arrays.append(t.kernel)
         values = np.unique(np.concatenate([a.ravel() for a in arrays]))
@@ -428,6 +435,13 @@ class Picture:
                     for c in range(grid.cols):
                         role = "pad" if outside[r, c] else "output_empty"
                         items += self._cell(grid.slice(d), r, c, role, dashed=dashed[r, c])
+            region = self.options.outputs
+            if region is not None:  # the selection, outlined so the empty cells read as "not shown"
+                first = self._rc(*(r.start for r in region))
+                last = self._rc(*(r.stop - 1 for r in region))
+                for d in region[0] if len(region) == 3 else [0]:
+                    x, y, w, h = grid.slice(d).span(*first, *last)
+                    items.append(Box(x, y, w, h, edge="muted", edge_width=2.0, dashed=True))
         return tuple(items)
 
     def _slice_names(self, ch: int) -> list | None:
@@ -463,6 +477,8 @@ class Picture:
         if t.kernel is not None:
             bias = f"bias {_shape(t.bias.shape)}" if t.spec.bias else "no bias"
             subtitle += f"   \u00b7   weight {_shape(t.weight.shape)}, {bias}"
+        if self.options.outputs is not None:
+            subtitle += f"   \u00b7   a selection: output {describe_region(self.options.outputs)}"
         note = operation_note(t, self.options.flip)
         return subtitle + (f"   \u00b7   {note}" if note else "")
 
@@ -515,7 +531,20 @@ class Picture:
         for cell in state.cells:
             items += self._window(state, cell)
             captions.append(self._equation(state, cell))
-        if state.phase == "open":
+        region = self.options.outputs
+        if state.phase == "open" and region is not None:
+            cells = math.prod(len(r) for r in region)
+            captions = [
+                f"The layer at rest: the window will visit the {cells:,} chosen output cells",
+                f"({describe_region(region)}) in turn; the others are left out.",
+            ]
+        elif state.phase == "close" and region is not None:
+            captions = [
+                f"Done: the chosen cells ({describe_region(region)}) of the output "
+                f"{_shape(t.output.shape)}, {t.macs_per_cell:,} multiply-accumulates each;",
+                "the cells left empty were not part of the selection.",
+            ]
+        elif state.phase == "open":
             captions = ["The layer at rest: the window will visit every output cell in turn."]
             if self.options.flip:
                 captions.append(_FLIP_NOTE)
@@ -544,15 +573,22 @@ class Picture:
         t = self.trace
         done = self.storyboard.finished(state, oc)
         items = []
-        per_slice = grid.rows * grid.cols
-        for d in range(grid.depth):
-            in_slice = min(max(done - d * per_slice, 0), per_slice)
+        # The finished cells fill the region (the whole output by default) row by row,
+        # one depth slice after another.
+        region = self.storyboard.region
+        (r0, c0), (rows, cols) = self._rc(*(r.start for r in region)), _rows_2d(
+            tuple(map(len, region))
+        )
+        depths = region[0] if len(region) == 3 else [0]
+        for i, d in enumerate(depths):
+            in_slice = min(max(done - i * rows * cols, 0), rows * cols)
             if in_slice:
-                items += _filled(grid.slice(d), in_slice)
+                items += _filled(grid.slice(d), in_slice, r0, c0, cols)
         if self.show_values:
+            shape = tuple(map(len, region))
             for flat in range(done):
-                pos = np.unravel_index(flat, t.out_spatial)
-                pos = tuple(int(p) for p in pos)
+                local = np.unravel_index(flat, shape)
+                pos = tuple(int(p) + r.start for p, r in zip(local, region))
                 value = self._y(oc, pos) if self.symbols else t.y[(state.n, oc, *pos)]
                 items += self._cell(*self._at(grid, pos), "output", value)[1:]
         return items
@@ -721,8 +757,13 @@ class Picture:
             if finished:
                 body += f" / {fmt(self._divisor(macs))}"
         else:
-            terms = [f"{_term(x)}\u00b7{_term(w)}" for x, w in zip(macs["x"], macs["w"])]
-            body = " + ".join(_shorten(terms))
+            # Only the terms the caption keeps are formatted: a big window has thousands.
+            keep = _shorten(range(len(macs)))
+            terms = [
+                k if isinstance(k, str) else f"{_term(macs['x'][k])}\u00b7{_term(macs['w'][k])}"
+                for k in keep
+            ]
+            body = " + ".join(terms)
             if finished and t.spec.bias:
                 body += " + b"
         value = self._value_so_far(cell, macs)
@@ -730,25 +771,27 @@ class Picture:
         return f"{head} = {body} = {fmt(value)}{so_far}"
 
 
-def _filled(grid, done: int) -> list:
-    """The first ``done`` cells of a 2-d grid filled as output, grid lines drawn over them."""
-    rows, rest = divmod(done, grid.cols)
+def _filled(grid, done: int, r0: int, c0: int, cols: int) -> list:
+    """The first ``done`` cells, row by row, of the ``cols`` wide block of a 2-d grid whose
+    top-left cell is (r0, c0), filled as output with grid lines drawn over them."""
     c = grid.cell
+    gx, gy, width = grid.x + c0 * c, grid.y + r0 * c, cols * c
+    rows, rest = divmod(done, cols)
     items = []
     if rows:
-        items.append(Box(grid.x, grid.y, grid.width, rows * c, fill="output"))
+        items.append(Box(gx, gy, width, rows * c, fill="output"))
     if rest:
-        items.append(Box(grid.x, grid.y + rows * c, rest * c, c, fill="output"))
-    bottom = grid.y + (rows + (rest > 0)) * c
+        items.append(Box(gx, gy + rows * c, rest * c, c, fill="output"))
+    bottom = gy + (rows + (rest > 0)) * c
     for r in range(rows + (rest > 0) + 1):
-        y = grid.y + r * c
-        x1 = grid.x + (grid.width if r < rows or (r == rows and rows) else rest * c)
-        items.append(Line(grid.x, y, x1, y, color="grid"))
-    for col in range(grid.cols + 1):
-        x = grid.x + col * c
-        y1 = bottom if col <= rest else grid.y + rows * c
-        if y1 > grid.y:
-            items.append(Line(x, grid.y, x, y1, color="grid"))
+        y = gy + r * c
+        x1 = gx + (width if r < rows or (r == rows and rows) else rest * c)
+        items.append(Line(gx, y, x1, y, color="grid"))
+    for col in range(cols + 1):
+        x = gx + col * c
+        y1 = bottom if col <= rest else gy + rows * c
+        if y1 > gy:
+            items.append(Line(x, gy, x, y1, color="grid"))
     return items
 
 
@@ -799,7 +842,9 @@ def _title_width(text: str) -> float:
     return text_width(text, TITLE_SIZE) * 0.92
 
 
-def _shorten(terms: list[str]) -> list[str]:
+def _shorten(terms) -> list:
+    """The first three, an ellipsis and the last two, when there are more than MAX_TERMS."""
+    terms = list(terms)
     if len(terms) <= MAX_TERMS:
         return terms
     return terms[:3] + ["\u2026"] + terms[-2:]
@@ -817,6 +862,11 @@ class ScatterPicture(Picture):
         if not trace.spec.transposed:
             raise ConvGifError(
                 f"view='scatter' needs a transposed layer, not {trace.spec.name}; use view='gather'"
+            )
+        if options.outputs is not None:
+            raise ConvGifError(
+                "outputs= chooses output cells of the gather view; view='scatter' stamps "
+                "whole input cells, so it takes no outputs="
             )
         super().__init__(trace, options)
 

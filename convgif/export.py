@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +40,8 @@ __all__ = [
 ]
 
 PICTURE_OPTIONS = (  # render.picture's
-    "step", "values", "lines", "cell", "view", "channels", "flip", "image", "image_size"
+    "step", "values", "lines", "cell", "view", "channels", "outputs", "flip", "image",
+    "image_size",
 )
 PAINT_OPTIONS = ("scale", "style", "font")  # what the painter needs
 FRAME_FORMATS = ("png", "pdf", "svg")
@@ -58,11 +60,12 @@ def load_input(path, name: str = "--input") -> np.ndarray:
         if magic != b"\x93NUMPY":
             what = "an .npz archive" if magic.startswith(b"PK") else "not a .npy file"
             raise ConvGifError(f"{name}={str(path)!r} is {what}; save the array with numpy.save")
-        arr = np.load(p, allow_pickle=False)
+        # Mapped, not read: the header says the dtype and size before any memory is spent.
+        arr = np.load(p, allow_pickle=False, mmap_mode="r")
     except ConvGifError:
         raise
     except ValueError as exc:
-        if "pickle" in str(exc).lower():
+        if "pickle" in str(exc).lower() or "python objects" in str(exc).lower():
             raise ConvGifError(
                 f"{name}={str(path)!r} holds Python objects, must be an array of numbers"
             ) from None
@@ -73,6 +76,21 @@ def load_input(path, name: str = "--input") -> np.ndarray:
         raise ConvGifError(f"{name}={str(path)!r} has dtype {arr.dtype}, must hold numbers")
     if np.iscomplexobj(arr):
         raise ConvGifError(f"{name}={str(path)!r} holds complex numbers, must be real")
+    from convgif.layers import MAX_INPUT
+
+    if arr.ndim < 2 or arr.size == 0:
+        raise ConvGifError(
+            f"{name}={str(path)!r} has shape {arr.shape}: it must hold (C, L), (C, H, W) or "
+            "more sizes, none of them 0"
+        )
+    if arr.size > MAX_INPUT:
+        raise ConvGifError(
+            f"{name}={str(path)!r} has {arr.size:,} values (limit {MAX_INPUT:,}): too many to "
+            "simulate"
+        )
+    arr = np.array(arr)  # read it now, off the map
+    if not np.all(np.isfinite(arr)):
+        raise ConvGifError(f"{name}={str(path)!r} holds NaN or infinity; values must be finite")
     return arr
 
 
@@ -97,6 +115,7 @@ def _prepare(layer, x, input_shape, options: dict):
     painter = RasterPainter(
         paint.get("style", "default"), paint.get("scale", 1.0), paint.get("font")
     )
+    render.check_budget(pic, painter.scale, 1)  # one frame's size, before painting any
     return pic, painter
 
 
@@ -227,8 +246,9 @@ def _vector_frames(folder, pic, chosen, fmt, options, progress) -> list[Path]:
         from convgif import vector
     except ImportError:
         raise ConvGifError(f"fmt={fmt!r}: vector output is not available in this version") from None
-    folder = Path(os.fspath(folder))
-    folder.mkdir(parents=True, exist_ok=True)
+    from convgif.writers import make_folder
+
+    folder = make_folder(folder)
     numbered = enumerate(chosen, start=1)
     if progress is not None:
         numbered = progress(numbered, len(chosen))
@@ -293,6 +313,8 @@ def contact_sheet(
     if columns is not None and (isinstance(columns, bool) or not isinstance(columns, int)
                                 or columns < 1):
         raise ConvGifError(f"columns={columns!r} must be a positive integer")
+    if frames is None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise ConvGifError(f"count={count!r} must be a positive integer")
     pic, painter = _prepare(layer, x, input_shape, options)
     total = len(pic)
     chosen = even_frames(total, count) if frames is None else select_frames(total, frames)
@@ -302,7 +324,7 @@ def contact_sheet(
     tiles = [painter.to_rgb(f) for f in painted]
 
     th, tw = tiles[0].shape[:2]
-    cols = columns or min(len(tiles), 4)
+    cols = min(columns or 4, len(tiles))
     rows = math.ceil(len(tiles) / cols)
     scale = painter.scale
     gap = round(16 * scale)
@@ -502,9 +524,13 @@ BATCH_KEYS = (
     "view",
     "channels",
     "flip",
+    "outputs",
     "max_frames",
     "force",
 )
+
+
+LINE_KEY = " line"  # where load_batch notes an entry's line (a key no one writes)
 
 
 @dataclass(frozen=True)
@@ -515,6 +541,7 @@ class BatchResult:
     bytes: int = 0
     seconds: float = 0.0
     error: str | None = None
+    line: int | None = None  # line of the entry's [[render]] header in the batch file
 
     @property
     def ok(self) -> bool:
@@ -522,7 +549,8 @@ class BatchResult:
 
     def describe(self) -> str:
         if self.error:
-            return f"render #{self.index} ({self.output}): {self.error}"
+            where = f" at line {self.line}" if self.line else ""
+            return f"render #{self.index}{where} ({self.output}): {self.error}"
         return (
             f"wrote {self.output}: {self.frames} frames, {self.bytes / 1024:.0f} KB, "
             f"{self.seconds:.2f} s"
@@ -545,7 +573,18 @@ def load_batch(path) -> list[dict]:
     except OSError as exc:
         raise ConvGifError(f"batch file {str(path)!r} could not be read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConvGifError(f"batch file {str(path)!r} is not valid TOML: {exc}") from None
+        # tomllib ends its message with "(at line L, column C)": lead with the line instead
+        text = " ".join(str(exc).split())
+        found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", text)
+        if found:
+            text = text[: found.start()]
+            raise ConvGifError(
+                f"batch file {str(path)!r}, line {found[1]} (column {found[2]}): not valid "
+                f"TOML: {text}"
+            ) from None
+        raise ConvGifError(f"batch file {str(path)!r} is not valid TOML: {text}") from None
+    except UnicodeDecodeError:
+        raise ConvGifError(f"batch file {str(path)!r} is not UTF-8 text") from None
     entries = doc.get("render")
     unknown = set(doc) - {"render"}
     if unknown:
@@ -560,9 +599,15 @@ def load_batch(path) -> list[dict]:
             f"batch file {str(path)!r} must hold one or more [[render]] tables"
         )
     base = p.parent
+    # The line of each [[render]] header, so an error can point at its entry.
+    text = p.read_text(encoding="utf-8", errors="replace")
+    lines = [i for i, row in enumerate(text.splitlines(), start=1)
+             if re.match(r"\s*\[\[\s*render\s*\]\]", row)]
     resolved = []
-    for entry in entries:
+    for number, entry in enumerate(entries):
         entry = dict(entry)
+        if len(lines) == len(entries):
+            entry[LINE_KEY] = lines[number]
         for key in ("output", "input"):
             if isinstance(entry.get(key), str) and entry[key]:
                 entry[key] = str(base / entry[key])
@@ -578,6 +623,7 @@ def render_entry(entry: dict) -> tuple[int, int, float]:
     from convgif.parse import parse_layer
 
     start = time.perf_counter()
+    entry = {k: v for k, v in entry.items() if k != LINE_KEY}
     unknown = set(entry) - set(BATCH_KEYS)
     if unknown:
         raise ConvGifError(
@@ -598,18 +644,20 @@ def render_entry(entry: dict) -> tuple[int, int, float]:
     options = {k: entry[k] for k in BATCH_KEYS if k in entry and k not in (
         "layer", "input_shape", "input", "output", "seed")}
     pic = render.animate(output, layer, x, shape, **options)
-    return len(pic), os.path.getsize(output), time.perf_counter() - start
+    frames = len(pic) if pic.shown is None else pic.shown  # max_frames keeps fewer
+    return frames, os.path.getsize(output), time.perf_counter() - start
 
 
 def _batch_worker(args) -> BatchResult:
     index, entry = args
     output = str(entry.get("output", "?"))
+    line = entry.get(LINE_KEY)
     try:
         frames, size, seconds = render_entry(entry)
     except ConvGifError as exc:
-        return BatchResult(index, output, error=str(exc))
+        return BatchResult(index, output, error=str(exc), line=line)
     except Exception as exc:  # one broken entry must not sink the others
-        return BatchResult(index, output, error=f"{type(exc).__name__}: {exc}")
+        return BatchResult(index, output, error=f"{type(exc).__name__}: {exc}", line=line)
     return BatchResult(index, output, frames, size, seconds)
 
 
@@ -621,12 +669,14 @@ def run_batch(batch, workers: int | None = None, progress=None) -> list[BatchRes
     """
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    entries = load_batch(batch) if isinstance(batch, (str, os.PathLike)) else list(batch)
-    jobs = list(enumerate(entries, start=1))
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
+        raise ConvGifError(f"workers={workers!r} must be a positive integer")
     if workers is None:
         workers = os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConvGifError(f"workers={workers!r} must be a positive integer")
+    entries = load_batch(batch) if isinstance(batch, (str, os.PathLike)) else list(batch)
+    jobs = list(enumerate(entries, start=1))
     workers = min(workers, len(jobs))
     results: dict[int, BatchResult] = {}
     if workers == 1:

@@ -7,6 +7,8 @@ a viewer can check every product by eye; assign your own with the same shape.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from convgif.errors import ConvGifError
@@ -23,6 +25,9 @@ from convgif.spec import (
 # Small integers keep every product and sum readable in a cell.
 WEIGHT_RANGE = (-2, 2)
 INPUT_RANGE = (0, 4)
+# Beyond these a simulation would exhaust memory before it showed anything.
+MAX_PARAMETERS = 1 << 24
+MAX_INPUT = 1 << 24
 
 
 def _as_shape(name: str, shape, rank: tuple[int, ...]) -> tuple[int, ...]:
@@ -46,34 +51,50 @@ class Layer:
     def __init__(self, spec: LayerSpec, seed: int = 0):
         self.spec = spec
         self.seed = check_int("seed", seed, 0)
-        self._weight = None
-        self._bias = None
-        if spec.weight_shape is not None:
-            self._init_parameters()
+        self._init_parameters()
 
     # ---- parameters
 
     def _init_parameters(self) -> None:
+        # Drawn on first use: `convgif info` on a big layer needs its shapes, not its weights.
+        self._weight = None
+        self._bias = None
+        self._drawn = self.spec.weight_shape is None
+
+    def _draw_parameters(self) -> None:
+        if self._drawn:
+            return
+        count = math.prod(self.spec.weight_shape)
+        if count > MAX_PARAMETERS:
+            raise ConvGifError(
+                f"{self.spec.name} has {count:,} weights (limit {MAX_PARAMETERS:,}): too many "
+                "to simulate; use fewer channels or a smaller kernel"
+            )
         rng = np.random.default_rng(self.seed)
         lo, hi = WEIGHT_RANGE
         self._weight = rng.integers(lo, hi + 1, self.spec.weight_shape).astype(np.float64)
         if self.spec.bias:
             self._bias = rng.integers(lo, hi + 1, self.spec.out_channels).astype(np.float64)
+        self._drawn = True
 
     @property
     def weight(self) -> np.ndarray | None:
+        self._draw_parameters()
         return self._weight
 
     @weight.setter
     def weight(self, value) -> None:
+        self._draw_parameters()  # the seeded bias stays what it would have been
         self._weight = self._checked_parameter("weight", value, self.spec.weight_shape)
 
     @property
     def bias(self) -> np.ndarray | None:
+        self._draw_parameters()
         return self._bias
 
     @bias.setter
     def bias(self, value) -> None:
+        self._draw_parameters()
         if value is None:
             self._bias = None
             return
@@ -146,6 +167,12 @@ class Layer:
     def example_input(self, input_shape, seed: int | None = None) -> np.ndarray:
         """Small integers (0..4) of the given shape, from ``seed`` (the layer's by default)."""
         self._split_shape(input_shape)
+        size = math.prod(input_shape)
+        if size > MAX_INPUT:
+            raise ConvGifError(
+                f"input_shape={tuple(input_shape)} has {size:,} values (limit {MAX_INPUT:,}): "
+                "too many to simulate; use a smaller input"
+            )
         rng = np.random.default_rng(self.seed + 1 if seed is None else seed)
         lo, hi = INPUT_RANGE
         return rng.integers(lo, hi + 1, tuple(input_shape)).astype(np.float64)

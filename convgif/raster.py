@@ -92,14 +92,27 @@ def _build_palette(style: Style):
     return palette, role_index, tables, levels
 
 
+MIN_SCALE = 0.05  # below this a frame is a few pixels wide: nothing is legible
+
+
+def check_scale(scale) -> float:
+    """The size multiplier as a float, or a ConvGifError (too big is the budget's call)."""
+    if (
+        isinstance(scale, bool)
+        or not isinstance(scale, (int, float))
+        or not math.isfinite(scale)
+        or scale < MIN_SCALE
+    ):
+        raise ConvGifError(f"scale={scale!r} must be a number from {MIN_SCALE} up")
+    return float(scale)
+
+
 class RasterPainter:
     """Paints the scenes of one animation with one style, scale and font."""
 
     def __init__(self, style: str | Style = "default", scale: float = 1.0, font=None):
         self.style = get_style(style)
-        if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0):
-            raise ConvGifError(f"scale={scale!r} must be a positive number")
-        self.scale = float(scale)
+        self.scale = check_scale(scale)
         self._font_regular = find_font(font, bold=False)
         self._font_bold = find_font(font, bold=True)
         palette, self._role_index, self._tables, self.levels = _build_palette(self.style)
@@ -107,6 +120,7 @@ class RasterPainter:
         self._rgb = np.array(palette, dtype=np.uint8)
         self._static: OrderedDict = OrderedDict()  # id(static) -> (key, static, array)
         self._masks: OrderedDict = OrderedDict()
+        self._lines: OrderedDict = OrderedDict()
 
     # -- public -----------------------------------------------------------
 
@@ -220,8 +234,6 @@ class RasterPainter:
                 frame[cr0:cr1, cc0:cc1][mask, :] = idx
 
     def _line(self, frame: np.ndarray, line: Line) -> None:
-        from PIL import Image, ImageDraw
-
         h, w = frame.shape
         s = self.scale
         x0, y0, x1, y1 = line.x0 * s, line.y0 * s, line.x1 * s, line.y1 * s
@@ -233,10 +245,34 @@ class RasterPainter:
         bottom = min(h, int(math.ceil(max(y0, y1))) + pad + 1)
         if left >= right or top >= bottom:
             return
+        # A grid redraws hundreds of equal lines a frame: their masks depend only on the
+        # line relative to its box, so each is drawn with Pillow once.
+        if line.dashed:  # rare: drawn afresh
+            covered = self._line_mask(x0, y0, x1, y1, left, top, right, bottom, width, True)
+        else:
+            key = (x0 - left, y0 - top, x1 - left, y1 - top, right - left, bottom - top, width)
+            covered = self._lines.get(key)
+            if covered is None:
+                covered = self._line_mask(*key[:4], 0, 0, *key[4:6], width, False)
+                self._lines[key] = covered
+                while len(self._lines) > _MASK_CACHE_SIZE:
+                    self._lines.popitem(last=False)
+        region = frame[top:bottom, left:right]
+        if isinstance(covered, tuple):  # a solid rectangle: one slice assignment
+            r0, r1, c0, c1 = covered
+            region[r0:r1, c0:c1] = self.index(line.color)
+        else:
+            region[covered] = self.index(line.color)
+
+    def _line_mask(self, x0, y0, x1, y1, left, top, right, bottom, width, dashed):
+        """The pixels a line covers in its box: (r0, r1, c0, c1) when a rectangle, else a mask."""
+        from PIL import Image, ImageDraw
+
         mask = Image.new("L", (right - left, bottom - top), 0)
         draw = ImageDraw.Draw(mask)
         segments = [(x0, y0, x1, y1)]
-        if line.dashed:
+        if dashed:
+            s = self.scale
             length = math.hypot(x1 - x0, y1 - y0)
             on = max(2.0, 6 * s, 2.0 * width)
             off = max(2.0, 4 * s, width + 1.0)
@@ -252,7 +288,14 @@ class RasterPainter:
         for sx0, sy0, sx1, sy1 in segments:
             draw.line([(sx0 - left, sy0 - top), (sx1 - left, sy1 - top)], fill=255, width=width)
         covered = np.asarray(mask) > 0
-        frame[top:bottom, left:right][covered] = self.index(line.color)
+        rows, cols = np.flatnonzero(covered.any(axis=1)), np.flatnonzero(covered.any(axis=0))
+        if rows.size == 0:
+            return (0, 0, 0, 0)
+        r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        if covered[r0:r1, c0:c1].all():
+            return (r0, r1, c0, c1)
+        covered.flags.writeable = False
+        return covered
 
     def _mask(self, text: str, size_px: float, bold: bool, anchor: str):
         """Quantized coverage of a text (0..levels) and its offset from the anchor point."""

@@ -6,6 +6,8 @@ CLI both call these functions.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from convgif.compose import Options, Picture, ScatterPicture
@@ -28,6 +30,7 @@ def _input(layer, x, input_shape):
 
 VIEWS = ("gather", "scatter", "matrix")
 LEGIBLE_VALUE = 10  # px: the smallest value text a photo's animation settles for
+MIN_CELL, MAX_CELL = 4, 200  # cell= in pixels at scale 1
 
 
 def picture(
@@ -44,6 +47,7 @@ def picture(
     flip=False,
     image=None,
     image_size=None,
+    outputs=None,
     **unknown,
 ) -> Picture:
     """Trace the layer on the input and lay the animation out.
@@ -53,7 +57,9 @@ def picture(
     ``lines``, ``cell`` (size in pixels at scale 1), ``view`` ('gather',
     or 'scatter' for transposed layers: each input cell stamps value × kernel)
     or 'matrix': the layer as ``y = C·x + b``, one row of C per frame),
-    ``channels`` (the output channels to animate, e.g. ``range(4)``) and
+    ``channels`` (the output channels to animate, e.g. ``range(4)``),
+    ``outputs`` (the output cells to animate, one range per axis: ``"0-3,0-3"``
+    or ``(range(4), range(4))``; the other cells stay empty) and
     ``flip`` (True: true convolution, the kernel rotated 180°; the output is
     then ``x ∗ w``, not the layer's cross-correlation).
     ``image``: a photo as the input (a path, or True for matplotlib's sample
@@ -75,16 +81,44 @@ def picture(
             channels = tuple(int(c) for c in channels)
         except (TypeError, ValueError):
             raise ConvGifError(f"channels={channels!r} must be a list of channel numbers") from None
+    if cell is not None and (
+        isinstance(cell, bool)
+        or not isinstance(cell, (int, float))
+        or not MIN_CELL <= cell <= MAX_CELL  # NaN fails too
+    ):
+        raise ConvGifError(
+            f"cell={cell!r} must be a number of pixels from {MIN_CELL} to {MAX_CELL} (or None)"
+        )
     options = Options(
         step=step, values=values, lines=lines, cell=cell, channels=channels, flip=flip
     )
     if image is not None and image is not False:
-        return _image_picture(kind, layer, x, input_shape, image, image_size, options)
+        return _image_picture(kind, layer, x, input_shape, image, image_size, options, outputs)
     x = _input(layer, x, input_shape)
-    return kind(_traced(layer, x, flip), options)
+    return _picture(kind, layer, x, options, outputs)
 
 
-def _image_picture(kind, layer, x, input_shape, image, image_size, options):
+def _picture(kind, layer, x, options: Options, outputs):
+    """Trace (only the output channels shown, in the gather view) and lay out."""
+    if options.flip:
+        if layer.spec.in_channels is None and hasattr(layer, "built_for"):
+            layer = layer.built_for(np.shape(x))  # a Keras layer gets its weights here
+        layer = flipped(layer)
+    if options.channels is not None and kind is Picture:
+        from convgif.trace import simulate
+
+        # Frames show only these output channels: the others are not simulated.
+        trace = simulate(layer, x, out_channels=options.channels)
+    else:
+        trace = layer.trace(x)
+    if outputs is not None:
+        from convgif.storyboard import output_region
+
+        options = replace(options, outputs=output_region(outputs, trace.out_spatial))
+    return kind(trace, options)
+
+
+def _image_picture(kind, layer, x, input_shape, image, image_size, options, outputs):
     """A photo as the input: by default the largest size (longer side 16 cells or less)
     whose picture writes the values (pixel values 0..255) in the cells at 10 px or more."""
     from convgif.image import ANIMATION_SIDE, image_input
@@ -93,20 +127,11 @@ def _image_picture(kind, layer, x, input_shape, image, image_size, options):
         raise ConvGifError("give image= or x= / input_shape=, not both")
     sizes = [image_size] if image_size is not None else range(ANIMATION_SIDE, 3, -1)
     for size in sizes:
-        pic = kind(_traced(layer, image_input(layer, image, size), options.flip), options)
+        pic = _picture(kind, layer, image_input(layer, image, size), options, outputs)
         # values of 10 px and up read on a slide; the renderer's own floor (8 px) is too small
         if options.values is not None or pic.show_values and pic.value_size >= LEGIBLE_VALUE:
             break
     return pic
-
-
-def _traced(layer, x, flip: bool):
-    """The layer's trace on ``x``; with ``flip``, the trace of its flipped copy."""
-    if flip:
-        if layer.spec.in_channels is None and hasattr(layer, "built_for"):
-            layer = layer.built_for(np.shape(x))  # a Keras layer gets its weights here
-        layer = flipped(layer)
-    return layer.trace(x)
 
 
 def flipped(layer):
@@ -126,9 +151,9 @@ def flipped(layer):
         raise ConvGifError(
             f"flip=True needs a convolution (Conv1d, Conv2d), not {layer.spec.name}: {why}"
         )
+    weight = layer.weight  # drawn now, so the copy shares the seeded parameters
     twin = copy.copy(layer)
-    axes = tuple(range(2, layer.weight.ndim))
-    twin._weight = np.ascontiguousarray(np.flip(layer.weight, axes))
+    twin._weight = np.ascontiguousarray(np.flip(weight, tuple(range(2, weight.ndim))))
     return twin
 
 
@@ -151,10 +176,12 @@ def durations(pic: Picture, duration=None, hold=HOLD_MS, count=None) -> list[int
 def frame_indices(pic: Picture, max_frames=None) -> list[int]:
     """Every frame, or ``max_frames`` of them evenly spread (first and last kept)."""
     count = len(pic)
-    if max_frames is None or max_frames >= count:
+    if max_frames is None:
         return list(range(count))
     if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 2:
         raise ConvGifError(f"max_frames={max_frames!r} must be a whole number of at least 2")
+    if max_frames >= count:
+        return list(range(count))
     return sorted(set(np.linspace(0, count - 1, max_frames).round().astype(int).tolist()))
 
 
@@ -235,9 +262,12 @@ def still(
     scale=1.0,
     style="default",
     font=None,
+    force=False,
     **options,
 ):
-    """Write one frame (negative counts from the end) as a PNG, SVG or PDF."""
+    """Write one frame (negative counts from the end) as a PNG, SVG or PDF.
+
+    ``force`` lifts the limit on the frame's size."""
     import os
     from pathlib import Path
 
@@ -247,6 +277,9 @@ def still(
             f"path={os.fspath(path)!r}: a still is written as {', '.join(STILL_FORMATS)}"
         )
     pic = picture(layer, x, input_shape, **options)
+    from convgif.raster import check_scale
+
+    check_budget(pic, check_scale(scale), 1, force)
     if suffix == ".png":
         from convgif.writers import write_png
 

@@ -61,6 +61,76 @@ def _frame_index(frame, count: int) -> int:
     return index % count
 
 
+def _axis_names(ndim: int) -> tuple[str, ...]:
+    return {1: ("positions",), 2: ("rows", "cols")}.get(ndim, ("depths", "rows", "cols"))
+
+
+def output_region(value, out_spatial, name: str = "outputs") -> tuple[range, ...]:
+    """The output cells to animate: one contiguous range per output axis.
+
+    ``value`` is text such as ``"0-3,0-3"`` (rows, then cols; inclusive ranges or
+    single indices, as ``--channels`` writes them) or, per axis, an int or a
+    ``range`` with step 1. ``name`` is how the error messages call it.
+    """
+    axes = _axis_names(len(out_spatial))
+    example = ",".join(["0-3"] * len(axes))
+    rule = f"one range per output axis ({', '.join(axes)}), e.g. {example}"
+    given = f"{name}={value!r}"
+    ranges = []
+    if isinstance(value, str):
+        for part in value.split(","):
+            first, dash, last = part.strip().partition("-")
+            try:
+                lo = int(first)
+                hi = int(last) if dash else lo
+            except ValueError:
+                raise ConvGifError(
+                    f"{given} must be {rule}: whole numbers from 0, a range as first-last"
+                ) from None
+            if lo < 0 or hi < lo:
+                raise ConvGifError(f"{given}: a range must run upwards from 0, e.g. 0-3")
+            ranges.append(range(lo, hi + 1))
+    elif isinstance(value, (tuple, list)):
+        for axis in value:
+            if isinstance(axis, range):
+                if axis.step != 1 or len(axis) == 0 or axis.start < 0:
+                    raise ConvGifError(f"{given}: a range must be non-empty, from 0 up, step 1")
+                ranges.append(axis)
+                continue
+            try:
+                index = operator.index(axis)
+            except TypeError:
+                index = None
+            if isinstance(axis, bool) or index is None or index < 0:
+                raise ConvGifError(f"{given} must be {rule}, each an int or a range")
+            ranges.append(range(index, index + 1))
+    else:
+        raise ConvGifError(f"{given} must be {rule}")
+    if len(ranges) != len(out_spatial):
+        raise ConvGifError(
+            f"{given} gives {len(ranges)} range(s); the output has {len(out_spatial)} "
+            f"spatial axes: give {rule}"
+        )
+    for axis, r, size in zip(axes, ranges, out_spatial):
+        if r.stop > size:
+            raise ConvGifError(
+                f"{given}: {axis} {r.start}-{r.stop - 1} must lie in 0..{size - 1} "
+                f"(the output has {size} {axis})"
+            )
+    return tuple(ranges)
+
+
+def describe_region(region: tuple[range, ...]) -> str:
+    """``rows 0–3, cols 2–5`` (a single index: ``row 2``)."""
+    parts = []
+    for axis, r in zip(_axis_names(len(region)), region):
+        if len(r) == 1:
+            parts.append(f"{axis[:-1]} {r.start}")
+        else:
+            parts.append(f"{axis} {r.start}\u2013{r.stop - 1}")
+    return ", ".join(parts)
+
+
 def _slot_of(shape, n, local_channel, position) -> int:
     index = 0
     for value, size in zip((n, local_channel, *position), shape):
@@ -73,6 +143,7 @@ class Storyboard:
     trace: object
     step: str = "output"
     channels: tuple[int, ...] | None = None  # output channels to animate (None: all)
+    outputs: tuple[range, ...] | None = None  # output positions to animate (None: all)
 
     def __post_init__(self):
         if self.step not in STEPS:
@@ -97,9 +168,25 @@ class Storyboard:
         return self.channels is None or out_channel in self.channels
 
     @property
+    def region(self) -> tuple[range, ...]:
+        """The output positions frames walk, one range per axis (all of them by default)."""
+        if self.outputs is None:
+            return tuple(range(size) for size in self.trace.out_spatial)
+        return self.outputs
+
+    def _local_position(self, position) -> tuple[int, ...] | None:
+        """A position relative to the region, or None when it lies outside."""
+        local = []
+        for p, r in zip(position, self.region):
+            if p not in r:
+                return None
+            local.append(p - r.start)
+        return tuple(local)
+
+    @property
     def slot_shape(self) -> tuple[int, ...]:
         t = self.trace
-        return (t.batch, len(self.locals), *t.out_spatial)
+        return (t.batch, len(self.locals), *(len(r) for r in self.region))
 
     @property
     def slots(self) -> int:
@@ -127,7 +214,8 @@ class Storyboard:
             return FrameState(index, count, "close", slot=self.slots)
         t = self.trace
         slot, sub = divmod(index - 1, self.substeps)
-        n, which, *position = _unravel(slot, shape)
+        n, which, *local_position = _unravel(slot, shape)
+        position = [r.start + p for r, p in zip(self.region, local_position)]
         local = self.locals[which]
         m = t.macs_per_cell
         per_channel = m // t.in_per_group
@@ -156,21 +244,29 @@ class Storyboard:
         )
 
     def cell_status(self, state: FrameState, n: int, out_channel: int, position) -> str:
-        """'done', 'active' or 'todo' for an output cell in a frame."""
+        """'done', 'active' or 'todo' for an output cell in a frame.
+
+        Cells outside ``outputs`` stay 'todo' to the end: the picture never shows
+        a value it did not animate.
+        """
+        inside = self._local_position(position)
+        if inside is None:
+            return "todo"
         if state.phase != "step":
             return "done" if state.phase == "close" else "todo"
-        local = out_channel % self.trace.out_per_group
         if not self.animates(out_channel):
             return "todo"
-        slot = _slot_of(self.slot_shape, n, self.locals.index(local), position)
+        local = out_channel % self.trace.out_per_group
+        slot = _slot_of(self.slot_shape, n, self.locals.index(local), inside)
         if slot < state.slot:
             return "done"
         return "active" if slot == state.slot else "todo"
 
     def finished(self, state: FrameState, out_channel: int) -> int:
-        """How many cells of an output channel are finished: always a row-major prefix."""
+        """How many cells of an output channel are finished: always a row-major prefix
+        of the region (the whole output by default)."""
         t = self.trace
-        size = math.prod(t.out_spatial)
+        size = math.prod(len(r) for r in self.region)
         if state.phase != "step":
             return size if state.phase == "close" else 0
         if not self.animates(out_channel):

@@ -143,6 +143,10 @@ class Trace:
     stride: tuple  # the gather window's stride (1 for transposed layers)
     divisor: np.ndarray | None = None  # average pooling: divisor per output cell
     weight: np.ndarray | None = None  # the layer's own weight (torch layout)
+    # The output channels simulated (None: all); the others hold NaN. Only a renderer
+    # that shows just these channels asks for fewer: a big layer's other channels cost
+    # seconds that no frame would use.
+    computed: tuple | None = None
 
     # ---- sizes
 
@@ -463,8 +467,36 @@ def _window_slices(offsets, stride, out_spatial):
     )
 
 
-def simulate(layer, x) -> Trace:
-    """Run ``layer`` on ``x`` and return its Trace."""
+MAX_CELLS = 1 << 25  # grid or output values of one simulation: 256 MB of float64 each
+
+
+def _check_sizes(spec, x_shape, pads, out_spatial, keff) -> None:
+    """Refuse, before allocating, a grid or output too big to hold (e.g. padding=10**6)."""
+    n, c, *spatial = x_shape
+    grid = []
+    for size, k, s, (pb, pa) in zip(spatial, keff, spec.stride, pads):
+        if spec.op == "conv_transpose":
+            grid.append((size - 1) * s + 1 + max(0, k - 1 - pb) + max(0, k - 1 - pa))
+        else:
+            grid.append(size + pb + pa + k)  # ceil_mode may reach up to a window past it
+    out_c = c if spec.pooling else spec.out_channels
+    for what, cells in (
+        ("padded input", n * c * math.prod(grid)),
+        ("output", n * out_c * math.prod(out_spatial)),
+    ):
+        if cells > MAX_CELLS:
+            raise ConvGifError(
+                f"{spec.name}: the {what} would have {cells:,} values (limit {MAX_CELLS:,}): "
+                "too big to simulate; check padding, stride and dilation, or use a smaller input"
+            )
+
+
+def simulate(layer, x, out_channels=None) -> Trace:
+    """Run ``layer`` on ``x`` and return its Trace.
+
+    ``out_channels``: compute only these output channels of a convolution (the
+    rest of the output is NaN), for renders that show no others.
+    """
     spec = layer.spec
     if spec.in_channels is None and not spec.pooling:
         layer = layer.built_for(np.shape(x))
@@ -475,6 +507,7 @@ def simulate(layer, x) -> Trace:
     out_spatial = spec.output_spatial(spatial)
     keff = spec.effective_kernel_size
 
+    _check_sizes(spec, xc.shape, pads, out_spatial, keff)
     # The grid along each axis, and how many cells ceil_mode windows reach past it.
     maps = []
     for n, k, s, (pb, pa), o in zip(spatial, keff, spec.stride, pads, out_spatial):
@@ -486,6 +519,7 @@ def simulate(layer, x) -> Trace:
     axis_kind = tuple(kind for _, kind in maps)
 
     fill = -np.inf if spec.op == "max_pool" else 0.0
+    chosen = None
     gathered = xc[(slice(None), slice(None), *np.ix_(*(np.maximum(s, 0) for s in axis_source)))]
     constant = np.zeros(gathered.shape[2:], dtype=bool)
     for src in np.ix_(*axis_source):
@@ -514,16 +548,34 @@ def simulate(layer, x) -> Trace:
     else:
         groups = spec.groups
         cin_pg, cout_pg = c // groups, out_c // groups
+        chosen = None
+        if out_channels is not None:
+            chosen = tuple(sorted({int(oc) for oc in out_channels}))
+            if not chosen or not all(0 <= oc < out_c for oc in chosen):
+                chosen = None  # the renderer refuses such channels with its own message
+            else:
+                y[:] = np.nan
         for g in range(groups):
-            outs = slice(g * cout_pg, (g + 1) * cout_pg)
-            acc = y[:, outs]
+            if chosen is None:
+                outs = slice(g * cout_pg, (g + 1) * cout_pg)
+            else:
+                outs = [oc for oc in chosen if oc // cout_pg == g]
+                if not outs:
+                    continue
+            acc = y[:, outs] if chosen is None else np.zeros((xc.shape[0], len(outs), *out_spatial))
+            # One scratch product buffer: the same operations in the same order, without
+            # allocating a temporary per (input channel, kernel position).
+            product = np.empty_like(acc)
             for icl in range(cin_pg):
                 for kpos in kpositions:
                     offsets = [k * d for k, d in zip(kpos, spec.dilation)]
                     taps = _window_slices(offsets, stride, out_spatial)
                     window = grid[(slice(None), g * cin_pg + icl, *taps)]
                     w = kernel[(outs, icl, *kpos)]
-                    acc += w.reshape((1, -1) + (1,) * spec.ndim) * window[:, None]
+                    np.multiply(w.reshape((1, -1) + (1,) * spec.ndim), window[:, None], out=product)
+                    acc += product
+            if chosen is not None:
+                y[:, outs] = acc
         y = y + bias.reshape((1, -1) + (1,) * spec.ndim)
 
     divisor = None
@@ -549,6 +601,7 @@ def simulate(layer, x) -> Trace:
         stride=stride,
         divisor=divisor,
         weight=layer.weight,
+        computed=None if spec.pooling else chosen,
     )
 
 

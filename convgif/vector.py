@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import io
-import math
 import os
 from pathlib import Path
 
@@ -250,14 +249,10 @@ def figure(scene: Scene, style: str | Style = "default", scale: float = 1.0, fon
     """A new ``Figure`` showing exactly the scene, one unit per pixel at 100 dpi × scale."""
     from matplotlib.figure import Figure
 
+    from convgif.raster import check_scale
+
     style = get_style(style)
-    if not (
-        isinstance(scale, (int, float))
-        and not isinstance(scale, bool)
-        and math.isfinite(scale)
-        and scale > 0
-    ):
-        raise ConvGifError(f"scale={scale!r} must be a positive number")
+    scale = check_scale(scale)
     size = (scene.width * scale / DPI, scene.height * scale / DPI)
     fig = Figure(figsize=size, dpi=DPI, facecolor=_rgb(style, scene.background))
     ax = fig.add_axes((0, 0, 1, 1))

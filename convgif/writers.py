@@ -24,6 +24,22 @@ from convgif.errors import ConvGifError
 EXTENSIONS = (".gif", ".png", ".apng", ".webp", ".mp4")
 
 
+def make_folder(folder) -> Path:
+    """Create ``folder`` and its missing parents, or say plainly why it cannot be."""
+    folder = Path(os.fspath(folder))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise ConvGifError(
+            f"cannot create the folder {str(folder)!r}: a file is in the way"
+        ) from None
+    except OSError as error:
+        raise ConvGifError(
+            f"cannot create the folder {str(folder)!r}: {error.strerror or error}"
+        ) from None
+    return folder
+
+
 @contextlib.contextmanager
 def atomic_write(path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it into place only on success.
@@ -34,10 +50,17 @@ def atomic_write(path) -> Iterator[Path]:
     (ffmpeg) that pick a format from it.
     """
     target = Path(os.fspath(path))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=f".tmp{target.suffix}"
-    )
+    if target.is_dir():
+        raise ConvGifError(f"cannot write {str(target)!r}: it is a folder")
+    make_folder(target.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=f".tmp{target.suffix}"
+        )
+    except OSError as error:
+        raise ConvGifError(
+            f"cannot write {str(target)!r}: {error.strerror or error} (is the folder writable?)"
+        ) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -132,9 +155,9 @@ def _centiseconds(start_ms: float, end_ms: float) -> int:
     return max(1, round(end_ms / 10) - round(start_ms / 10))
 
 
-def _changed_box(prev: np.ndarray, frame: np.ndarray):
+def _changed_box(prev: np.ndarray, frame: np.ndarray, diff: np.ndarray | None = None):
     """(top, bottom, left, right) of the pixels that differ, or None."""
-    diff = prev != frame
+    diff = prev != frame if diff is None else diff
     rows = np.flatnonzero(diff.any(axis=1))
     if rows.size == 0:
         return None
@@ -153,6 +176,70 @@ def _lzw_image(indices: np.ndarray, left: int, top: int) -> bytes:
     image = Image.frombytes("L", (indices.shape[1], indices.shape[0]), indices.tobytes())
     # the descriptor Pillow writes has no local colour table and no interlace
     return b"".join(GifImagePlugin.getdata(image, offset=(left, top)))
+
+
+def _quiet_helper() -> None:
+    # Ctrl-C reaches the whole process group: the parent reports it, the helper stays silent.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+class _LzwEncoder:
+    """LZW-encodes the frames of one GIF in order, by itself or with one helper process.
+
+    LZW is most of a big GIF's cost and Pillow holds the GIL while it runs, so when
+    the first frames show it is heavy (and there is a second core) a helper process
+    encodes frame i while this one paints frame i + 1. The bytes are the same.
+    """
+
+    TRIAL_FRAMES = 8  # frames encoded here before deciding
+    HEAVY_SECONDS = 0.008  # mean LZW time per frame worth a helper
+
+    def __init__(self):
+        self.pool = None
+        self.frames = 0
+        self.seconds = 0.0
+
+    def __call__(self, indices: np.ndarray, left: int, top: int):
+        """The encoded bytes, or a Future of them (see ``result``)."""
+        if self.pool is not None:
+            return self.pool.submit(_lzw_image, indices, left, top)
+        import time
+
+        start = time.perf_counter()
+        data = _lzw_image(indices, left, top)
+        self.seconds += time.perf_counter() - start
+        self.frames += 1
+        if (
+            self.frames == self.TRIAL_FRAMES
+            and self.seconds / self.frames > self.HEAVY_SECONDS
+            and (os.cpu_count() or 1) > 1
+        ):
+            self.pool = self._start()
+        return data
+
+    @staticmethod
+    def _start():
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return None  # a fresh interpreter per render would cost more than it saves
+        return ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("fork"),
+            initializer=_quiet_helper,
+        )
+
+    @staticmethod
+    def result(data) -> bytes:
+        return data if isinstance(data, bytes) else data.result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 def _gce(centiseconds: int, transparent: int | None) -> bytes:
@@ -178,7 +265,8 @@ def write_gif(path, frames: Iterable[np.ndarray], palette, durations, loop: int 
     table_bits = max(1, math.ceil(math.log2(len(rgb) + (clear is not None))))
     table = np.zeros((1 << table_bits, 3), dtype=np.uint8)
     table[: len(rgb)] = rgb
-    with atomic_write(path) as tmp, open(tmp, "wb") as out:
+    encode = _LzwEncoder()
+    with atomic_write(path) as tmp, open(tmp, "wb") as out, contextlib.closing(encode):
         prev = None
         pending = None  # (start_ms, end_ms, image bytes): the GCE needs the final duration
         clock = 0.0
@@ -192,10 +280,11 @@ def write_gif(path, frames: Iterable[np.ndarray], palette, durations, loop: int 
                 out.write(struct.pack("<HHBBB", w, h, flags, 0, 0))
                 out.write(table.tobytes())
                 out.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", loop) + b"\x00")
-                data = _lzw_image(frame, 0, 0)
+                data = encode(frame, 0, 0)
             else:
                 frame = _check_frame(frame, prev.shape, len(rgb), number)
-                box = _changed_box(prev, frame)
+                changed = prev != frame
+                box = _changed_box(prev, frame, changed)
                 if box is None:
                     start, _, data_prev, clear_prev = pending
                     clock += duration_of(number)
@@ -204,18 +293,22 @@ def write_gif(path, frames: Iterable[np.ndarray], palette, durations, loop: int 
                 top, bottom, left, right = box
                 crop = frame[top:bottom, left:right]
                 if clear is not None:
-                    crop = np.where(prev[top:bottom, left:right] == crop, clear, crop).astype(
-                        np.uint8
-                    )
-                data = _lzw_image(crop, left, top)
-                out.write(_gce(_centiseconds(pending[0], pending[1]), pending[3]) + pending[2])
+                    # uint8 throughout: a Python int here would make a 64-bit temporary
+                    crop = np.where(changed[top:bottom, left:right], crop, np.uint8(clear))
+                data = encode(crop, left, top)
+                out.write(
+                    _gce(_centiseconds(pending[0], pending[1]), pending[3])
+                    + encode.result(pending[2])
+                )
             start = clock
             clock += duration_of(number)
             pending = (start, clock, data, None if number == 0 else clear)
             prev = frame.copy()  # the caller may reuse its buffer for the next frame
         if pending is None:
             raise ConvGifError("frames= is empty; an animation needs at least one frame")
-        out.write(_gce(_centiseconds(pending[0], pending[1]), pending[3]) + pending[2])
+        out.write(
+            _gce(_centiseconds(pending[0], pending[1]), pending[3]) + encode.result(pending[2])
+        )
         out.write(b";")
 
 
@@ -378,7 +471,7 @@ def write_frames_folder(
         raise ConvGifError(f"fmt={fmt!r} must be 'png'")
     rgb = _palette_array(palette)
     folder = Path(os.fspath(folder))
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     written = []
     shape = None
     for number, frame in enumerate(frames):

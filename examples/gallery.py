@@ -76,6 +76,7 @@ PART2 = [
      {"view": "scatter"}),
     ("symbols_reflect", convgif.Conv2d(1, 1, 3, padding=1, padding_mode="reflect"), (1, 5, 5),
      {"values": "symbols"}),
+    ("outputs_region", convgif.Conv2d(2, 2, 3, padding=1), (2, 8, 8), {"outputs": "2-4,1-5"}),
 ]
 
 

@@ -374,3 +374,169 @@ def test_pooling_refuses_what_torch_refuses(kind, kernel, stride, padding, dilat
         theirs = torch_accepts(lambda: torch.nn.AvgPool2d(kernel, **kwargs), shape)
     event(f"accepted={theirs}")
     assert ours == theirs, f"convgif accepts: {ours}, torch accepts: {theirs}"
+
+
+# --------------------------------------------------------------------------- found by fuzzing
+# Each of these raised MemoryError, TypeError or ValueError (or exhausted memory) before.
+
+
+def test_huge_layers_are_refused_before_allocating():
+    with refused(r"^Conv1d has 6,000,000,000,000 weights \(limit 16,777,216\)"):
+        convgif.Conv1d(10**12, 2, 3).weight  # noqa: B018
+    big = convgif.Conv2d(4096, 4096, 3)  # its shapes need no weights: info still works
+    assert big.param_count == 4096 * 4096 * 9 + 4096
+    assert big.output_shape((4096, 7, 7)) == (4096, 5, 5)
+    with refused(r"^Conv2d: the padded input would have [\d,]+ values \(limit 33,554,432\)"):
+        convgif.Conv2d(1, 1, 3, padding=10**7).trace(np.zeros((1, 3, 3)))
+    with refused(r"^ConvTranspose2d: the padded input would have"):
+        convgif.ConvTranspose2d(1, 1, 3, stride=10**6).trace(np.zeros((1, 3, 3)))
+    with refused(r"^input_shape=\(1, 100000, 100000\) has 10,000,000,000 values"):
+        convgif.Conv2d(1, 1, 3).example_input((1, 10**5, 10**5))
+
+
+def test_parameters_drawn_on_first_use_are_the_seeded_ones():
+    eager = np.random.default_rng(7)
+    weight = eager.integers(-2, 3, (2, 3, 3, 3)).astype(np.float64)
+    bias = eager.integers(-2, 3, 2).astype(np.float64)
+    layer = convgif.Conv2d(3, 2, 3, seed=7)
+    assert np.array_equal(layer.weight, weight) and np.array_equal(layer.bias, bias)
+    layer = convgif.Conv2d(3, 2, 3, seed=7)
+    layer.bias = [5, 6]  # set before the weight was ever read: the weight stays seeded
+    assert np.array_equal(layer.weight, weight) and layer.bias.tolist() == [5, 6]
+
+
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        (dict(scale=10**4), r"^a frame would be [\d,]+ x [\d,]+ pixels \(limit 8,000\)"),
+        (dict(cell=10**6), r"^cell=1000000 must be a number of pixels from 4 to 200"),
+        (dict(scale=1e-9), r"^scale=1e-09 must be a number from 0\.05 up"),
+        (dict(scale=float("nan")), r"^scale=nan must be"),
+        (dict(cell=float("nan")), r"^cell=nan must be"),
+        (dict(cell=-5), r"^cell=-5 must be"),
+        (dict(cell=True), r"^cell=True must be"),
+        (dict(values=[]), r"^values=\[\] must be one of"),
+    ],
+)
+def test_still_options_refused(tmp_path, options, match):
+    from convgif import render
+
+    with refused(match):
+        render.still(tmp_path / "a.png", convgif.Conv2d(1, 1, 2), input_shape=(1, 3, 3),
+                     **options)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_max_frames_of_the_wrong_type_is_refused(tmp_path):
+    from convgif import render
+
+    with refused(r"^max_frames='' must be a whole number of at least 2"):
+        render.animate(tmp_path / "a.gif", convgif.Conv2d(1, 1, 2), input_shape=(1, 3, 3),
+                       max_frames="")
+
+
+def test_contact_sheet_columns_and_count(tmp_path):
+    from convgif.export import contact_sheet
+
+    layer = convgif.Conv2d(1, 1, 2)
+    sheet = contact_sheet(tmp_path / "s.png", layer, input_shape=(1, 3, 3), count=2,
+                          columns=10**6)  # was a 10**6-tile-wide allocation
+    assert len(sheet.frames) == 2 and sheet.size[0] < 3000
+    with refused(r"^count=0 must be a positive integer"):
+        contact_sheet(tmp_path / "t.png", layer, input_shape=(1, 3, 3), count=0)
+
+
+def test_batch_errors_name_the_entry_and_line(tmp_path):
+    from convgif.export import load_batch, run_batch
+
+    toml = tmp_path / "b.toml"
+    toml.write_text(
+        '# renders\n[[render]]\nlayer = "Conv2d(1, 1, 2)"\ninput_shape = "1,3,3"\n'
+        'output = "a/b/ok.gif"\n\n[[render]]\nlayer = "Conv2d(1, 1, 9)"\n'
+        'input_shape = "1,3,3"\noutput = "bad.gif"\n\n  [[ render ]]\nlayer = "MaxPool2d(2)"\n'
+        'input_shape = [1, 4, 4]\noutput = "pool.gif"\n'
+    )
+    results = run_batch(toml, workers=1)
+    assert [r.ok for r in results] == [True, False, True]
+    assert results[1].describe().startswith("render #2 at line 7 (")
+    assert "bad.gif): input size H=3 is too small" in results[1].describe()
+    assert (tmp_path / "a" / "b" / "ok.gif").exists() and (tmp_path / "pool.gif").exists()
+    toml.write_text('[[render]]\nlayer = "Conv2d(1, 1, 2)"\ninput_shape = 1,3,3\n')
+    with refused(r"^batch file '.*b\.toml', line 3 \(column 16\): not valid TOML: Expected"):
+        load_batch(toml)
+    with refused(r"^workers=0 must be a positive integer"):
+        run_batch(tmp_path / "missing.toml", workers=0)
+
+
+@pytest.mark.parametrize(
+    "array, match",
+    [
+        (np.array([[[np.nan, 1.0]]]), "holds NaN or infinity"),
+        (np.full((1, 3, 3), np.inf), "holds NaN or infinity"),
+        (np.array([[[1, None]]], dtype=object), "holds Python objects"),
+        (np.ones((1, 3, 3), complex), "holds complex numbers"),
+        (np.ones((1, 3, 3), bool), "has dtype bool"),
+        (np.ones((1, 0, 3)), r"has shape \(1, 0, 3\): it must hold \(C, L\)"),
+        (np.float64(3), r"has shape \(\): it must hold"),
+        (np.ones(5), r"has shape \(5,\): it must hold"),
+        (np.ones((2, 5, 5)), "': input has 2 channels, must have in_channels=1"),
+        (np.zeros((1, 3, 3), dtype=[("a", "f8")]), "must hold numbers"),
+    ],
+)
+def test_bad_npy_inputs_name_input(tmp_path, capsys, array, match):
+    import re
+
+    from convgif import cli
+
+    path = tmp_path / "x.npy"
+    np.save(path, array, allow_pickle=True)
+    code = cli.main(["still", "--layer", "Conv2d(1, 1, 2)", "--input", str(path),
+                     "-o", str(tmp_path / "o.png")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"convgif: error: --input={str(path)!r}")
+    assert re.search(match, err), err
+
+
+def test_unwritable_targets_are_one_clear_error(tmp_path, capsys):
+    from convgif import cli
+
+    (tmp_path / "afile").write_text("")
+    (tmp_path / "dir.csv").mkdir()
+    for command, target, message in (
+        ("still", "afile/x.png", "cannot create the folder '{}/afile': a file is in the way"),
+        ("still", "afile/deeper/x.png",
+         "cannot create the folder '{}/afile/deeper': a file is in the way"),
+        ("trace", "dir.csv", "cannot write '{}/dir.csv': it is a folder"),
+    ):
+        code = cli.main([command, "--layer", "Conv2d(1, 1, 2)", "--input-shape", "1,3,3",
+                         "-o", str(tmp_path / target)])
+        err = capsys.readouterr().err
+        assert code == 2
+        assert err == "convgif: error: " + message.format(tmp_path) + "\n"
+    # missing parent folders are created
+    assert cli.main(["still", "--layer", "Conv2d(1, 1, 2)", "--input-shape", "1,3,3", "-q",
+                     "-o", str(tmp_path / "new" / "deep" / "x.png")]) == 0
+    assert (tmp_path / "new" / "deep" / "x.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "nan"])
+@pytest.mark.parametrize(
+    "command, option",
+    [("render", "--scale"), ("render", "--cell"), ("render", "--duration"), ("render", "--hold"),
+     ("render", "--max-frames"), ("render", "--in-channels"), ("render", "--out-channels"),
+     ("render", "--groups"), ("frames", "--every"), ("frames", "--fps"), ("sheet", "--count"),
+     ("sheet", "--columns"), ("batch", "--workers"), ("render", "--seed")],
+)
+def test_numeric_cli_options_name_the_option(tmp_path, capsys, command, option, value):
+    from convgif import cli
+
+    if option == "--seed" and value == "0":
+        return  # seed 0 is a seed
+    argv = [command, *([str(tmp_path / "b.toml")] if command == "batch" else []), option, value]
+    if command != "batch":
+        argv += ["-o", str(tmp_path / ("f" if command == "frames" else "a.gif"))]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"argument {option}: {option}={value} must be" in err, err
+    assert list(tmp_path.iterdir()) == []

@@ -241,3 +241,31 @@ def test_gif_round_trips_any_frames(h, w, n_colors, edits, seed):
     assert [d for _, d in decoded] == times
     for (picture, _), f in zip(decoded, kept, strict=True):
         assert np.array_equal(picture, rgb[f])
+
+
+def test_gif_with_a_helper_process_is_the_same_bytes(tmp_path, monkeypatch):
+    """Heavy GIFs hand LZW to a helper process; the file must not change."""
+    from convgif import writers
+
+    rng = np.random.default_rng(4)
+    frames = [rng.integers(0, 6, (40, 50)).astype(np.uint8) for _ in range(6)]
+    frames.append(frames[-1].copy())  # an identical frame lengthens the one before
+    palette = [(i * 40, 255 - i * 40, 7 * i) for i in range(6)]
+    inline, helped = tmp_path / "inline.gif", tmp_path / "helped.gif"
+    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_SECONDS", float("inf"))
+    writers.write_gif(inline, iter(frames), palette, 100)
+    started = []
+    original = writers._LzwEncoder._start
+
+    def start():
+        pool = original()
+        started.append(pool)
+        return pool
+
+    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_SECONDS", -1.0)
+    monkeypatch.setattr(writers._LzwEncoder, "TRIAL_FRAMES", 2)
+    monkeypatch.setattr(writers.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(writers._LzwEncoder, "_start", staticmethod(start))
+    writers.write_gif(helped, iter(frames), palette, 100)
+    assert started and started[0] is not None  # the helper did encode frames 3 to 6
+    assert helped.read_bytes() == inline.read_bytes()
