@@ -79,6 +79,30 @@ def test_lit_output_cells_lie_inside_the_region(index):
         assert any("a selection: output rows 1\u20133, cols 2\u20134" in s for s in texts)
 
 
+@pytest.mark.parametrize("index", [0, 3, -1])
+def test_conv3d_region_fills_its_depth_slices(index):
+    """A 3-d region: frames visit it slice by slice; cells outside stay empty."""
+    from tests.test_render import at
+
+    layer = convgif.Conv3d(1, 1, 3, padding=1)
+    region = (range(1, 3), range(1, 3), range(0, 2))
+    pic = render.picture(layer, input_shape=(1, 3, 4, 4), outputs="1-2,1-2,0-1")
+    assert len(pic) == 8 + 2
+    painter = RasterPainter()
+    frame = painter.paint(pic.scene(index))
+    state = pic.storyboard.frame(index)
+    grid = pic.layout.outputs[0]
+    for pos in np.ndindex(3, 4, 4):
+        role = pixel_role(frame, painter, *at(grid, pos))
+        status = pic.storyboard.cell_status(state, 0, 0, pos)
+        if not all(p in r for p, r in zip(pos, region)):
+            assert role == ["output_empty"] and status == "todo", pos
+        elif status == "active":
+            assert role == ["output_active"], pos
+        else:
+            assert role == (["output"] if status == "done" else ["output_empty"]), pos
+
+
 def test_region_equals_the_same_cells_of_the_whole_animation():
     """A frame of the region shows the same MACs and value as the whole animation's frame
     for the same output cell."""
