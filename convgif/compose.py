@@ -120,6 +120,8 @@ class Picture:
         self.trace = trace
         self.options = options
         self._statics = {}
+        self._values = {}  # (sample, out channel) -> value texts of its output cells
+        self._cells = {}  # _cell's arguments -> its items (the grids live as long as self)
         self.shown = None  # how many frames a sampled animation keeps (render sets it)
         self.storyboard = self._storyboard()
         parts = title(trace)
@@ -286,12 +288,17 @@ class Picture:
     def _cell(
         self, grid, r, c, fill, value=None, edge="grid", dashed=False, color="ink", width=1.0
     ):
-        x, y, w, h = grid.rect(r, c)
-        items = [Box(x, y, w, h, fill=fill, edge=edge, edge_width=width, dashed=dashed)]
-        if value is not None and self.show_values:
-            text = value if isinstance(value, str) else fmt(value)
-            items.append(Text(x + w / 2, y + h / 2, text, self.value_size, color))
-        return items
+        # The same cells light up frame after frame: make each one once.
+        key = (id(grid), r, c, fill, value, edge, dashed, color, width)
+        items = self._cells.get(key)
+        if items is None:
+            x, y, w, h = grid.rect(r, c)
+            items = (Box(x, y, w, h, fill=fill, edge=edge, edge_width=width, dashed=dashed),)
+            if value is not None and self.show_values:
+                text = value if isinstance(value, str) else fmt(value)
+                items += (Text(x + w / 2, y + h / 2, text, self.value_size, color),)
+            self._cells[key] = items
+        return list(items)
 
     # ---- the static part
 
@@ -498,7 +505,6 @@ class Picture:
         Drawn as at most two fills (whole rows, then part of a row) with the grid lines
         over them, so a frame costs the same however many cells are done.
         """
-        t = self.trace
         done = self.storyboard.finished(state, oc)
         if not done:
             return []
@@ -520,12 +526,21 @@ class Picture:
             if y1 > grid.y:
                 items.append(Line(x, grid.y, x, y1, color="grid"))
         if self.show_values:
-            for flat in range(done):
-                pos = np.unravel_index(flat, t.out_spatial)
-                pos = tuple(int(p) for p in pos)
-                value = self._y(oc, pos) if self.symbols else t.y[(state.n, oc, *pos)]
-                items += self._cell(grid, *self._rc(*pos), "output", value)[1:]
+            items += self._finished_values(grid, state.n, oc)[:done]
         return items
+
+    def _finished_values(self, grid, n: int, oc: int) -> list:
+        """The value texts of every output cell of a channel in row-major order, made once:
+        each frame shows a prefix of them, and rebuilding it made scenes cost O(cells²)."""
+        key = (n, oc)
+        if key not in self._values:
+            t = self.trace
+            items = []
+            for pos in np.ndindex(*t.out_spatial):
+                value = self._y(oc, pos) if self.symbols else t.y[(n, oc, *pos)]
+                items += self._cell(grid, *self._rc(*pos), "output", value)[1:]
+            self._values[key] = items
+        return self._values[key]
 
     def _window(self, state, cell) -> list:
         """Highlights of one output cell being written: taps, window, kernel, output, lines."""

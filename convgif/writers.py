@@ -133,13 +133,13 @@ def _centiseconds(start_ms: float, end_ms: float) -> int:
 
 
 def _changed_box(prev: np.ndarray, frame: np.ndarray):
-    """(top, bottom, left, right) of the pixels that differ, or None."""
+    """((top, bottom, left, right) of the pixels that differ, the differences), or None."""
     diff = prev != frame
     rows = np.flatnonzero(diff.any(axis=1))
     if rows.size == 0:
         return None
     cols = np.flatnonzero(diff[rows[0] : rows[-1] + 1].any(axis=0))
-    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    return (int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1), diff
 
 
 # -- GIF ------------------------------------------------------------------------
@@ -195,17 +195,17 @@ def write_gif(path, frames: Iterable[np.ndarray], palette, durations, loop: int 
                 data = _lzw_image(frame, 0, 0)
             else:
                 frame = _check_frame(frame, prev.shape, len(rgb), number)
-                box = _changed_box(prev, frame)
-                if box is None:
+                changed = _changed_box(prev, frame)
+                if changed is None:
                     start, _, data_prev, clear_prev = pending
                     clock += duration_of(number)
                     pending = (start, clock, data_prev, clear_prev)
                     continue
-                top, bottom, left, right = box
+                (top, bottom, left, right), diff = changed
                 crop = frame[top:bottom, left:right]
                 if clear is not None:
-                    crop = np.where(prev[top:bottom, left:right] == crop, clear, crop).astype(
-                        np.uint8
+                    crop = np.where(diff[top:bottom, left:right], crop, clear).astype(
+                        np.uint8, copy=False
                     )
                 data = _lzw_image(crop, left, top)
                 out.write(_gce(_centiseconds(pending[0], pending[1]), pending[3]) + pending[2])
