@@ -407,11 +407,12 @@ def _flags_given(args) -> bool:
 
 def layer_and_input(args):
     """(layer, x, input_shape) from --layer or the layer flags, and --input or --input-shape."""
-    from convgif.export import load_input
     from convgif.parse import parse_layer
 
     x = None
     if args.input is not None:
+        from convgif.export import load_input
+
         if args.input_shape is not None:
             raise ConvGifError("give --input or --input-shape, not both")
         x = load_input(args.input)

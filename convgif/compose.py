@@ -277,7 +277,7 @@ class Picture:
         arrays = [t.grid[np.isfinite(t.grid)], t.y, t.bias]
         if t.kernel is not None:
             arrays.append(t.kernel)
-        values = np.unique(np.concatenate([a.ravel() for a in arrays]))
+        values = _distinct(np.concatenate([a.ravel() for a in arrays]))
         if len(values) > 4096:  # a sample keeps this cheap on big layers
             values = values[np.linspace(0, len(values) - 1, 4096).astype(int)]
         return max(len(fmt(v)) for v in values)
@@ -440,7 +440,7 @@ class Picture:
 
     def _legend_entries(self) -> list[tuple[str, str]]:
         t = self.trace
-        kinds = set(np.unique(t.grid_kind).tolist())
+        kinds = set(_distinct(t.grid_kind).tolist())
         entries = [("input", "input")]
         if PAD in kinds:
             entries.append(
@@ -558,22 +558,28 @@ class Picture:
         if ogrid is None:  # an output channel the layout leaves out
             return items
         winner = self._winner(cell, macs) if t.spec.op == "max_pool" else None
-        for i, m in enumerate(macs):
-            ch = int(m["in_channel"])
+        # Plain Python columns: reading records one field at a time is slow.
+        positions = list(zip(*(macs[f].tolist() for f in pos_fields)))
+        kinds = t.grid_kind[tuple(macs[f] for f in pos_fields)].tolist()
+        kernel_positions = list(zip(*(macs[f].tolist() for f in ker_fields)))
+        in_per_group = t.in_per_group
+        columns = zip(
+            macs["in_channel"].tolist(), positions, kinds, macs["x"].tolist(), macs["w"].tolist()
+        )
+        for i, (ch, pos, kind, x, w) in enumerate(columns):
             grid = lay.inputs.get(ch)
             if grid is None:
                 continue
-            pos = tuple(int(m[f]) for f in pos_fields)
-            kind = int(t.grid_kind[pos])
-            value = None if kind == OVERFLOW else m["x"]
+            value = None if kind == OVERFLOW else x
             if self.symbols and kind != OVERFLOW:
                 value = self._input_symbol(ch, pos)
             role = "winner" if i == winner else "tap"
             items += self._cell(grid, *self._rc(*pos), role, value, dashed=kind != DATA)
             if t.kernel is not None:
-                icl = ch % t.in_per_group
-                kpos = tuple(int(m[f]) for f in ker_fields)
-                w = self._kernel_symbol(cell.out_channel, icl, kpos) if self.symbols else m["w"]
+                icl = ch % in_per_group
+                kpos = kernel_positions[i]
+                if self.symbols:
+                    w = self._kernel_symbol(cell.out_channel, icl, kpos)
                 items += self._cell(
                     lay.kernels[(cell.out_channel, icl)], *self._rc(*kpos), "kernel_active", w
                 )
@@ -733,6 +739,18 @@ def _elbow_h(x0, y0, x1, y1) -> list:
 
 def _title_width(text: str) -> float:
     return text_width(text, TITLE_SIZE) * 0.92
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values, NaNs as one, like ``np.unique``: which imports numpy.ma,
+    a noticeable share of a render's start-up."""
+    a = np.sort(values.ravel())
+    keep = np.ones(a.shape, dtype=bool)
+    if a.dtype.kind in "fc":
+        keep[1:] = (a[1:] != a[:-1]) & ~(np.isnan(a[1:]) & np.isnan(a[:-1]))
+    else:
+        keep[1:] = a[1:] != a[:-1]
+    return a[keep]
 
 
 def _shorten(terms: list[str]) -> list[str]:

@@ -72,18 +72,18 @@ def _build_palette(style: Style):
         if t in ramp_of:
             continue
         fg = np.array(palette[t], dtype=np.float64)
+        bg = np.array(palette[:n_base], dtype=np.float64)[:, None, :]  # (base, level, rgb)
+        fractions = np.array([level / levels for level in range(1, levels)])[None, :, None]
+        blends = np.floor(bg + (fg - bg) * fractions + 0.5).astype(int).tolist()
         table = np.empty((n_base, levels + 1), dtype=np.int64)
+        table[:, 0] = np.arange(n_base)
+        table[:, levels] = t
+        table[:, 1:levels] = len(palette) + np.arange(n_base * (levels - 1)).reshape(n_base, -1)
         for b in range(n_base):
-            bg = np.array(palette[b], dtype=np.float64)
-            table[b, 0] = b
-            table[b, levels] = t
-            for level in range(1, levels):
-                rgb = tuple(int(v) for v in np.floor(bg + (fg - bg) * (level / levels) + 0.5))
-                table[b, level] = len(palette)
-                palette.append(rgb)
-                base.append(b)
-                ink_of.append(t)
-                level_of.append(level)
+            palette += [tuple(rgb) for rgb in blends[b]]
+            base += [b] * (levels - 1)
+            ink_of += [t] * (levels - 1)
+            level_of += list(range(1, levels))
         ramp_of[t] = table
 
     n = len(palette)
@@ -93,12 +93,12 @@ def _build_palette(style: Style):
         ramp = ramp_of[t]
         full = np.zeros((256, levels + 1), dtype=np.uint8)
         full[:, 0] = np.arange(256)
-        for i in range(n):
-            # over a pixel already blended with this text colour (overlapping
-            # glyphs), keep the stronger coverage instead of blending twice
-            have = levels if i == t else (level_of[i] if ink_of[i] == t else 0)
-            for level in range(1, levels + 1):
-                full[i, level] = ramp[base[i], max(level, have)]
+        # over a pixel already blended with this text colour (overlapping
+        # glyphs), keep the stronger coverage instead of blending twice
+        have = np.where(np.array(ink_of) == t, np.array(level_of), 0)
+        have[t] = levels
+        wanted = np.maximum(np.arange(1, levels + 1)[None, :], have[:, None])
+        full[:n, 1:] = ramp[np.array(base)[:, None], wanted]
         tables[t_role] = full
     return palette, role_index, tables, levels
 
