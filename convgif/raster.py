@@ -194,10 +194,32 @@ class RasterPainter:
         every frame), which is cheaper than working out its pixels again.
         """
         placed = self._placed
+        h, w = frame.shape
+        texts = []  # a run of texts inside the frame, blended together
         n = len(items)
         i = 0
         while i < n:
             item = items[i]
+            if isinstance(item, Text):
+                where = placed.get(item)
+                if where is None:
+                    where = self._place_text(item)
+                    self._remember(placed, item, where)
+                if where:
+                    y, x, (th, tw) = where[0], where[1], where[2].shape
+                    if y >= 0 and x >= 0 and y + th <= h and x + tw <= w:
+                        texts.append(where)
+                        i += 1
+                        continue
+                if texts:
+                    _blend_all(frame, texts)
+                    texts = []
+                self._text(frame, item)
+                i += 1
+                continue
+            if texts:
+                _blend_all(frame, texts)
+                texts = []
             if isinstance(item, Box):
                 after = items[i + 1] if i + 1 < n else None
                 if isinstance(after, Text):
@@ -215,13 +237,6 @@ class RasterPainter:
                     self._remember(placed, item, where)
                 if not (where and _paste(frame, *where)):
                     self._box(frame, item)
-            elif isinstance(item, Text):
-                where = placed.get(item)
-                if where is None:
-                    where = self._place_text(item)
-                    self._remember(placed, item, where)
-                if not (where and _blend_at(frame, *where)):
-                    self._text(frame, item)
             elif isinstance(item, Line):
                 key = (item, frame.shape)
                 where = placed.get(key)
@@ -233,6 +248,8 @@ class RasterPainter:
             else:
                 raise TypeError(f"cannot paint {type(item).__name__}: {item!r}")
             i += 1
+        if texts:
+            _blend_all(frame, texts)
 
     def _px(self, v: float) -> int:
         return int(math.floor(v * self.scale + 0.5))
@@ -345,7 +362,7 @@ class RasterPainter:
             return None
         if not text.text or size_px <= 0:
             return box_stamp
-        levels, dx, dy, covered, _ = self._mask(text.text, size_px, text.bold, text.anchor)
+        levels, dx, dy, covered, *_ = self._mask(text.text, size_px, text.bold, text.anchor)
         if levels.size == 0:
             return box_stamp
         top, left, values, written, height, width = box_stamp
@@ -413,7 +430,7 @@ class RasterPainter:
 
     def _mask(self, text: str, size_px: float, bold: bool, anchor: str):
         """Quantized coverage of a text (0..levels), its offset from the anchor point,
-        where it covers and the levels there."""
+        where it covers, the levels there, and the rows and columns it covers."""
         key = (text, size_px, bold, anchor)
         hit = self._masks.get(key)
         if hit is not None:
@@ -431,7 +448,7 @@ class RasterPainter:
             coverage = np.asarray(Image.Image()._new(core), dtype=np.uint16)
             levels = ((coverage * self.levels + 127) // 255).astype(np.uint8)
         covered = levels > 0
-        entry = (levels, left, top, covered, levels[covered])
+        entry = (levels, left, top, covered, levels[covered], *np.nonzero(covered))
         self._masks[key] = entry
         while len(self._masks) > _MASK_CACHE_SIZE:
             self._masks.popitem(last=False)
@@ -448,18 +465,20 @@ class RasterPainter:
         region[covered] = table[region[covered], levels[covered]]
 
     def _place_text(self, text: Text):
-        """(y, x, covered, levels there, table) to blend the text, or () / False: paint
-        it directly (it paints nothing / its colour has no ramp)."""
+        """(y, x, covered, levels there, table, rows, cols) to blend the text, or () / False:
+        paint it directly (it paints nothing / its colour has no ramp)."""
         table = self._tables.get(text.color)
         size_px = round(text.size * self.scale * 4) / 4
         if not text.text or size_px <= 0:
             return ()
         if table is None:
             return False
-        levels, dx, dy, covered, lv_covered = self._mask(text.text, size_px, text.bold, text.anchor)
+        levels, dx, dy, covered, lv_covered, rows, cols = self._mask(
+            text.text, size_px, text.bold, text.anchor
+        )
         if levels.size == 0:
             return ()
-        return self._px(text.y) + dy, self._px(text.x) + dx, covered, lv_covered, table
+        return self._px(text.y) + dy, self._px(text.x) + dx, covered, lv_covered, table, rows, cols
 
     def _text(self, frame: np.ndarray, text: Text) -> None:
         if not text.text:
@@ -467,7 +486,9 @@ class RasterPainter:
         size_px = round(text.size * self.scale * 4) / 4  # quarter pixels: enough, and cacheable
         if size_px <= 0:
             return
-        levels, dx, dy, covered, lv_covered = self._mask(text.text, size_px, text.bold, text.anchor)
+        levels, dx, dy, covered, lv_covered, *_ = self._mask(
+            text.text, size_px, text.bold, text.anchor
+        )
         if levels.size == 0:
             return
         h, w = frame.shape
@@ -528,16 +549,37 @@ def _paste(frame: np.ndarray, stamp, y: int, x: int) -> bool:
     return True
 
 
-def _blend_at(frame: np.ndarray, y: int, x: int, covered, levels, table) -> bool:
-    """Blend a placed text (see ``_place_text``) into the frame; False (nothing painted)
-    if it would not lie wholly inside the frame."""
+def _blend_at(frame: np.ndarray, y: int, x: int, covered, levels, table, *_) -> None:
+    """Blend a placed text (see ``_place_text``) lying inside the frame."""
     height, width = covered.shape
-    h, w = frame.shape
-    if y < 0 or x < 0 or y + height > h or x + width > w:
-        return False
     region = frame[y : y + height, x : x + width]
     region[covered] = table[region[covered], levels]
-    return True
+
+
+def _blend_all(frame: np.ndarray, texts: list) -> None:
+    """Blend a run of consecutive placed texts inside the frame, as if one after another.
+
+    When no two of them cover the same pixel and they share one colour table, the
+    order does not matter and one vectorised blend does them all (a frame may hold
+    hundreds of finished values); otherwise they are blended in turn.
+    """
+    table = texts[0][4]
+    if len(texts) < 4 or not frame.flags.c_contiguous or any(t[4] is not table for t in texts):
+        for where in texts:
+            _blend_at(frame, *where)
+        return
+    sizes = [len(t[5]) for t in texts]
+    width = frame.shape[1]
+    flat_index = (
+        np.concatenate([t[5] for t in texts]) + np.repeat([t[0] for t in texts], sizes)
+    ) * width + (np.concatenate([t[6] for t in texts]) + np.repeat([t[1] for t in texts], sizes))
+    ordered = np.sort(flat_index)
+    if (ordered[1:] == ordered[:-1]).any():  # overlapping texts: the order matters
+        for where in texts:
+            _blend_at(frame, *where)
+        return
+    flat = frame.reshape(-1)  # a view: the frame is contiguous
+    flat[flat_index] = table[flat[flat_index], np.concatenate([t[3] for t in texts])]
 
 
 def _paint_at(frame: np.ndarray, top: int, left: int, covered: np.ndarray, index: int) -> None:
