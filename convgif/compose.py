@@ -122,6 +122,7 @@ class Picture:
         self._statics = {}
         self._values = {}  # (sample, out channel) -> value texts of its output cells
         self._cells = {}  # _cell's arguments -> its items (the grids live as long as self)
+        self._last_macs = (None, None)
         self.shown = None  # how many frames a sampled animation keeps (render sets it)
         self.storyboard = self._storyboard()
         parts = title(trace)
@@ -542,10 +543,16 @@ class Picture:
             self._values[key] = items
         return self._values[key]
 
+    def _macs(self, start: int, stop: int) -> np.ndarray:
+        """The trace's MACs start..stop; a frame asks for the same range more than once."""
+        if self._last_macs[0] != (start, stop):
+            self._last_macs = ((start, stop), self.trace.macs(start, stop))
+        return self._last_macs[1]
+
     def _window(self, state, cell) -> list:
         """Highlights of one output cell being written: taps, window, kernel, output, lines."""
         t, lay = self.trace, self.layout
-        macs = t.macs(cell.start, cell.stop)
+        macs = self._macs(cell.start, cell.stop)
         items = []
         pos_fields, ker_fields = t.input_fields, t.kernel_fields
         channels = sorted(set(macs["in_channel"].tolist()))
@@ -665,7 +672,7 @@ class Picture:
 
     def _winner(self, cell, macs) -> int | None:
         """Index in ``macs`` of the cell holding the running maximum (the first to reach it)."""
-        upto = self.trace.macs(cell.cell_start, cell.stop)
+        upto = self._macs(cell.cell_start, cell.stop)
         best = float(upto["running_sum"][-1])
         first = int(np.flatnonzero(upto["x"] == best)[0]) + cell.cell_start
         return first - cell.start if cell.start <= first < cell.stop else None
@@ -688,7 +695,7 @@ class Picture:
     def _equation(self, state, cell) -> str:
         """``y[0, 1, 2] = 1·2 + 0·(−1) + … + b = 7``, shortened when long."""
         t = self.trace
-        macs = t.macs(cell.cell_start, cell.stop)
+        macs = self._macs(cell.cell_start, cell.stop)
         index = ", ".join(
             str(v)
             for v in ((state.n,) if t.batch > 1 else ()) + (cell.out_channel, *state.position)
@@ -709,8 +716,11 @@ class Picture:
             if finished:
                 body += f" / {fmt(self._divisor(macs))}"
         else:
-            terms = [f"{_term(x)}\u00b7{_term(w)}" for x, w in zip(macs["x"], macs["w"])]
-            body = " + ".join(_shorten(terms))
+            xs, ws = macs["x"], macs["w"]
+            # only the terms the shortened caption keeps are worth formatting
+            kept = _shorten(list(range(len(xs))))
+            terms = [k if k == "\u2026" else f"{_term(xs[k])}\u00b7{_term(ws[k])}" for k in kept]
+            body = " + ".join(terms)
             if finished and t.spec.bias:
                 body += " + b"
         value = self._value_so_far(cell, macs)
@@ -753,7 +763,7 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return a[keep]
 
 
-def _shorten(terms: list[str]) -> list[str]:
+def _shorten(terms: list) -> list:
     if len(terms) <= MAX_TERMS:
         return terms
     return terms[:3] + ["\u2026"] + terms[-2:]
