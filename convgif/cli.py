@@ -642,6 +642,8 @@ def layer_and_input(args, picture: bool = False):
     if image is not None:
         return _layer_and_image(args, image, picture)
     if args.input is not None:
+        from convgif.export import load_input
+
         if args.input_shape is not None:
             raise ConvGifError("give --input or --input-shape, not both")
         x = load_input(args.input)

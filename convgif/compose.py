@@ -130,6 +130,9 @@ class Picture:
         self.trace = trace
         self.options = options
         self._statics = {}
+        self._values = {}  # (sample, out channel) -> value texts of its output cells
+        self._cells = {}  # _cell's arguments -> its items (the grids live as long as self)
+        self._last_macs = (None, None)
         self.shown = None  # how many frames a sampled animation keeps (render sets it)
         self.storyboard = self._storyboard()
         parts = title(trace)
@@ -295,7 +298,7 @@ class Picture:
         arrays = [t.grid[np.isfinite(t.grid)], y, t.bias]
         if t.kernel is not None:
             arrays.append(t.kernel)
-        values = np.unique(np.concatenate([a.ravel() for a in arrays]))
+        values = _distinct(np.concatenate([a.ravel() for a in arrays]))
         if len(values) > 4096:  # a sample keeps this cheap on big layers
             values = values[np.linspace(0, len(values) - 1, 4096).astype(int)]
         return max(len(fmt(v)) for v in values)
@@ -312,12 +315,18 @@ class Picture:
     def _cell(
         self, grid, r, c, fill, value=None, edge="grid", dashed=False, color="ink", width=1.0
     ):
-        x, y, w, h = grid.rect(r, c)
-        items = [Box(x, y, w, h, fill=fill, edge=edge, edge_width=width, dashed=dashed)]
-        if value is not None and self.show_values:
-            text = value if isinstance(value, str) else fmt(value)
-            items.append(Text(x + w / 2, y + h / 2, text, self.value_size, color))
-        return items
+        # The same cells light up frame after frame: make each one once. The grid itself is
+        # in the key, not its id: a depth slice is a new Grid each time it is asked for.
+        key = (grid, r, c, fill, value, edge, dashed, color, width)
+        items = self._cells.get(key)
+        if items is None:
+            x, y, w, h = grid.rect(r, c)
+            items = (Box(x, y, w, h, fill=fill, edge=edge, edge_width=width, dashed=dashed),)
+            if value is not None and self.show_values:
+                text = value if isinstance(value, str) else fmt(value)
+                items += (Text(x + w / 2, y + h / 2, text, self.value_size, color),)
+            self._cells[key] = items
+        return list(items)
 
     # ---- the static part
 
@@ -484,7 +493,7 @@ class Picture:
 
     def _legend_entries(self) -> list[tuple[str, str]]:
         t = self.trace
-        kinds = set(np.unique(t.grid_kind).tolist())
+        kinds = set(_distinct(t.grid_kind).tolist())
         entries = [("input", "input")]
         if PAD in kinds:
             entries.append(
@@ -570,7 +579,6 @@ class Picture:
         Drawn per depth slice as at most two fills (whole rows, then part of a row) with
         the grid lines over them, so a frame costs the same however many cells are done.
         """
-        t = self.trace
         done = self.storyboard.finished(state, oc)
         items = []
         # The finished cells fill the region (the whole output by default) row by row,
@@ -585,18 +593,35 @@ class Picture:
             if in_slice:
                 items += _filled(grid.slice(d), in_slice, r0, c0, cols)
         if self.show_values:
-            shape = tuple(map(len, region))
-            for flat in range(done):
-                local = np.unravel_index(flat, shape)
-                pos = tuple(int(p) + r.start for p, r in zip(local, region))
-                value = self._y(oc, pos) if self.symbols else t.y[(state.n, oc, *pos)]
-                items += self._cell(*self._at(grid, pos), "output", value)[1:]
+            items += self._finished_values(grid, state.n, oc)[:done]
         return items
+
+    def _finished_values(self, grid, n: int, oc: int) -> list:
+        """The value texts of the region's output cells (all by default) of a channel in
+        row-major order, made once: each frame shows a prefix of them, and rebuilding it
+        made scenes cost O(cells²)."""
+        key = (n, oc)
+        if key not in self._values:
+            t = self.trace
+            region = self.storyboard.region
+            items = []
+            for local in np.ndindex(*map(len, region)):
+                pos = tuple(r.start + p for r, p in zip(region, local))
+                value = self._y(oc, pos) if self.symbols else t.y[(n, oc, *pos)]
+                items += self._cell(*self._at(grid, pos), "output", value)[1:]
+            self._values[key] = items
+        return self._values[key]
+
+    def _macs(self, start: int, stop: int) -> np.ndarray:
+        """The trace's MACs start..stop; a frame asks for the same range more than once."""
+        if self._last_macs[0] != (start, stop):
+            self._last_macs = ((start, stop), self.trace.macs(start, stop))
+        return self._last_macs[1]
 
     def _window(self, state, cell) -> list:
         """Highlights of one output cell being written: taps, window, kernel, output, lines."""
         t, lay = self.trace, self.layout
-        macs = t.macs(cell.start, cell.stop)
+        macs = self._macs(cell.start, cell.stop)
         items = []
         pos_fields, ker_fields = t.input_fields, t.kernel_fields
         channels = sorted(set(macs["in_channel"].tolist()))
@@ -611,22 +636,28 @@ class Picture:
         if ogrid is None:  # an output channel the layout leaves out
             return items
         winner = self._winner(cell, macs) if t.spec.op == "max_pool" else None
-        for i, m in enumerate(macs):
-            ch = int(m["in_channel"])
+        # Plain Python columns: reading records one field at a time is slow.
+        positions = list(zip(*(macs[f].tolist() for f in pos_fields)))
+        kinds = t.grid_kind[tuple(macs[f] for f in pos_fields)].tolist()
+        kernel_positions = list(zip(*(macs[f].tolist() for f in ker_fields)))
+        in_per_group = t.in_per_group
+        columns = zip(
+            macs["in_channel"].tolist(), positions, kinds, macs["x"].tolist(), macs["w"].tolist()
+        )
+        for i, (ch, pos, kind, x, w) in enumerate(columns):
             grid = lay.inputs.get(ch)
             if grid is None:
                 continue
-            pos = tuple(int(m[f]) for f in pos_fields)
-            kind = int(t.grid_kind[pos])
-            value = None if kind == OVERFLOW else m["x"]
+            value = None if kind == OVERFLOW else x
             if self.symbols and kind != OVERFLOW:
                 value = self._input_symbol(ch, pos)
             role = "winner" if i == winner else "tap"
             items += self._cell(*self._at(grid, pos), role, value, dashed=kind != DATA)
             if t.kernel is not None:
-                icl = ch % t.in_per_group
-                kpos = tuple(int(m[f]) for f in ker_fields)
-                w = self._kernel_symbol(cell.out_channel, icl, kpos) if self.symbols else m["w"]
+                icl = ch % in_per_group
+                kpos = kernel_positions[i]
+                if self.symbols:
+                    w = self._kernel_symbol(cell.out_channel, icl, kpos)
                 items += self._cell(
                     *self._at(lay.kernels[(cell.out_channel, icl)], kpos), "kernel_active", w
                 )
@@ -713,7 +744,7 @@ class Picture:
 
     def _winner(self, cell, macs) -> int | None:
         """Index in ``macs`` of the cell holding the running maximum (the first to reach it)."""
-        upto = self.trace.macs(cell.cell_start, cell.stop)
+        upto = self._macs(cell.cell_start, cell.stop)
         best = float(upto["running_sum"][-1])
         first = int(np.flatnonzero(upto["x"] == best)[0]) + cell.cell_start
         return first - cell.start if cell.start <= first < cell.stop else None
@@ -736,7 +767,7 @@ class Picture:
     def _equation(self, state, cell) -> str:
         """``y[0, 1, 2] = 1·2 + 0·(−1) + … + b = 7``, shortened when long."""
         t = self.trace
-        macs = t.macs(cell.cell_start, cell.stop)
+        macs = self._macs(cell.cell_start, cell.stop)
         index = ", ".join(
             str(v)
             for v in ((state.n,) if t.batch > 1 else ()) + (cell.out_channel, *state.position)
@@ -757,12 +788,10 @@ class Picture:
             if finished:
                 body += f" / {fmt(self._divisor(macs))}"
         else:
-            # Only the terms the caption keeps are formatted: a big window has thousands.
-            keep = _shorten(range(len(macs)))
-            terms = [
-                k if isinstance(k, str) else f"{_term(macs['x'][k])}\u00b7{_term(macs['w'][k])}"
-                for k in keep
-            ]
+            xs, ws = macs["x"], macs["w"]
+            # only the terms the shortened caption keeps are worth formatting
+            kept = _shorten(list(range(len(xs))))
+            terms = [k if k == "\u2026" else f"{_term(xs[k])}\u00b7{_term(ws[k])}" for k in kept]
             body = " + ".join(terms)
             if finished and t.spec.bias:
                 body += " + b"
@@ -842,9 +871,19 @@ def _title_width(text: str) -> float:
     return text_width(text, TITLE_SIZE) * 0.92
 
 
-def _shorten(terms) -> list:
-    """The first three, an ellipsis and the last two, when there are more than MAX_TERMS."""
-    terms = list(terms)
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values, NaNs as one, like ``np.unique``: which imports numpy.ma,
+    a noticeable share of a render's start-up."""
+    a = np.sort(values.ravel())
+    keep = np.ones(a.shape, dtype=bool)
+    if a.dtype.kind in "fc":
+        keep[1:] = (a[1:] != a[:-1]) & ~(np.isnan(a[1:]) & np.isnan(a[:-1]))
+    else:
+        keep[1:] = a[1:] != a[:-1]
+    return a[keep]
+
+
+def _shorten(terms: list) -> list:
     if len(terms) <= MAX_TERMS:
         return terms
     return terms[:3] + ["\u2026"] + terms[-2:]

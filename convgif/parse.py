@@ -7,7 +7,6 @@ The string is parsed with ``ast`` and every argument must be a literal
 from __future__ import annotations
 
 import ast
-import inspect
 import re
 
 from convgif.errors import ConvGifError
@@ -102,6 +101,8 @@ def parse_layer(text: str, seed: int = 0):
             f"--layer={source!r}: every argument must be a literal (number, string, tuple, "
             "True/False/None); nothing is evaluated"
         ) from None
+    import inspect  # here: it costs a share of the command's start-up
+
     cls = kinds[short]
     try:
         inspect.signature(cls).bind(*args, **kwargs)

@@ -162,3 +162,79 @@ def test_import_does_not_import_matplotlib():
         cwd=Path(__file__).resolve().parents[1],
     )
     assert out.stdout.strip() == "False"
+
+
+def stamp_scene():
+    """Items that take every painting path: cells as one stamp, cells whose text leaves
+    the box, dashed cells, clipped items, runs of disjoint and of overlapping texts."""
+    static = (
+        Box(0, 0, 300, 160, fill="paper"),
+        Box(10, 10, 30, 30, fill="input", edge="grid"),
+        Text(25, 25, "7", 12),
+        Box(40, 10, 30, 30, fill="pad", edge="grid", dashed=True),
+        Text(55, 25, "\u22121", 12, color="muted"),
+        Box(70, 10, 12, 12, fill="weight", edge="grid"),
+        Text(76, 16, "long value", 12),  # wider than its box: not one stamp
+        Box(-8, 50, 30, 30, fill="tap", edge="window", edge_width=2.5),  # clipped cell
+        Text(7, 65, "3", 12),
+        Box(280, 140, 40, 40, fill="output", edge="grid", dashed=True),  # clipped, dashed
+        Text(150, -3, "clipped at the top", 14),
+        Line(0, 100, 310, 100, width=1.5),
+        Line(100, 40, 100, 170, width=2, dashed=True),
+        Text(200, 30, "", 12),
+    )
+    values = tuple(Text(120 + 14 * i, 60, str(i), 11) for i in range(8))  # disjoint run
+    crowded = tuple(Text(120 + 3 * i, 80, "88", 14) for i in range(6))  # overlapping run
+    dynamic = (
+        *values,
+        Box(150, 110, 24, 24, fill="output_active", edge="window", edge_width=2.5),
+        Text(162, 122, "12", 10),
+        *crowded,
+        Text(260, 150, "x", 12, color="connector"),  # a colour without a ramp
+        Box(200, 110, 40, 20, edge="window", dashed=True),
+    )
+    return Scene(300, 160, static, dynamic)
+
+
+@pytest.mark.parametrize("scale", [0.75, 1, 1.5, 2])
+@pytest.mark.parametrize("style", ["default", "dark"])
+def test_stamped_painting_matches_direct_painting(scale, style):
+    painter = RasterPainter(style, scale=scale)
+    scene = stamp_scene()
+    reference = painter.paint_uncached(scene)
+    for _ in range(2):  # filling the caches, then from them
+        assert np.array_equal(painter.paint(scene), reference)
+    assert painter._stamps and painter._placed  # the stamp path was taken
+
+
+def test_animation_frames_match_direct_painting():
+    import convgif
+    from convgif import render
+
+    pic = render.picture(convgif.Conv2d(2, 2, 3, stride=2, padding=1), input_shape=(2, 5, 5))
+    painter = RasterPainter()
+    for i in range(len(pic)):
+        scene = pic.scene(i)
+        assert np.array_equal(painter.paint(scene), painter.paint_uncached(scene)), i
+
+
+@pytest.mark.parametrize("anchor", ["mm", "la", "lm", "rm", "ra", "ls"])
+def test_text_masks_are_what_pillow_draws(anchor):
+    from PIL import Image, ImageDraw
+
+    painter = RasterPainter()
+    for text, size, bold in [
+        ("7", 13.0, False),
+        ("y[0, 1] = 1\u00b72 + \u2026 = 7", 15.25, False),
+        ("Input shape: (3, 7, 7)", 22.0, True),
+        ("x\u00b9\u2080\u2082", 9.5, False),
+    ]:
+        levels, left, top, covered, lv_covered, rows, cols = painter._mask(text, size, bold, anchor)
+        font = load(painter._font_bold if bold else painter._font_regular, size)
+        x0, y0, x1, y1 = font.getbbox(text, anchor=anchor)
+        image = Image.new("L", (x1 - x0, y1 - y0), 0)
+        ImageDraw.Draw(image).text((-x0, -y0), text, fill=255, font=font, anchor=anchor)
+        want = (np.asarray(image, dtype=np.uint16) * painter.levels + 127) // 255
+        assert (left, top) == (x0, y0)
+        assert np.array_equal(levels, want)
+        assert np.array_equal(levels[covered], lv_covered) and (levels[rows, cols] > 0).all()
