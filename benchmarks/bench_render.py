@@ -20,6 +20,7 @@ need. Every render starts with a new painter (empty caches), as the command does
 from __future__ import annotations
 
 import cProfile
+import os
 import pstats
 import statistics
 import subprocess
@@ -34,7 +35,7 @@ import convgif
 from convgif import render
 from convgif.raster import RasterPainter
 
-RUNS = 5
+RUNS = 7
 BUDGET = 3.0  # seconds per measurement after which no further run is started
 CASES = [
     ("Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)", (3, 7, 7),
@@ -46,14 +47,17 @@ CASES = [
 ]
 
 
-def median_time(fn, runs=RUNS, budget=BUDGET) -> tuple[float, int]:
-    """(median seconds, runs made): up to ``runs``, none started after ``budget`` seconds."""
-    times = []
-    while len(times) < runs and sum(times) < budget:
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), len(times)
+def median_times(*fns, runs=RUNS, budget=BUDGET) -> list[tuple[float, int]]:
+    """(median seconds, runs made) of each function: up to ``runs`` rounds, none started
+    after ``budget`` seconds. The functions take turns, so a busy spell on a shared
+    machine slows them alike instead of skewing their ratio."""
+    times = [[] for _ in fns]
+    while len(times[0]) < runs and sum(times[0]) < budget:
+        for fn, spent in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            spent.append(time.perf_counter() - start)
+    return [(statistics.median(spent), len(spent)) for spent in times]
 
 
 def pillow_encode(path, frames, palette, durations) -> None:
@@ -77,19 +81,24 @@ def bench(text: str, shape, make, folder: Path, profile: bool) -> None:
     frames = list(render.index_frames(pic, painter))
     durations = render.durations(pic)
 
-    t_render, n_render = median_time(lambda: render.animate(ours, layer, input_shape=shape))
-    t_encode, n_encode = median_time(
-        lambda: pillow_encode(pillows, frames, painter.palette, durations)
+    (t_render, n_render), (t_encode, n_encode) = median_times(
+        lambda: render.animate(ours, layer, input_shape=shape),
+        lambda: pillow_encode(pillows, frames, painter.palette, durations),
     )
 
     shape_arg = ",".join(map(str, shape))
     command = [sys.executable, "-m", "convgif", "render", "--layer", text,
                "--input-shape", shape_arg, "-o", "tmp.gif"]
 
-    def run_command():
-        subprocess.run(command, cwd=folder, check=True, capture_output=True)
+    # As installed: Python's bytecode cache on (this machine's shell turns it off with
+    # PYTHONDONTWRITEBYTECODE, which would time compiling convgif, not running it).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
-    t_command, n_command = median_time(run_command)
+    def run_command():
+        subprocess.run(command, cwd=folder, check=True, capture_output=True, env=env)
+
+    run_command()  # writes the bytecode cache
+    (t_command, n_command), = median_times(run_command)
     h, w = frames[0].shape
     print(f"{text} on {shape}: {len(frames)} frames of {w}x{h}")
     print(f"  render.animate        : {t_render * 1e3:8.1f} ms  "
