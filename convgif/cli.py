@@ -727,20 +727,10 @@ def parse_outputs(text: str, layer, x, shape) -> tuple[range, ...]:
 
 def parse_channels(text: str) -> list[int]:
     """``"0-3"``, ``"0,5,9"`` or ``"0-3,8"`` -> channel numbers."""
-    channels = []
-    for part in str(text).split(","):
-        first, dash, last = part.strip().partition("-")
-        try:
-            lo = int(first)
-            hi = int(last) if dash else lo
-        except ValueError:
-            raise ConvGifError(
-                f"--channels={text!r} must be channel numbers and ranges, e.g. 0-3 or 0,5,9"
-            ) from None
-        if lo < 0 or hi < lo:
-            raise ConvGifError(f"--channels={text!r}: a range must run upwards from 0, e.g. 0-3")
-        channels.extend(range(lo, hi + 1))
-    return channels
+    from convgif.storyboard import index_range
+
+    given, expected = f"--channels={text!r}", "channel numbers and ranges, e.g. 0-3 or 0,5,9"
+    return [c for part in str(text).split(",") for c in index_range(part, given, expected)]
 
 
 def _progress(args, unit: str = "frame"):

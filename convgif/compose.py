@@ -75,8 +75,12 @@ def input_shape(trace) -> tuple[int, ...]:
 
 def title(trace) -> list[str]:
     """The parts of ``Input shape: (3, 7, 7) — Output shape: (2, 3, 3) — K: (3, 3) — … — G: 1``."""
-    spec = trace.spec
-    pads = trace.pads
+    return title_parts(trace.spec, trace.pads, input_shape(trace), trace.output.shape)
+
+
+def title_parts(spec, pads, in_shape, out_shape) -> list[str]:
+    """The title's parts for a layer, its padding per axis as (before, after), and the
+    input and output shapes as the user sees them."""
     if spec.transposed and not spec.keras:
         p = _pair(b for b, _ in pads)
     elif all(b == a for b, a in pads):
@@ -84,8 +88,8 @@ def title(trace) -> list[str]:
     else:
         p = _pair(v for pair in pads for v in pair)
     parts = [
-        f"Input shape: {_shape(input_shape(trace))}",
-        f"Output shape: {_shape(trace.output.shape)}",
+        f"Input shape: {_shape(tuple(in_shape))}",
+        f"Output shape: {_shape(tuple(out_shape))}",
         f"K: {_pair(spec.kernel_size)}",
         f"P: {p}",
         f"S: {_pair(spec.stride)}",
@@ -101,6 +105,17 @@ def title(trace) -> list[str]:
 
 
 DASH = " \u2014 "
+
+
+def header(title_lines, subtitle: str) -> list:
+    """The bold title lines at the top left and the subtitle under them."""
+    items = [
+        Text(MARGIN, MARGIN + i * (TITLE_SIZE + 6), line, TITLE_SIZE, "ink", anchor="la", bold=True)
+        for i, line in enumerate(title_lines)
+    ]
+    subtitle_y = MARGIN + len(title_lines) * (TITLE_SIZE + 6) + 2
+    items.append(Text(MARGIN, subtitle_y, subtitle, SUBTITLE_SIZE, "muted", anchor="la"))
+    return items
 
 
 @dataclass(frozen=True)
@@ -343,21 +358,7 @@ class Picture:
 
     def _build_static(self, n: int) -> tuple:
         t, lay = self.trace, self.layout
-        items = [
-            Text(
-                MARGIN,
-                lay.title_y + i * (TITLE_SIZE + 6),
-                line,
-                TITLE_SIZE,
-                "ink",
-                anchor="la",
-                bold=True,
-            )
-            for i, line in enumerate(self.title_lines)
-        ]
-        items.append(
-            Text(MARGIN, lay.subtitle_y, self.subtitle, SUBTITLE_SIZE, "muted", anchor="la")
-        )
+        items = header(self.title_lines, self.subtitle)
         items += self._legend()
         for x, y, hidden in lay.ellipses:
             # The count of channels left out keeps the picture true.

@@ -27,6 +27,7 @@ from convgif.compose import (
     Options,
     _shape,
     _title_width,
+    header,
     operation_note,
     title,
 )
@@ -357,21 +358,7 @@ class MatrixPicture:
 
     def _build_static(self) -> tuple:
         t, lay, cm = self.trace, self.layout, self.cm
-        items = [
-            Text(
-                MARGIN,
-                lay.title_y + i * (TITLE_SIZE + 6),
-                line,
-                TITLE_SIZE,
-                "ink",
-                anchor="la",
-                bold=True,
-            )
-            for i, line in enumerate(self.title_lines)
-        ]
-        items.append(
-            Text(MARGIN, lay.subtitle_y, self.subtitle, SUBTITLE_SIZE, "muted", anchor="la")
-        )
+        items = header(self.title_lines, self.subtitle)
         x = float(MARGIN)
         for role, label in self.legend:
             items.append(Box(x, lay.legend_y, 13, 13, fill=role, edge="grid"))

@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from convgif.compose import DASH, _shape, _title_width
+from convgif.compose import DASH, _shape, _title_width, header, title_parts
 from convgif.coverage import Geometry, geometry, notes, rule
 from convgif.errors import ConvGifError
 from convgif.layout import (
@@ -123,27 +123,8 @@ class OverlapLayout:
 
 def _title_parts(layer, geo: Geometry, input_shape) -> list[str]:
     spec = layer.spec
-    pads = spec.pads(geo.in_shape[1:])
     out = layer.output_shape(tuple(input_shape))
-    pair = lambda values: _shape(tuple(values))  # noqa: E731
-    # As the animation's title has it: PyTorch's transposed P is the crop before.
-    if (spec.transposed and not spec.keras) or all(b == a for b, a in pads):
-        p = pair(b for b, _ in pads)
-    else:
-        p = pair(v for pr in pads for v in pr)
-    parts = [
-        f"Input shape: {_shape(tuple(input_shape))}",
-        f"Output shape: {_shape(out)}",
-        f"K: {pair(spec.kernel_size)}",
-        f"P: {p}",
-        f"S: {pair(spec.stride)}",
-        f"D: {pair(spec.dilation)}",
-    ]
-    if not spec.pooling:
-        parts.append(f"G: {spec.groups}")
-    if spec.transposed and spec.output_padding and any(spec.output_padding):
-        parts.append(f"OP: {pair(spec.output_padding)}")
-    return parts
+    return title_parts(spec, spec.pads(geo.in_shape[1:]), input_shape, out)
 
 
 def _wrap(text: str, width: float, size: float) -> list[str]:
@@ -402,20 +383,7 @@ class OverlapPicture:
 
     def _build_static(self) -> tuple:
         lay = self.layout
-        items = [
-            Text(
-                MARGIN,
-                MARGIN + i * (TITLE_SIZE + 6),
-                line,
-                TITLE_SIZE,
-                "ink",
-                anchor="la",
-                bold=True,
-            )
-            for i, line in enumerate(lay.title_lines)
-        ]
-        subtitle_y = MARGIN + len(lay.title_lines) * (TITLE_SIZE + 6) + 2
-        items.append(Text(MARGIN, subtitle_y, self.subtitle, SUBTITLE_SIZE, "muted", anchor="la"))
+        items = header(lay.title_lines, self.subtitle)
         items += self._legend()
         left, right = self._headers()
         for grid, text in ((lay.source, left), (lay.canvas, right)):

@@ -65,6 +65,19 @@ def _axis_names(ndim: int) -> tuple[str, ...]:
     return {1: ("positions",), 2: ("rows", "cols")}.get(ndim, ("depths", "rows", "cols"))
 
 
+def index_range(text: str, given: str, expected: str) -> range:
+    """``"3"`` or ``"0-3"`` (inclusive) as a range; errors start with ``given``."""
+    first, dash, last = text.strip().partition("-")
+    try:
+        lo = int(first)
+        hi = int(last) if dash else lo
+    except ValueError:
+        raise ConvGifError(f"{given} must be {expected}") from None
+    if lo < 0 or hi < lo:
+        raise ConvGifError(f"{given}: a range must run upwards from 0, e.g. 0-3")
+    return range(lo, hi + 1)
+
+
 def output_region(value, out_spatial, name: str = "outputs") -> tuple[range, ...]:
     """The output cells to animate: one contiguous range per output axis.
 
@@ -78,18 +91,8 @@ def output_region(value, out_spatial, name: str = "outputs") -> tuple[range, ...
     given = f"{name}={value!r}"
     ranges = []
     if isinstance(value, str):
-        for part in value.split(","):
-            first, dash, last = part.strip().partition("-")
-            try:
-                lo = int(first)
-                hi = int(last) if dash else lo
-            except ValueError:
-                raise ConvGifError(
-                    f"{given} must be {rule}: whole numbers from 0, a range as first-last"
-                ) from None
-            if lo < 0 or hi < lo:
-                raise ConvGifError(f"{given}: a range must run upwards from 0, e.g. 0-3")
-            ranges.append(range(lo, hi + 1))
+        expected = f"{rule}: whole numbers from 0, a range as first-last"
+        ranges = [index_range(part, given, expected) for part in value.split(",")]
     elif isinstance(value, (tuple, list)):
         for axis in value:
             if isinstance(axis, range):
