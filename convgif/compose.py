@@ -107,6 +107,26 @@ def title_parts(spec, pads, in_shape, out_shape) -> list[str]:
 DASH = " \u2014 "
 
 
+def frame_counter(state, shown: int | None) -> str:
+    """``frame 4/20``, and how many frames a sampled animation keeps."""
+    text = f"frame {state.index + 1}/{state.count}"
+    if shown is not None:
+        text += f" ({shown} shown, evenly spread)"
+    return text
+
+
+def caption(lines, y: float, width: float = 0.0, counter: str = "") -> list:
+    """Caption lines from ``y`` down at the left; the counter at the right of the second."""
+    items = [
+        Text(MARGIN, y + i * (CAPTION_SIZE + 6), line, CAPTION_SIZE, "ink", anchor="la")
+        for i, line in enumerate(lines)
+    ]
+    if counter:
+        at = (width - MARGIN, y + CAPTION_SIZE + 6)
+        items.append(Text(*at, counter, LABEL_SIZE - 1, "muted", anchor="ra"))
+    return items
+
+
 def header(title_lines, subtitle: str) -> list:
     """The bold title lines at the top left and the subtitle under them."""
     items = [
@@ -199,34 +219,7 @@ class Picture:
     def _caption(self, lines: list[str], state) -> list:
         """The caption lines at the bottom, and the frame counter on the right."""
         lay = self.layout
-        items = [
-            Text(
-                MARGIN,
-                lay.caption_y + i * (CAPTION_SIZE + 6),
-                line,
-                CAPTION_SIZE,
-                "ink",
-                anchor="la",
-            )
-            for i, line in enumerate(lines)
-        ]
-        items.append(
-            Text(
-                lay.width - MARGIN,
-                lay.caption_y + CAPTION_SIZE + 6,
-                self._counter(state),
-                LABEL_SIZE - 1,
-                "muted",
-                anchor="ra",
-            )
-        )
-        return items
-
-    def _counter(self, state) -> str:
-        text = f"frame {state.index + 1}/{state.count}"
-        if self.shown is not None:
-            text += f" ({self.shown} shown, evenly spread)"
-        return text
+        return caption(lines, lay.caption_y, lay.width, frame_counter(state, self.shown))
 
     # ---- what the gather and scatter views draw differently
 

@@ -27,6 +27,8 @@ from convgif.compose import (
     Options,
     _shape,
     _title_width,
+    caption,
+    frame_counter,
     header,
     operation_note,
     title,
@@ -571,28 +573,4 @@ class MatrixPicture:
 
     def _caption(self, lines, state) -> list:
         lay = self.layout
-        items = [
-            Text(
-                MARGIN,
-                lay.caption_y + i * (CAPTION_SIZE + 6),
-                line,
-                CAPTION_SIZE,
-                "ink",
-                anchor="la",
-            )
-            for i, line in enumerate(lines)
-        ]
-        counter = f"frame {state.index + 1}/{state.count}"
-        if self.shown is not None:
-            counter += f" ({self.shown} shown, evenly spread)"
-        items.append(
-            Text(
-                lay.width - MARGIN,
-                lay.caption_y + CAPTION_SIZE + 6,
-                counter,
-                LABEL_SIZE - 1,
-                "muted",
-                anchor="ra",
-            )
-        )
-        return items
+        return caption(lines, lay.caption_y, lay.width, frame_counter(state, self.shown))

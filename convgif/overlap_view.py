@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from convgif.compose import DASH, _shape, _title_width, header, title_parts
+from convgif.compose import DASH, _shape, _title_width, caption, header, title_parts
 from convgif.coverage import Geometry, geometry, notes, rule
 from convgif.errors import ConvGifError
 from convgif.layout import (
@@ -402,17 +402,7 @@ class OverlapPicture:
                     items.append(Box(x, y, w, h, fill="paper", edge="grid"))
                 else:
                     items.append(Box(x, y, w, h, fill="pad", edge="grid", dashed=True))
-        for i, line in enumerate(self.rule_lines):
-            items.append(
-                Text(
-                    MARGIN,
-                    lay.caption_y + i * (CAPTION_SIZE + 6),
-                    line,
-                    CAPTION_SIZE,
-                    "ink",
-                    anchor="la",
-                )
-            )
+        items += caption(self.rule_lines, lay.caption_y)
         return tuple(items)
 
     def _cells(self, counts: np.ndarray, done: bool) -> list:
