@@ -127,6 +127,20 @@ def caption(lines, y: float, width: float = 0.0, counter: str = "") -> list:
     return items
 
 
+def subtitle(trace, options: Options) -> str:
+    """The layer as written, its weight and bias shapes, and what the picture leaves out
+    (a region of the output) or changes (the kernel flipped)."""
+    parts = [trace.layer]
+    if trace.kernel is not None:
+        bias = f"bias {_shape(trace.bias.shape)}" if trace.spec.bias else "no bias"
+        parts.append(f"weight {_shape(trace.weight.shape)}, {bias}")
+    if options.outputs is not None:
+        parts.append(f"a selection: output {describe_region(options.outputs)}")
+    if options.flip:
+        parts.append(FLIP_NOTE)
+    return "   \u00b7   ".join(parts)
+
+
 def header(title_lines, subtitle: str) -> list:
     """The bold title lines at the top left and the subtitle under them."""
     items = [
@@ -149,13 +163,10 @@ class Options:
     outputs: tuple[range, ...] | None = None  # output positions to animate (a region)
 
 
-def operation_note(trace, flip: bool = False) -> str:
-    """The subtitle's note when a picture shows signal processing's convolution (the
-    kernel rotated 180°) instead of the cross-correlation deep learning computes.
-
-    Only the flipped picture carries it, so the default pictures stay as narrow as
-    their layer."""
-    return "true convolution: kernel flipped (x \u2217 w)" if flip else ""
+# the subtitle's note on a flipped picture: signal processing's convolution, not the
+# cross-correlation deep learning computes (only flipped pictures carry a note, so the
+# default ones stay as narrow as their layer)
+FLIP_NOTE = "true convolution: kernel flipped (x \u2217 w)"
 
 
 class Picture:
@@ -182,7 +193,7 @@ class Picture:
         else:
             self.title_lines = [DASH.join(parts[:2]), DASH.join(parts[2:])]
         self.title = DASH.join(parts)
-        self.subtitle = self._subtitle()
+        self.subtitle = subtitle(self.trace, self.options)
         self.legend = self._legend_entries()
         widths = [_title_width(line) for line in self.title_lines]
         widths += [text_width(self.subtitle, SUBTITLE_SIZE) * 0.92, self._legend_width()]
@@ -473,17 +484,6 @@ class Picture:
             if op_c:
                 added[:, cols - op_c :] = True
         return added
-
-    def _subtitle(self) -> str:
-        t = self.trace
-        subtitle = t.layer
-        if t.kernel is not None:
-            bias = f"bias {_shape(t.bias.shape)}" if t.spec.bias else "no bias"
-            subtitle += f"   \u00b7   weight {_shape(t.weight.shape)}, {bias}"
-        if self.options.outputs is not None:
-            subtitle += f"   \u00b7   a selection: output {describe_region(self.options.outputs)}"
-        note = operation_note(t, self.options.flip)
-        return subtitle + (f"   \u00b7   {note}" if note else "")
 
     def _legend_entries(self) -> list[tuple[str, str]]:
         t = self.trace

@@ -30,7 +30,7 @@ from convgif.compose import (
     caption,
     frame_counter,
     header,
-    operation_note,
+    subtitle,
     title,
 )
 from convgif.errors import ConvGifError
@@ -96,6 +96,11 @@ class MatrixPicture:
             )
         if options.values == "symbols":
             raise ConvGifError("values='symbols' is not available in view='matrix': use 'numbers'")
+        if options.outputs is not None:
+            raise ConvGifError(
+                "outputs= chooses output cells of the gather view; view='matrix' lights every "
+                "row of C, so it takes no outputs= (channels= picks rows by output channel)"
+            )
         self.trace = trace
         self.options = options
         self.shown = None
@@ -121,7 +126,7 @@ class MatrixPicture:
 
         parts = title(trace)
         self.title = DASH.join(parts)
-        self.subtitle = self._subtitle()
+        self.subtitle = subtitle(self.trace, self.options)
         self.legend = self._legend_entries()
         natural = self._measure(self._auto_cell())[0]
         if _title_width(self.title) + 2 * MARGIN <= natural:
@@ -250,15 +255,6 @@ class MatrixPicture:
             f"x {_shape(self.cm.in_shape)} flattened to {cols} values, "
             f"drawn above the columns of {self.name} it multiplies{note}"
         )
-
-    def _subtitle(self) -> str:
-        t = self.trace
-        subtitle = t.layer
-        if t.kernel is not None:
-            bias = f"bias {_shape(t.bias.shape)}" if t.spec.bias else "no bias"
-            subtitle += f"   \u00b7   weight {_shape(t.weight.shape)}, {bias}"
-        note = operation_note(t, self.options.flip)
-        return subtitle + (f"   \u00b7   {note}" if note else "")
 
     def _equation_name(self) -> str:
         rows, cols = self.cm.shape

@@ -294,3 +294,9 @@ def test_cli_matrix_and_flip(tmp_path, capsys):
                  "-o", str(gif), "-q"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "flip=True needs a convolution" in err[0]
+
+
+def test_matrix_view_refuses_an_output_region():
+    with pytest.raises(ConvGifError, match="view='matrix' lights every row of C"):
+        render.picture(convgif.Conv2d(1, 1, 3), input_shape=(1, 5, 5), view="matrix",
+                       outputs="0-1,0-1")
