@@ -227,6 +227,10 @@ class _LzwEncoder:
 
         if "fork" not in multiprocessing.get_all_start_methods():
             return None  # a fresh interpreter per render would cost more than it saves
+        import threading
+
+        if threading.active_count() > 1:
+            return None  # forking a threaded process (a notebook kernel) can deadlock the child
         return ProcessPoolExecutor(
             max_workers=1, mp_context=multiprocessing.get_context("fork"),
             initializer=_quiet_helper,

@@ -1,5 +1,6 @@
 import importlib.util
 import tempfile
+import threading
 
 import numpy as np
 import pytest
@@ -266,6 +267,15 @@ def test_gif_with_a_helper_process_is_the_same_bytes(tmp_path, monkeypatch):
     monkeypatch.setattr(writers._LzwEncoder, "TRIAL_FRAMES", 2)
     monkeypatch.setattr(writers.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(writers._LzwEncoder, "_start", staticmethod(start))
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # other tests may leave threads
     writers.write_gif(helped, iter(frames), palette, 100)
     assert started and started[0] is not None  # the helper did encode frames 3 to 6
     assert helped.read_bytes() == inline.read_bytes()
+
+    # A process with other threads (a notebook kernel) is never forked: no helper.
+    started.clear()
+    monkeypatch.setattr(threading, "active_count", lambda: 3)
+    threaded = tmp_path / "threaded.gif"
+    writers.write_gif(threaded, iter(frames), palette, 100)
+    assert started == [None]
+    assert threaded.read_bytes() == inline.read_bytes()
