@@ -149,7 +149,7 @@ def flipped(layer):
             else "pooling has no kernel"
         )
         raise ConvGifError(
-            f"flip=True needs a convolution (Conv1d, Conv2d), not {layer.spec.name}: {why}"
+            f"flip=True needs a convolution (Conv1d/2d/3d), not {layer.spec.name}: {why}"
         )
     weight = layer.weight  # drawn now, so the copy shares the seeded parameters
     twin = copy.copy(layer)
