@@ -160,6 +160,7 @@ class Options:
     cell: float | None = None
     channels: tuple[int, ...] | None = None  # output channels to animate and show
     flip: bool = False  # the trace slides the kernel rotated 180°: true convolution x ∗ w
+    source: str = ""  # where the input came from, when it is not made up (a photo)
     outputs: tuple[range, ...] | None = None  # output positions to animate (a region)
 
 
@@ -374,6 +375,8 @@ class Picture:
 
         hx, hy = lay.input_header
         note = self._input_note()
+        if self.options.source:
+            note += f"  \u2014  {self.options.source}"
         if t.batch > 1:
             note += f"  \u2014  sample {n} of {t.batch}"
         if t.kernel is None:  # pooling: the output rows sit right below, so name them here

@@ -121,13 +121,19 @@ def _picture(kind, layer, x, options: Options, outputs):
 def _image_picture(kind, layer, x, input_shape, image, image_size, options, outputs):
     """A photo as the input: by default the largest size (longer side 16 cells or less)
     whose picture writes the values (pixel values 0..255) in the cells at 10 px or more."""
-    from convgif.image import ANIMATION_SIDE, image_input
+    from pathlib import Path
+
+    from convgif.image import ANIMATION_SIDE, SAMPLE, image_input
 
     if x is not None or input_shape is not None:
         raise ConvGifError("give image= or x= / input_shape=, not both")
     sizes = [image_size] if image_size is not None else range(ANIMATION_SIDE, 3, -1)
+    name = SAMPLE if image is True else Path(image).name
     for size in sizes:
-        pic = _picture(kind, layer, image_input(layer, image, size), options, outputs)
+        x = image_input(layer, image, size)
+        rows, cols = x.shape[:2] if layer.spec.channels_last else x.shape[1:]
+        source = f"the photo {name}, shrunk to {rows} \u00d7 {cols}"
+        pic = _picture(kind, layer, x, replace(options, source=source), outputs)
         # values of 10 px and up read on a slide; the renderer's own floor (8 px) is too small
         if options.values is not None or pic.show_values and pic.value_size >= LEGIBLE_VALUE:
             break

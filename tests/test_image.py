@@ -65,6 +65,8 @@ def test_the_traced_input_is_the_image(photo):
     assert max(auto.trace.x.shape[2:]) <= 16 and auto.show_values
     gray = picture(convgif.Conv2d(1, 1, 3), image=path, image_size=12)
     assert gray.trace.x.shape == (1, 1, 10, 12)
+    # the input's header says where the numbers came from
+    assert "the photo photo.png, shrunk to 10 \u00d7 12" in " ".join(gray.scene(0).texts())
     with pytest.raises(ConvGifError, match="not both"):
         picture(layer, input_shape=(3, 5, 5), image=path)
 
