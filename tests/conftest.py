@@ -1,8 +1,14 @@
-"""Shared test settings: a hypothesis profile for CI (no per-example deadline)."""
+"""Shared test settings: a hypothesis profile for CI, and one that explores.
+
+"ci" (the default) draws the same examples on every run, so a submission's CI result
+does not depend on luck; "explore" draws new ones each run, to look for what the fixed
+set misses: ``HYPOTHESIS_PROFILE=explore python -m pytest``.
+"""
 
 import os
 
 from hypothesis import settings
 
-settings.register_profile("ci", deadline=None, print_blob=True)
+settings.register_profile("ci", deadline=None, print_blob=True, derandomize=True)
+settings.register_profile("explore", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -23,6 +23,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -145,14 +146,22 @@ def torch_output(kind, args, kwargs, layer, x: np.ndarray) -> np.ndarray | None:
     """The same constructor call on torch.nn with the same weights, or None (not a torch layer)."""
     if kind in KERAS_KINDS:
         return None
-    module = getattr(torch.nn, kind)(*args, **{k: v for k, v in kwargs.items() if k != "seed"})
-    module = module.double()
+    kwargs = {k: v for k, v in kwargs.items() if k != "seed"}
+    inputs = torch.from_numpy(x)
+    pad = kwargs.get("padding")
+    if kind.startswith("Conv") and isinstance(pad, (tuple, list)) and len(pad) == 2 * NDIM[kind]:
+        # convgif's one extension of torch's signature: (before, after) per axis in F.pad
+        # order, which torch spells as F.pad, then the convolution without padding
+        mode = kwargs.pop("padding_mode", "zeros")
+        inputs = F.pad(inputs, tuple(pad), mode="constant" if mode == "zeros" else mode)
+        kwargs["padding"] = 0
+    module = getattr(torch.nn, kind)(*args, **kwargs).double()
     with torch.no_grad():
         if layer.weight is not None:
             module.weight.copy_(torch.from_numpy(np.asarray(layer.weight, dtype=np.float64)))
         if layer.bias is not None:
             module.bias.copy_(torch.from_numpy(np.asarray(layer.bias, dtype=np.float64)))
-        return module(torch.from_numpy(x)).numpy()
+        return module(inputs).numpy()
 
 
 def input_for(layer, data) -> np.ndarray | None:
