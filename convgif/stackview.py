@@ -315,9 +315,11 @@ class StackPicture:
                         items.append(Box(*grid.rect(r, c), fill=fill if real else "pad",
                                          edge="grid", dashed=not real))
                 if ch is not None:
-                    # at the top corner: connectors meet the grid's middle
-                    items.append(Text(grid.x - 4, grid.y, str(ch), LABEL_SIZE - 2, "muted",
-                                      anchor="ra"))
+                    # under the bottom left corner: connectors run level into and out of
+                    # the cells, and a pointwise step's fan-in rises to the right, so no
+                    # line crosses there
+                    items.append(Text(grid.x, grid.y + grid.height + 2, str(ch),
+                                      LABEL_SIZE - 2, "muted", anchor="la"))
             for r, (gx, gy) in col.gaps.items():
                 hidden = col.channels[r + 1] - col.channels[r - 1] - 1
                 items.append(Text(gx, gy, f"\u22ee {hidden} more", LABEL_SIZE - 1, "muted"))
