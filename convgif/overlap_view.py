@@ -556,17 +556,10 @@ def overlap(
         )
     pic = OverlapPicture(layer, input_shape, cell)
     style = heat_style(style, len(pic.levels))
-    if suffix in (".svg", ".pdf"):
-        from convgif import vector
-
-        vector.write(path, pic.scene(-1, counter=False), style, scale, font)
+    if suffix in STILL_FORMATS:
+        render.write_still(path, pic.scene(-1, counter=False), style, scale, font)
         return pic
     painter = RasterPainter(style, scale, font)
-    if suffix == ".png":
-        from convgif.writers import write_png
-
-        write_png(path, painter.paint(pic.scene(-1, counter=False)), painter.palette)
-        return pic
     from convgif.writers import write
 
     indices = render.frame_indices(pic, max_frames)

@@ -286,16 +286,24 @@ def still(
     from convgif.raster import check_scale
 
     check_budget(pic, check_scale(scale), 1, force)
-    if suffix == ".png":
+    write_still(path, pic.scene(frame), style, scale, font)
+    return pic
+
+
+def write_still(path, scene, style, scale, font) -> None:
+    """One scene as a PNG (raster backend) or an SVG / PDF (vector backend), by extension."""
+    import os
+    from pathlib import Path
+
+    if Path(os.fspath(path)).suffix.lower() == ".png":
         from convgif.writers import write_png
 
         painter = RasterPainter(style, scale, font)
-        write_png(path, painter.paint(pic.scene(frame)), painter.palette)
+        write_png(path, painter.paint(scene), painter.palette)
     else:
         from convgif import vector
 
-        vector.write(path, pic.scene(frame), style, scale, font)
-    return pic
+        vector.write(path, scene, style, scale, font)
 
 
 def draw(

@@ -500,7 +500,8 @@ def stack(
     its ``rf`` holds the masks and numbers.
     """
     from convgif.raster import RasterPainter
-    from convgif.writers import write, write_png
+    from convgif.render import write_still
+    from convgif.writers import write
 
     pic = picture(layers, input_shape, cell, channels=channels, cell_size=cell_size, seed=seed)
     suffix = Path(os.fspath(path)).suffix.lower()
@@ -509,13 +510,7 @@ def stack(
             f"path={os.fspath(path)!r} must end in one of {', '.join(ANIMATIONS + STILLS)}"
         )
     if suffix in STILLS:
-        if suffix == ".png":
-            painter = RasterPainter(style, scale, font)
-            write_png(path, painter.paint(pic.scene(frame)), painter.palette)
-        else:
-            from convgif import vector
-
-            vector.write(path, pic.scene(frame), style, scale, font)
+        write_still(path, pic.scene(frame), style, scale, font)
         return pic
     for name, ms in (("duration", duration), ("hold", hold)):
         if isinstance(ms, bool) or not isinstance(ms, (int, float)) or not 10 <= ms <= 60_000:
