@@ -246,7 +246,7 @@ def _vector_frames(folder, pic, chosen, fmt, options, progress) -> list[Path]:
         from convgif import vector
     except ImportError:
         raise ConvGifError(f"fmt={fmt!r}: vector output is not available in this version") from None
-    from convgif.writers import make_folder
+    from convgif.writers import make_folder, remove_stale_frames
 
     folder = make_folder(folder)
     numbered = enumerate(chosen, start=1)
@@ -263,10 +263,7 @@ def _vector_frames(folder, pic, chosen, fmt, options, progress) -> list[Path]:
             options.get("font"),
         )
         paths.append(target)
-    keep = {p.name for p in paths}
-    for stale in folder.glob(f"frame_*.{fmt}"):
-        if stale.name not in keep and stale.stem[6:].isdigit():
-            stale.unlink()
+    remove_stale_frames(folder, paths, fmt)
     return paths
 
 

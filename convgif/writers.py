@@ -484,11 +484,17 @@ def write_frames_folder(
         target = folder / f"frame_{number + 1:04d}.{fmt}"
         write_png(target, frame, rgb)
         written.append(target)
+    remove_stale_frames(folder, written, fmt)
+    return written
+
+
+def remove_stale_frames(folder: Path, written: list[Path], fmt: str) -> None:
+    """Delete the numbered ``frame_*.fmt`` files of an earlier, longer run, so the folder
+    holds exactly the frames just written."""
     keep = {p.name for p in written}
     for stale in folder.glob(f"frame_*.{fmt}"):
         if stale.name not in keep and stale.stem[6:].isdigit():
             stale.unlink()
-    return written
 
 
 # -- by extension ---------------------------------------------------------------
