@@ -178,72 +178,98 @@ def _lzw_image(indices: np.ndarray, left: int, top: int) -> bytes:
     return b"".join(GifImagePlugin.getdata(image, offset=(left, top)))
 
 
-def _quiet_helper() -> None:
-    # Ctrl-C reaches the whole process group: the parent reports it, the helper stays silent.
+def _lzw_helper(conn, parents_end) -> None:
+    """The helper process: frames in, encoded images out, until the pipe closes."""
     import signal
 
+    parents_end.close()  # the fork's copy: open here, it would hide the parent's close
+
+    # Ctrl-C reaches the whole process group: the parent reports it, the helper stays
+    # silent; a terminate at the parent's exit just ends it (not the parent's handler).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        while True:
+            message = conn.recv_bytes()
+            left, top, w, h = struct.unpack_from("<4I", message)
+            indices = np.frombuffer(message, dtype=np.uint8, offset=16).reshape(h, w)
+            conn.send_bytes(_lzw_image(indices, left, top))
+    except (EOFError, OSError):
+        pass  # the parent finished (or stopped): nothing is left to encode
 
 
 class _LzwEncoder:
-    """LZW-encodes the frames of one GIF in order, by itself or with one helper process.
+    """LZW-encodes the frames of one GIF in order, by itself or with a helper process.
 
     LZW is most of a big GIF's cost and Pillow holds the GIL while it runs, so when
-    the first frames show it is heavy (and there is a second core) a helper process
-    encodes frame i while this one paints frame i + 1. The bytes are the same.
+    the first frame shows it is heavy (and there is a second core) a forked helper
+    encodes frame i while this process paints frame i + 1. The bytes are the same.
+    ``submit`` a frame, then take its ``result`` before submitting the next: one
+    frame in flight keeps the pipe from filling both ways.
     """
 
-    TRIAL_FRAMES = 8  # frames encoded here before deciding
-    HEAVY_SECONDS = 0.008  # mean LZW time per frame worth a helper
+    HEAVY_SECONDS = 0.005  # LZW time of the first frame worth a helper
 
     def __init__(self):
-        self.pool = None
-        self.frames = 0
-        self.seconds = 0.0
+        self.helper = None  # (process, connection)
+        self.done = None  # the encoded frame, when encoded here
 
-    def __call__(self, indices: np.ndarray, left: int, top: int):
-        """The encoded bytes, or a Future of them (see ``result``)."""
-        if self.pool is not None:
-            return self.pool.submit(_lzw_image, indices, left, top)
+    def submit(self, indices: np.ndarray, left: int, top: int) -> None:
+        if self.helper:
+            h, w = indices.shape
+            self.helper[1].send_bytes(struct.pack("<4I", left, top, w, h) + indices.tobytes())
+            return
         import time
 
         start = time.perf_counter()
-        data = _lzw_image(indices, left, top)
-        self.seconds += time.perf_counter() - start
-        self.frames += 1
-        if (
-            self.frames == self.TRIAL_FRAMES
-            and self.seconds / self.frames > self.HEAVY_SECONDS
-            and (os.cpu_count() or 1) > 1
-        ):
-            self.pool = self._start()
-        return data
+        self.done = _lzw_image(indices, left, top)
+        if self.helper is None and time.perf_counter() - start > self.HEAVY_SECONDS:
+            self.helper = self._start()
+
+    def result(self) -> bytes:
+        if self.done is not None:
+            done, self.done = self.done, None
+            return done
+        return self.helper[1].recv_bytes()
 
     @staticmethod
     def _start():
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        if "fork" not in multiprocessing.get_all_start_methods():
-            return None  # a fresh interpreter per render would cost more than it saves
         import threading
 
+        if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return False  # a fresh interpreter per render would cost more than it saves
         if threading.active_count() > 1:
-            return None  # forking a threaded process (a notebook kernel) can deadlock the child
-        return ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("fork"),
-            initializer=_quiet_helper,
-        )
-
-    @staticmethod
-    def result(data) -> bytes:
-        return data if isinstance(data, bytes) else data.result()
+            return False  # forking a threaded process (a notebook kernel) can deadlock the child
+        if multiprocessing.parent_process() is not None:
+            return False  # already one of several workers (a batch): the cores are taken
+        context = multiprocessing.get_context("fork")
+        ours, theirs = context.Pipe()
+        process = context.Process(target=_lzw_helper, args=(theirs, ours), daemon=True)
+        process.start()
+        theirs.close()
+        return process, ours
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        # The helper ends when its pipe closes; multiprocessing reaps it later.
+        if self.helper:
+            self.helper[1].close()
+        self.helper = None
+
+
+def _delta(prev: np.ndarray, frame: np.ndarray, clear: int | None):
+    """(indices, left, top) of what a later frame stores: the box of what changed since
+    ``prev``, its unchanged pixels as ``clear``; None when nothing changed."""
+    changed = prev != frame
+    box = _changed_box(prev, frame, changed)
+    if box is None:
+        return None
+    top, bottom, left, right = box
+    crop = frame[top:bottom, left:right]
+    if clear is not None:
+        # uint8 throughout: a Python int here would make a 64-bit temporary
+        crop = np.where(changed[top:bottom, left:right], crop, np.uint8(clear))
+    return crop, left, top
 
 
 def _gce(centiseconds: int, transparent: int | None) -> bytes:
@@ -272,11 +298,19 @@ def write_gif(path, frames: Iterable[np.ndarray], palette, durations, loop: int 
     encode = _LzwEncoder()
     with atomic_write(path) as tmp, open(tmp, "wb") as out, contextlib.closing(encode):
         prev = None
-        pending = None  # (start_ms, end_ms, image bytes): the GCE needs the final duration
+        # [start_ms, end_ms, transparent index] of the frame being encoded: its control
+        # block needs its final duration, known once a later frame differs
+        pending = None
         clock = 0.0
+
+        def flush() -> None:
+            start, end, transparent = pending
+            out.write(_gce(_centiseconds(start, end), transparent) + encode.result())
+
         for number, frame in enumerate(frames):
+            frame = _check_frame(frame, None if prev is None else prev.shape, len(rgb), number)
+            start, clock = clock, clock + duration_of(number)
             if prev is None:
-                frame = _check_frame(frame, None, len(rgb), number)
                 h, w = frame.shape
                 out.write(b"GIF89a")
                 # logical screen: global colour table of 2**table_bits entries, 8-bit colour
@@ -284,35 +318,20 @@ def write_gif(path, frames: Iterable[np.ndarray], palette, durations, loop: int 
                 out.write(struct.pack("<HHBBB", w, h, flags, 0, 0))
                 out.write(table.tobytes())
                 out.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", loop) + b"\x00")
-                data = encode(frame, 0, 0)
+                encode.submit(frame, 0, 0)
+                pending = [start, clock, None]
             else:
-                frame = _check_frame(frame, prev.shape, len(rgb), number)
-                changed = prev != frame
-                box = _changed_box(prev, frame, changed)
-                if box is None:
-                    start, _, data_prev, clear_prev = pending
-                    clock += duration_of(number)
-                    pending = (start, clock, data_prev, clear_prev)
+                stored = _delta(prev, frame, clear)
+                if stored is None:  # the same picture again: show the last one longer
+                    pending[1] = clock
                     continue
-                top, bottom, left, right = box
-                crop = frame[top:bottom, left:right]
-                if clear is not None:
-                    # uint8 throughout: a Python int here would make a 64-bit temporary
-                    crop = np.where(changed[top:bottom, left:right], crop, np.uint8(clear))
-                data = encode(crop, left, top)
-                out.write(
-                    _gce(_centiseconds(pending[0], pending[1]), pending[3])
-                    + encode.result(pending[2])
-                )
-            start = clock
-            clock += duration_of(number)
-            pending = (start, clock, data, None if number == 0 else clear)
+                flush()
+                encode.submit(*stored)
+                pending = [start, clock, clear]
             prev = frame.copy()  # the caller may reuse its buffer for the next frame
         if pending is None:
             raise ConvGifError("frames= is empty; an animation needs at least one frame")
-        out.write(
-            _gce(_centiseconds(pending[0], pending[1]), pending[3]) + encode.result(pending[2])
-        )
+        flush()
         out.write(b";")
 
 
