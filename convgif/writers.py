@@ -201,30 +201,27 @@ def _lzw_helper(conn, parents_end) -> None:
 class _LzwEncoder:
     """LZW-encodes the frames of one GIF in order, by itself or with a helper process.
 
-    LZW is most of a big GIF's cost and Pillow holds the GIL while it runs, so when
-    the first frame shows it is heavy (and there is a second core) a forked helper
-    encodes frame i while this process paints frame i + 1. The bytes are the same.
-    ``submit`` a frame, then take its ``result`` before submitting the next: one
-    frame in flight keeps the pipe from filling both ways.
+    LZW is most of a big GIF's cost and Pillow holds the GIL while it runs, so for
+    large frames (and with a second core) a forked helper encodes frame i while this
+    process paints frame i + 1. The bytes are the same. ``submit`` a frame, then take
+    its ``result`` before submitting the next: one frame in flight keeps the pipe
+    from filling both ways.
     """
 
-    HEAVY_SECONDS = 0.005  # LZW time of the first frame worth a helper
+    HEAVY_PIXELS = 250_000  # first frames from 500 x 500 up: their LZW outweighs a fork
 
     def __init__(self):
-        self.helper = None  # (process, connection)
+        self.helper = None  # (process, connection); False once refused
         self.done = None  # the encoded frame, when encoded here
 
     def submit(self, indices: np.ndarray, left: int, top: int) -> None:
+        if self.helper is None:
+            self.helper = indices.size >= self.HEAVY_PIXELS and self._start()
         if self.helper:
             h, w = indices.shape
             self.helper[1].send_bytes(struct.pack("<4I", left, top, w, h) + indices.tobytes())
-            return
-        import time
-
-        start = time.perf_counter()
-        self.done = _lzw_image(indices, left, top)
-        if self.helper is None and time.perf_counter() - start > self.HEAVY_SECONDS:
-            self.helper = self._start()
+        else:
+            self.done = _lzw_image(indices, left, top)
 
     def result(self) -> bytes:
         if self.done is not None:

@@ -253,7 +253,7 @@ def test_gif_with_a_helper_process_is_the_same_bytes(tmp_path, monkeypatch):
     frames.append(frames[-1].copy())  # an identical frame lengthens the one before
     palette = [(i * 40, 255 - i * 40, 7 * i) for i in range(6)]
     inline, helped = tmp_path / "inline.gif", tmp_path / "helped.gif"
-    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_SECONDS", float("inf"))
+    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 10**9)
     writers.write_gif(inline, iter(frames), palette, 100)
     started = []
     original = writers._LzwEncoder._start
@@ -263,12 +263,12 @@ def test_gif_with_a_helper_process_is_the_same_bytes(tmp_path, monkeypatch):
         started.append(helper)
         return helper
 
-    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_SECONDS", -1.0)
+    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 1)
     monkeypatch.setattr(writers.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(writers._LzwEncoder, "_start", staticmethod(start))
     monkeypatch.setattr(threading, "active_count", lambda: 1)  # other tests may leave threads
     writers.write_gif(helped, iter(frames), palette, 100)
-    assert len(started) == 1 and started[0]  # the helper encoded frames 2 to 6
+    assert len(started) == 1 and started[0]  # the helper encoded every frame
     process = started[0][0]
     process.join(timeout=10)  # it ends by itself once its pipe closes
     assert process.exitcode == 0
