@@ -32,7 +32,7 @@ from pathlib import Path
 from PIL import Image
 
 import convgif
-from convgif import render
+from convgif import render, writers
 from convgif.raster import RasterPainter
 
 RUNS = 7
@@ -109,6 +109,13 @@ def bench(text: str, shape, make, folder: Path, profile: bool) -> None:
           f"{n_command} runs)")
     print(f"  GIF size              : {ours.stat().st_size / 1024:8.1f} KB  "
           f"(Pillow's: {pillows.stat().st_size / 1024:.1f} KB; target < 80 KB)")
+    # where the bytes go: the first frame whole, then each frame's change from the one before
+    clear = len(painter.palette)
+    first = len(writers._lzw_image(frames[0], 0, 0))
+    changes = [writers._delta(a, b, clear) for a, b in zip(frames, frames[1:])]
+    changed = [len(writers._lzw_image(*c)) for c in changes if c is not None]
+    print(f"  of which              : first frame {first / 1024:.1f} KB, {len(changed)} changes "
+          f"{sum(changed) / 1024:.1f} KB ({sum(changed) / len(changed) / 1024:.1f} KB each)")
     if t_render / t_encode > 1.5 and not profile:
         print("  (over target: --profile shows where the time goes)")
     if profile:
