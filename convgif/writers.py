@@ -211,23 +211,30 @@ class _LzwEncoder:
     HEAVY_PIXELS = 250_000  # first frames from 500 x 500 up: their LZW outweighs a fork
 
     def __init__(self):
-        self.helper = None  # (process, connection); False once refused
-        self.done = None  # the encoded frame, when encoded here
+        self.helper = None  # (process, connection); False once refused or lost
+        self.sent = None  # (indices, left, top) of the frame in flight
 
     def submit(self, indices: np.ndarray, left: int, top: int) -> None:
+        """Start on a frame; ``indices`` must not change until its ``result``."""
         if self.helper is None:
             self.helper = indices.size >= self.HEAVY_PIXELS and self._start()
+        self.sent = (indices, left, top)
         if self.helper:
             h, w = indices.shape
-            self.helper[1].send_bytes(struct.pack("<4I", left, top, w, h) + indices.tobytes())
-        else:
-            self.done = _lzw_image(indices, left, top)
+            try:
+                self.helper[1].send_bytes(struct.pack("<4I", left, top, w, h) + indices.tobytes())
+            except OSError:
+                self.close()
 
     def result(self) -> bytes:
-        if self.done is not None:
-            done, self.done = self.done, None
-            return done
-        return self.helper[1].recv_bytes()
+        indices, left, top = self.sent
+        self.sent = None
+        if self.helper:
+            try:
+                return self.helper[1].recv_bytes()
+            except (EOFError, OSError):
+                self.close()  # the helper was killed (out of memory, say): go on here
+        return _lzw_image(indices, left, top)
 
     @staticmethod
     def _start():
@@ -251,7 +258,7 @@ class _LzwEncoder:
         # The helper ends when its pipe closes; multiprocessing reaps it later.
         if self.helper:
             self.helper[1].close()
-        self.helper = None
+        self.helper = False
 
 
 def _delta(prev: np.ndarray, frame: np.ndarray, clear: int | None):
@@ -307,6 +314,8 @@ def write_gif(path, frames: Iterable[np.ndarray], palette, durations, loop: int 
 
         for number, frame in enumerate(frames):
             frame = _check_frame(frame, None if prev is None else prev.shape, len(rgb), number)
+            # our own copy: the caller may reuse its buffer while this frame is encoded
+            frame = frame.copy()
             start, clock = clock, clock + duration_of(number)
             if prev is None:
                 h, w = frame.shape
@@ -326,7 +335,7 @@ def write_gif(path, frames: Iterable[np.ndarray], palette, durations, loop: int 
                 flush()
                 encode.submit(*stored)
                 pending = [start, clock, clear]
-            prev = frame.copy()  # the caller may reuse its buffer for the next frame
+            prev = frame
         if pending is None:
             raise ConvGifError("frames= is empty; an animation needs at least one frame")
         flush()

@@ -281,3 +281,38 @@ def test_gif_with_a_helper_process_is_the_same_bytes(tmp_path, monkeypatch):
     writers.write_gif(threaded, iter(frames), palette, 100)
     assert started == [False]
     assert threaded.read_bytes() == inline.read_bytes()
+
+
+def test_gif_survives_its_helper_being_killed(tmp_path, monkeypatch):
+    """A helper killed mid-animation (out of memory, say) costs nothing but speed."""
+    from convgif import writers
+
+    rng = np.random.default_rng(5)
+    frames = [rng.integers(0, 6, (30, 40)).astype(np.uint8) for _ in range(5)]
+    palette = [(i * 40, 255 - i * 40, 7 * i) for i in range(6)]
+    inline, helped = tmp_path / "inline.gif", tmp_path / "helped.gif"
+    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 10**9)
+    writers.write_gif(inline, iter(frames), palette, 100)
+
+    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 1)
+    monkeypatch.setattr(writers.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    helpers = []
+    original = writers._LzwEncoder._start
+
+    def start():
+        helpers.append(original())
+        return helpers[-1]
+
+    monkeypatch.setattr(writers._LzwEncoder, "_start", staticmethod(start))
+
+    def frames_then_kill():
+        for i, frame in enumerate(frames):
+            if i == 2:
+                helpers[0][0].kill()
+                helpers[0][0].join(timeout=10)
+            yield frame
+
+    writers.write_gif(helped, frames_then_kill(), palette, 100)
+    assert helpers[0][0].exitcode is not None  # it really was gone before the end
+    assert helped.read_bytes() == inline.read_bytes()
