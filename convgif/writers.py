@@ -178,8 +178,9 @@ def _lzw_image(indices: np.ndarray, left: int, top: int) -> bytes:
     return b"".join(GifImagePlugin.getdata(image, offset=(left, top)))
 
 
-def _lzw_helper(conn, parents_end) -> None:
-    """The helper process: frames in, encoded images out, until the pipe closes."""
+def _lzw_helper(conn, parents_end, shared) -> None:
+    """The helper process: told where each frame is in ``shared`` memory, it answers
+    with the encoded image, until the pipe closes."""
     import signal
 
     parents_end.close()  # the fork's copy: open here, it would hide the parent's close
@@ -190,9 +191,8 @@ def _lzw_helper(conn, parents_end) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         while True:
-            message = conn.recv_bytes()
-            left, top, w, h = struct.unpack_from("<4I", message)
-            indices = np.frombuffer(message, dtype=np.uint8, offset=16).reshape(h, w)
+            left, top, w, h = struct.unpack("<4I", conn.recv_bytes())
+            indices = np.frombuffer(shared, dtype=np.uint8, count=w * h).reshape(h, w)
             conn.send_bytes(_lzw_image(indices, left, top))
     except (EOFError, OSError):
         pass  # the parent finished (or stopped): nothing is left to encode
@@ -211,18 +211,22 @@ class _LzwEncoder:
     HEAVY_PIXELS = 250_000  # first frames from 500 x 500 up: their LZW outweighs a fork
 
     def __init__(self):
-        self.helper = None  # (process, connection); False once refused or lost
+        self.helper = None  # (process, connection, shared memory); False once refused or lost
         self.sent = None  # (indices, left, top) of the frame in flight
 
     def submit(self, indices: np.ndarray, left: int, top: int) -> None:
         """Start on a frame; ``indices`` must not change until its ``result``."""
         if self.helper is None:
-            self.helper = indices.size >= self.HEAVY_PIXELS and self._start()
+            # the first frame is the largest: every later one is a part of it
+            self.helper = indices.size >= self.HEAVY_PIXELS and self._start(indices.size)
         self.sent = (indices, left, top)
         if self.helper:
             h, w = indices.shape
+            # The helper is idle (it gave its last result), so the shared memory is free:
+            # the frame goes there, only its place goes through the pipe.
+            np.frombuffer(self.helper[2], dtype=np.uint8, count=h * w)[:] = indices.ravel()
             try:
-                self.helper[1].send_bytes(struct.pack("<4I", left, top, w, h) + indices.tobytes())
+                self.helper[1].send_bytes(struct.pack("<4I", left, top, w, h))
             except OSError:
                 self.close()
 
@@ -237,7 +241,8 @@ class _LzwEncoder:
         return _lzw_image(indices, left, top)
 
     @staticmethod
-    def _start():
+    def _start(size: int):
+        import mmap
         import multiprocessing
         import threading
 
@@ -249,15 +254,17 @@ class _LzwEncoder:
             return False  # already one of several workers (a batch): the cores are taken
         context = multiprocessing.get_context("fork")
         ours, theirs = context.Pipe()
-        process = context.Process(target=_lzw_helper, args=(theirs, ours), daemon=True)
+        shared = mmap.mmap(-1, size)  # anonymous and shared: the fork sees the same pages
+        process = context.Process(target=_lzw_helper, args=(theirs, ours, shared), daemon=True)
         process.start()
         theirs.close()
-        return process, ours
+        return process, ours, shared
 
     def close(self) -> None:
         # The helper ends when its pipe closes; multiprocessing reaps it later.
         if self.helper:
             self.helper[1].close()
+            self.helper[2].close()
         self.helper = False
 
 

@@ -258,8 +258,8 @@ def test_gif_with_a_helper_process_is_the_same_bytes(tmp_path, monkeypatch):
     started = []
     original = writers._LzwEncoder._start
 
-    def start():
-        helper = original()
+    def start(size):
+        helper = original(size)
         started.append(helper)
         return helper
 
@@ -300,8 +300,8 @@ def test_gif_survives_its_helper_being_killed(tmp_path, monkeypatch):
     helpers = []
     original = writers._LzwEncoder._start
 
-    def start():
-        helpers.append(original())
+    def start(size):
+        helpers.append(original(size))
         return helpers[-1]
 
     monkeypatch.setattr(writers._LzwEncoder, "_start", staticmethod(start))
