@@ -204,8 +204,8 @@ class _LzwEncoder:
     LZW is most of a big GIF's cost and Pillow holds the GIL while it runs, so for
     large frames (and with a second core) a forked helper encodes frame i while this
     process paints frame i + 1. The bytes are the same. ``submit`` a frame, then take
-    its ``result`` before submitting the next: one frame in flight keeps the pipe
-    from filling both ways.
+    its ``result`` before submitting the next: with one frame in flight, one piece of
+    shared memory carries the frames and the pipe only their places and results.
     """
 
     HEAVY_PIXELS = 250_000  # first frames from 500 x 500 up: their LZW outweighs a fork
