@@ -507,6 +507,8 @@ BATCH_KEYS = (
     "layer",
     "input_shape",
     "input",
+    "image",
+    "image_size",
     "output",
     "seed",
     "step",
@@ -605,7 +607,7 @@ def load_batch(path) -> list[dict]:
         entry = dict(entry)
         if len(lines) == len(entries):
             entry[LINE_KEY] = lines[number]
-        for key in ("output", "input"):
+        for key in ("output", "input", "image"):
             if isinstance(entry.get(key), str) and entry[key]:
                 entry[key] = str(base / entry[key])
         resolved.append(entry)
@@ -632,10 +634,13 @@ def render_entry(entry: dict) -> tuple[int, int, float]:
         raise ConvGifError("output must be given, e.g. output = \"outputs/conv.gif\"")
     seed = entry.get("seed", 0)
     layer = parse_layer(entry.get("layer", DEFAULT_LAYER), seed=seed)
+    given = [k for k in ("input", "input_shape", "image") if k in entry]
+    if len(given) > 1:
+        raise ConvGifError(f"give one of input, input_shape and image, not {' and '.join(given)}")
     if "input" in entry:
-        if "input_shape" in entry:
-            raise ConvGifError("give input or input_shape, not both")
         x, shape = load_input(entry["input"], "input"), None
+    elif "image" in entry:
+        x, shape = None, None  # the photo is the input
     else:
         x, shape = None, parse_shape(entry.get("input_shape", DEFAULT_INPUT), "input_shape")
     options = {k: entry[k] for k in BATCH_KEYS if k in entry and k not in (

@@ -198,9 +198,11 @@ def check_budget(pic: Picture, scale: float, frames: int, force: bool = False) -
     width, height = pic.layout.width * scale, pic.layout.height * scale
     estimate = width * height * (1 + 0.05 * frames) * BYTES_PER_CHANGED_PIXEL
     if frames > MAX_FRAMES:
+        step = getattr(getattr(pic, "options", None), "step", "output")
+        finer = f"step='output' instead of {step!r}, " if step != "output" else ""
         raise ConvGifError(
-            f"this animation has {frames:,} frames (limit {MAX_FRAMES:,}): use step='output' "
-            "instead of 'mac', max_frames=N (--max-frames), fewer channels, or force=True (--force)"
+            f"this animation has {frames:,} frames (limit {MAX_FRAMES:,}): use {finer}"
+            "max_frames=N (--max-frames), fewer channels= (--channels), or force=True (--force)"
         )
     if max(width, height) > MAX_SIDE:
         raise ConvGifError(
@@ -210,7 +212,8 @@ def check_budget(pic: Picture, scale: float, frames: int, force: bool = False) -
     if estimate > MAX_BYTES:
         raise ConvGifError(
             f"the file would be about {estimate / 1024**2:,.0f} MB (limit "
-            f"{MAX_BYTES // 1024**2} MB): use max_frames=N or a smaller scale=, or force=True"
+            f"{MAX_BYTES // 1024**2} MB): use max_frames=N (--max-frames), a smaller scale= "
+            "(--scale), or force=True (--force)"
         )
 
 

@@ -231,3 +231,21 @@ def test_cli_image(tmp_path, photo):
         assert message in r.stderr
     r = _cli("features", "--image", str(path), "--kernel", "sharpen", "-o", "s.png", cwd=tmp_path)
     assert r.returncode == 0 and (tmp_path / "s.png").is_file(), r.stderr
+
+
+def test_batch_image(tmp_path, photo):
+    """A [[render]] table takes image (relative to the TOML file) and image_size."""
+    from convgif import export
+
+    path, a = photo
+    (tmp_path / "course.toml").write_text(
+        '[[render]]\nlayer = "Conv2d(3, 1, 3, stride=2)"\nimage = "photo.png"\n'
+        'image_size = 8\noutput = "i.gif"\n\n'
+        '[[render]]\nimage = "photo.png"\ninput_shape = "3,5,5"\noutput = "j.gif"\n',
+        encoding="utf-8",
+    )
+    good, clash = export.run_batch(tmp_path / "course.toml", workers=1)
+    assert good.ok, good.error
+    with Image.open(tmp_path / "i.gif") as im:
+        assert im.n_frames == good.frames == 3 * 3 + 2  # 7 x 8 input -> 3 x 3 output
+    assert clash.error == "give one of input, input_shape and image, not input_shape and image"

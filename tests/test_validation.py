@@ -3,6 +3,7 @@ exactly what PyTorch refuses (checked against torch for random argument combinat
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -556,3 +557,16 @@ def test_numeric_cli_options_name_the_option(tmp_path, capsys, command, option, 
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"argument {option}: {option}={value} must be" in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "step, hint",
+    [("mac", "use step='output' instead of 'mac', max_frames=N"), ("output", "use max_frames=N")],
+)
+def test_too_many_frames_names_the_ways_round_it(tmp_path, step, hint):
+    """The refusal suggests a coarser step only when there is one to take."""
+    layer = convgif.Conv2d(3, 8, 3, padding=1)
+    shape = (3, 20, 20) if step == "mac" else (3, 40, 40)
+    with refused(r"^this animation has [\d,]+ frames \(limit 5,000\): " + re.escape(hint)):
+        layer.animate(tmp_path / "a.gif", input_shape=shape, step=step)
+    assert not (tmp_path / "a.gif").exists()
