@@ -64,19 +64,29 @@ def _size(values) -> str:
     return f"{values[0]}{TIMES}{values[1]}"
 
 
-def shown(count: int, keep: int) -> list:
-    """The channels drawn for a map of ``count`` channels: all when few, else the first
-    and last two plus ``keep`` (the chosen channel), with None where channels are left out."""
-    if count <= 6:
+def shown(count: int, lit, rows: int = 6) -> list:
+    """The channels drawn for a map of ``count`` channels, top to bottom, with None where
+    channels are left out (an ellipsis says how many): all when they fit in ``rows``, else
+    the ``lit`` ones first, from the ends inwards (a lit channel left out would hide what
+    the picture is about), then the first and last two for context, then any that fit."""
+    if count <= rows:
         return list(range(count))
-    chosen = sorted({0, 1, 2, count - 2, count - 1} if keep in (0, 1, 2, count - 2, count - 1)
-                    else {0, 1, keep, count - 1})
-    out = []
-    for c in chosen:
-        if out and c != out[-1] + 1:
-            out.append(None)
-        out.append(c)
-    return out
+
+    def with_gaps(picks):
+        out, last = [], -1
+        for c in sorted(picks):
+            if c != last + 1:
+                out.append(None)
+            out.append(c)
+            last = c
+        return out + [None] if last != count - 1 else out
+
+    picks = set()
+    inwards = sorted(lit, key=lambda c: min(c, count - 1 - c))
+    for c in (*inwards, 0, count - 1, 1, count - 2, *range(count)):
+        if c not in picks and len(with_gaps(picks | {c})) <= rows:
+            picks.add(c)
+    return with_gaps(picks)
 
 
 @dataclass(frozen=True)
@@ -182,8 +192,7 @@ class StackPicture:
         fmap = self.rf.maps[n]
         if not self.by_channel:
             return [None]
-        keep = self.rf.cell[0] if n == len(self.rf.maps) - 1 else 0
-        return shown(fmap.shape[0], keep)
+        return shown(fmap.shape[0], fmap.channels_lit)
 
     def _padded(self, n: int) -> tuple[int, int]:
         fmap = self.rf.maps[n]
@@ -321,7 +330,9 @@ class StackPicture:
                     items.append(Text(grid.x, grid.y + grid.height + 2, str(ch),
                                       LABEL_SIZE - 2, "muted", anchor="la"))
             for r, (gx, gy) in col.gaps.items():
-                hidden = col.channels[r + 1] - col.channels[r - 1] - 1
+                after = col.channels[r - 1] if r > 0 else -1
+                before = col.channels[r + 1] if r + 1 < len(col.channels) else fmap.shape[0]
+                hidden = before - after - 1
                 items.append(Text(gx, gy, f"\u22ee {hidden} more", LABEL_SIZE - 1, "muted"))
             ny = bottom + 10
             for line in self.notes[n]:

@@ -69,10 +69,24 @@ def test_separable_draws_channels_parallel_then_fanning():
     assert _lit_cells(pic, 2, 2, 0) == {(2, 2)} and _lit_cells(pic, 2, 2, 1) == set()
 
 
-def test_shown_keeps_the_chosen_channel():
-    assert shown(16, 0) == [0, 1, 2, None, 14, 15]
-    assert shown(16, 9) == [0, 1, None, 9, None, 15]
-    assert shown(5, 3) == [0, 1, 2, 3, 4]
+def test_shown_keeps_the_lit_channels():
+    assert shown(16, [0]) == [0, 1, 2, None, 14, 15]
+    assert shown(16, [9]) == [0, 1, None, 9, None, 15]
+    assert shown(5, [3]) == [0, 1, 2, 3, 4]
+    assert shown(8, range(8)) == [0, 1, 2, None, 6, 7]
+    # lit channels of eight: all drawn, the ends for context where they fit
+    assert shown(8, [0, 1, 2, 3]) == [0, 1, 2, 3, None, 7]
+    assert shown(8, [4, 5]) == [0, None, 4, 5, 6, 7]
+    assert shown(8, [2, 3, 4]) == [0, 1, 2, 3, 4, None]
+    for count in range(7, 20):
+        for lit in ([1, 3], [2, 3, 4], [count - 3], list(range(5))):
+            drawn = shown(count, lit)
+            assert len(drawn) <= 6 and set(lit) <= set(drawn)
+            channels = [c for c in drawn if c is not None]
+            assert channels == sorted(channels)
+            # one gap between two runs of drawn channels, never two gaps in a row
+            assert all(a is not None or b is not None for a, b in zip(drawn, drawn[1:]))
+            assert (None in drawn) == (len(channels) < count)
     pic = picture(SEPARABLE, (8, 7, 7), cell=(9, 0, 0))
     assert 9 in pic.columns[-1].channels
 
