@@ -147,3 +147,14 @@ def test_cli_writes_and_refuses(tmp_path):
         assert r.returncode == 2
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], r.stderr
+
+
+def test_grouped_stack_draws_every_lit_channel():
+    """In a grouped stack the lit channels are drawn, not hidden in an ellipsis."""
+    layers = "Conv2d(4, 16, 3, groups=4) Conv2d(16, 16, 3, groups=16) Conv2d(16, 4, 1, groups=4)"
+    pic = picture(layers, (4, 9, 9), cell=(2, 1, 1))
+    for column, fmap in zip(pic.columns, pic.rf.maps):
+        assert set(fmap.channels_lit) <= set(column.channels)
+    assert pic.columns[1].channels == [None, 8, 9, 10, 11, None]
+    texts = pic.scene(-1).texts()
+    assert "\u22ee 8 more" in texts and "\u22ee 4 more" in texts
