@@ -634,6 +634,10 @@ def render_entry(entry: dict) -> tuple[int, int, float]:
         raise ConvGifError("output must be given, e.g. output = \"outputs/conv.gif\"")
     seed = entry.get("seed", 0)
     layer = parse_layer(entry.get("layer", DEFAULT_LAYER), seed=seed)
+    if entry.get("image") is False:  # image = false: no photo
+        del entry["image"]
+    if "image_size" in entry and "image" not in entry:
+        raise ConvGifError("image_size sizes a photo: give image too (a path, or true)")
     given = [k for k in ("input", "input_shape", "image") if k in entry]
     if len(given) > 1:
         raise ConvGifError(f"give one of input, input_shape and image, not {' and '.join(given)}")

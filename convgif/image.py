@@ -50,6 +50,11 @@ def _where(image) -> str:
     return f"{NAME}={str(image)!r}"
 
 
+def check_image(image) -> None:
+    if not (image is True or image is None or isinstance(image, (str, os.PathLike))):
+        raise ConvGifError(f"{NAME}={image!r} must be a photo's path (or True for the sample)")
+
+
 def open_image(image):
     """A Pillow image in mode ``RGB`` or ``L`` (8 bits), or one ConvGifError naming --image.
 
@@ -57,6 +62,7 @@ def open_image(image):
     """
     from PIL import Image, UnidentifiedImageError
 
+    check_image(image)
     path = sample_path() if image is True or image is None else Path(os.fspath(image))
     where = _where(path if image in (True, None) else image)
     if not path.is_file():
@@ -161,5 +167,5 @@ def image_input(layer, image, size: int | None = ANIMATION_SIDE) -> np.ndarray:
     return x.transpose(1, 2, 0) if spec.channels_last else x
 
 
-__all__ = ["ANIMATION_SIDE", "MAX_PIXELS", "image_array", "image_input", "open_image",
-           "sample_path"]
+__all__ = ["ANIMATION_SIDE", "MAX_PIXELS", "check_image", "image_array", "image_input",
+           "open_image", "sample_path"]

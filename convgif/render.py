@@ -123,10 +123,11 @@ def _image_picture(kind, layer, x, input_shape, image, image_size, options, outp
     whose picture writes the values (pixel values 0..255) in the cells at 10 px or more."""
     from pathlib import Path
 
-    from convgif.image import ANIMATION_SIDE, SAMPLE, image_input
+    from convgif.image import ANIMATION_SIDE, SAMPLE, check_image, image_input
 
     if x is not None or input_shape is not None:
         raise ConvGifError("give image= or x= / input_shape=, not both")
+    check_image(image)
     sizes = [image_size] if image_size is not None else range(ANIMATION_SIDE, 3, -1)
     name = SAMPLE if image is True else Path(image).name
     for size in sizes:
@@ -198,11 +199,18 @@ def check_budget(pic: Picture, scale: float, frames: int, force: bool = False) -
     width, height = pic.layout.width * scale, pic.layout.height * scale
     estimate = width * height * (1 + 0.05 * frames) * BYTES_PER_CHANGED_PIXEL
     if frames > MAX_FRAMES:
-        step = getattr(getattr(pic, "options", None), "step", "output")
-        finer = f"step='output' instead of {step!r}, " if step != "output" else ""
+        # Only the ways round that apply: a coarser step, fewer of several output channels.
+        board = getattr(pic, "storyboard", None)
+        step = getattr(board, "step", "output")
+        chosen = getattr(board, "channels", None)
+        several = (len(chosen) if chosen else getattr(pic.trace, "out_channels", 1)) > 1
+        ways = [f"step='output' instead of {step!r}"] if step != "output" else []
+        ways.append("max_frames=N (--max-frames)")
+        if several and hasattr(board, "step"):  # the scatter view walks input cells
+            ways.append("fewer channels= (--channels)")
         raise ConvGifError(
-            f"this animation has {frames:,} frames (limit {MAX_FRAMES:,}): use {finer}"
-            "max_frames=N (--max-frames), fewer channels= (--channels), or force=True (--force)"
+            f"this animation has {frames:,} frames (limit {MAX_FRAMES:,}): use "
+            + ", ".join(ways) + ", or force=True (--force)"
         )
     if max(width, height) > MAX_SIDE:
         raise ConvGifError(

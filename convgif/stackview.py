@@ -65,28 +65,40 @@ def _size(values) -> str:
 
 
 def shown(count: int, lit, rows: int = 6) -> list:
-    """The channels drawn for a map of ``count`` channels, top to bottom, with None where
-    channels are left out (an ellipsis says how many): all when they fit in ``rows``, else
-    the ``lit`` ones first, from the ends inwards (a lit channel left out would hide what
-    the picture is about), then the first and last two for context, then any that fit."""
+    """The channels drawn for a map of ``count`` channels, top to bottom, with None for
+    each run of channels left out (one row, whose ellipsis says how many): all when they
+    fit in ``rows``; else, within ``rows``, as many ``lit`` channels as can be (a lit
+    channel left out hides what the picture is about), then the first and last for
+    context, then as many channels as fit, nearest the ends."""
     if count <= rows:
         return list(range(count))
+    lit = set(lit)
 
-    def with_gaps(picks):
-        out, last = [], -1
-        for c in sorted(picks):
-            if c != last + 1:
-                out.append(None)
-            out.append(c)
-            last = c
-        return out + [None] if last != count - 1 else out
+    def worth(c: int) -> tuple:
+        return (c in lit, c in (0, count - 1), 1, -min(c, count - 1 - c), -c)
 
-    picks = set()
-    inwards = sorted(lit, key=lambda c: min(c, count - 1 - c))
-    for c in (*inwards, 0, count - 1, 1, count - 2, *range(count)):
-        if c not in picks and len(with_gaps(picks | {c})) <= rows:
-            picks.add(c)
-    return with_gaps(picks)
+    # Dynamic programming over the channels in order. A state is (rows used, whether the
+    # last channel was drawn); skipping a channel right after a drawn one opens a gap row.
+    # Scores are tuples added term by term and compared in order: the best row plan.
+    best = {(0, True): ((0, 0, 0, 0, 0), ())}
+    for c in range(count):
+        gain, after = worth(c), {}
+        for (used, drawn), (score, picks) in best.items():
+            for state, value in (
+                ((used + 1, True), (tuple(a + b for a, b in zip(score, gain)), picks + (c,))),
+                ((used + drawn, False), (score, picks)),
+            ):
+                if state[0] <= rows and (state not in after or value[0] > after[state][0]):
+                    after[state] = value
+        best = after
+    picks = max(best.values())[1]
+    out, last = [], -1
+    for c in picks:
+        if c != last + 1:
+            out.append(None)
+        out.append(c)
+        last = c
+    return out + [None] if last != count - 1 else out
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import signal
 import struct
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -181,14 +182,14 @@ def _lzw_image(indices: np.ndarray, left: int, top: int) -> bytes:
 def _lzw_helper(conn, parents_end, shared) -> None:
     """The helper process: told where each frame is in ``shared`` memory, it answers
     with the encoded image, until the pipe closes."""
-    import signal
-
     parents_end.close()  # the fork's copy: open here, it would hide the parent's close
 
     # Ctrl-C reaches the whole process group: the parent reports it, the helper stays
     # silent; a terminate at the parent's exit just ends it (not the parent's handler).
+    # Both were blocked across the fork (see _start): unblocked only now.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORK_SIGNALS)
     try:
         while True:
             left, top, w, h = struct.unpack("<4I", conn.recv_bytes())
@@ -196,6 +197,16 @@ def _lzw_helper(conn, parents_end, shared) -> None:
             conn.send_bytes(_lzw_image(indices, left, top))
     except (EOFError, OSError):
         pass  # the parent finished (or stopped): nothing is left to encode
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # what this process may run on (taskset, cgroups)
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+_FORK_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class _LzwEncoder:
@@ -242,21 +253,35 @@ class _LzwEncoder:
 
     @staticmethod
     def _start(size: int):
+        """(process, connection, shared memory) of a new helper, or False: encode here."""
         import mmap
         import multiprocessing
         import threading
 
-        if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if "fork" not in multiprocessing.get_all_start_methods():
             return False  # a fresh interpreter per render would cost more than it saves
+        if _usable_cores() < 2:
+            return False
         if threading.active_count() > 1:
             return False  # forking a threaded process (a notebook kernel) can deadlock the child
         if multiprocessing.parent_process() is not None:
             return False  # already one of several workers (a batch): the cores are taken
         context = multiprocessing.get_context("fork")
-        ours, theirs = context.Pipe()
-        shared = mmap.mmap(-1, size)  # anonymous and shared: the fork sees the same pages
-        process = context.Process(target=_lzw_helper, args=(theirs, ours, shared), daemon=True)
-        process.start()
+        try:
+            ours, theirs = context.Pipe()
+            shared = mmap.mmap(-1, size)  # anonymous and shared: the fork sees the same pages
+            process = context.Process(
+                target=_lzw_helper, args=(theirs, ours, shared), daemon=True
+            )
+            # Ctrl-C or a terminate landing mid-fork would leave a child multiprocessing
+            # does not know, or one that prints a traceback: hold them until it is set up.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _FORK_SIGNALS)
+            try:
+                process.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        except OSError:  # no fork to be had (a process limit, no memory): encode here
+            return False
         theirs.close()
         return process, ours, shared
 

@@ -249,3 +249,15 @@ def test_batch_image(tmp_path, photo):
     with Image.open(tmp_path / "i.gif") as im:
         assert im.n_frames == good.frames == 3 * 3 + 2  # 7 x 8 input -> 3 x 3 output
     assert clash.error == "give one of input, input_shape and image, not input_shape and image"
+    entries = [
+        {"image": 3, "output": str(tmp_path / "a.gif")},
+        {"image_size": 5, "output": str(tmp_path / "b.gif")},
+        {"image": False, "layer": "Conv2d(3, 1, 3)", "input_shape": "3,5,5",
+         "output": str(tmp_path / "c.gif")},
+    ]
+    number, size, no_photo = export.run_batch(entries, workers=1)
+    assert number.error == "--image=3 must be a photo's path (or True for the sample)"
+    assert size.error == "image_size sizes a photo: give image too (a path, or true)"
+    assert no_photo.ok and no_photo.frames == 3 * 3 + 2  # image = false: the shape's input
+    with pytest.raises(ConvGifError, match=r"^--image=3 must be a photo's path"):
+        picture(convgif.Conv2d(3, 1, 3), image=3)

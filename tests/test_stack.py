@@ -78,6 +78,19 @@ def test_shown_keeps_the_lit_channels():
     assert shown(8, [0, 1, 2, 3]) == [0, 1, 2, 3, None, 7]
     assert shown(8, [4, 5]) == [0, None, 4, 5, 6, 7]
     assert shown(8, [2, 3, 4]) == [0, 1, 2, 3, 4, None]
+    # As many lit channels as any six-row plan could show: checked against all of them.
+    rng = np.random.default_rng(0)
+    for count in range(7, 11):
+        plans = []
+        for bits in range(1, 1 << count):
+            drawn = [c for c in range(count) if bits >> c & 1]
+            gaps = sum(1 for a, b in zip([-1, *drawn], [*drawn, count]) if b - a > 1)
+            if len(drawn) + gaps <= 6:
+                plans.append(set(drawn))
+        for _ in range(40):
+            lit = set(np.flatnonzero(rng.random(count) < 0.5).tolist())
+            most = max(len(lit & plan) for plan in plans)
+            assert len(lit & set(shown(count, lit))) == most, (count, lit)
     for count in range(7, 20):
         for lit in ([1, 3], [2, 3, 4], [count - 3], list(range(5))):
             drawn = shown(count, lit)

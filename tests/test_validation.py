@@ -560,13 +560,23 @@ def test_numeric_cli_options_name_the_option(tmp_path, capsys, command, option, 
 
 
 @pytest.mark.parametrize(
-    "step, hint",
-    [("mac", "use step='output' instead of 'mac', max_frames=N"), ("output", "use max_frames=N")],
+    "layer, shape, options, hint",
+    [
+        ("Conv2d(3, 8, 3, padding=1)", (3, 20, 20), dict(step="mac"),
+         "step='output' instead of 'mac', max_frames=N (--max-frames), fewer channels= "
+         "(--channels), or force=True (--force)"),
+        ("Conv2d(3, 8, 3, padding=1)", (3, 40, 40), {},
+         "max_frames=N (--max-frames), fewer channels= (--channels), or force=True (--force)"),
+        ("Conv2d(1, 1, 3)", (1, 80, 80), {}, "max_frames=N (--max-frames), or force=True"),
+        ("ConvTranspose2d(1, 1, 3, stride=2)", (1, 80, 80), dict(view="scatter", step="mac"),
+         "max_frames=N (--max-frames), or force=True"),
+    ],
 )
-def test_too_many_frames_names_the_ways_round_it(tmp_path, step, hint):
-    """The refusal suggests a coarser step only when there is one to take."""
-    layer = convgif.Conv2d(3, 8, 3, padding=1)
-    shape = (3, 20, 20) if step == "mac" else (3, 40, 40)
-    with refused(r"^this animation has [\d,]+ frames \(limit 5,000\): " + re.escape(hint)):
-        layer.animate(tmp_path / "a.gif", input_shape=shape, step=step)
+def test_too_many_frames_names_the_ways_round_it(tmp_path, layer, shape, options, hint):
+    """The refusal offers only the ways round that apply: a coarser step when there is
+    one (the scatter view has none), fewer channels when there are several."""
+    from convgif.parse import parse_layer
+
+    with refused(r"^this animation has [\d,]+ frames \(limit 5,000\): use " + re.escape(hint)):
+        parse_layer(layer).animate(tmp_path / "a.gif", input_shape=shape, **options)
     assert not (tmp_path / "a.gif").exists()

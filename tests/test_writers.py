@@ -264,7 +264,7 @@ def test_gif_with_a_helper_process_is_the_same_bytes(tmp_path, monkeypatch):
         return helper
 
     monkeypatch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 1)
-    monkeypatch.setattr(writers.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(writers, "_usable_cores", lambda: 2)
     monkeypatch.setattr(writers._LzwEncoder, "_start", staticmethod(start))
     monkeypatch.setattr(threading, "active_count", lambda: 1)  # other tests may leave threads
     writers.write_gif(helped, iter(frames), palette, 100)
@@ -295,7 +295,7 @@ def test_gif_survives_its_helper_being_killed(tmp_path, monkeypatch):
     writers.write_gif(inline, iter(frames), palette, 100)
 
     monkeypatch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 1)
-    monkeypatch.setattr(writers.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(writers, "_usable_cores", lambda: 2)
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     helpers = []
     original = writers._LzwEncoder._start
@@ -316,3 +316,29 @@ def test_gif_survives_its_helper_being_killed(tmp_path, monkeypatch):
     writers.write_gif(helped, frames_then_kill(), palette, 100)
     assert helpers[0][0].exitcode is not None  # it really was gone before the end
     assert helped.read_bytes() == inline.read_bytes()
+
+
+def test_gif_without_a_fork_to_be_had_encodes_here(tmp_path, monkeypatch):
+    """A fork that fails (a process limit, no memory) is not an error: the GIF is encoded
+    in this process, the same bytes."""
+    import multiprocessing.context
+
+    from convgif import writers
+
+    rng = np.random.default_rng(6)
+    frames = [rng.integers(0, 6, (30, 40)).astype(np.uint8) for _ in range(4)]
+    palette = [(i * 40, 255 - i * 40, 7 * i) for i in range(6)]
+    inline, refused = tmp_path / "inline.gif", tmp_path / "refused.gif"
+    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 10**9)
+    writers.write_gif(inline, iter(frames), palette, 100)
+
+    def no_fork(self):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 1)
+    monkeypatch.setattr(writers, "_usable_cores", lambda: 2)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", no_fork)
+    assert writers._LzwEncoder._start(100) is False
+    writers.write_gif(refused, iter(frames), palette, 100)
+    assert refused.read_bytes() == inline.read_bytes()
