@@ -13,6 +13,7 @@ import numpy as np
 from convgif.compose import Options, Picture, ScatterPicture
 from convgif.errors import ConvGifError
 from convgif.raster import RasterPainter
+from convgif.storyboard import Storyboard
 
 # Milliseconds a frame stays, by granularity; the first and last frames stay longer.
 DURATIONS = {"output": 700, "channel": 450, "mac": 250}
@@ -199,15 +200,15 @@ def check_budget(pic: Picture, scale: float, frames: int, force: bool = False) -
     width, height = pic.layout.width * scale, pic.layout.height * scale
     estimate = width * height * (1 + 0.05 * frames) * BYTES_PER_CHANGED_PIXEL
     if frames > MAX_FRAMES:
-        # Only the ways round that apply: a coarser step, fewer of several output channels.
+        # Only the ways round that apply: a coarser step, fewer of several output channels
+        # (a gather storyboard's; the scatter and overlap views walk input cells).
+        ways = ["max_frames=N (--max-frames)"]
         board = getattr(pic, "storyboard", None)
-        step = getattr(board, "step", "output")
-        chosen = getattr(board, "channels", None)
-        several = (len(chosen) if chosen else getattr(pic.trace, "out_channels", 1)) > 1
-        ways = [f"step='output' instead of {step!r}"] if step != "output" else []
-        ways.append("max_frames=N (--max-frames)")
-        if several and hasattr(board, "step"):  # the scatter view walks input cells
-            ways.append("fewer channels= (--channels)")
+        if isinstance(board, Storyboard):
+            if board.step != "output":
+                ways.insert(0, f"step='output' instead of {board.step!r}")
+            if len(board.channels or range(board.trace.out_channels)) > 1:
+                ways.append("fewer channels= (--channels)")
         raise ConvGifError(
             f"this animation has {frames:,} frames (limit {MAX_FRAMES:,}): use "
             + ", ".join(ways) + ", or force=True (--force)"
