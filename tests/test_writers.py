@@ -244,67 +244,72 @@ def test_gif_round_trips_any_frames(h, w, n_colors, edits, seed):
         assert np.array_equal(picture, rgb[f])
 
 
-def test_gif_with_a_helper_process_is_the_same_bytes(tmp_path, monkeypatch):
-    """Heavy GIFs hand LZW to a helper process; the file must not change."""
+SIX_COLOURS = [(i * 40, 255 - i * 40, 7 * i) for i in range(6)]
+
+
+def _frames(seed: int, count: int, shape=(30, 40)) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 6, shape).astype(np.uint8) for _ in range(count)]
+
+
+def _encoded_here(path, frames) -> bytes:
+    """The GIF's bytes with every frame encoded in this process."""
     from convgif import writers
 
-    rng = np.random.default_rng(4)
-    frames = [rng.integers(0, 6, (40, 50)).astype(np.uint8) for _ in range(6)]
-    frames.append(frames[-1].copy())  # an identical frame lengthens the one before
-    palette = [(i * 40, 255 - i * 40, 7 * i) for i in range(6)]
-    inline, helped = tmp_path / "inline.gif", tmp_path / "helped.gif"
-    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 10**9)
-    writers.write_gif(inline, iter(frames), palette, 100)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 10**9)
+        writers.write_gif(path, iter(frames), SIX_COLOURS, 100)
+    return path.read_bytes()
+
+
+@pytest.fixture
+def helpers(monkeypatch):
+    """Every GIF asks for a helper process, however small; the list collects what each
+    request gave (the helper, or False when refused)."""
+    from convgif import writers
+
     started = []
     original = writers._LzwEncoder._start
 
     def start(size):
-        helper = original(size)
-        started.append(helper)
-        return helper
+        started.append(original(size))
+        return started[-1]
 
     monkeypatch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 1)
-    monkeypatch.setattr(writers, "_usable_cores", lambda: 2)
     monkeypatch.setattr(writers._LzwEncoder, "_start", staticmethod(start))
+    monkeypatch.setattr(writers, "_usable_cores", lambda: 2)
     monkeypatch.setattr(threading, "active_count", lambda: 1)  # other tests may leave threads
-    writers.write_gif(helped, iter(frames), palette, 100)
-    assert len(started) == 1 and started[0]  # the helper encoded every frame
-    process = started[0][0]
+    return started
+
+
+def test_gif_with_a_helper_process_is_the_same_bytes(tmp_path, helpers, monkeypatch):
+    """Heavy GIFs hand LZW to a helper process; the file must not change."""
+    from convgif import writers
+
+    frames = _frames(4, 6, (40, 50))
+    frames.append(frames[-1].copy())  # an identical frame lengthens the one before
+    inline = _encoded_here(tmp_path / "inline.gif", frames)
+    writers.write_gif(tmp_path / "helped.gif", iter(frames), SIX_COLOURS, 100)
+    assert len(helpers) == 1 and helpers[0]  # the helper encoded every frame
+    process = helpers[0][0]
     process.join(timeout=10)  # it ends by itself once its pipe closes
     assert process.exitcode == 0
-    assert helped.read_bytes() == inline.read_bytes()
+    assert (tmp_path / "helped.gif").read_bytes() == inline
 
     # A process with other threads (a notebook kernel) is never forked: no helper.
-    started.clear()
+    helpers.clear()
     monkeypatch.setattr(threading, "active_count", lambda: 3)
-    threaded = tmp_path / "threaded.gif"
-    writers.write_gif(threaded, iter(frames), palette, 100)
-    assert started == [False]
-    assert threaded.read_bytes() == inline.read_bytes()
+    writers.write_gif(tmp_path / "threaded.gif", iter(frames), SIX_COLOURS, 100)
+    assert helpers == [False]
+    assert (tmp_path / "threaded.gif").read_bytes() == inline
 
 
-def test_gif_survives_its_helper_being_killed(tmp_path, monkeypatch):
+def test_gif_survives_its_helper_being_killed(tmp_path, helpers):
     """A helper killed mid-animation (out of memory, say) costs nothing but speed."""
     from convgif import writers
 
-    rng = np.random.default_rng(5)
-    frames = [rng.integers(0, 6, (30, 40)).astype(np.uint8) for _ in range(5)]
-    palette = [(i * 40, 255 - i * 40, 7 * i) for i in range(6)]
-    inline, helped = tmp_path / "inline.gif", tmp_path / "helped.gif"
-    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 10**9)
-    writers.write_gif(inline, iter(frames), palette, 100)
-
-    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 1)
-    monkeypatch.setattr(writers, "_usable_cores", lambda: 2)
-    monkeypatch.setattr(threading, "active_count", lambda: 1)
-    helpers = []
-    original = writers._LzwEncoder._start
-
-    def start(size):
-        helpers.append(original(size))
-        return helpers[-1]
-
-    monkeypatch.setattr(writers._LzwEncoder, "_start", staticmethod(start))
+    frames = _frames(5, 5)
+    inline = _encoded_here(tmp_path / "inline.gif", frames)
 
     def frames_then_kill():
         for i, frame in enumerate(frames):
@@ -313,32 +318,24 @@ def test_gif_survives_its_helper_being_killed(tmp_path, monkeypatch):
                 helpers[0][0].join(timeout=10)
             yield frame
 
-    writers.write_gif(helped, frames_then_kill(), palette, 100)
+    writers.write_gif(tmp_path / "helped.gif", frames_then_kill(), SIX_COLOURS, 100)
     assert helpers[0][0].exitcode is not None  # it really was gone before the end
-    assert helped.read_bytes() == inline.read_bytes()
+    assert (tmp_path / "helped.gif").read_bytes() == inline
 
 
-def test_gif_without_a_fork_to_be_had_encodes_here(tmp_path, monkeypatch):
+def test_gif_without_a_fork_to_be_had_encodes_here(tmp_path, helpers, monkeypatch):
     """A fork that fails (a process limit, no memory) is not an error: the GIF is encoded
     in this process, the same bytes."""
     import multiprocessing.context
 
     from convgif import writers
 
-    rng = np.random.default_rng(6)
-    frames = [rng.integers(0, 6, (30, 40)).astype(np.uint8) for _ in range(4)]
-    palette = [(i * 40, 255 - i * 40, 7 * i) for i in range(6)]
-    inline, refused = tmp_path / "inline.gif", tmp_path / "refused.gif"
-    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 10**9)
-    writers.write_gif(inline, iter(frames), palette, 100)
-
     def no_fork(self):
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 1)
-    monkeypatch.setattr(writers, "_usable_cores", lambda: 2)
-    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    frames = _frames(6, 4)
+    inline = _encoded_here(tmp_path / "inline.gif", frames)
     monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", no_fork)
-    assert writers._LzwEncoder._start(100) is False
-    writers.write_gif(refused, iter(frames), palette, 100)
-    assert refused.read_bytes() == inline.read_bytes()
+    writers.write_gif(tmp_path / "refused.gif", iter(frames), SIX_COLOURS, 100)
+    assert helpers == [False]
+    assert (tmp_path / "refused.gif").read_bytes() == inline
