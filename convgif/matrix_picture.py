@@ -95,7 +95,10 @@ class MatrixPicture:
                 "per frame; use step='output'"
             )
         if options.values == "symbols":
-            raise ConvGifError("values='symbols' is not available in view='matrix': use 'numbers'")
+            raise ConvGifError(
+                "values='symbols' is not available in view='matrix' (with reflect, replicate or "
+                "circular padding an entry of C sums several weights): use 'numbers'"
+            )
         if options.outputs is not None:
             raise ConvGifError(
                 "outputs= chooses output cells of the gather view; view='matrix' lights every "

@@ -113,6 +113,14 @@ def test_average_pool_and_refusals():
     with pytest.raises(ConvGifError, match="step='output'"):
         render.picture(convgif.Conv2d(1, 1, 3), input_shape=(1, 5, 5), view="matrix",
                        step="mac")
+    # a reflect-padded entry sums two weights: no single symbol names it
+    layer = convgif.Conv2d(1, 1, 3, padding=1, padding_mode="reflect")
+    cm = conv_matrix(layer, (1, 4, 4))
+    w = layer.weight[0, 0]
+    assert cm.matrix[0, 1 * 4 + 1] == w[0, 0] + w[0, 2] + w[2, 0] + w[2, 2]  # x[1, 1], 4 times
+    with pytest.raises(ConvGifError, match=r"^values='symbols' is not available in "
+                       r"view='matrix' \(.* an entry of C sums several weights\)"):
+        render.picture(layer, input_shape=(1, 4, 4), view="matrix", values="symbols")
 
 
 # --------------------------------------------------------------------------- the picture
