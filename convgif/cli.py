@@ -27,7 +27,9 @@ LAYER = f'--layer "{DEFAULT_LAYER}"'
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own errors: one line, exit 2
-        raise ConvGifError(f"{self.prog}: {message}")
+        # "convgif: error: render: ..." (main adds "convgif: error:"), not "convgif" twice
+        command = self.prog.removeprefix("convgif").strip()
+        raise ConvGifError(f"{command}: {message}" if command else message)
 
 
 def number(flag: str, kind=float, minimum=None, above=None):
@@ -1057,7 +1059,13 @@ def main(argv=None) -> int:
         # No subcommand: render (with no arguments at all, the built-in default layer).
         if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
             argv = ["render", *argv]
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # argparse would name no command here
+            raise ConvGifError(
+                f"{args.command}: unrecognized arguments: {' '.join(unknown)} "
+                f"(convgif {args.command} --help lists its options)"
+            )
         if args.command is None:
             raise ConvGifError(f"choose a command: {', '.join(COMMANDS)}")
         return COMMANDS[args.command](args)

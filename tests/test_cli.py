@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import statistics
 import subprocess
@@ -386,3 +388,24 @@ def test_values_modes(tmp_path):
     assert sizes["default"] == sizes["numbers"]  # values fit this layer: shown by default
     assert len({sizes["numbers"], sizes["symbols"], sizes["none"]}) == 3
     assert "--values" in one_error_line(run("still", "--values", "roman", cwd=tmp_path))
+
+
+def test_argparse_errors_name_the_command_once():
+    """argparse's own refusals say which command, without "convgif" twice."""
+    from convgif.cli import main
+
+    cases = [
+        (["stack", "Conv2d(1, 1, 3)", "--input-shape", "1,5,5", "--image"],
+         "convgif: error: stack: unrecognized arguments: --image "
+         "(convgif stack --help lists its options)"),
+        (["render", "--values", "none"],
+         "convgif: error: render: argument --values: invalid choice: 'none' "
+         "(choose from 'numbers', 'symbols')"),
+        (["--bogus"], "convgif: error: render: unrecognized arguments: --bogus "
+                      "(convgif render --help lists its options)"),
+    ]
+    for argv, expected in cases:
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            assert main(argv) == 2
+        assert err.getvalue() == expected + "\n"
