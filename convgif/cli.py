@@ -328,10 +328,11 @@ def build_parser() -> argparse.ArgumentParser:
         "batch",
         "many renders from one TOML file, in parallel",
         "Render every [[render]] table of a TOML file, in parallel across cores. Keys: "
-        "layer, input_shape or input (a .npy file), output, seed, step, style, scale, cell, "
-        "values, lines, font, duration, hold, view, flip. Relative paths are relative to the TOML "
-        "file. An entry that fails is reported; the others still render; the exit status is "
-        "2 if any failed.",
+        "layer, input_shape or input (a .npy file) or image (a photo; image_size), output, "
+        "seed, step, style, scale, cell, values, lines, font, duration, hold, view, channels, "
+        "flip, outputs, max_frames, force. Relative paths are relative to the TOML file. An "
+        "entry that fails is reported; the others still render; the exit status is 2 if any "
+        "failed.",
         [
             "convgif batch renders.toml",
             "convgif batch renders.toml --workers 2 --quiet",

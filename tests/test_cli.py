@@ -409,3 +409,11 @@ def test_argparse_errors_name_the_command_once():
         with contextlib.redirect_stderr(err):
             assert main(argv) == 2
         assert err.getvalue() == expected + "\n"
+
+
+def test_batch_help_names_every_key():
+    from convgif.export import BATCH_KEYS
+
+    text = " ".join(run("batch", "--help").stdout.split())
+    keys = text.split("Keys:")[1].split("Relative paths")[0]
+    assert all(f" {key}" in keys for key in BATCH_KEYS), keys
