@@ -6,9 +6,23 @@ set misses: ``HYPOTHESIS_PROFILE=explore python -m pytest``.
 """
 
 import os
+import subprocess
+import sys
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", deadline=None, print_blob=True, derandomize=True)
 settings.register_profile("explore", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """``cli(*args)``: ``python -m convgif ARGS`` run in ``tmp_path``, its output as text."""
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "convgif", *args], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+
+    return run

@@ -156,15 +156,9 @@ def test_measure_without_torch_says_what_to_install(monkeypatch):
         cost_table("Conv2d(2, 4, 3)", (2, 8, 8), "size=8", measure=True)
 
 
-def test_cli_cost_and_light_import(tmp_path):
+def test_cli_cost_and_light_import(tmp_path, cli):
     def run(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "convgif", "cost", *args],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return cli("cost", *args)
 
     r = run(
         "--layer",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import struct
-import subprocess
-import sys
 import zlib
 
 import numpy as np
@@ -205,20 +203,14 @@ def test_features_file(photo, tmp_path):
         features(tmp_path / "f.jpg", path)
 
 
-def _cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "convgif", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
-
-
-def test_cli_image(tmp_path, photo):
+def test_cli_image(tmp_path, photo, cli):
     path, _ = photo
-    r = _cli("render", "--layer", "Conv2d(3, 1, 3, stride=2)", "--image", str(path),
-             "--image-size", "8", "-o", "i.gif", cwd=tmp_path)
+    r = cli("render", "--layer", "Conv2d(3, 1, 3, stride=2)", "--image", str(path),
+            "--image-size", "8", "-o", "i.gif")
     assert r.returncode == 0, r.stderr
     with Image.open(tmp_path / "i.gif") as im:
         assert im.n_frames == 3 * 3 + 2  # 7 x 8 input -> 3 x 3 output, opening and closing
-    r = _cli("info", "--layer", "Conv2d(3, 1, 3)", "--image", str(path), "--image-size", "12",
-             cwd=tmp_path)
+    r = cli("info", "--layer", "Conv2d(3, 1, 3)", "--image", str(path), "--image-size", "12")
     assert "(3, 10, 12)" in r.stdout
     for args, message in [
         (("render", "--layer", "Conv2d(4, 1, 3)", "--image", str(path)), "in_channels=4"),
@@ -226,10 +218,10 @@ def test_cli_image(tmp_path, photo):
         (("render", "--image", str(path), "--input-shape", "3,5,5"), "not both"),
         (("features", "--image", str(tmp_path / "nope.png")), "--image="),
     ]:
-        r = _cli(*args, cwd=tmp_path)
+        r = cli(*args)
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
         assert message in r.stderr
-    r = _cli("features", "--image", str(path), "--kernel", "sharpen", "-o", "s.png", cwd=tmp_path)
+    r = cli("features", "--image", str(path), "--kernel", "sharpen", "-o", "s.png")
     assert r.returncode == 0 and (tmp_path / "s.png").is_file(), r.stderr
 
 

@@ -9,8 +9,6 @@ the count of an input cell is the number of gather MACs that read it in place.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -276,15 +274,9 @@ def test_picture_errors(tmp_path):
         overlap_counts("ConvTranspose2d(3, 2, 3, groups=2)", (3, 4, 4))
 
 
-def test_cli_overlap(tmp_path):
+def test_cli_overlap(tmp_path, cli):
     def run(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "convgif", "overlap", *args],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return cli("overlap", *args)
 
     r = run(
         "--layer",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -137,14 +134,8 @@ def test_python_names():
     assert convgif.receptive_fields is receptive_fields
 
 
-def _cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "convgif", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
-
-
-def test_cli_writes_and_refuses(tmp_path):
-    r = _cli("stack", LENET, "--input-shape", "1,32,32", "--cell", "0,1,3", "-o", "l.gif",
-             cwd=tmp_path)
+def test_cli_writes_and_refuses(tmp_path, cli):
+    r = cli("stack", LENET, "--input-shape", "1,32,32", "--cell", "0,1,3", "-o", "l.gif")
     assert r.returncode == 0, r.stderr
     assert "receptive field of 16x16 input cells, jump 4x4" in r.stdout
     with Image.open(tmp_path / "l.gif") as im:
@@ -156,7 +147,7 @@ def test_cli_writes_and_refuses(tmp_path):
         ((LENET, "--input-shape", "1,12,12"), "layer 3 (Conv2d(6, 16, kernel_size=5))"),
         (("Conv2d(1,6,5", "--input-shape", "1,32,32"), "unclosed"),
     ]:
-        r = _cli("stack", *args, cwd=tmp_path)
+        r = cli("stack", *args)
         assert r.returncode == 2
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], r.stderr
