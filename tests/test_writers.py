@@ -91,11 +91,14 @@ def test_gif_stores_only_changes(tmp_path):
     assert all(np.array_equal(d, rgb[f]) for (d, _), f in zip(decoded, frames, strict=True))
 
 
-def test_gif_is_deterministic(tmp_path):
+@pytest.mark.parametrize("ext", [".gif", ".webp", ".apng", ".mp4"])
+def test_every_animation_format_is_deterministic(tmp_path, ext):
+    if ext == ".mp4" and importlib.util.find_spec("imageio_ffmpeg") is None:
+        pytest.skip("no imageio-ffmpeg")
     painter, frames = painted_frames(5)
-    a, b = tmp_path / "a.gif", tmp_path / "sub" / "b.gif"
-    write_gif(a, frames, painter.palette, [80] * 5)
-    write_gif(b, iter(frames), painter.palette, [80] * 5)
+    a, b = tmp_path / f"a{ext}", tmp_path / "sub" / f"b{ext}"
+    write(a, frames, painter.palette, [80] * 5)
+    write(b, iter(frames), painter.palette, [80] * 5)
     assert a.read_bytes() == b.read_bytes()
 
 
