@@ -493,9 +493,12 @@ class Picture:
         kinds = set(_distinct(t.grid_kind).tolist())
         entries = [("input", "input")]
         if PAD in kinds:
-            entries.append(
-                ("pad", "\u2212\u221e padding" if t.spec.op == "max_pool" else "zero padding")
-            )
+            if t.spec.op == "max_pool":
+                entries.append(("pad", "\u2212\u221e padding"))
+            elif t.spec.op == "avg_pool" and not t.spec.count_include_pad:
+                entries.append(("pad", "zero padding, not counted"))
+            else:
+                entries.append(("pad", "zero padding"))
         if PAD_COPY in kinds:
             entries.append(("pad_copy", f"padding: copy ({t.spec.padding_mode})"))
         if INSERTED in kinds:
@@ -633,6 +636,10 @@ class Picture:
         if ogrid is None:  # an output channel the layout leaves out
             return items
         winner = self._winner(cell, macs) if t.spec.op == "max_pool" else None
+        # A pool lights only the cells its equation counts: not the −∞ padding of a max,
+        # not padding an average leaves out of its divisor, never ceil_mode's overhang.
+        # The window's outline still spans all of them.
+        counted = self._counted(macs).tolist() if t.kernel is None else None
         # Plain Python columns: reading records one field at a time is slow.
         positions = list(zip(*(macs[f].tolist() for f in pos_fields)))
         kinds = t.grid_kind[tuple(macs[f] for f in pos_fields)].tolist()
@@ -643,7 +650,7 @@ class Picture:
         )
         for i, (ch, pos, kind, x, w) in enumerate(columns):
             grid = lay.inputs.get(ch)
-            if grid is None:
+            if grid is None or (counted is not None and not counted[i]):
                 continue
             value = None if kind == OVERFLOW else x
             if self.symbols and kind != OVERFLOW:
@@ -711,13 +718,11 @@ class Picture:
             for m in macs
         ]
         head = self._y(cell.out_channel, state.position)
-        if t.spec.op == "max_pool":
-            real = [x for x, v in zip(xs, macs["x"]) if np.isfinite(v)]
-            return f"{head} = max(" + ", ".join(_shorten(real)) + ")"
-        if t.spec.op == "avg_pool":
-            body = (
-                "(" + " + ".join(_shorten([x for x, k in zip(xs, self._counted(macs)) if k])) + ")"
-            )
+        if t.kernel is None:  # pooling
+            counted = _shorten([x for x, keep in zip(xs, self._counted(macs)) if keep])
+            if t.spec.op == "max_pool":
+                return f"{head} = max(" + ", ".join(counted) + ")"
+            body = "(" + " + ".join(counted) + ")"
             return f"{head} = {body}" + (f" / {fmt(self._divisor(macs))}" if finished else "")
         terms = []
         for x, m in zip(xs, macs):
@@ -730,14 +735,13 @@ class Picture:
         return f"{head} = {body}" + ("" if finished else "   (so far)")
 
     def _counted(self, macs) -> np.ndarray:
-        """Which window cells count towards an average pool's divisor."""
+        """Which window cells a pool's result counts: an average's divisor, the cells a
+        maximum can take (its padding holds −∞)."""
         t = self.trace
-        pos_fields = t.input_fields
-        kind = t.grid_kind[tuple(macs[f] for f in pos_fields)]
-        keep = kind != OVERFLOW
-        if not t.spec.count_include_pad:
-            keep &= kind == DATA
-        return keep
+        kind = t.grid_kind[tuple(macs[f] for f in t.input_fields)]
+        if t.spec.op == "max_pool" or not t.spec.count_include_pad:
+            return kind == DATA
+        return kind != OVERFLOW
 
     def _winner(self, cell, macs) -> int | None:
         """Index in ``macs`` of the cell holding the running maximum (the first to reach it)."""
@@ -773,17 +777,14 @@ class Picture:
         finished = cell.stop == cell.cell_stop
         if self.symbols:
             return self._symbolic_equation(state, cell, macs, finished)
-        if t.spec.op == "max_pool":
-            # Padding holds −∞ and never wins: the caption lists the real cells.
-            terms = [fmt(v) for v in macs["x"] if np.isfinite(v)]
-            body = "max(" + ", ".join(_shorten(terms)) + ")"
-        elif t.spec.op == "avg_pool":
-            # Cells outside the divisor (padding when count_include_pad=False) are left out.
-            counted = self._counted(macs)
-            terms = [_term(v) for v, keep in zip(macs["x"], counted) if keep]
-            body = "(" + " + ".join(_shorten(terms)) + ")"
-            if finished:
-                body += f" / {fmt(self._divisor(macs))}"
+        if t.kernel is None:  # pooling: the cells it counts, as lit (see _counted)
+            counted = [v for v, keep in zip(macs["x"], self._counted(macs)) if keep]
+            if t.spec.op == "max_pool":
+                body = "max(" + ", ".join(_shorten([fmt(v) for v in counted])) + ")"
+            else:
+                body = "(" + " + ".join(_shorten([_term(v) for v in counted])) + ")"
+                if finished:
+                    body += f" / {fmt(self._divisor(macs))}"
         else:
             xs, ws = macs["x"], macs["w"]
             # only the terms the shortened caption keeps are worth formatting
@@ -878,6 +879,11 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     else:
         keep[1:] = a[1:] != a[:-1]
     return a[keep]
+
+
+def _span(first: int, last: int) -> str:
+    """``1–3``; ``−1 to 1`` when it starts in the cropped border (a dash would read as minus)."""
+    return f"{first}\u2013{last}" if first >= 0 else f"{fmt(first)} to {fmt(last)}"
 
 
 def _shorten(terms: list) -> list:
@@ -1067,7 +1073,9 @@ class ScatterPicture(Picture):
             side = kgrid.x + kgrid.width + 8
             ky = kgrid.y + kgrid.height / 2
             items += [
-                Line(cx + cw / 2, cy + ch, cx + cw / 2, lay.lane_y, width=1.5),
+                # from below the grid, as the gather view's window: not across the cells
+                # under the stamping one
+                Line(cx + cw / 2, grid.y + grid.height, cx + cw / 2, lay.lane_y, width=1.5),
                 Line(cx + cw / 2, lay.lane_y, side, lay.lane_y, width=1.5),
                 Line(side, lay.lane_y, side, ky, width=1.5),
                 Line(side, ky, kgrid.x + kgrid.width, ky, width=1.5),
@@ -1085,9 +1093,9 @@ class ScatterPicture(Picture):
         (r0, c0), (r1, c1) = self._footprint(stamp)
         crops = self._crops
         pr, pc = self._rc(*crops) if len(crops) == 2 else (0, crops[0])
-        span = f"cols {c0 - pc}\u2013{c1 - pc}"
+        span = "cols " + _span(c0 - pc, c1 - pc)
         if t.ndim == 2:
-            span = f"rows {r0 - pr}\u2013{r1 - pr}, " + span
+            span = "rows " + _span(r0 - pr, r1 - pr) + ", " + span
         ocl = stamp.out_channel % t.out_per_group
         return (
             f"x[{where}] = {fmt(x)} stamps {_term(x)} \u00d7 w[{stamp.in_channel}, {ocl}] "

@@ -187,7 +187,10 @@ def compute_layout(
         ellipsis_w = max(2 * c, 40.0)
         top = MARGIN + title_h + 2 + SUBTITLE_SIZE + 10 + SUBTITLE_SIZE + 14
         grid_w = _width(grid_depth, grid_cols, c)
-        input_w = sum(ellipsis_w if ch is None else grid_w for ch in shown_in)
+        # An input channel's column holds its grid and, below, its kernels: in the scatter
+        # view a kernel can be wider than the input it stamps from.
+        column_w = grid_w if pooling else max(grid_w, _width(k_depth, k_cols, c))
+        input_w = sum(ellipsis_w if ch is None else column_w for ch in shown_in)
         input_w += (len(shown_in) - 1) * channel_gap
         if pooling:
             row_h = LABEL + out_rows * c
@@ -206,12 +209,12 @@ def compute_layout(
                 + max(_width(out_depth, out_cols, c), output_header_width)
             )
         height = top + body_h + 16 + 2 * CAPTION_SIZE + 10 + MARGIN
-        return width, height, gap, col_gap, top, row_h, ellipsis_w, channel_gap
+        return width, height, gap, col_gap, top, row_h, ellipsis_w, channel_gap, column_w
 
     if cell is None:
         cell = _auto_cell(measure)
     cell = float(cell)
-    width, height, gap, col_gap, top, row_h, ellipsis_w, channel_gap = measure(cell)
+    width, height, gap, col_gap, top, row_h, ellipsis_w, channel_gap, column_w = measure(cell)
     width = max(width, min_width, 480.0)
 
     y_input = top + 2 * LABEL
@@ -223,8 +226,12 @@ def compute_layout(
             ellipses.append((x + ellipsis_w / 2, y_input + grid_rows * cell / 2, hidden))
             x += ellipsis_w + channel_gap
             continue
-        inputs[ch] = Grid(x, y_input, grid_rows, grid_cols, cell, grid_depth, slice_gap(cell))
-        x += inputs[ch].width + channel_gap
+        grid_w = _width(grid_depth, grid_cols, cell)
+        inputs[ch] = Grid(
+            x + (column_w - grid_w) / 2, y_input, grid_rows, grid_cols, cell, grid_depth,
+            slice_gap(cell),
+        )
+        x += column_w + channel_gap
     right = x - channel_gap
     y_rows = y_input + grid_rows * cell + gap + LABEL
     kernels, biases, outputs = {}, {}, {}

@@ -14,7 +14,7 @@ from functools import cache
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -24,10 +24,11 @@ from convgif.compose import Options, Picture
 from convgif.errors import ConvGifError
 from convgif.raster import RasterPainter
 from convgif.scene import Text, fmt
-from convgif.trace import DATA, PAD, PAD_COPY
+from convgif.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
 
 MODES = ["zeros", "reflect", "replicate", "circular"]
-KIND_ROLE = {DATA: "input", PAD: "pad", PAD_COPY: "pad_copy"}
+KIND_ROLE = {DATA: "input", PAD: "pad", PAD_COPY: "pad_copy", INSERTED: "inserted",
+             OVERFLOW: "paper"}
 
 
 @cache
@@ -55,6 +56,46 @@ def conv_layers(draw):
     return layer, (c_in, *spatial)
 
 
+@st.composite
+def transposed_layers(draw):
+    """A small ConvTranspose1d / ConvTranspose2d (groups, stride, padding, output_padding,
+    dilation, bias on or off) and an input shape whose output is not empty."""
+    nd = draw(st.sampled_from([1, 2, 2]))
+    k = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    s = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    d = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    p = tuple(draw(st.integers(0, 2)) for _ in range(nd))
+    op = tuple(draw(st.integers(0, max(si, di) - 1)) for si, di in zip(s, d))
+    spatial = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    assume(all((n - 1) * si - 2 * pi + di * (ki - 1) + oi + 1 > 0
+               for n, si, pi, di, ki, oi in zip(spatial, s, p, d, k, op)))
+    g = draw(st.integers(1, 2))
+    c_in, c_out = g * draw(st.integers(1, 2)), g * draw(st.integers(1, 2))
+    cls = (convgif.ConvTranspose1d, convgif.ConvTranspose2d)[nd - 1]
+    layer = cls(c_in, c_out, k, stride=s, padding=p, output_padding=op, groups=g, dilation=d,
+                bias=draw(st.booleans()), seed=draw(st.integers(0, 50)))
+    return layer, (c_in, *spatial)
+
+
+@st.composite
+def pool_layers(draw):
+    """A small MaxPool2d (dilation) or AvgPool2d (count_include_pad), both with padding
+    and ceil_mode, and an input shape it accepts."""
+    k = tuple(draw(st.integers(1, 3)) for _ in range(2))
+    s = tuple(draw(st.integers(1, 3)) for _ in range(2))
+    p = tuple(draw(st.integers(0, ki // 2)) for ki in k)
+    ceil = draw(st.booleans())
+    if draw(st.booleans()):
+        d = tuple(draw(st.integers(1, 2)) for _ in range(2))
+        layer = convgif.MaxPool2d(k, s, p, d, ceil_mode=ceil, seed=draw(st.integers(0, 50)))
+    else:
+        d = (1, 1)
+        layer = convgif.AvgPool2d(k, s, p, ceil_mode=ceil, count_include_pad=draw(st.booleans()),
+                                  seed=draw(st.integers(0, 50)))
+    low = [max(di * (ki - 1) + 1 - 2 * pi, 1) for ki, di, pi in zip(k, d, p)]
+    return layer, (draw(st.integers(1, 2)), *(lo + draw(st.integers(0, 2)) for lo in low))
+
+
 def at(grid, position) -> tuple:
     """(grid, row, col) of a cell; a 3-d position is a cell of one depth slice."""
     position = tuple(int(v) for v in position)
@@ -74,23 +115,43 @@ def probes(grid, r, c, values: bool):
     return points
 
 
+def pool_takes(spec, kind: int) -> bool:
+    """Whether a pool's result takes a window cell of this kind, as PyTorch computes it:
+    never ceil_mode's overhang past the input; padding only into an average that counts it
+    (a maximum's padding is −∞)."""
+    if kind == PAD:
+        return spec.op == "avg_pool" and spec.count_include_pad
+    return kind != OVERFLOW
+
+
 def expected_roles(pic: Picture, index: int):
     """role per (panel, key, r, c), derived from the trace's MACs of frame ``index``."""
     t, lay, board = pic.trace, pic.layout, pic.storyboard
     state = board.frame(index)
-    taps, kernel_taps, finished = set(), set(), set()
+    taps, kernel_taps, finished, winners = set(), set(), set(), set()
     for cell in state.cells:
         for m in t.macs(cell.start, cell.stop):
             ipos = tuple(int(m[f]) for f in t.input_fields)
             kpos = tuple(int(m[f]) for f in t.kernel_fields)
+            if t.kernel is None and not pool_takes(t.spec, int(t.grid_kind[ipos])):
+                continue  # a pool lights only the cells its result takes
             taps.add((int(m["in_channel"]), ipos))
             kernel_taps.add((cell.out_channel, int(m["in_channel"]) % t.in_per_group, kpos))
+        if t.spec.op == "max_pool":
+            # the running maximum: the first cell so far holding it, marked if lit now
+            so_far = t.macs(cell.cell_start, cell.stop)
+            first = int(np.argmax(so_far["x"])) + cell.cell_start
+            if first >= cell.start:
+                m = so_far[first - cell.cell_start]
+                winners.add((int(m["in_channel"]), tuple(int(m[f]) for f in t.input_fields)))
         if cell.stop == cell.cell_stop:
             finished.add(cell.out_channel)
     roles = {}
     for ch, grid in lay.inputs.items():
         for pos in np.ndindex(*t.grid_kind.shape):
             role = "tap" if (ch, pos) in taps else KIND_ROLE[int(t.grid_kind[pos])]
+            if (ch, pos) in winners:
+                role = "winner"
             roles[("input", ch, pos)] = (*at(grid, pos), role)
     for (oc, icl), grid in lay.kernels.items():
         for pos in np.ndindex(*t.kernel_size):
@@ -124,18 +185,64 @@ def expected_roles(pic: Picture, index: int):
     return roles
 
 
-def check_frame(pic: Picture, index: int, style: str = "default"):
+def expected_scatter_roles(pic: Picture, index: int):
+    """role per (panel, key, r, c) of a scatter-view frame, from the trace's scatter MACs:
+    the stamping input cell, its kernel, the output cells its stamp lands on, the cells
+    earlier stamps reached (dashed "pad" where padding crops them)."""
+    t, lay = pic.trace, pic.layout
+    state = pic.storyboard.frame(index)
+    stamp = pic.storyboard.stamp(state) if state.phase == "step" else None
+    n = stamp.n if stamp else 0
+    crop = [pb for pb, _ in t.pads]
+    canvas_shape = tuple(max((i - 1) * s + d * (k - 1) + 1, pb + o) for i, s, d, k, pb, o in zip(
+        t.in_spatial, t.spec.stride, t.dilation, t.kernel_size, crop, t.out_spatial))
+    stop = stamp.stop if stamp else (t.num_scatter_macs if state.phase == "close" else 0)
+    reached, landing = set(), set()
+    for i, m in enumerate(t.scatter_macs(0, stop)):
+        if int(m["n"]) == n:
+            pos = tuple(int(m[f]) + pb for f, pb in zip(t.output_fields, crop))
+            cell = (int(m["out_channel"]), pos)
+            reached.add(cell)
+            if stamp and i >= stamp.start:
+                landing.add(cell)
+    roles = {}
+    for ch, grid in lay.inputs.items():
+        for pos in np.ndindex(*t.in_spatial):
+            lit = stamp and (ch, pos) == (stamp.in_channel, stamp.position)
+            roles[("input", ch, pos)] = (*at(grid, pos), "tap" if lit else "input")
+    for (oc, icl), grid in lay.kernels.items():
+        lit = stamp and (oc, icl) == (stamp.out_channel, stamp.in_channel % t.in_per_group)
+        for pos in np.ndindex(*t.kernel_size):
+            roles[("kernel", (oc, icl), pos)] = (*at(grid, pos),
+                                                 "kernel_active" if lit else "weight")
+    for oc, grid in lay.outputs.items():
+        for pos in np.ndindex(*canvas_shape):
+            inside = all(pb <= p < pb + o for p, pb, o in zip(pos, crop, t.out_spatial))
+            if (oc, pos) in landing:
+                role = "output_active"
+            elif not inside:
+                role = "pad"
+            elif state.phase == "close" or (oc, pos) in reached:
+                role = "output"
+            else:
+                role = "output_empty"
+            roles[("output", oc, pos)] = (*at(grid, pos), role)
+    return roles
+
+
+def check_frame(pic: Picture, index: int, style: str = "default", roles=expected_roles):
     paint = painter(style)
     frame = paint.paint(pic.scene(index))
     assert frame.shape == (round(pic.layout.height), round(pic.layout.width))
     wrong = []
-    for key, (grid, r, c, role) in expected_roles(pic, index).items():
+    for key, (grid, r, c, role) in roles(pic, index).items():
         want = paint.index(role)
         for x, y in probes(grid, r, c, pic.show_values):
             got = int(frame[y, x])
             if got != want:
-                names = [r for r in ("tap", "input", "pad", "pad_copy", "weight", "kernel_active",
-                                     "bias", "output", "output_active", "output_empty")
+                names = [r for r in ("tap", "winner", "input", "pad", "pad_copy", "inserted",
+                                     "paper", "weight", "kernel_active", "bias", "output",
+                                     "output_active", "output_empty")
                          if paint.index(r) == got]
                 wrong.append((key, (x, y), role, names or got))
     assert not wrong, f"frame {index}: {len(wrong)} cells wrong, e.g. {wrong[:5]}"
@@ -168,6 +275,74 @@ def test_lit_cells_batched_input(layer_shape, data):
     pic = Picture(layer.trace(x), Options(values=False))
     for index in sample_frames(data, len(pic)):
         check_frame(pic, index)
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@given(transposed_layers(), st.sampled_from(["output", "channel", "mac"]), st.booleans(),
+       st.data())
+def test_lit_cells_follow_the_trace_transposed(layer_shape, step, values, data):
+    """The gather view: inserted zeros, the padding D·(K−1) − P, output_padding's cells."""
+    layer, shape = layer_shape
+    pic = render.picture(layer, input_shape=shape, step=step, values=values)
+    for index in sample_frames(data, len(pic)):
+        check_frame(pic, index)
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@given(transposed_layers(), st.booleans(), st.data())
+def test_lit_cells_follow_the_trace_scatter(layer_shape, values, data):
+    layer, shape = layer_shape
+    pic = render.picture(layer, input_shape=shape, view="scatter", values=values)
+    for index in sample_frames(data, len(pic)):
+        check_frame(pic, index, roles=expected_scatter_roles)
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@given(pool_layers(), st.sampled_from(["output", "channel", "mac"]), st.booleans(), st.data())
+def test_lit_cells_follow_the_trace_pooling(layer_shape, step, values, data):
+    """Max and average pooling: the counted cells lit, the running maximum marked."""
+    layer, shape = layer_shape
+    pic = render.picture(layer, input_shape=shape, step=step, values=values)
+    for index in sample_frames(data, len(pic)):
+        check_frame(pic, index)
+
+
+def _output_values(pic: Picture, index: int) -> dict:
+    """{(channel, position): number} of the values written in the output cells of a frame
+    (the last text drawn at a cell's centre is the one seen)."""
+    t, lay = pic.trace, pic.layout
+    scene = pic.scene(index)
+    at_centre = {(round(i.x, 3), round(i.y, 3)): i.text for i in scene.dynamic
+                 if isinstance(i, Text)}
+    values = {}
+    for oc, grid in lay.outputs.items():
+        for pos in np.ndindex(*t.out_spatial):
+            g, r, c = at(grid, pos)
+            x, y = g.center(r, c)
+            values[(oc, pos)] = at_centre[(round(x, 3), round(y, 3))]
+    return values
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(transposed_layers())
+def test_scatter_view_builds_the_gather_views_output(layer_shape):
+    """The scatter view's sums after its last stamp, plus the bias, are the numbers the
+    gather view finishes with, and the trace's output."""
+    layer, shape = layer_shape
+    gather = render.picture(layer, input_shape=shape, values=True)
+    scatter = render.picture(layer, input_shape=shape, view="scatter", values=True)
+    t = scatter.trace
+    crop = [pb for pb, _ in t.pads]
+    # the last stamp's frame shows the canvas (cropped cells included) before the bias
+    last = scatter.scene(len(scatter) - 2)
+    texts = {(round(i.x, 3), round(i.y, 3)): i.text for i in last.dynamic if isinstance(i, Text)}
+    finished = _output_values(gather, len(gather) - 1)
+    for oc, grid in scatter.layout.outputs.items():
+        for pos in np.ndindex(*t.out_spatial):
+            g, r, c = at(grid, tuple(p + pb for p, pb in zip(pos, crop)))
+            x, y = g.center(r, c)
+            summed = float(texts.get((round(x, 3), round(y, 3)), "0").replace("\u2212", "-"))
+            assert fmt(summed + t.bias[oc]) == finished[(oc, pos)] == fmt(t.y[(0, oc, *pos)])
 
 
 @pytest.mark.parametrize("style", ["default", "dark"])
