@@ -345,7 +345,7 @@ def test_scatter_view_builds_the_gather_views_output(layer_shape):
             assert fmt(summed + t.bias[oc]) == finished[(oc, pos)] == fmt(t.y[(0, oc, *pos)])
 
 
-@pytest.mark.parametrize("style", ["default", "dark"])
+@pytest.mark.parametrize("style", ["default", "classic", "dark"])
 @pytest.mark.parametrize("step", ["output", "channel", "mac"])
 def test_every_frame_of_the_default_layer(style, step):
     layer = convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)
