@@ -21,6 +21,7 @@ from convgif.layout import (
     TITLE_SIZE,
     _rows_2d,
     compute_layout,
+    shown,
 )
 from convgif.scene import Box, Line, Scene, Text, _term, fmt, text_width
 from convgif.storyboard import ScatterStoryboard, Storyboard, describe_region
@@ -235,10 +236,18 @@ class Picture:
 
     # ---- what the gather and scatter views draw differently
 
-    def _storyboard(self):
-        return Storyboard(
-            self.trace, self.options.step, self.options.channels, self.options.outputs
+    def _drawn(self) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
+        """The input and output channels the layout draws (None: all of them); frames
+        animate only these, never a channel behind an ellipsis."""
+        t = self.trace
+        ins, outs = ([c for c in cs if c is not None] for cs in shown(t, self.options.channels))
+        return (
+            None if len(ins) == t.in_channels else tuple(ins),
+            None if len(outs) == t.out_channels else tuple(outs),
         )
+
+    def _storyboard(self):
+        return Storyboard(self.trace, self.options.step, self._drawn()[1], self.options.outputs)
 
     def _grid(self) -> np.ndarray:
         """The input cells drawn: the grid the window sweeps."""
@@ -254,7 +263,19 @@ class Picture:
         t = self.trace
         grid_shape = t.grid.shape[1:]
         if t.spec.transposed:
-            return f": zeros inserted and padded to {_shape(grid_shape)}"
+            # the gather view's grid: S − 1 zeros between cells, then D·(K−1) − P cells of
+            # padding on each side (output_padding more at the end); a negative count crops
+            edge = [d * (k - 1) - p for d, k, (p, _) in zip(t.dilation, t.kernel_size, t.pads)]
+            changes = ["zeros inserted"] if any(s > 1 for s in t.spec.stride) else []
+            if any(e > 0 for e in edge) or any(t.spec.output_padding or ()):
+                changes.append("padded")
+            if any(e < 0 for e in edge):
+                changes.append("cropped")
+            if not changes:
+                return ""
+            if changes == ["zeros inserted"]:
+                return f": zeros inserted, giving {_shape(grid_shape)}"
+            return f": {' and '.join(changes)} to {_shape(grid_shape)}"
         if grid_shape != t.x.shape[1:]:
             return f", padded to {_shape(grid_shape)}"
         return ""
@@ -554,7 +575,9 @@ class Picture:
                 "the cells left empty were not part of the selection.",
             ]
         elif state.phase == "open":
-            captions = ["The layer at rest: the window will visit every output cell in turn."]
+            which = "of the channels shown " if self.storyboard.channels is not None else ""
+            captions = [f"The layer at rest: the window will visit every output cell {which}"
+                        "in turn."]
             if self.options.flip:
                 captions.append(_FLIP_NOTE)
         elif state.phase == "close":
@@ -910,10 +933,21 @@ class ScatterPicture(Picture):
                 "outputs= chooses output cells of the gather view; view='scatter' stamps "
                 "whole input cells, so it takes no outputs="
             )
+        if options.values == "symbols":
+            raise ConvGifError(
+                "values='symbols' does not apply to view='scatter': its output cells hold "
+                "running sums of stamps, which no one symbol names; use the gather view"
+            )
         super().__init__(trace, options)
 
     def _storyboard(self):
-        return ScatterStoryboard(self.trace)
+        if self.options.step != "output":
+            raise ConvGifError(
+                f"step={self.options.step!r} does not apply to view='scatter': its frames are "
+                "its stamps, one input cell onto one output channel each"
+            )
+        ins, outs = self._drawn()
+        return ScatterStoryboard(self.trace, outs, ins)
 
     def _grid(self) -> np.ndarray:
         return self.trace.x
@@ -1023,7 +1057,7 @@ class ScatterPicture(Picture):
                 + ("(output_padding gives some back at the end)." if self._gives_back() else "."),
             ]
         else:
-            caption = [self._stamp_caption(stamp)]
+            caption = self._stamp_caption(stamp)
         items += self._caption(caption, state)
         return Scene(lay.width, lay.height, self.static_for(n), tuple(items))
 
@@ -1086,7 +1120,7 @@ class ScatterPicture(Picture):
             items += _elbow_h(bx + bgrid.cell / 2, by, ogrid.x, oy + oh / 2)
         return items
 
-    def _stamp_caption(self, stamp) -> str:
+    def _stamp_caption(self, stamp) -> list[str]:
         t = self.trace
         where = ", ".join(str(v) for v in (stamp.in_channel, *stamp.position))
         x = t.x[(stamp.n, stamp.in_channel, *stamp.position)]
@@ -1097,7 +1131,11 @@ class ScatterPicture(Picture):
         if t.ndim == 2:
             span = "rows " + _span(r0 - pr, r1 - pr) + ", " + span
         ocl = stamp.out_channel % t.out_per_group
-        return (
+        text = (
             f"x[{where}] = {fmt(x)} stamps {_term(x)} \u00d7 w[{stamp.in_channel}, {ocl}] "
             f"onto y[{stamp.out_channel}] {span}; overlaps add up"
         )
+        skipped = self.storyboard.skipped_before(stamp)
+        if skipped:  # their stamps are in the sums, though no frame showed them
+            return [text, f"The sums include the stamps of the {skipped} input channels left out."]
+        return [text]

@@ -130,6 +130,20 @@ def _shown_among(chosen: list, limit: int, head: int, tail: int) -> list:
     ]
 
 
+def shown(trace, chosen=None) -> tuple[list, list]:
+    """The input and output channels drawn (None where an ellipsis stands for the rest):
+    all when few, else the first and last few; ``chosen`` output channels narrow them."""
+    chosen = sorted(chosen) if chosen else None
+    if trace.kernel is None:  # pooling: each output channel sits under its input channel
+        shown_in = _shown_among(chosen, 6, 3, 2) if chosen else shown_channels(trace.in_channels)
+        return shown_in, shown_in
+    shown_in = shown_channels(trace.in_channels)
+    # Output channels take a row each, so fewer of them fit.
+    if chosen:
+        return shown_in, _shown_among(chosen, 4, 2, 1)
+    return shown_in, shown_channels(trace.out_channels, 4, 2, 1)
+
+
 def _gap(shown: list, index: int) -> int:
     """How many channels an ellipsis at ``shown[index]`` stands for."""
     return shown[index + 1] - shown[index - 1] - 1
@@ -166,18 +180,7 @@ def compute_layout(
     out_depth, out_rows, out_cols = _dims(out_spatial or trace.out_spatial)
     pooling = trace.kernel is None
     k_depth, k_rows, k_cols = (1, 0, 0) if pooling else _dims(trace.kernel_size)
-    chosen = sorted(shown_out) if shown_out else None
-    if pooling and chosen:  # a pooled channel sits under its input channel
-        shown_in = _shown_among(chosen, 6, 3, 2)
-    else:
-        shown_in = shown_channels(trace.in_channels)
-    # Output channels take a row each, so fewer of them fit.
-    if pooling:
-        shown_out = shown_in
-    elif chosen:
-        shown_out = _shown_among(chosen, 4, 2, 1)
-    else:
-        shown_out = shown_channels(trace.out_channels, 4, 2, 1)
+    shown_in, shown_out = shown(trace, shown_out)
 
     def measure(c: float):
         gap = max(12.0, 0.5 * c)  # between channels

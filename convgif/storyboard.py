@@ -15,9 +15,11 @@ never replays the animation.
 
 from __future__ import annotations
 
+import bisect
 import math
 import operator
 from dataclasses import dataclass
+from functools import cached_property
 
 from convgif.errors import ConvGifError
 
@@ -141,6 +143,15 @@ def _slot_of(shape, n, local_channel, position) -> int:
     return index
 
 
+def _check_channels(channels, count: int) -> None:
+    if channels is not None:
+        bad = [c for c in channels if not 0 <= c < count]
+        if not channels or bad:
+            raise ConvGifError(
+                f"channels={list(channels)} must name output channels in 0..{count - 1}"
+            )
+
+
 @dataclass(frozen=True)
 class Storyboard:
     trace: object
@@ -151,13 +162,7 @@ class Storyboard:
     def __post_init__(self):
         if self.step not in STEPS:
             raise ConvGifError(f"step={self.step!r} must be one of {', '.join(map(repr, STEPS))}")
-        if self.channels is not None:
-            count = self.trace.out_channels
-            bad = [c for c in self.channels if not 0 <= c < count]
-            if not self.channels or bad:
-                raise ConvGifError(
-                    f"channels={list(self.channels)} must name output channels in 0..{count - 1}"
-                )
+        _check_channels(self.channels, self.trace.out_channels)
 
     @property
     def locals(self) -> tuple[int, ...]:
@@ -305,17 +310,58 @@ class Stamp:
 
 @dataclass(frozen=True)
 class ScatterStoryboard:
-    """Transposed layers, scatter view: one frame per (input cell, output channel) stamp."""
+    """Transposed layers, scatter view: one frame per (input cell, output channel) stamp.
+
+    Only the channels a picture draws stamp: ``inputs`` (input channels) onto
+    ``channels`` (output channels); None means all.
+    """
 
     trace: object
+    channels: tuple[int, ...] | None = None
+    inputs: tuple[int, ...] | None = None
+
+    def __post_init__(self):
+        _check_channels(self.channels, self.trace.out_channels)
 
     @property
     def stamp_size(self) -> int:
         return math.prod(self.trace.kernel_size)
 
+    @cached_property
+    def plan(self) -> tuple[tuple[int, tuple[int, ...], int], ...]:
+        """Per input channel that stamps: (it, the output channels it stamps onto, how many
+        input channels left out stamped onto those just before it)."""
+        t = self.trace
+        opg = t.out_per_group
+        plan, skipped = [], 0
+        for ic in range(t.in_channels):
+            g = ic // t.in_per_group
+            outs = tuple(
+                oc
+                for oc in range(g * opg, (g + 1) * opg)
+                if self.channels is None or oc in self.channels
+            )
+            if not outs:
+                continue
+            if self.inputs is not None and ic not in self.inputs:
+                skipped += 1
+                continue
+            plan.append((ic, outs, skipped))
+            skipped = 0
+        return tuple(plan)
+
+    @cached_property
+    def _offsets(self) -> list[int]:
+        """Stamps of one sample before each planned input channel, then in all."""
+        cells = math.prod(self.trace.in_spatial)
+        offsets = [0]
+        for _, outs, _ in self.plan:
+            offsets.append(offsets[-1] + cells * len(outs))
+        return offsets
+
     @property
     def stamps(self) -> int:
-        return self.trace.num_scatter_macs // self.stamp_size
+        return self.trace.batch * self._offsets[-1]
 
     def __len__(self) -> int:
         return self.stamps + 2
@@ -331,7 +377,22 @@ class ScatterStoryboard:
 
     def stamp(self, state: FrameState) -> Stamp:
         t = self.trace
-        n, ic, *position, ocl = _unravel(state.slot, (*t.x.shape, t.out_per_group))
-        oc = (ic // t.in_per_group) * t.out_per_group + ocl
-        start = state.slot * self.stamp_size
-        return Stamp(n, ic, tuple(position), oc, start, start + self.stamp_size)
+        n, rest = divmod(state.slot, self._offsets[-1])
+        which = bisect.bisect_right(self._offsets, rest) - 1
+        ic, outs, _ = self.plan[which]
+        cell, j = divmod(rest - self._offsets[which], len(outs))
+        position = tuple(_unravel(cell, t.in_spatial))
+        oc = outs[j]
+        # where its MACs sit in the trace's scatter order, which counts every channel
+        shape = (t.batch, t.in_channels, *t.in_spatial, t.out_per_group)
+        start = _slot_of(shape, n, ic, (*position, oc % t.out_per_group)) * self.stamp_size
+        return Stamp(n, ic, position, oc, start, start + self.stamp_size)
+
+    def skipped_before(self, stamp: Stamp) -> int:
+        """How many input channels left out stamped just before this stamp, whose sums the
+        canvas shows: counted on an input channel's first stamp only."""
+        for ic, outs, skipped in self.plan:
+            if ic == stamp.in_channel:
+                first = not any(stamp.position) and stamp.out_channel == outs[0]
+                return skipped if first else 0
+        return 0

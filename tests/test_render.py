@@ -22,6 +22,7 @@ import convgif
 from convgif import render
 from convgif.compose import Options, Picture
 from convgif.errors import ConvGifError
+from convgif.parse import parse_layer
 from convgif.raster import RasterPainter
 from convgif.scene import Text, fmt
 from convgif.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
@@ -172,9 +173,11 @@ def expected_roles(pic: Picture, index: int):
             elif state.phase == "open":
                 role = "output_empty"
             else:
+                walked = board.locals  # the channels of a group that frames walk
                 slot = np.ravel_multi_index(
-                    (state.n, oc % out_pg, *pos), (t.batch, out_pg, *t.out_spatial)
-                )
+                    (state.n, walked.index(oc % out_pg), *pos),
+                    (t.batch, len(walked), *t.out_spatial),
+                ) if oc % out_pg in walked else state.slot
                 if oc in active and pos == state.position:
                     role = "output_active"
                 elif slot < state.slot:
@@ -305,6 +308,84 @@ def test_lit_cells_follow_the_trace_pooling(layer_shape, step, values, data):
     pic = render.picture(layer, input_shape=shape, step=step, values=values)
     for index in sample_frames(data, len(pic)):
         check_frame(pic, index)
+
+
+@pytest.mark.parametrize("make, shape, options", [
+    (lambda: convgif.ConvTranspose2d(1, 5, 3, stride=2), (1, 3, 3), {}),  # outputs hidden
+    (lambda: convgif.ConvTranspose2d(8, 2, 3, stride=2), (8, 2, 2), {}),  # inputs hidden
+    (lambda: convgif.ConvTranspose2d(8, 4, 2, groups=2), (8, 2, 2), {"channels": [1, 2]}),
+    (lambda: convgif.ConvTranspose2d(1, 2, 3), (1, 3, 3), {"channels": [1]}),
+])
+def test_scatter_view_stamps_only_the_channels_drawn(make, shape, options):
+    """Channels behind an ellipsis, or not chosen, never stamp: each frame's stamp comes
+    from a drawn input channel onto a drawn output channel, lit as the trace says."""
+    pic = render.picture(make(), input_shape=shape, view="scatter", **options)
+    lay, t = pic.layout, pic.trace
+    stamped = set()
+    for index in range(len(pic)):
+        check_frame(pic, index, roles=expected_scatter_roles)
+        state = pic.storyboard.frame(index)
+        if state.phase == "step":
+            stamp = pic.storyboard.stamp(state)
+            assert stamp.in_channel in lay.inputs and stamp.out_channel in lay.outputs
+            stamped.add((stamp.in_channel, stamp.position, stamp.out_channel))
+    # and every stamp between drawn channels has its frame
+    expected = {(ic, pos, oc) for ic in lay.inputs for pos in np.ndindex(*t.in_spatial)
+                for oc in lay.outputs if oc // t.out_per_group == ic // t.in_per_group}
+    assert stamped == expected
+
+
+def test_scatter_caption_says_when_left_out_channels_stamped():
+    pic = render.picture(convgif.ConvTranspose2d(8, 2, 3, stride=2), input_shape=(8, 2, 2),
+                         view="scatter")
+    notes = {}
+    for index in range(1, len(pic) - 1):
+        stamp = pic.storyboard.stamp(pic.storyboard.frame(index))
+        texts = [i.text for i in pic.scene(index).dynamic if isinstance(i, Text)]
+        notes[(stamp.in_channel, stamp.position, stamp.out_channel)] = [
+            line for line in texts if line.startswith("The sums include")]
+    # x[0], x[1], x[2], then "3 more", then x[6], x[7]: x[6]'s first stamp says so, once
+    assert notes.pop((6, (0, 0), 0)) == [
+        "The sums include the stamps of the 3 input channels left out."]
+    assert not any(notes.values())
+
+
+def test_scatter_view_refuses_a_step_and_symbols():
+    layer = convgif.ConvTranspose2d(1, 1, 3)
+    with pytest.raises(ConvGifError, match="step='mac' does not apply to view='scatter'"):
+        render.picture(layer, input_shape=(1, 2, 2), view="scatter", step="mac")
+    with pytest.raises(ConvGifError, match="values='symbols' does not apply to view='scatter'"):
+        render.picture(layer, input_shape=(1, 2, 2), view="scatter", values="symbols")
+
+
+@pytest.mark.parametrize("layer, shape, note", [
+    ("ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1)", (1, 3, 3),
+     ": zeros inserted and padded to (1, 8, 8)"),
+    ("ConvTranspose2d(1, 1, 3, stride=2, padding=3)", (1, 4, 4),
+     ": zeros inserted and cropped to (1, 5, 5)"),  # P > D·(K−1): the grid is cropped
+    ("ConvTranspose2d(1, 1, 3, stride=2, padding=2)", (1, 3, 3),
+     ": zeros inserted, giving (1, 5, 5)"),
+    ("ConvTranspose1d(1, 1, 3, padding=1)", (1, 3), ": padded to (1, 5)"),
+    ("ConvTranspose2d(1, 1, 3, padding=2)", (1, 3, 3), ""),  # the grid is the input
+])
+def test_transposed_input_header_says_what_became_of_the_input(layer, shape, note):
+    pic = render.picture(parse_layer(layer), input_shape=shape)
+    texts = [i.text for i in pic.static if isinstance(i, Text)]
+    assert f"input x {shape}{note}" in texts
+
+
+def test_frames_animate_only_the_output_channels_drawn():
+    """Conv2d(1, 8, 3): the layout draws y[0], y[1], an ellipsis and y[7]; the frames walk
+    those three channels, not the five behind the ellipsis."""
+    pic = render.picture(convgif.Conv2d(1, 8, 3), input_shape=(1, 5, 5))
+    assert sorted(pic.layout.outputs) == [0, 1, 7]
+    assert len(pic) == 3 * 9 + 2
+    for index in range(1, len(pic) - 1):
+        cells = pic.storyboard.frame(index).cells
+        assert cells and all(c.out_channel in pic.layout.outputs for c in cells)
+        check_frame(pic, index)
+    opening = [i.text for i in pic.scene(0).dynamic if isinstance(i, Text)]
+    assert any("every output cell of the channels shown" in line for line in opening)
 
 
 def _output_values(pic: Picture, index: int) -> dict:
