@@ -388,8 +388,15 @@ class Picture:
         items += self._legend()
         for x, y, hidden in lay.ellipses:
             # The count of channels left out keeps the picture true.
-            items.append(Text(x, y - 9, "\u22ef" if hidden > 0 else "\u22ee", 22, "muted"))
-            items.append(Text(x, y + 12, f"{abs(hidden)} more", LABEL_SIZE - 2, "muted"))
+            count = f"{abs(hidden)} more"
+            if hidden > 0:  # between input channels
+                items.append(Text(x, y - 9, "\u22ef", 22, "muted"))
+                items.append(Text(x, y + 12, count, LABEL_SIZE - 2, "muted"))
+            else:  # between output rows, in the bias column: from its left edge, clear of
+                # the group bands to its left
+                items.append(Text(x, y - 9, "\u22ee", 22, "muted"))
+                left = x - lay.cell / 2
+                items.append(Text(left, y + 12, count, LABEL_SIZE - 2, "muted", anchor="lm"))
         for g, x, y, w, h in lay.bands:
             items.append(Box(x, y, w, h, edge="muted", dashed=True))
             items.append(Text(x + w - 4, y + 2, f"group {g}", LABEL_SIZE - 1, "muted", anchor="ra"))

@@ -211,7 +211,7 @@ def write_frames(
     vector backend; pdflatex animates PDF frames sharply at any zoom).
     """
     from convgif import render
-    from convgif.writers import atomic_write, write_frames_folder
+    from convgif.writers import staged_folder, write_numbered_pngs
 
     if fmt not in FRAME_FORMATS:
         raise ConvGifError(f"fmt={fmt!r} must be one of {', '.join(map(repr, FRAME_FORMATS))}")
@@ -222,49 +222,47 @@ def write_frames(
         fps = round(1000 / render.DURATIONS[pic.options.step], 2)
     elif isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps <= 100:
         raise ConvGifError(f"fps={fps!r} must be a number of frames per second from 0 to 100")
-    if fmt == "png":
-        painted = render.index_frames(pic, painter, chosen)
-        if progress is not None:
-            painted = progress(painted, len(chosen))
-        paths = write_frames_folder(folder, painted, painter.palette)
-    else:
-        paths = _vector_frames(folder, pic, chosen, fmt, options, progress)
     if len(chosen) == total:
         note = f"all {total} frames"
     else:
         shown = ", ".join(map(str, chosen[:12])) + (", ..." if len(chosen) > 12 else "")
         note = f"{len(chosen)} of {total} frames (animation frames {shown})"
-    tex = beamer_snippet(folder, len(paths), fps, pic.title, note)
-    target = Path(os.fspath(folder)) / "frames.tex"
-    with atomic_write(target) as tmp:
-        tmp.write_text(tex, encoding="utf-8")
-    return FrameFolder(Path(os.fspath(folder)), paths, chosen, total, tex)
+    tex = beamer_snippet(folder, len(chosen), fps, pic.title, note)
+    # all or nothing: the frames and frames.tex replace the folder's old ones together
+    with staged_folder(folder) as stage:
+        if fmt == "png":
+            painted = render.index_frames(pic, painter, chosen)
+            if progress is not None:
+                painted = progress(painted, len(chosen))
+            names = write_numbered_pngs(stage, painted, painter.palette)
+        else:
+            names = _vector_frames(stage, pic, chosen, fmt, options, progress)
+        (stage / "frames.tex").write_text(tex, encoding="utf-8")
+    folder = Path(os.fspath(folder))
+    return FrameFolder(folder, [folder / name for name in names], chosen, total, tex)
 
 
-def _vector_frames(folder, pic, chosen, fmt, options, progress) -> list[Path]:
+def _vector_frames(folder: Path, pic, chosen, fmt, options, progress) -> list[str]:
+    """``frame_0001.svg``... (or .pdf) of the chosen frames in ``folder``; their names."""
     try:
         from convgif import vector
     except ImportError:
         raise ConvGifError(f"fmt={fmt!r}: vector output is not available in this version") from None
-    from convgif.writers import make_folder, remove_stale_frames
 
-    folder = make_folder(folder)
     numbered = enumerate(chosen, start=1)
     if progress is not None:
         numbered = progress(numbered, len(chosen))
-    paths = []
+    names = []
     for number, frame in numbered:
-        target = folder / f"frame_{number:04d}.{fmt}"
+        names.append(f"frame_{number:04d}.{fmt}")
         vector.write(
-            target,
+            folder / names[-1],
             pic.scene(frame),
             options.get("style", "default"),
             options.get("scale", 1.0),
             options.get("font"),
         )
-        paths.append(target)
-    remove_stale_frames(folder, paths, fmt)
-    return paths
+    return names
 
 
 # --------------------------------------------------------------------------- contact sheet

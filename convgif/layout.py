@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from convgif.scene import text_width
+
 MAX_WIDTH, MAX_HEIGHT = 1280, 720
 MAX_CELL, MIN_CELL = 40, 6
 LEGIBLE_CELL = 18  # the smallest cell whose value stays readable
@@ -181,6 +183,12 @@ def compute_layout(
     pooling = trace.kernel is None
     k_depth, k_rows, k_cols = (1, 0, 0) if pooling else _dims(trace.kernel_size)
     shown_in, shown_out = shown(trace, shown_out)
+    bands = trace.groups > 1 and not pooling
+    labels_w = (
+        text_width(f"x[{trace.in_channels - 1}]", LABEL_SIZE)
+        + text_width(f"group {trace.groups - 1}", LABEL_SIZE - 1)
+        + 10
+    )
 
     def measure(c: float):
         gap = max(12.0, 0.5 * c)  # between channels
@@ -193,6 +201,8 @@ def compute_layout(
         # An input channel's column holds its grid and, below, its kernels: in the scatter
         # view a kernel can be wider than the input it stamps from.
         column_w = grid_w if pooling else max(grid_w, _width(k_depth, k_cols, c))
+        if bands:  # a group's name sits at its band's top right, level with `x[i]` at the left
+            column_w = max(column_w, 2 * labels_w - grid_w)
         input_w = sum(ellipsis_w if ch is None else column_w for ch in shown_in)
         input_w += (len(shown_in) - 1) * channel_gap
         if pooling:
@@ -285,8 +295,8 @@ def compute_layout(
         )
         row_top += row_h + gap
 
-    bands = ()
-    if trace.groups > 1 and not pooling:
+    boxes = ()
+    if bands:
         pad = 6.0
         bottom = max(g.y + g.height for g in outputs.values())
         boxes = []
@@ -294,17 +304,12 @@ def compute_layout(
             members = [inputs[c] for c in range(g * in_pg, (g + 1) * in_pg) if c in inputs]
             if not members:
                 continue
-            first, last = members[0], members[-1]
-            boxes.append(
-                (
-                    g,
-                    first.x - pad,
-                    first.y - LABEL + 1,
-                    last.x + last.width - first.x + 2 * pad,
-                    bottom - first.y + LABEL + pad,
-                )
-            )
-        bands = tuple(boxes)
+            # around the members' columns (a grid is centred in its column)
+            left = members[0].x - (column_w - members[0].width) / 2 - pad
+            right = members[-1].x + (column_w + members[-1].width) / 2 + pad
+            upper = members[0].y - LABEL + 1
+            boxes.append((g, left, upper, right - left, bottom - upper + pad))
+        boxes = tuple(boxes)
 
     caption_y = height - MARGIN - 2 * CAPTION_SIZE - 6
     out_x = min(g.x for g in outputs.values())
@@ -323,6 +328,6 @@ def compute_layout(
         input_header=(MARGIN, top + LABEL / 2),
         output_header=(out_x, y_rows - LABEL / 2),
         lane_y=y_input + grid_rows * cell + (gap + LABEL) / 2,
-        bands=bands,
+        bands=boxes,
         ellipses=tuple(ellipses),
     )

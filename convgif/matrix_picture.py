@@ -88,7 +88,10 @@ class MatrixPicture:
     def __init__(self, trace, options: Options | None = None):
         options = Options() if options is None else options
         if trace.ndim not in (1, 2):
-            raise ConvGifError(f"{trace.spec.name}: only 1-d and 2-d layers can be drawn so far")
+            raise ConvGifError(
+                f"view='matrix' draws 1-d and 2-d layers, not {trace.spec.name}; "
+                "use view='gather'"
+            )
         if options.step != "output":
             raise ConvGifError(
                 f"step={options.step!r}: view='matrix' lights one row of C (one output cell) "

@@ -336,6 +336,11 @@ def draw(
     """
     from convgif import vector
 
+    # a matplotlib Axes (only vector.py imports matplotlib, so no isinstance check here)
+    if not all(hasattr(ax, name) for name in ("add_patch", "set_xlim", "get_window_extent")):
+        raise ConvGifError(
+            f"ax={ax!r} must be a matplotlib Axes, e.g. from plt.subplots() or fig.add_subplot()"
+        )
     pic = picture(layer, x, input_shape, **options)
     return vector.draw_scene(ax, pic.scene(frame), style, font)
 

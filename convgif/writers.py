@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import shutil
 import signal
 import struct
 import tempfile
@@ -535,32 +536,57 @@ def write_frames_folder(
     """Numbered stills ``frame_0001.png``... in ``folder``; returns their paths.
 
     Stale numbered frames of an earlier, longer run are removed, so the folder
-    holds exactly this animation.
+    holds exactly this animation; if writing fails, the folder is left as it was.
     """
     if fmt not in ("png",):
         raise ConvGifError(f"fmt={fmt!r} must be 'png'")
+    with staged_folder(folder) as stage:
+        names = write_numbered_pngs(stage, frames, palette)
+    return [Path(os.fspath(folder)) / name for name in names]
+
+
+def write_numbered_pngs(folder: Path, frames: Iterable[np.ndarray], palette) -> list[str]:
+    """``frame_0001.png``, ``frame_0002.png``... in ``folder``; returns their names."""
     rgb = _palette_array(palette)
-    folder = Path(os.fspath(folder))
-    make_folder(folder)
-    written = []
+    names = []
     shape = None
     for number, frame in enumerate(frames):
         frame = _check_frame(frame, shape, len(rgb), number)
         shape = frame.shape
-        target = folder / f"frame_{number + 1:04d}.{fmt}"
-        write_png(target, frame, rgb)
-        written.append(target)
-    remove_stale_frames(folder, written, fmt)
-    return written
+        names.append(f"frame_{number + 1:04d}.png")
+        write_png(folder / names[-1], frame, rgb)
+    return names
 
 
-def remove_stale_frames(folder: Path, written: list[Path], fmt: str) -> None:
-    """Delete the numbered ``frame_*.fmt`` files of an earlier, longer run, so the folder
-    holds exactly the frames just written."""
-    keep = {p.name for p in written}
-    for stale in folder.glob(f"frame_*.{fmt}"):
-        if stale.name not in keep and stale.stem[6:].isdigit():
-            stale.unlink()
+@contextlib.contextmanager
+def staged_folder(folder) -> Iterator[Path]:
+    """Yield an empty hidden folder inside ``folder`` to write into.
+
+    On success its files replace their namesakes in ``folder`` and the numbered
+    ``frame_*`` files of an earlier, longer run are removed; on any exception
+    (KeyboardInterrupt included) ``folder`` keeps what it held. Either way the
+    staging folder goes.
+    """
+    folder = make_folder(folder)
+    try:
+        stage = Path(tempfile.mkdtemp(dir=folder, prefix=".convgif-"))
+    except OSError as error:
+        raise ConvGifError(
+            f"cannot write into {str(folder)!r}: {error.strerror or error} "
+            "(is the folder writable?)"
+        ) from None
+    try:
+        yield stage
+        names = sorted(p.name for p in stage.iterdir())
+        for name in names:
+            os.replace(stage / name, folder / name)
+        kept = set(names)
+        for suffix in {Path(n).suffix for n in names if n.startswith("frame_")}:
+            for stale in folder.glob(f"frame_*{suffix}"):
+                if stale.name not in kept and stale.stem[6:].isdigit():
+                    stale.unlink()
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 # -- by extension ---------------------------------------------------------------

@@ -59,6 +59,37 @@ def test_frames_folder_holds_the_animation_frames(tmp_path, layer, rgb_frames):
     assert "animation frames 0, 7, 19" in tex
 
 
+@pytest.mark.parametrize("fmt, error", [("png", RuntimeError), ("png", KeyboardInterrupt),
+                                        ("svg", RuntimeError)])
+def test_a_failed_frames_write_leaves_the_folder_as_it_was(tmp_path, layer, fmt, error):
+    """All or nothing: frames and frames.tex of a run that fails keep the old ones,
+    a good run replaces them (stale numbered frames of a longer run removed)."""
+    if fmt == "svg":
+        pytest.importorskip("matplotlib")
+    folder = tmp_path / "f"
+    export.write_frames(folder, layer, input_shape=SHAPE, fmt=fmt, every=4)  # 6 frames
+    (folder / "notes.txt").write_text("mine")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert len(before) == 6 + 2
+
+    def fail_after_two(items, total):
+        for i, item in enumerate(items):
+            if i == 2:
+                raise error("stop")
+            yield item
+
+    other = convgif.Conv2d(3, 1, 3)
+    with pytest.raises(error):
+        export.write_frames(folder, other, input_shape=SHAPE, fmt=fmt, every=2,
+                            progress=fail_after_two)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+    result = export.write_frames(folder, other, input_shape=SHAPE, fmt=fmt, every=10)
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == sorted([p.name for p in result.paths] + ["frames.tex", "notes.txt"])
+    assert (folder / "frames.tex").read_text() == result.tex
+
+
 def test_frames_fps_and_step(tmp_path, layer):
     result = export.write_frames(tmp_path / "f", layer, input_shape=SHAPE, step="mac",
                                  every=100, fps=12)

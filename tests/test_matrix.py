@@ -113,6 +113,9 @@ def test_average_pool_and_refusals():
     with pytest.raises(ConvGifError, match="step='output'"):
         render.picture(convgif.Conv2d(1, 1, 3), input_shape=(1, 5, 5), view="matrix",
                        step="mac")
+    with pytest.raises(ConvGifError, match=r"^view='matrix' draws 1-d and 2-d layers, not "
+                       r"Conv3d; use view='gather'$"):
+        render.picture(convgif.Conv3d(1, 1, 2), input_shape=(1, 3, 3, 3), view="matrix")
     # a reflect-padded entry sums two weights: no single symbol names it
     layer = convgif.Conv2d(1, 1, 3, padding=1, padding_mode="reflect")
     cm = conv_matrix(layer, (1, 4, 4))

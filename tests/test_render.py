@@ -388,6 +388,34 @@ def test_frames_animate_only_the_output_channels_drawn():
     assert any("every output cell of the channels shown" in line for line in opening)
 
 
+@pytest.mark.parametrize("layer, shape, view", [
+    ("Conv2d(4, 4, 1, groups=4)", (4, 2, 2), "gather"),
+    ("ConvTranspose2d(2, 4, 3, stride=(2, 1), groups=2)", (2, 3, 3), "scatter"),
+    ("Conv2d(16, 8, 3, groups=2)", (16, 5, 5), "gather"),
+    ("Conv2d(32, 32, 3, groups=32)", (32, 5, 5), "gather"),
+    ("Conv2d(12, 12, 3, groups=12)", (12, 3, 3), "gather"),
+])
+def test_group_and_channel_labels_keep_clear(layer, shape, view):
+    """A group's name (top right of its band) clears its last channel's `x[i]` (top left),
+    and a row ellipsis' "N more" clears every band's border."""
+    from convgif.layout import LABEL_SIZE
+    from convgif.scene import text_width
+
+    pic = render.picture(parse_layer(layer), input_shape=shape, view=view)
+    texts = [i for i in pic.static if isinstance(i, Text)]
+    bands = pic.layout.bands
+    assert bands
+    for g, x, _, w, _ in bands:
+        name = next(i for i in texts if i.text == f"group {g}")
+        name_left = name.x - text_width(name.text, name.size)
+        inside = [i for i in texts if i.text.startswith("x[") and x < i.x < x + w]
+        assert inside and all(i.x + text_width(i.text, LABEL_SIZE) + 2 <= name_left
+                              for i in inside), (g, [i.text for i in inside])
+    rightmost = max(x + w for _, x, _, w, _ in bands)
+    for more in (i for i in texts if i.text.endswith(" more") and i.anchor == "lm"):
+        assert more.x > rightmost
+
+
 def _output_values(pic: Picture, index: int) -> dict:
     """{(channel, position): number} of the values written in the output cells of a frame
     (the last text drawn at a cell's centre is the one seen)."""

@@ -12,6 +12,7 @@ import pytest
 
 import convgif
 from convgif import render
+from convgif.errors import ConvGifError
 from convgif.scene import Box, Line, Scene, Text, fmt
 
 pytest.importorskip("matplotlib")
@@ -107,6 +108,12 @@ def test_same_call_writes_the_same_bytes(tmp_path, suffix):
     )
     subprocess.run([sys.executable, "-c", code], check=True)
     assert third.read_bytes() == first.read_bytes()
+
+
+@pytest.mark.parametrize("ax", [None, "axes", 3])
+def test_draw_refuses_what_is_not_an_axes(ax):
+    with pytest.raises(ConvGifError, match=r"^ax=.* must be a matplotlib Axes"):
+        convgif.draw(ax, layer(), input_shape=SHAPE)
 
 
 def test_draw_into_a_users_axes(scene):
