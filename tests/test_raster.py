@@ -238,3 +238,31 @@ def test_text_masks_are_what_pillow_draws(anchor):
         assert (left, top) == (x0, y0)
         assert np.array_equal(levels, want)
         assert np.array_equal(levels[covered], lv_covered) and (levels[rows, cols] > 0).all()
+
+
+def _contrast(a, b) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours."""
+    def luminance(rgb):
+        linear = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+                  for v in (c / 255 for c in rgb)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+# the fills values are written on in "ink", and those padding values and labels use "muted" on
+INK_ON = ("paper", "input", "pad", "pad_copy", "inserted", "weight", "bias", "output_empty",
+          "output", "tap", "kernel_active", "output_active", "winner")
+MUTED_ON = ("paper", "pad", "pad_copy", "inserted", "output_empty")
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_every_style_writes_values_at_aa_contrast(style):
+    """Text on every fill it is written on reaches WCAG AA for normal text (4.5:1): values
+    in a lit cell of the dark style once sat at 2.8:1."""
+    colors = STYLES[style]
+    low = [(text, fill, round(_contrast(colors.rgb(text), colors.rgb(fill)), 2))
+           for text, fills in (("ink", INK_ON), ("muted", MUTED_ON)) for fill in fills
+           if _contrast(colors.rgb(text), colors.rgb(fill)) < 4.5]
+    assert not low
