@@ -35,6 +35,7 @@ KIND_ROLE = {
     OVERFLOW: "paper",
 }
 MAX_TERMS = 6  # terms of the caption's equation before it is shortened
+SYMBOL_SIZE = 11  # px: the smallest at which x₀₁'s indices stay readable
 VALUE_MODES = {
     None: "auto",
     True: "numbers",
@@ -183,11 +184,25 @@ class Picture:
         self._last_macs = (None, None)
         self.shown = None  # how many frames a sampled animation keeps (render sets it)
         self.storyboard = self._storyboard()
+        try:
+            mode = VALUE_MODES.get(options.values)
+        except TypeError:  # unhashable, e.g. a list
+            mode = None
+        if mode is None:
+            raise ConvGifError(
+                f"values={options.values!r} must be one of 'numbers', 'symbols', 'none' "
+                "(or True / False / None for 'when they fit')"
+            )
+        self.symbols = mode == "symbols"
+        # Symbols were asked for: cells wide enough to write them at SYMBOL_SIZE, on a
+        # larger page if need be (a number is shorter; auto mode hides what does not fit).
+        min_cell = 0.6 * SYMBOL_SIZE * self._widest_label() / 0.92 if self.symbols else 0.0
         parts = title(trace)
         # One title line when it fits the picture; else shapes on one line, K/P/S/D/G below.
         header_w = text_width(self._output_header(), LABEL_SIZE)
         sizes = {"grid_spatial": self._grid().shape[2:], "out_spatial": self._canvas_shape()}
         sizes["shown_out"] = options.channels
+        sizes["min_cell"] = min_cell
         natural = compute_layout(trace, options.cell, output_header_width=header_w, **sizes).width
         one = DASH.join(parts)
         if _title_width(one) + 2 * MARGIN <= natural:
@@ -209,17 +224,6 @@ class Picture:
             output_header_width=header_w,
             **sizes,
         )
-        cell = self.layout.cell
-        try:
-            mode = VALUE_MODES.get(options.values)
-        except TypeError:  # unhashable, e.g. a list
-            mode = None
-        if mode is None:
-            raise ConvGifError(
-                f"values={options.values!r} must be one of 'numbers', 'symbols', 'none' "
-                "(or True / False / None for 'when they fit')"
-            )
-        self.symbols = mode == "symbols"
         # Values shrink to fit their cells (DejaVu digits are ~0.6 em wide); below 8 px they go.
         cell = self.layout.cell
         fit = 0.92 * cell / (0.6 * self._widest_label())

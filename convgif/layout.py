@@ -13,6 +13,7 @@ that small and medium layers fit a 1280 × 720 slide at scale 1.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from convgif.scene import text_width
@@ -151,13 +152,16 @@ def _gap(shown: list, index: int) -> int:
     return shown[index + 1] - shown[index - 1] - 1
 
 
-def _auto_cell(measure) -> int:
+def _auto_cell(measure, min_cell: float = 0.0) -> int:
+    """The largest cell of the first page size it fits, cells of at least ``min_cell``
+    (when some page takes them; else as if none was asked)."""
+    floor = math.ceil(min_cell)
     for max_w, max_h, largest, smallest in FITS:
-        for c in range(largest, smallest - 1, -1):
+        for c in range(max(largest, floor), max(smallest, floor) - 1, -1):
             w, h, *_ = measure(c)
             if w <= max_w and h <= max_h:
                 return c
-    return MIN_CELL
+    return _auto_cell(measure) if floor else MIN_CELL
 
 
 def compute_layout(
@@ -169,6 +173,7 @@ def compute_layout(
     grid_spatial: tuple | None = None,
     out_spatial: tuple | None = None,
     shown_out: tuple | None = None,
+    min_cell: float = 0.0,
 ) -> Layout:
     """The layout of a 1-d, 2-d or 3-d trace (3-d grids as rows of depth slices).
 
@@ -225,7 +230,7 @@ def compute_layout(
         return width, height, gap, col_gap, top, row_h, ellipsis_w, channel_gap, column_w
 
     if cell is None:
-        cell = _auto_cell(measure)
+        cell = _auto_cell(measure, min_cell)
     cell = float(cell)
     width, height, gap, col_gap, top, row_h, ellipsis_w, channel_gap, column_w = measure(cell)
     width = max(width, min_width, 480.0)

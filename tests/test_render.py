@@ -756,3 +756,18 @@ def test_cli_bad_options(tmp_path, args, needle):
     assert "Traceback" not in done.stderr
     assert needle.lower() in lines[0].lower(), lines[0]
     assert list(tmp_path.rglob("*.*")) == []  # nothing written, not even a temporary file
+
+
+@pytest.mark.parametrize("layer, shape", [
+    ("Conv2d(2, 2, 3, padding=1, padding_mode='reflect')", (2, 4, 4)),
+    ("Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)", (3, 7, 7)),
+    ("Conv1d(2, 3, 3)", (2, 8)),
+])
+def test_symbols_are_written_at_a_readable_size(layer, shape):
+    """Asked-for symbols (x⁰₁₂, w⁰⁰₁₂) are written at 11 px or more: the cells grow,
+    onto a taller page if need be, instead of the labels shrinking to 8 px."""
+    from convgif.compose import SYMBOL_SIZE
+
+    pic = render.picture(parse_layer(layer), input_shape=shape, values="symbols")
+    assert pic.show_values and pic.value_size >= SYMBOL_SIZE
+    assert pic.layout.width <= 1600 and pic.layout.height <= 1100
