@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import threading
@@ -1047,6 +1048,42 @@ COMMANDS = {
 }
 
 
+# Python names the API shares with the command line under another spelling.
+_FLAG_OF = {"path": "--output", "fmt": "--format"}
+
+
+def _as_typed(message: str, parser, argv) -> str:
+    """The message with each Python argument the command took as an option spelled as
+    typed: ``input_shape=(2, 4) must …`` becomes ``--input-shape=(2, 4) must …``.
+
+    Layer parameters keep their names: they are written so in --layer too. A name whose
+    option the message already gives in brackets (``max_frames=N (--max-frames)``)
+    stays as it is."""
+    command = next((a for a in argv if a in COMMANDS), None)
+    if parser is None or command is None:
+        return message
+    sub = next(
+        a.choices[command] for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+    )
+    layer_dests = {flag[2:].replace("-", "_") for flag, _ in LAYER_FLAGS} | {"bias"}
+    flags = {}
+    for action in sub._actions:
+        longest = max(action.option_strings, key=len, default=None)
+        if longest and action.dest not in layer_dests:
+            flags[action.dest] = longest
+    for name, flag in _FLAG_OF.items():
+        if flag in sub._option_string_actions:
+            flags[name] = flag
+
+    def spelled(match):
+        flag = flags.get(match.group(1))
+        if flag is None or f"({flag})" in message:
+            return match.group(0)
+        return flag + "="
+
+    return re.sub(r"(?<![\w.-])([a-z][a-z_]*)=", spelled, message)
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -1056,6 +1093,7 @@ def main(argv=None) -> int:
     # A polite kill (SIGTERM) unwinds like Ctrl-C, so temporary files are removed.
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
+    parser = None
     try:
         # No subcommand: render (with no arguments at all, the built-in default layer).
         if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
@@ -1071,7 +1109,7 @@ def main(argv=None) -> int:
             raise ConvGifError(f"choose a command: {', '.join(COMMANDS)}")
         return COMMANDS[args.command](args)
     except ConvGifError as error:
-        print(f"convgif: error: {error}", file=sys.stderr)
+        print(f"convgif: error: {_as_typed(str(error), parser, argv)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         # Writers clean up on the way out: no partial file, an old file untouched.

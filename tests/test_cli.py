@@ -417,3 +417,27 @@ def test_batch_help_names_every_key():
     text = " ".join(run("batch", "--help").stdout.split())
     keys = text.split("Keys:")[1].split("Relative paths")[0]
     assert all(f" {key}" in keys for key in BATCH_KEYS), keys
+
+
+@pytest.mark.parametrize("args, line", [
+    (["render", "-o", "x.bmp"], "convgif: error: --output='x.bmp' must end in one of"),
+    (["render", "--input-shape", "2,4", "-o", "a.gif"],
+     "convgif: error: --input-shape=(2, 4) must have 3 or 4 sizes"),
+    (["render", "--layer", "ConvTranspose2d(1, 1, 3)", "--input-shape", "1,3,3",
+      "--view", "scatter", "--step", "mac", "-o", "a.gif"],
+     "convgif: error: --step='mac' does not apply to --view='scatter'"),
+    (["still", "--frame", "99", "-o", "a.png"], "convgif: error: --frame=99 must lie in"),
+    # layer parameters keep the names --layer takes them by
+    (["render", "--layer", "Conv2d(1, 1, 3, groups=2)", "-o", "a.gif"],
+     "convgif: error: groups="),
+    # a message that names the option already is left as it is
+    (["render", "--layer", "Conv2d(1, 1, 3)", "--input-shape", "1,200,200", "-o", "a.gif"],
+     "use max_frames=N (--max-frames), or force=True (--force)"),
+])
+def test_errors_name_options_as_typed(cli, tmp_path, args, line):
+    """The core names Python arguments (input_shape=); the command line says what the
+    user typed (--input-shape=)."""
+    result = cli(*args)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1
+    assert line in result.stderr, result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -292,4 +292,4 @@ def test_cli_overlap(tmp_path, cli):
         "--layer", "ConvTranspose2d(1, 1, 3, stride=2)", "--input-shape", "1,4,4", "-o", "x.bmp"
     )
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
-    assert "convgif: error: path='x.bmp' must end in one of" in r.stderr
+    assert "convgif: error: --output='x.bmp' must end in one of" in r.stderr
