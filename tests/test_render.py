@@ -261,9 +261,13 @@ def sample_frames(data, count):
 # --------------------------------------------------------------------------- pixels
 
 
-@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
-@given(conv_layers(), st.sampled_from(["output", "channel", "mac"]), st.booleans(), st.data())
+@settings(max_examples=90, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(conv_layers(), transposed_layers(), pool_layers()),
+       st.sampled_from(["output", "channel", "mac"]), st.booleans(), st.data())
 def test_lit_cells_follow_the_trace(layer_shape, step, values, data):
+    """Convolutions, transposed layers in the gather view (inserted zeros, the padding
+    D·(K−1) − P, output_padding's cells) and pooling (the counted cells lit, the running
+    maximum marked)."""
     layer, shape = layer_shape
     pic = render.picture(layer, input_shape=shape, step=step, values=values)
     for index in sample_frames(data, len(pic)):
@@ -281,33 +285,12 @@ def test_lit_cells_batched_input(layer_shape, data):
 
 
 @settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
-@given(transposed_layers(), st.sampled_from(["output", "channel", "mac"]), st.booleans(),
-       st.data())
-def test_lit_cells_follow_the_trace_transposed(layer_shape, step, values, data):
-    """The gather view: inserted zeros, the padding D·(K−1) − P, output_padding's cells."""
-    layer, shape = layer_shape
-    pic = render.picture(layer, input_shape=shape, step=step, values=values)
-    for index in sample_frames(data, len(pic)):
-        check_frame(pic, index)
-
-
-@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
 @given(transposed_layers(), st.booleans(), st.data())
 def test_lit_cells_follow_the_trace_scatter(layer_shape, values, data):
     layer, shape = layer_shape
     pic = render.picture(layer, input_shape=shape, view="scatter", values=values)
     for index in sample_frames(data, len(pic)):
         check_frame(pic, index, roles=expected_scatter_roles)
-
-
-@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
-@given(pool_layers(), st.sampled_from(["output", "channel", "mac"]), st.booleans(), st.data())
-def test_lit_cells_follow_the_trace_pooling(layer_shape, step, values, data):
-    """Max and average pooling: the counted cells lit, the running maximum marked."""
-    layer, shape = layer_shape
-    pic = render.picture(layer, input_shape=shape, step=step, values=values)
-    for index in sample_frames(data, len(pic)):
-        check_frame(pic, index)
 
 
 @pytest.mark.parametrize("make, shape, options", [
