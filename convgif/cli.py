@@ -1056,9 +1056,10 @@ def _as_typed(message: str, parser, argv) -> str:
     """The message with each Python argument the command took as an option spelled as
     typed: ``input_shape=(2, 4) must …`` becomes ``--input-shape=(2, 4) must …``.
 
-    Layer parameters keep their names: they are written so in --layer too. A name whose
-    option the message already gives in brackets (``max_frames=N (--max-frames)``)
-    stays as it is."""
+    Left as they are: quoted text (a --layer string quoted back), names the user typed as
+    ``name=`` themselves (layer keywords, --sweep), layer parameters (--layer takes them
+    so), and a name whose option the message already gives (``max_frames=N (--max-frames)``).
+    """
     command = next((a for a in argv if a in COMMANDS), None)
     if parser is None or command is None:
         return message
@@ -1066,22 +1067,29 @@ def _as_typed(message: str, parser, argv) -> str:
         a.choices[command] for a in parser._actions if isinstance(a, argparse._SubParsersAction)
     )
     layer_dests = {flag[2:].replace("-", "_") for flag, _ in LAYER_FLAGS} | {"bias"}
+    typed = " ".join(argv)
     flags = {}
     for action in sub._actions:
-        longest = max(action.option_strings, key=len, default=None)
-        if longest and action.dest not in layer_dests:
-            flags[action.dest] = longest
+        flag = "--" + action.dest.replace("_", "-")
+        if flag in action.option_strings and action.dest not in layer_dests:
+            flags[action.dest] = flag
     for name, flag in _FLAG_OF.items():
         if flag in sub._option_string_actions:
             flags[name] = flag
 
     def spelled(match):
-        flag = flags.get(match.group(1))
-        if flag is None or f"({flag})" in message:
+        name = match.group(1)
+        flag = flags.get(name)
+        if flag is None or f"({flag})" in message or f"{name}=" in typed:
             return match.group(0)
         return flag + "="
 
-    return re.sub(r"(?<![\w.-])([a-z][a-z_]*)=", spelled, message)
+    # quoted parts ('...' or "...") are the user's own text: only what lies between changes
+    parts = re.split(r"""('[^']*'|"[^"]*")""", message)
+    return "".join(
+        part if i % 2 else re.sub(r"(?<![\w.-])([a-z][a-z_]*)=", spelled, part)
+        for i, part in enumerate(parts)
+    )
 
 
 def _interrupt(signum, frame):

@@ -251,7 +251,8 @@ class Picture:
         )
 
     def _storyboard(self):
-        return Storyboard(self.trace, self.options.step, self._drawn()[1], self.options.outputs)
+        ins, outs = self._drawn()
+        return Storyboard(self.trace, self.options.step, outs, self.options.outputs, ins)
 
     def _grid(self) -> np.ndarray:
         """The input cells drawn: the grid the window sweeps."""
@@ -601,7 +602,8 @@ class Picture:
             if self.options.flip:
                 captions.append(_FLIP_NOTE)
         if len(captions) > 2:
-            captions = captions[:1] + [f"… and the same for {len(captions) - 1} more groups"]
+            more = "channels" if t.kernel is None else "groups"  # a pool's are its channels
+            captions = captions[:1] + [f"… and the same for {len(captions) - 1} more {more}"]
         if self.options.flip and state.phase == "step" and len(captions) == 1:
             captions.append(_FLIP_NOTE)  # every frame says which operation it shows
         items += self._caption(captions, state)
@@ -1063,10 +1065,14 @@ class ScatterPicture(Picture):
         elif state.phase == "close":
             caption = [
                 f"Done: {t.num_scatter_macs:,} products stamped, then + b gives the output "
-                f"{_shape(t.output.shape)};",
-                "dashed cells fall outside it: padding crops them "
-                + ("(output_padding gives some back at the end)." if self._gives_back() else "."),
+                f"{_shape(t.output.shape)}" + (";" if outside.any() else "."),
             ]
+            if outside.any():
+                caption.append(
+                    "dashed cells fall outside it: padding crops them"
+                    + (" (output_padding gives some back at the end)." if self._gives_back()
+                       else ".")
+                )
         else:
             caption = self._stamp_caption(stamp)
         items += self._caption(caption, state)
@@ -1148,5 +1154,6 @@ class ScatterPicture(Picture):
         )
         skipped = self.storyboard.skipped_before(stamp)
         if skipped:  # their stamps are in the sums, though no frame showed them
-            return [text, f"The sums include the stamps of the {skipped} input channels left out."]
+            return [text, f"Since the last frame, the sums also took in the stamps of the "
+                    f"{skipped} input channels left out."]
         return [text]

@@ -135,16 +135,31 @@ def _shown_among(chosen: list, limit: int, head: int, tail: int) -> list:
 
 def shown(trace, chosen=None) -> tuple[list, list]:
     """The input and output channels drawn (None where an ellipsis stands for the rest):
-    all when few, else the first and last few; ``chosen`` output channels narrow them."""
+    all when few, else the first and last few; ``chosen`` output channels narrow them.
+    The inputs drawn are among those that feed the outputs drawn (their groups')."""
     chosen = sorted(chosen) if chosen else None
     if trace.kernel is None:  # pooling: each output channel sits under its input channel
         shown_in = _shown_among(chosen, 6, 3, 2) if chosen else shown_channels(trace.in_channels)
-        return shown_in, shown_in
-    shown_in = shown_channels(trace.in_channels)
+        return _with_gaps(shown_in), _with_gaps(shown_in)
     # Output channels take a row each, so fewer of them fit.
     if chosen:
-        return shown_in, _shown_among(chosen, 4, 2, 1)
-    return shown_in, shown_channels(trace.out_channels, 4, 2, 1)
+        shown_out = _shown_among(chosen, 4, 2, 1)
+    else:
+        shown_out = shown_channels(trace.out_channels, 4, 2, 1)
+    in_pg, out_pg = trace.in_per_group, trace.out_per_group
+    groups = sorted({oc // out_pg for oc in shown_out if oc is not None})
+    feeding = [g * in_pg + i for g in groups for i in range(in_pg)]
+    return _with_gaps(_shown_among(feeding, 6, 3, 2)), shown_out
+
+
+def _with_gaps(channels: list) -> list:
+    """``channels`` with an ellipsis (None) wherever consecutive ones skip some."""
+    out = []
+    for ch in channels:
+        if ch is not None and out and out[-1] is not None and ch > out[-1] + 1:
+            out.append(None)
+        out.append(ch)
+    return out
 
 
 def _gap(shown: list, index: int) -> int:
@@ -189,6 +204,9 @@ def compute_layout(
     k_depth, k_rows, k_cols = (1, 0, 0) if pooling else _dims(trace.kernel_size)
     shown_in, shown_out = shown(trace, shown_out)
     bands = trace.groups > 1 and not pooling
+    drawn = [ch for ch in shown_in if ch is not None]
+    band_ends = {max(ch for ch in drawn if ch // trace.in_per_group == g)
+                 for g in {ch // trace.in_per_group for ch in drawn}} if bands else set()
     labels_w = (
         text_width(f"x[{trace.in_channels - 1}]", LABEL_SIZE)
         + text_width(f"group {trace.groups - 1}", LABEL_SIZE - 1)
@@ -206,10 +224,13 @@ def compute_layout(
         # An input channel's column holds its grid and, below, its kernels: in the scatter
         # view a kernel can be wider than the input it stamps from.
         column_w = grid_w if pooling else max(grid_w, _width(k_depth, k_cols, c))
-        if bands:  # a group's name sits at its band's top right, level with `x[i]` at the left
-            column_w = max(column_w, 2 * labels_w - grid_w)
-        input_w = sum(ellipsis_w if ch is None else column_w for ch in shown_in)
-        input_w += (len(shown_in) - 1) * channel_gap
+        # a group's name sits at its band's top right, level with the last `x[i]` at the left
+        named_w = max(column_w, 2 * labels_w - grid_w) if bands else column_w
+        widths = [
+            ellipsis_w if ch is None else named_w if ch in band_ends else column_w
+            for ch in shown_in
+        ]
+        input_w = sum(widths) + (len(shown_in) - 1) * channel_gap
         if pooling:
             row_h = LABEL + out_rows * c
             body_h = 2 * LABEL + grid_rows * c + gap + LABEL + row_h
@@ -227,28 +248,27 @@ def compute_layout(
                 + max(_width(out_depth, out_cols, c), output_header_width)
             )
         height = top + body_h + 16 + 2 * CAPTION_SIZE + 10 + MARGIN
-        return width, height, gap, col_gap, top, row_h, ellipsis_w, channel_gap, column_w
+        return width, height, gap, col_gap, top, row_h, channel_gap, widths
 
     if cell is None:
         cell = _auto_cell(measure, min_cell)
     cell = float(cell)
-    width, height, gap, col_gap, top, row_h, ellipsis_w, channel_gap, column_w = measure(cell)
+    width, height, gap, col_gap, top, row_h, channel_gap, widths = measure(cell)
     width = max(width, min_width, 480.0)
 
     y_input = top + 2 * LABEL
     inputs, ellipses = {}, []
     x = MARGIN
-    for ch_index, ch in enumerate(shown_in):
+    grid_w = _width(grid_depth, grid_cols, cell)
+    for ch_index, (ch, column_w) in enumerate(zip(shown_in, widths)):
         if ch is None:
             hidden = _gap(shown_in, ch_index)
-            ellipses.append((x + ellipsis_w / 2, y_input + grid_rows * cell / 2, hidden))
-            x += ellipsis_w + channel_gap
-            continue
-        grid_w = _width(grid_depth, grid_cols, cell)
-        inputs[ch] = Grid(
-            x + (column_w - grid_w) / 2, y_input, grid_rows, grid_cols, cell, grid_depth,
-            slice_gap(cell),
-        )
+            ellipses.append((x + column_w / 2, y_input + grid_rows * cell / 2, hidden))
+        else:
+            inputs[ch] = Grid(
+                x + (column_w - grid_w) / 2, y_input, grid_rows, grid_cols, cell, grid_depth,
+                slice_gap(cell),
+            )
         x += column_w + channel_gap
     right = x - channel_gap
     y_rows = y_input + grid_rows * cell + gap + LABEL
@@ -302,17 +322,19 @@ def compute_layout(
 
     boxes = ()
     if bands:
-        pad = 6.0
+        pad = min(6.0, channel_gap / 2 - 3)  # neighbouring bands keep a gap between them
+        column_of = dict(zip(shown_in, widths))
         bottom = max(g.y + g.height for g in outputs.values())
         boxes = []
         for g in range(trace.groups):
-            members = [inputs[c] for c in range(g * in_pg, (g + 1) * in_pg) if c in inputs]
+            members = [c for c in range(g * in_pg, (g + 1) * in_pg) if c in inputs]
             if not members:
                 continue
             # around the members' columns (a grid is centred in its column)
-            left = members[0].x - (column_w - members[0].width) / 2 - pad
-            right = members[-1].x + (column_w + members[-1].width) / 2 + pad
-            upper = members[0].y - LABEL + 1
+            first, last = inputs[members[0]], inputs[members[-1]]
+            left = first.x - (column_of[members[0]] - first.width) / 2 - pad
+            right = last.x + (column_of[members[-1]] + last.width) / 2 + pad
+            upper = first.y - LABEL + 1
             boxes.append((g, left, upper, right - left, bottom - upper + pad))
         boxes = tuple(boxes)
 

@@ -158,6 +158,7 @@ class Storyboard:
     step: str = "output"
     channels: tuple[int, ...] | None = None  # output channels to animate (None: all)
     outputs: tuple[range, ...] | None = None  # output positions to animate (None: all)
+    inputs: tuple[int, ...] | None = None  # input channels drawn (None: all)
 
     def __post_init__(self):
         if self.step not in STEPS:
@@ -171,6 +172,15 @@ class Storyboard:
         if self.channels is None:
             return tuple(range(opg))
         return tuple(sorted({c % opg for c in self.channels}))
+
+    @property
+    def walked_inputs(self) -> tuple[int, ...]:
+        """The input channels within a group that channel and mac steps walk: those drawn in
+        some group (a channel left out everywhere would light nothing)."""
+        ipg = self.trace.in_per_group
+        if self.inputs is None:
+            return tuple(range(ipg))
+        return tuple(sorted({c % ipg for c in self.inputs}))
 
     def animates(self, out_channel: int) -> bool:
         return self.channels is None or out_channel in self.channels
@@ -205,9 +215,8 @@ class Storyboard:
         t = self.trace
         if self.step == "output":
             return 1
-        if self.step == "channel":
-            return t.in_per_group
-        return t.macs_per_cell
+        per_channel = t.macs_per_cell // t.in_per_group
+        return len(self.walked_inputs) * (1 if self.step == "channel" else per_channel)
 
     def __len__(self) -> int:
         return self.slots * self.substeps + 2
@@ -228,11 +237,13 @@ class Storyboard:
         m = t.macs_per_cell
         per_channel = m // t.in_per_group
         # The MACs this frame shows; the cell's value so far is its running sum at ``hi``.
-        lo, hi = {
-            "output": (0, m),
-            "channel": (sub * per_channel, (sub + 1) * per_channel),
-            "mac": (sub, sub + 1),
-        }[self.step]
+        if self.step == "output":
+            lo, hi = 0, m
+        else:
+            # a cell's MACs run input channel by input channel
+            which, tap = divmod(sub, per_channel) if self.step == "mac" else (sub, None)
+            lo = self.walked_inputs[which] * per_channel
+            lo, hi = (lo, lo + per_channel) if tap is None else (lo + tap, lo + tap + 1)
         cells = []
         for g in range(t.groups):
             oc = g * t.out_per_group + local
@@ -330,7 +341,8 @@ class ScatterStoryboard:
     @cached_property
     def plan(self) -> tuple[tuple[int, tuple[int, ...], int], ...]:
         """Per input channel that stamps: (it, the output channels it stamps onto, how many
-        input channels left out stamped onto those just before it)."""
+        input channels left out, stamping onto drawn outputs, come between it and the one
+        before)."""
         t = self.trace
         opg = t.out_per_group
         plan, skipped = [], 0
@@ -389,8 +401,8 @@ class ScatterStoryboard:
         return Stamp(n, ic, position, oc, start, start + self.stamp_size)
 
     def skipped_before(self, stamp: Stamp) -> int:
-        """How many input channels left out stamped just before this stamp, whose sums the
-        canvas shows: counted on an input channel's first stamp only."""
+        """How many input channels left out stamped onto drawn outputs since the frame
+        before this one: non-zero on an input channel's first stamp only."""
         for ic, outs, skipped in self.plan:
             if ic == stamp.in_channel:
                 first = not any(stamp.position) and stamp.out_channel == outs[0]

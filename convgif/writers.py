@@ -24,6 +24,7 @@ import numpy as np
 from convgif.errors import ConvGifError
 
 EXTENSIONS = (".gif", ".png", ".apng", ".webp", ".mp4")
+FRAME_SUFFIXES = (".png", ".svg", ".pdf")  # of the numbered frames in a frames folder
 
 
 def make_folder(folder) -> Path:
@@ -562,10 +563,10 @@ def write_numbered_pngs(folder: Path, frames: Iterable[np.ndarray], palette) -> 
 def staged_folder(folder) -> Iterator[Path]:
     """Yield an empty hidden folder inside ``folder`` to write into.
 
-    On success its files replace their namesakes in ``folder`` and the numbered
-    ``frame_*`` files of an earlier, longer run are removed; on any exception
-    (KeyboardInterrupt included) ``folder`` keeps what it held. Either way the
-    staging folder goes.
+    On success its files replace their namesakes in ``folder`` and any other numbered
+    frames (``frame_0007.png``, ``.svg`` or ``.pdf``: an earlier, longer run or another
+    format, which LaTeX would pick up) are removed; on any exception (KeyboardInterrupt
+    included) ``folder`` keeps what it held. Either way the staging folder goes.
     """
     folder = make_folder(folder)
     try:
@@ -578,13 +579,17 @@ def staged_folder(folder) -> Iterator[Path]:
     try:
         yield stage
         names = sorted(p.name for p in stage.iterdir())
+        # a folder in the way would stop the moves half-way: refuse before the first
+        blocked = [name for name in names if (folder / name).is_dir()]
+        if blocked:
+            raise ConvGifError(f"cannot write {str(folder / blocked[0])!r}: it is a folder")
         for name in names:
             os.replace(stage / name, folder / name)
         kept = set(names)
-        for suffix in {Path(n).suffix for n in names if n.startswith("frame_")}:
-            for stale in folder.glob(f"frame_*{suffix}"):
-                if stale.name not in kept and stale.stem[6:].isdigit():
-                    stale.unlink()
+        for stale in folder.glob("frame_*"):
+            numbered = stale.stem[6:].isdigit() and stale.suffix in FRAME_SUFFIXES
+            if numbered and stale.name not in kept and stale.is_file():
+                stale.unlink()
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 

@@ -430,6 +430,16 @@ def test_batch_help_names_every_key():
     # layer parameters keep the names --layer takes them by
     (["render", "--layer", "Conv2d(1, 1, 3, groups=2)", "-o", "a.gif"],
      "convgif: error: groups="),
+    # the option spelled as typed, not its --no- twin
+    (["still", "--layer", "ConvTranspose2d(1, 1, 2)", "--input-shape", "1,2,2",
+      "--values", "symbols", "--view", "scatter", "-o", "a.png"],
+     "convgif: error: --values='symbols' does not apply to --view='scatter'"),
+    # the user's own text: quoted --layer, a layer keyword, a --sweep name
+    (["render", "--layer", "Conv2d(3, 2, 3, step=1)", "-o", "a.gif"],
+     "convgif: error: --layer='Conv2d(3, 2, 3, step=1)'"),
+    (["render", "--layer", "Conv2d(3, 2, 3, seed=-1)", "-o", "a.gif"],
+     "convgif: error: seed=-1 must be at least 0"),
+    (["cost", "--sweep", "seed=1,2", "-o", "c.png"], "convgif: error: --sweep seed=...:"),
     # a message that names the option already is left as it is
     (["render", "--layer", "Conv2d(1, 1, 3)", "--input-shape", "1,200,200", "-o", "a.gif"],
      "use max_frames=N (--max-frames), or force=True (--force)"),

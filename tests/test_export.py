@@ -90,6 +90,24 @@ def test_a_failed_frames_write_leaves_the_folder_as_it_was(tmp_path, layer, fmt,
     assert (folder / "frames.tex").read_text() == result.tex
 
 
+def test_frames_folder_refuses_a_folder_in_the_way_and_drops_other_formats(tmp_path, layer):
+    folder = tmp_path / "f"
+    export.write_frames(folder, layer, input_shape=SHAPE, frames=[0, 1])
+    (folder / "frame_0009.pdf").write_bytes(b"an earlier run, as PDF")
+    (folder / "frame_0001.svg").write_bytes(b"and as SVG")
+    (folder / "frame_notes.txt").write_text("not a frame")
+    export.write_frames(folder, layer, input_shape=SHAPE, frames=[0, 1, 2])
+    # LaTeX would pick the PDFs before the PNGs: only this run's frames stay
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "frame_0001.png", "frame_0002.png", "frame_0003.png", "frame_notes.txt", "frames.tex"]
+    (folder / "frame_0001.png").unlink()
+    (folder / "frame_0001.png").mkdir()
+    before = sorted(p.name for p in folder.iterdir())
+    with pytest.raises(convgif.ConvGifError, match=r"frame_0001.png': it is a folder"):
+        export.write_frames(folder, layer, input_shape=SHAPE, frames=[3, 4])
+    assert sorted(p.name for p in folder.iterdir()) == before  # nothing moved in
+
+
 def test_frames_fps_and_step(tmp_path, layer):
     result = export.write_frames(tmp_path / "f", layer, input_shape=SHAPE, step="mac",
                                  every=100, fps=12)

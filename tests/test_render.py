@@ -326,10 +326,11 @@ def test_scatter_caption_says_when_left_out_channels_stamped():
         stamp = pic.storyboard.stamp(pic.storyboard.frame(index))
         texts = [i.text for i in pic.scene(index).dynamic if isinstance(i, Text)]
         notes[(stamp.in_channel, stamp.position, stamp.out_channel)] = [
-            line for line in texts if line.startswith("The sums include")]
+            line for line in texts if line.startswith("Since the last frame")]
     # x[0], x[1], x[2], then "3 more", then x[6], x[7]: x[6]'s first stamp says so, once
     assert notes.pop((6, (0, 0), 0)) == [
-        "The sums include the stamps of the 3 input channels left out."]
+        "Since the last frame, the sums also took in the stamps of the 3 input channels "
+        "left out."]
     assert not any(notes.values())
 
 
@@ -397,6 +398,44 @@ def test_group_and_channel_labels_keep_clear(layer, shape, view):
     rightmost = max(x + w for _, x, _, w, _ in bands)
     for more in (i for i in texts if i.text.endswith(" more") and i.anchor == "lm"):
         assert more.x > rightmost
+
+
+@pytest.mark.parametrize("step", ["channel", "mac"])
+def test_channel_and_mac_steps_walk_only_the_inputs_drawn(step):
+    """Conv2d(8, 6, 2): x[3], x[4], x[5] are behind the ellipsis, so no frame walks
+    them: every step frame lights a drawn input cell (and the running sums stay true)."""
+    pic = render.picture(convgif.Conv2d(8, 6, 2), input_shape=(8, 3, 3), step=step)
+    assert sorted(pic.layout.inputs) == [0, 1, 2, 6, 7]
+    per_cell = 5 if step == "channel" else 5 * 4
+    assert len(pic) == 2 + 3 * 4 * per_cell  # outputs 0, 1, 5; 2x2 positions
+    for index in range(1, len(pic) - 1):
+        check_frame(pic, index)
+        roles = expected_roles(pic, index)
+        assert any(role == "tap" for key, (*_, role) in roles.items() if key[0] == "input")
+
+
+def test_inputs_drawn_are_those_that_feed_the_outputs_drawn():
+    """Depthwise, 12 channels: y[0], y[1], y[11] are drawn, so x[0], x[1], x[11], with
+    an ellipsis that counts the nine left out between them."""
+    pic = render.picture(convgif.Conv2d(12, 12, 3, groups=12), input_shape=(12, 5, 5))
+    assert sorted(pic.layout.inputs) == [0, 1, 11] == sorted(pic.layout.outputs)
+    texts = [i.text for i in pic.static if isinstance(i, Text)]
+    assert texts.count("9 more") == 2  # between the inputs, and between the output rows
+    # a chosen channel brings its input: the scatter view stamps from x[5] onto y[5]
+    scatter = render.picture(convgif.ConvTranspose2d(12, 12, 2, groups=12),
+                             input_shape=(12, 2, 2), view="scatter", channels=[5])
+    assert sorted(scatter.layout.inputs) == [5] and len(scatter) == 2 + 4
+
+
+def test_captions_name_a_pools_channels_and_skip_an_empty_crop_note():
+    pool = render.picture(convgif.MaxPool2d(3, 2, 1), input_shape=(8, 5, 5))
+    texts = [i.text for i in pool.scene(3).dynamic if isinstance(i, Text)]
+    assert "… and the same for 4 more channels" in texts
+    scatter = render.picture(convgif.ConvTranspose2d(1, 1, 3, stride=2), input_shape=(1, 2, 2),
+                             view="scatter")
+    texts = [i.text for i in scatter.scene(-1).dynamic if isinstance(i, Text)]
+    assert "Done: 36 products stamped, then + b gives the output (1, 5, 5)." in texts
+    assert not any("crops" in t for t in texts)  # P = 0: nothing is cropped
 
 
 def _output_values(pic: Picture, index: int) -> dict:
