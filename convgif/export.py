@@ -22,6 +22,7 @@ import numpy as np
 
 from convgif.errors import ConvGifError
 from convgif.parse import DEFAULT_INPUT, DEFAULT_LAYER, parse_shape
+from convgif.writers import FRAME_FORMATS
 
 __all__ = [
     "DEFAULT_INPUT",
@@ -44,7 +45,6 @@ PICTURE_OPTIONS = (  # render.picture's
     "image_size",
 )
 PAINT_OPTIONS = ("scale", "style", "font")  # what the painter needs
-FRAME_FORMATS = ("png", "pdf", "svg")
 
 # --------------------------------------------------------------------------- inputs
 

@@ -24,7 +24,7 @@ import numpy as np
 from convgif.errors import ConvGifError
 
 EXTENSIONS = (".gif", ".png", ".apng", ".webp", ".mp4")
-FRAME_SUFFIXES = (".png", ".svg", ".pdf")  # of the numbered frames in a frames folder
+FRAME_FORMATS = ("png", "pdf", "svg")  # of the numbered frames in a frames folder
 
 
 def make_folder(folder) -> Path:
@@ -587,7 +587,7 @@ def staged_folder(folder) -> Iterator[Path]:
             os.replace(stage / name, folder / name)
         kept = set(names)
         for stale in folder.glob("frame_*"):
-            numbered = stale.stem[6:].isdigit() and stale.suffix in FRAME_SUFFIXES
+            numbered = stale.stem[6:].isdigit() and stale.suffix[1:] in FRAME_FORMATS
             if numbered and stale.name not in kept and stale.is_file():
                 stale.unlink()
     finally:
