@@ -53,8 +53,9 @@ def batch_ratio(folder: Path) -> tuple[float, float, int]:
         )
     )
     sequential = (
-        "import sys, time\nfrom convgif import render\nfrom convgif.parse import parse_layer, "
-        "parse_shape\nentries = " + repr(ENTRIES) + "\nstart = time.perf_counter()\n"
+        "import sys, time\nfrom convgif.api import render\n"
+        "from convgif.api.kinds import parse_layer\nfrom convgif.layers.parse import parse_shape\n"
+        "entries = " + repr(ENTRIES) + "\nstart = time.perf_counter()\n"
         "for i, (layer, shape) in enumerate(entries):\n"
         "    render.animate(f'seq/{i:02d}.gif', parse_layer(layer), "
         "input_shape=parse_shape(shape))\n"

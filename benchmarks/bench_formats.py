@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import convgif
-from convgif import render
+from convgif.api import render
 
 RUNS = 5
 CASES = [

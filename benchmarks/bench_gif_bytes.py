@@ -11,9 +11,11 @@ frame is the same in every variant; the changes carry the rest.
 from __future__ import annotations
 
 import convgif
-from convgif import compose, render, writers
-from convgif.raster import RasterPainter
-from convgif.scene import Box, Line, Text
+from convgif.api import render
+from convgif.backends.raster import RasterPainter
+from convgif.io import writers
+from convgif.views import gather as compose
+from convgif.views.scene import Box, Line, Text
 
 LAYER = convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)
 SHAPE = (3, 7, 7)

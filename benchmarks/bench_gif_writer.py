@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from convgif.raster import RasterPainter
-from convgif.scene import Box, Scene, Text
-from convgif.writers import write_gif
+from convgif.backends.raster import RasterPainter
+from convgif.io.writers import write_gif
+from convgif.views.scene import Box, Scene, Text
 
 N_FRAMES = 20
 ROWS, COLS, CELL = 15, 28, 34

@@ -32,8 +32,9 @@ from pathlib import Path
 from PIL import Image
 
 import convgif
-from convgif import render, writers
-from convgif.raster import RasterPainter
+from convgif.api import render
+from convgif.backends.raster import RasterPainter
+from convgif.io import writers
 
 RUNS = 7
 BUDGET = 3.0  # seconds per measurement after which no further run is started

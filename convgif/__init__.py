@@ -13,29 +13,31 @@ from convgif.errors import ConvGifError
 __version__ = "0.1.0"
 
 _LAZY = {
-    "AvgPool2d": "convgif.layers",
-    "Conv1d": "convgif.layers",
-    "Conv2d": "convgif.layers",
-    "Conv3d": "convgif.layers",
-    "ConvTranspose1d": "convgif.layers",
-    "ConvTranspose2d": "convgif.layers",
-    "Layer": "convgif.layers",
-    "MaxPool2d": "convgif.layers",
-    "Trace": "convgif.trace",
-    "conv_matrix": "convgif.matrix",
-    "cost_chart": "convgif.cost",
-    "cost_table": "convgif.cost",
-    "overlap": "convgif.overlap_view",
-    "overlap_counts": "convgif.coverage",
-    "draw": "convgif.render",
-    "from_torch": "convgif.bridge",
-    "show": "convgif.bridge",
-    "stack": "convgif.stackview",
-    "receptive_fields": "convgif.receptive",
-    "export": "convgif.export",
-    "features": "convgif.featuremaps",
+    "AvgPool2d": "convgif.api.nn",
+    "Conv1d": "convgif.api.nn",
+    "Conv2d": "convgif.api.nn",
+    "Conv3d": "convgif.api.nn",
+    "ConvTranspose1d": "convgif.api.nn",
+    "ConvTranspose2d": "convgif.api.nn",
+    "Layer": "convgif.api.nn",
+    "MaxPool2d": "convgif.api.nn",
+    "Trace": "convgif.simulate.trace",
+    "conv_matrix": "convgif.simulate.matrix",
+    "cost_chart": "convgif.api.cost",
+    "cost_table": "convgif.api.cost",
+    "overlap": "convgif.api.overlap",
+    "overlap_counts": "convgif.api.overlap",
+    "draw": "convgif.api.render",
+    "from_torch": "convgif.api.notebook",
+    "show": "convgif.api.notebook",
+    "stack": "convgif.api.stack",
+    "receptive_fields": "convgif.api.stack",
+    "export": "convgif.api.export",
+    "features": "convgif.api.features",
     "keras": "convgif.keras",
 }
+
+_MODULES = {"export", "keras"}  # names that are modules, not attributes of one
 
 
 def __getattr__(name: str):
@@ -43,7 +45,7 @@ def __getattr__(name: str):
         import importlib
 
         module = importlib.import_module(_LAZY[name])
-        value = module if module.__name__ == f"convgif.{name}" else getattr(module, name)
+        value = module if name in _MODULES else getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'convgif' has no attribute {name!r}")

@@ -1,5 +1,5 @@
 import sys
 
-from convgif.cli import main
+from convgif.cli.main import main
 
 sys.exit(main())

@@ -10,7 +10,7 @@ prints the output-shape formulas with the numbers filled in (what
 from pathlib import Path
 
 import convgif
-from convgif import info
+from convgif.layers import info
 
 out = Path("outputs")
 out.mkdir(exist_ok=True)

@@ -12,7 +12,7 @@ This is what ``convgif frames --every 3 -o outputs/slides/conv`` does.
 from pathlib import Path
 
 import convgif
-from convgif import export
+from convgif.api import export
 
 out = Path("outputs") / "slides"
 out.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 import convgif
-from convgif.parse import parse_layer
+from convgif.api.kinds import parse_layer
 
 DEFAULT = "Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)"
 COMMANDS = ("info", "render", "still", "frames", "sheet", "trace", "batch", "overlap", "cost")
@@ -59,7 +59,7 @@ def test_help_is_fast_and_light():
     assert median < 0.5
     # What makes it fast: none of the heavy modules is imported to print the help.
     probe = (
-        "import sys\nfrom convgif.cli import main\n"
+        "import sys\nfrom convgif.cli.main import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('numpy', 'PIL', 'matplotlib', 'imageio', 'torch') "
         "if m in sys.modules]\nprint('HEAVY', heavy)\n"
@@ -392,7 +392,7 @@ def test_values_modes(tmp_path):
 
 def test_argparse_errors_name_the_command_once():
     """argparse's own refusals say which command, without "convgif" twice."""
-    from convgif.cli import main
+    from convgif.cli.main import main
 
     cases = [
         (["stack", "Conv2d(1, 1, 3)", "--input-shape", "1,5,5", "--image"],
@@ -412,7 +412,7 @@ def test_argparse_errors_name_the_command_once():
 
 
 def test_batch_help_names_every_key():
-    from convgif.export import BATCH_KEYS
+    from convgif.api.export import BATCH_KEYS
 
     text = " ".join(run("batch", "--help").stdout.split())
     keys = text.split("Keys:")[1].split("Relative paths")[0]

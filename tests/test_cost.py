@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 import convgif
-from convgif.cost import cost_chart, cost_table, parse_sweep, torch_module
+from convgif.api.cost import cost_chart, cost_table, parse_sweep, torch_module
 
 torch = pytest.importorskip("torch")
 
@@ -54,7 +54,7 @@ def test_table_matches_torch_and_the_spec(layer, shape, sweep):
 
 
 def _layer(text):
-    from convgif.parse import parse_layer
+    from convgif.api.kinds import parse_layer
 
     return parse_layer(text)
 

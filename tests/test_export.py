@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 import convgif
-from convgif import export
-from convgif.frameworks import equivalents
-from convgif.parse import parse_layer
+from convgif.api import export
+from convgif.api.kinds import parse_layer
+from convgif.layers.frameworks import equivalents
 
 SHAPE = (3, 7, 7)
 

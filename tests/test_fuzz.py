@@ -28,7 +28,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import convgif
-from convgif import cli, keras, render
+from convgif.api import keras, render
+from convgif.cli import main as cli
 from convgif.errors import ConvGifError
 
 HANG = 60  # seconds: an example that takes longer than this counts as a hang
@@ -246,7 +247,7 @@ def layer_strings(draw):
 @fuzz(700)
 @given(layer_strings(), st.integers(-2, 3))
 def test_layer_strings_give_a_layer_or_one_error(text, seed):
-    from convgif.parse import parse_layer
+    from convgif.api.kinds import parse_layer
 
     try:
         with no_hang():
@@ -258,7 +259,7 @@ def test_layer_strings_give_a_layer_or_one_error(text, seed):
 
 
 def test_deeply_nested_layer_string_is_one_error():
-    from convgif.parse import parse_layer
+    from convgif.api.kinds import parse_layer
 
     for text in ("Conv2d(" + "(" * 500 + "1" + ")" * 500 + ", 1, 1)", "Conv2d(" + "[" * 5000):
         with pytest.raises(ConvGifError):

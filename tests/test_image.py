@@ -11,9 +11,9 @@ from PIL import Image
 
 import convgif
 from convgif import ConvGifError
-from convgif.featuremaps import PRESETS, compute, features, panels
-from convgif.image import MAX_PIXELS, image_array, image_input, open_image
-from convgif.render import picture
+from convgif.api.features import PRESETS, compute, features, panels
+from convgif.api.render import picture
+from convgif.io.images import MAX_PIXELS, image_array, image_input, open_image
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -227,7 +227,7 @@ def test_cli_image(tmp_path, photo, cli):
 
 def test_batch_image(tmp_path, photo):
     """A [[render]] table takes image (relative to the TOML file) and image_size."""
-    from convgif import export
+    from convgif.api import export
 
     path, a = photo
     (tmp_path / "course.toml").write_text(

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import convgif
-from convgif.parse import parse_layer
+from convgif.api.kinds import parse_layer
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -110,7 +110,7 @@ def test_prefixed_layer_through_cli():
 
 
 def test_main_returns_exit_code(capsys):
-    from convgif.cli import main
+    from convgif.cli.main import main
 
     assert main(["info", "--layer", "Conv2d(3, 2, 3)", "--input-shape", "3,5,5"]) == 0
     assert "output shape  (2, 3, 3)" in capsys.readouterr().out

@@ -18,13 +18,14 @@ from hypothesis import strategies as st
 from test_oracle import F_CONV, F_CONV_T, F_PAD_MODE, conv_cases, conv_t_cases, ints, t
 
 import convgif
-from convgif import render
-from convgif.cli import main
+from convgif.api import render
+from convgif.api.nn import forward_conv
+from convgif.backends.raster import RasterPainter
+from convgif.cli.main import main
 from convgif.errors import ConvGifError
-from convgif.matrix import conv_matrix, forward_conv
-from convgif.matrix_picture import MatrixPicture
-from convgif.raster import RasterPainter
-from convgif.scene import fmt
+from convgif.simulate.matrix import conv_matrix
+from convgif.views.matrix import MatrixPicture
+from convgif.views.scene import fmt
 
 # --------------------------------------------------------------------------- the algebra
 

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 import convgif
-from convgif import cli, render
+from convgif.api import render
+from convgif.backends.raster import RasterPainter
+from convgif.cli import main as cli
 from convgif.errors import ConvGifError
-from convgif.raster import RasterPainter
-from convgif.storyboard import output_region
-from convgif.trace import simulate
+from convgif.frames.storyboard import output_region
+from convgif.simulate.trace import simulate
 
 
 def pixel_role(frame, painter, grid, r, c):

@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import convgif
-from convgif.coverage import geometry, overlap_counts, rule
-from convgif.overlap_view import OverlapPicture
-from convgif.storyboard import FrameState, ScatterStoryboard
+from convgif.api.overlap import overlap_counts
+from convgif.frames.storyboard import FrameState, ScatterStoryboard
+from convgif.simulate.coverage import geometry, rule
+from convgif.views.overlap import OverlapPicture
 
 
 def scatter_counts(trace) -> np.ndarray:
@@ -35,7 +36,7 @@ def scatter_counts(trace) -> np.ndarray:
 
 def gather_counts(trace) -> np.ndarray:
     """Oracle: gather MACs of sample 0 that read each input cell in place (not padding)."""
-    from convgif.trace import DATA
+    from convgif.simulate.trace import DATA
 
     macs = np.concatenate(list(trace.iter_macs()))
     macs = macs[macs["n"] == 0]
@@ -248,7 +249,7 @@ def test_still_png_svg_and_gif(tmp_path):
 
 
 def test_frames_build_up_one_stamp_at_a_time():
-    pic = OverlapPicture("ConvTranspose2d(1, 1, 3, stride=2)", (1, 4, 4))
+    pic = OverlapPicture(convgif.ConvTranspose2d(1, 1, 3, stride=2), (1, 4, 4))
     first = pic.scene(1)
     assert "x[0, 0, 0] stamps its 9 kernel taps onto y rows 0\u20132, cols 0\u20132" in (
         first.texts()

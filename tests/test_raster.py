@@ -5,11 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from convgif.backends.fonts import find_font, load
+from convgif.backends.raster import RasterPainter
+from convgif.backends.style import ROLES, STYLES
 from convgif.errors import ConvGifError
-from convgif.fonts import find_font, load
-from convgif.raster import RasterPainter
-from convgif.scene import Box, Line, Scene, Text
-from convgif.style import ROLES, STYLES
+from convgif.views.scene import Box, Line, Scene, Text
 
 
 def make_scene(dynamic=()):
@@ -150,8 +150,8 @@ def test_fonts():
 
 def test_import_does_not_import_matplotlib():
     code = (
-        "import sys, convgif, convgif.raster, convgif.writers, convgif.fonts;"
-        "convgif.fonts.find_font();"
+        "import sys, convgif, convgif.backends.raster, convgif.io.writers, convgif.backends.fonts;"
+        "convgif.backends.fonts.find_font();"
         "print('matplotlib' in sys.modules)"
     )
     out = subprocess.run(
@@ -209,7 +209,7 @@ def test_stamped_painting_matches_direct_painting(scale, style):
 
 def test_animation_frames_match_direct_painting():
     import convgif
-    from convgif import render
+    from convgif.api import render
 
     pic = render.picture(convgif.Conv2d(2, 2, 3, stride=2, padding=1), input_shape=(2, 5, 5))
     painter = RasterPainter()

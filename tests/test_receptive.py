@@ -8,7 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convgif import ConvGifError
-from convgif.receptive import analytic, parse_stack, receptive_fields, split_calls
+from convgif.api.kinds import parse_stack
+from convgif.api.stack import receptive_fields
+from convgif.layers.parse import split_calls
+from convgif.simulate.receptive import analytic
 
 torch = pytest.importorskip("torch")
 

@@ -19,13 +19,13 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import convgif
-from convgif import render
-from convgif.compose import Options, Picture
+from convgif.api import render
+from convgif.api.kinds import parse_layer
+from convgif.backends.raster import RasterPainter
 from convgif.errors import ConvGifError
-from convgif.parse import parse_layer
-from convgif.raster import RasterPainter
-from convgif.scene import Text, fmt
-from convgif.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
+from convgif.simulate.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
+from convgif.views.gather import Options, Picture
+from convgif.views.scene import Text, fmt
 
 MODES = ["zeros", "reflect", "replicate", "circular"]
 KIND_ROLE = {DATA: "input", PAD: "pad", PAD_COPY: "pad_copy", INSERTED: "inserted",
@@ -382,8 +382,8 @@ def test_frames_animate_only_the_output_channels_drawn():
 def test_group_and_channel_labels_keep_clear(layer, shape, view):
     """A group's name (top right of its band) clears its last channel's `x[i]` (top left),
     and a row ellipsis' "N more" clears every band's border."""
-    from convgif.layout import LABEL_SIZE
-    from convgif.scene import text_width
+    from convgif.views.layout import LABEL_SIZE
+    from convgif.views.scene import text_width
 
     pic = render.picture(parse_layer(layer), input_shape=shape, view=view)
     texts = [i for i in pic.static if isinstance(i, Text)]
@@ -489,7 +489,7 @@ def test_every_frame_of_the_default_layer(style, step):
 
 def test_conv3d_window_lights_exactly_the_slices_it_taps():
     """Depth slices side by side: the window is outlined on the tapped slices only."""
-    from convgif.scene import Box
+    from convgif.views.scene import Box
 
     layer = convgif.Conv3d(2, 2, (2, 2, 2), stride=(1, 2, 1), padding=(1, 0, 1),
                            dilation=(2, 1, 1))
@@ -788,7 +788,7 @@ def test_cli_bad_options(tmp_path, args, needle):
 def test_symbols_are_written_at_a_readable_size(layer, shape):
     """Asked-for symbols (x⁰₁₂, w⁰⁰₁₂) are written at 11 px or more: the cells grow,
     onto a taller page if need be, instead of the labels shrinking to 8 px."""
-    from convgif.compose import SYMBOL_SIZE
+    from convgif.views.gather import SYMBOL_SIZE
 
     pic = render.picture(parse_layer(layer), input_shape=shape, values="symbols")
     assert pic.show_values and pic.value_size >= SYMBOL_SIZE

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import convgif
 from convgif.errors import ConvGifError
-from convgif.storyboard import Storyboard
+from convgif.frames.storyboard import Storyboard
 
 MODES = ["zeros", "reflect", "replicate", "circular"]
 STEPS = ["output", "channel", "mac"]

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import convgif
-from convgif.trace import DATA, INSERTED, PAD, PAD_COPY
+from convgif.simulate.trace import DATA, INSERTED, PAD, PAD_COPY
 
 MODES = ["zeros", "reflect", "replicate", "circular"]
 

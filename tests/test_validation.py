@@ -436,7 +436,7 @@ def test_parameters_drawn_on_first_use_are_the_seeded_ones():
     ],
 )
 def test_still_options_refused(tmp_path, options, match):
-    from convgif import render
+    from convgif.api import render
 
     with refused(match):
         render.still(tmp_path / "a.png", convgif.Conv2d(1, 1, 2), input_shape=(1, 3, 3),
@@ -445,7 +445,7 @@ def test_still_options_refused(tmp_path, options, match):
 
 
 def test_max_frames_of_the_wrong_type_is_refused(tmp_path):
-    from convgif import render
+    from convgif.api import render
 
     with refused(r"^max_frames='' must be a whole number of at least 2"):
         render.animate(tmp_path / "a.gif", convgif.Conv2d(1, 1, 2), input_shape=(1, 3, 3),
@@ -453,7 +453,7 @@ def test_max_frames_of_the_wrong_type_is_refused(tmp_path):
 
 
 def test_contact_sheet_columns_and_count(tmp_path):
-    from convgif.export import contact_sheet
+    from convgif.api.export import contact_sheet
 
     layer = convgif.Conv2d(1, 1, 2)
     sheet = contact_sheet(tmp_path / "s.png", layer, input_shape=(1, 3, 3), count=2,
@@ -464,7 +464,7 @@ def test_contact_sheet_columns_and_count(tmp_path):
 
 
 def test_batch_errors_name_the_entry_and_line(tmp_path):
-    from convgif.export import load_batch, run_batch
+    from convgif.api.export import load_batch, run_batch
 
     toml = tmp_path / "b.toml"
     toml.write_text(
@@ -503,7 +503,7 @@ def test_batch_errors_name_the_entry_and_line(tmp_path):
 def test_bad_npy_inputs_name_input(tmp_path, capsys, array, match):
     import re
 
-    from convgif import cli
+    from convgif.cli import main as cli
 
     path = tmp_path / "x.npy"
     np.save(path, array, allow_pickle=True)
@@ -516,7 +516,7 @@ def test_bad_npy_inputs_name_input(tmp_path, capsys, array, match):
 
 
 def test_unwritable_targets_are_one_clear_error(tmp_path, capsys):
-    from convgif import cli
+    from convgif.cli import main as cli
 
     (tmp_path / "afile").write_text("")
     (tmp_path / "dir.csv").mkdir()
@@ -546,7 +546,7 @@ def test_unwritable_targets_are_one_clear_error(tmp_path, capsys):
      ("sheet", "--columns"), ("batch", "--workers"), ("render", "--seed")],
 )
 def test_numeric_cli_options_name_the_option(tmp_path, capsys, command, option, value):
-    from convgif import cli
+    from convgif.cli import main as cli
 
     if option == "--seed" and value == "0":
         return  # seed 0 is a seed
@@ -576,7 +576,7 @@ def test_numeric_cli_options_name_the_option(tmp_path, capsys, command, option, 
 def test_too_many_frames_names_the_ways_round_it(tmp_path, layer, shape, options, hint):
     """The refusal offers only the ways round that apply: a coarser step when there is
     one (the scatter view has none), fewer channels when there are several."""
-    from convgif.parse import parse_layer
+    from convgif.api.kinds import parse_layer
 
     with refused(r"^this animation has [\d,]+ frames \(limit 5,000\): use " + re.escape(hint)):
         parse_layer(layer).animate(tmp_path / "a.gif", input_shape=shape, **options)

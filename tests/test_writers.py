@@ -8,10 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from convgif.backends.raster import RasterPainter
 from convgif.errors import ConvGifError
-from convgif.raster import RasterPainter
-from convgif.scene import Box, Scene, Text
-from convgif.writers import (
+from convgif.io.writers import (
     atomic_write,
     write,
     write_apng,
@@ -21,6 +20,7 @@ from convgif.writers import (
     write_png,
     write_webp,
 )
+from convgif.views.scene import Box, Scene, Text
 
 
 def painted_frames(n=6, repeat_at=None):
@@ -257,7 +257,7 @@ def _frames(seed: int, count: int, shape=(30, 40)) -> list[np.ndarray]:
 
 def _encoded_here(path, frames) -> bytes:
     """The GIF's bytes with every frame encoded in this process."""
-    from convgif import writers
+    from convgif.io import writers
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 10**9)
@@ -269,7 +269,7 @@ def _encoded_here(path, frames) -> bytes:
 def helpers(monkeypatch):
     """Every GIF asks for a helper process, however small; the list collects what each
     request gave (the helper, or False when refused)."""
-    from convgif import writers
+    from convgif.io import writers
 
     started = []
     original = writers._LzwEncoder._start
@@ -287,7 +287,7 @@ def helpers(monkeypatch):
 
 def test_gif_with_a_helper_process_is_the_same_bytes(tmp_path, helpers, monkeypatch):
     """Heavy GIFs hand LZW to a helper process; the file must not change."""
-    from convgif import writers
+    from convgif.io import writers
 
     frames = _frames(4, 6, (40, 50))
     frames.append(frames[-1].copy())  # an identical frame lengthens the one before
@@ -309,7 +309,7 @@ def test_gif_with_a_helper_process_is_the_same_bytes(tmp_path, helpers, monkeypa
 
 def test_gif_survives_its_helper_being_killed(tmp_path, helpers):
     """A helper killed mid-animation (out of memory, say) costs nothing but speed."""
-    from convgif import writers
+    from convgif.io import writers
 
     frames = _frames(5, 5)
     inline = _encoded_here(tmp_path / "inline.gif", frames)
@@ -331,7 +331,7 @@ def test_gif_without_a_fork_to_be_had_encodes_here(tmp_path, helpers, monkeypatc
     in this process, the same bytes."""
     import multiprocessing.context
 
-    from convgif import writers
+    from convgif.io import writers
 
     def no_fork(self):
         raise BlockingIOError(11, "Resource temporarily unavailable")

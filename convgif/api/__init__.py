@@ -1,0 +1,1 @@
+"""The Python API: the layer classes (torch and Keras doors) and the render verbs."""

@@ -1,0 +1,402 @@
+"""What a layer costs as one argument grows: parameters, MACs, output size, measured time.
+
+``cost_table`` rebuilds the layer once per swept value (the constructor call
+the layer prints, with one argument replaced) and takes each row's numbers
+from the spec's shape arithmetic: ``param_count``, ``mac_count`` (the same
+counts ``convgif info`` prints) and the output shape. With ``measure=True``
+it also times the equivalent ``torch.nn`` layer (``convgif info``'s PyTorch
+line) on this machine. ``cost_chart`` plots the table with matplotlib, which
+is imported only here, inside the function.
+
+A value that makes an invalid layer (``groups=3`` with 4 channels, a kernel
+larger than the padded input) is refused up front with one ``ConvGifError``
+that names ``--sweep`` and the rule: a chart with a silent gap would mislead.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import io
+import math
+import os
+import statistics
+import time
+from pathlib import Path
+
+from convgif.errors import ConvGifError
+
+SIZE = "size"  # sweeps the input's spatial size (every axis)
+# PyTorch's names also work for Keras layers.
+ALIASES = {"out_channels": "filters", "stride": "strides", "dilation": "dilation_rate"}
+NOT_SWEPT = (
+    "self",
+    "seed",
+    "bias",
+    "use_bias",
+    "padding_mode",
+    "data_format",
+    "ceil_mode",
+    "count_include_pad",
+    "divisor_override",
+    "kernel_initializer",
+)
+CHART_FORMATS = (".png", ".svg", ".pdf")
+TABLE_FORMATS = (".csv", ".json")
+FIELDS = (
+    "value",
+    "layer",
+    "input_shape",
+    "output_shape",
+    "params",
+    "macs",
+    "output_elements",
+    "time_ms",
+)
+
+
+def parse_sweep(text) -> tuple[str, list[int]]:
+    """``"out_channels=1,2,4"`` -> ("out_channels", [1, 2, 4]); a (name, values) pair passes."""
+    if isinstance(text, (tuple, list)) and len(text) == 2 and isinstance(text[0], str):
+        name, values = text
+        values = list(values)
+    else:
+        name, eq, rest = str(text).partition("=")
+        if not eq or not name.strip() or not rest.strip():
+            raise ConvGifError(
+                f"--sweep={text!r} must be NAME=V1,V2,..., e.g. out_channels=1,2,4,8"
+            )
+        try:
+            values = [int(v) for v in rest.split(",")]
+        except ValueError:
+            raise ConvGifError(
+                f"--sweep={text!r}: the values must be whole numbers separated by commas, "
+                "e.g. out_channels=1,2,4,8"
+            ) from None
+    name = name.strip()
+    if not values or any(isinstance(v, bool) or not isinstance(v, int) for v in values):
+        raise ConvGifError(f"--sweep {name}={values!r} must list whole numbers, e.g. 1,2,4,8")
+    if len(set(values)) != len(values):
+        raise ConvGifError(f"--sweep {name}={','.join(map(str, values))}: a value is repeated")
+    return name, values
+
+
+def _constructor(layer):
+    """(class, {argument: value}) that rebuild ``layer`` from the call it prints."""
+    cls = type(layer)
+    call = ast.parse(repr(layer), mode="eval").body
+    args = [ast.literal_eval(a) for a in call.args]
+    kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    bound = inspect.signature(cls).bind(*args, **kwargs)
+    return cls, dict(bound.arguments)
+
+
+def _swept_shape(layer, input_shape, name: str, value: int) -> tuple[int, ...]:
+    spec = layer.spec
+    shape = list(input_shape)
+    batched = len(shape) == spec.ndim + 2
+    body = shape[1:] if batched else shape
+    c = len(body) - 1 if spec.channels_last else 0
+    if name == SIZE:
+        body = [v if i == c else value for i, v in enumerate(body)]
+    elif name == "in_channels":
+        body[c] = value
+    return tuple(shape[:1] + list(body) if batched else body)
+
+
+def sweep_layers(layer, input_shape, sweep) -> tuple[str, list[tuple[int, object, tuple]]]:
+    """(argument, [(value, layer, input shape)]) for every swept value, all checked first."""
+    from convgif.api.kinds import parse_layer
+    from convgif.layers.parse import parse_shape
+
+    if isinstance(layer, str):
+        layer = parse_layer(layer)
+    input_shape = parse_shape(input_shape, "input_shape")
+    layer.output_shape(input_shape)  # the base layer itself must fit its input
+    name, values = parse_sweep(sweep)
+    cls, arguments = _constructor(layer)
+    params = [p for p in inspect.signature(cls).parameters if p not in NOT_SWEPT]
+    key = name if name in params else ALIASES.get(name)
+    if name != SIZE and key not in params and name != "in_channels":
+        allowed = ", ".join([SIZE, *params])
+        raise ConvGifError(
+            f"--sweep {name}=...: {type(layer).__name__} has no argument "
+            f"{name!r}; sweep one of {allowed}"
+        )
+    rows = []
+    for value in values:
+        given = f"--sweep {name}={value}"
+        if isinstance(value, bool) or value < (0 if name == "padding" else 1):
+            rule = "at least 0" if name == "padding" else "positive"
+            raise ConvGifError(f"{given}: every value must be {rule}")
+        kwargs = dict(arguments)
+        if key in params:
+            kwargs[key] = value
+        kwargs["seed"] = layer.seed
+        shape = _swept_shape(layer, input_shape, name, value)
+        try:
+            swept = cls(**kwargs)
+            swept.output_shape(shape)
+        except ConvGifError as error:
+            raise ConvGifError(
+                f"{given} makes an invalid layer: {error} (every swept value must be valid)"
+            ) from None
+        rows.append((value, swept, shape))
+    return name, rows
+
+
+def cost_table(
+    layer, input_shape, sweep, measure: bool = False, repeats: int = 9, threads: int = 1
+) -> list[dict]:
+    """One row per swept value: the layer, its shapes, params, MACs, output elements, time.
+
+    ``sweep``: ``("out_channels", [1, 2, 4])`` or ``"out_channels=1,2,4"``; any
+    constructor argument, ``in_channels`` (the input follows) or ``size`` (the
+    input's spatial size). ``measure=True`` adds ``time_ms``, the median of
+    ``repeats`` forward passes of the equivalent torch layer (torch needed) on
+    ``threads`` CPU threads (1 by default: on a busy machine several threads
+    mostly measure their own waiting, one thread gives stable, comparable times).
+    """
+    name, layers = sweep_layers(layer, input_shape, sweep)
+    timer = _torch_timer(repeats, threads) if measure else None
+    if timer:
+        timer(layers[0][1], layers[0][2])  # thrown away: the first run in a process pays set-up
+    table = []
+    for value, swept, shape in layers:
+        out = swept.output_shape(shape)
+        table.append(
+            {
+                "value": value,
+                "layer": repr(swept),
+                "input_shape": list(shape),
+                "output_shape": list(out),
+                "params": swept.param_count,
+                "macs": swept.mac_count(shape),
+                "output_elements": math.prod(out),
+                "time_ms": timer(swept, shape) if timer else None,
+            }
+        )
+    return table
+
+
+def _torch_timer(repeats: int, threads: int):
+    try:
+        import torch
+    except ImportError:
+        raise ConvGifError(
+            "--measure (measure=True) times the layer in PyTorch, which is not installed: "
+            "pip install torch"
+        ) from None
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ConvGifError(f"repeats={repeats!r} must be a positive whole number")
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ConvGifError(f"threads={threads!r} must be a positive whole number")
+
+    def timed(layer, shape) -> float:
+        module = torch_module(layer, shape)
+        _, channels, spatial = layer.split_shape(shape)
+        batch = shape[0] if len(shape) == layer.spec.ndim + 2 else 1
+        x = torch.randn(batch, channels, *spatial)
+        times = []
+        before = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            with torch.no_grad():
+                for _ in range(2):  # warm-up: allocation and kernel selection
+                    module(x)
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    module(x)
+                    times.append((time.perf_counter() - start) * 1000)
+        finally:
+            torch.set_num_threads(before)
+        return statistics.median(times)
+
+    return timed
+
+
+def torch_module(layer, input_shape):
+    """The equivalent ``torch.nn`` layer (``convgif info``'s PyTorch line), freshly built."""
+    import torch
+
+    from convgif.layers.frameworks import pytorch_line
+
+    code, note = pytorch_line(layer, tuple(input_shape))
+    if code is None:
+        raise ConvGifError(f"--measure: {repr(layer)} has no torch equivalent: {note}")
+    # Our own generated line: torch.nn constructors with literal arguments only.
+    return eval(code, {"__builtins__": {}, "torch": torch})  # noqa: S307
+
+
+# --------------------------------------------------------------------------- files
+
+SERIES = (  # field, axis label, legend, colour (Okabe-Ito), marker
+    ("params", "parameters (weights + bias)", "parameters", "#0072B2", "o"),
+    ("macs", "multiply-accumulates (MACs)", "MACs per forward pass", "#D55E00", "s"),
+    ("output_elements", "output elements", "output elements", "#009E73", "^"),
+    ("time_ms", "forward time (ms)", "measured forward time (median)", "#CC79A7", "D"),
+)
+
+
+def _base_value(layer, input_shape, name: str):
+    if name == SIZE:
+        spatial = layer.split_shape(input_shape)[2]
+        return spatial[0] if len(set(spatial)) == 1 else None
+    if name == "in_channels":
+        return layer.split_shape(input_shape)[1]
+    try:
+        cls, arguments = _constructor(layer)
+        bound = inspect.signature(cls).bind(**arguments)
+        bound.apply_defaults()  # groups=1 is the base value even when the call leaves it out
+        arguments = bound.arguments
+    except (TypeError, ValueError, SyntaxError):
+        return None
+    value = arguments.get(name, arguments.get(ALIASES.get(name, ""), None))
+    if isinstance(value, (tuple, list)) and len(set(value)) == 1:
+        value = value[0]
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def cost_chart(
+    path,
+    layer,
+    input_shape,
+    sweep,
+    measure: bool = False,
+    repeats: int = 9,
+    threads: int = 1,
+) -> list[dict]:
+    """Write the cost of ``layer`` over a sweep to ``path``; returns the table.
+
+    ``.png`` / ``.svg`` / ``.pdf``: one panel each for parameters, MACs and output
+    elements (and measured time) against the swept value. ``.csv`` / ``.json``:
+    the table itself.
+    """
+    from convgif.api.kinds import parse_layer
+    from convgif.layers.parse import parse_shape
+
+    suffix = Path(os.fspath(path)).suffix.lower()
+    if suffix not in CHART_FORMATS + TABLE_FORMATS:
+        raise ConvGifError(
+            f"path={os.fspath(path)!r} must end in one of "
+            f"{', '.join(CHART_FORMATS + TABLE_FORMATS)}"
+        )
+    if isinstance(layer, str):
+        layer = parse_layer(layer)
+    input_shape = parse_shape(input_shape, "input_shape")
+    table = cost_table(layer, input_shape, sweep, measure, repeats, threads)
+    name, _ = parse_sweep(sweep)
+    if suffix in TABLE_FORMATS:
+        _write_table(path, table, suffix)
+    else:
+        note = None
+        if measure:
+            import torch
+
+            version = torch.__version__.split("+")[0]
+            plural = "s" if threads > 1 else ""
+            note = (
+                f"time: median of {repeats} forward passes of the torch layer on this machine "
+                f"(torch {version}, {threads} thread{plural})"
+            )
+        _write_chart(path, table, layer, input_shape, name, note, suffix)
+    return table
+
+
+def _write_table(path, table, suffix) -> None:
+    import csv
+    import json
+
+    from convgif.io.writers import atomic_write
+
+    with atomic_write(path) as tmp:
+        if suffix == ".json":
+            tmp.write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
+            return
+        with open(tmp, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(FIELDS)
+            for row in table:
+                writer.writerow(
+                    [
+                        "x".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)
+                        for v in (row[f] for f in FIELDS)
+                    ]
+                )
+
+
+def _write_chart(path, table, layer, input_shape, name, time_note, suffix) -> None:
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import (
+        FixedLocator,
+        FuncFormatter,
+        LogLocator,
+        NullFormatter,
+        NullLocator,
+        ScalarFormatter,
+    )
+
+    from convgif.backends.vector import METADATA, RC
+    from convgif.io.writers import atomic_write
+
+    series = [s for s in SERIES if s[0] != "time_ms" or time_note]
+    xs = [row["value"] for row in table]
+    base = _base_value(layer, input_shape, name)
+    with mpl.rc_context({**RC, "font.size": 10}):
+        columns = 2 if len(series) == 4 else len(series)
+        rows = math.ceil(len(series) / columns)
+        fig = Figure(figsize=(4.4 * columns, 3.6 * rows + 0.9), dpi=100, layout="constrained")
+        axes = fig.subplots(rows, columns, squeeze=False).ravel()
+        for ax, (field, label, legend, color, marker) in zip(axes, series):
+            ys = [row[field] for row in table]
+            ax.plot(xs, ys, color=color, marker=marker, linewidth=2, markersize=6, label=legend)
+            positive = [y for y in ys if y > 0]
+            # Log scale where values span more than a decade: doublings then read as steps.
+            if positive and len(positive) == len(ys) and max(ys) / min(ys) >= 10:
+                ax.set_yscale("log")
+                ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
+                ax.yaxis.set_minor_formatter(NullFormatter())
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _human(v)))
+            if min(xs) > 0 and max(xs) / min(xs) >= 8:
+                ax.set_xscale("log", base=2)
+            ax.xaxis.set_major_locator(FixedLocator(xs))
+            ax.xaxis.set_major_formatter(ScalarFormatter())
+            ax.xaxis.set_minor_locator(NullLocator())
+            if base is not None and min(xs) <= base <= max(xs):
+                ax.axvline(
+                    base,
+                    color="#5E5E5E",
+                    linestyle=":",
+                    linewidth=1.2,
+                    label=f"base layer ({name}={base})",
+                )
+            ax.set_xlabel(name + (" (input H = W)" if name == SIZE else ""))
+            ax.set_ylabel(label)
+            ax.grid(True, which="major", alpha=0.3)
+            ax.legend(loc="best", fontsize=8.5, framealpha=0.9)
+        for ax in axes[len(series) :]:
+            ax.set_visible(False)
+        shape = "(" + ", ".join(map(str, input_shape)) + ")"
+        fig.suptitle(
+            f"Cost of {layer!r} on input {shape}, sweeping {name}", fontsize=12, fontweight="bold"
+        )
+        note = "MACs and output elements: one forward pass of the whole input"
+        if time_note:
+            note += ";\n" + time_note
+        fig.text(0.5, 0.004, note, ha="center", va="bottom", fontsize=8.5, color="#5E5E5E")
+        # Room under the panels for that note.
+        fig.get_layout_engine().set(rect=(0, 0.06 if time_note else 0.035, 1, 0.94))
+        buffer = io.BytesIO()
+        metadata = {".png": {"Software": None}, **METADATA}[suffix]
+        fig.savefig(buffer, format=suffix[1:], dpi=100, metadata=metadata)
+    with atomic_write(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())
+
+
+def _human(value: float) -> str:
+    """A tick label as people write counts: 950, 1.5k, 20M, 0.1."""
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"

@@ -1,0 +1,211 @@
+"""The Keras front door: ``Conv1D``, ``Conv2D``, ``Conv2DTranspose`` with Keras' names.
+
+Keras infers the input channels from the first input, so a layer is *built*
+when it meets an input (``trace``, ``output_shape``) or an ``input_shape=``
+keyword, as in Keras. Weights keep PyTorch's layout (``weight.shape`` is
+``(filters, in/groups, *K)``; transposed ``(in, filters, *K)``) so every
+layer of convgif reads the same way.
+
+``padding='same'`` follows TensorFlow: total padding
+``max((ceil(n/s) − 1)·s + D·(K − 1) + 1 − n, 0)``, the smaller half before,
+the larger after (asymmetric when the stride is above 1).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from convgif.api.nn import Layer
+from convgif.errors import ConvGifError
+from convgif.layers.spec import LayerSpec, check_bool, check_choice, check_int, check_tuple
+
+_FORMATS = ("channels_last", "channels_first")
+
+
+def _transposed_pads(padding, output_padding, kernel, stride, dilation):
+    """Keras' output length for a transposed layer, as (before, after) crops."""
+    pairs = []
+    for i, (k, s, d) in enumerate(zip(kernel, stride, dilation)):
+        keff = d * (k - 1) + 1
+        if output_padding is None:
+            if padding == "valid":
+                pairs.append((0, min(keff - s, 0)))
+            else:
+                before = max(keff - s, 0) // 2
+                pairs.append((before, keff - s - before))
+            continue
+        op = output_padding[i]
+        if op >= s:
+            raise ConvGifError(
+                f"output_padding={tuple(output_padding)} must be smaller than "
+                f"strides={tuple(stride)}"
+            )
+        pad = keff // 2 if padding == "same" else 0
+        # TensorFlow places the window as the forward 'same'/'valid' conv of the output would.
+        total = max(2 * pad - op, 0)
+        before = total // 2 if padding == "same" else 0
+        pairs.append((before, 2 * pad - op - before))
+    return tuple(pairs)
+
+
+class _KerasConv(Layer):
+    ndim = 2
+    transposed = False
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size,
+        strides=1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate=1,
+        groups: int = 1,
+        activation=None,
+        use_bias: bool = True,
+        *,
+        output_padding=None,
+        input_shape=None,
+        seed: int = 0,
+    ):
+        nd = self.ndim
+        name = type(self).__name__
+        filters = check_int("filters", filters)
+        kernel = check_tuple("kernel_size", kernel_size, nd)
+        stride = check_tuple("strides", strides, nd)
+        dilation = check_tuple("dilation_rate", dilation_rate, nd)
+        groups = check_int("groups", groups)
+        if filters % groups:
+            raise ConvGifError(f"groups={groups} must divide filters={filters}")
+        if max(stride) > 1 and max(dilation) > 1:
+            raise ConvGifError(
+                f"strides={tuple(stride)} and dilation_rate={tuple(dilation)}: Keras refuses "
+                "a stride above 1 together with a dilation rate above 1"
+            )
+        choices = (
+            ("valid", "same", "causal") if nd == 1 and not self.transposed else ("valid", "same")
+        )
+        if isinstance(padding, str):
+            padding = padding.lower()
+        check_choice("padding", padding, choices)
+        data_format = check_choice(
+            "data_format", "channels_last" if data_format is None else data_format, _FORMATS
+        )
+        if activation not in (None, "linear"):
+            raise ConvGifError(
+                f"activation={activation!r} is not simulated: convgif shows the convolution "
+                "itself; leave activation out (or 'linear')"
+            )
+        tf_same = False
+        out_pad = None
+        if self.transposed:
+            if groups != 1:
+                raise ConvGifError(f"groups={groups}: Keras' {name} takes no groups")
+            if output_padding is not None:
+                out_pad = check_tuple("output_padding", output_padding, nd, 0)
+            pads = _transposed_pads(padding, out_pad, kernel, stride, dilation)
+        elif padding == "valid":
+            pads = ((0, 0),) * nd
+        elif padding == "causal":
+            pads = tuple((d * (k - 1), 0) for k, d in zip(kernel, dilation))
+        else:
+            tf_same = True
+            pads = ((0, 0),) * nd
+        self.padding_given = padding  # valid, same or causal: as Keras writes it
+        spec = LayerSpec(
+            name=name,
+            op="conv_transpose" if self.transposed else "conv",
+            ndim=nd,
+            in_channels=None,
+            out_channels=filters,
+            kernel_size=kernel,
+            stride=stride,
+            padding=pads,
+            dilation=dilation,
+            groups=groups,
+            bias=check_bool("use_bias", use_bias),
+            output_padding=out_pad,
+            tf_same=tf_same,
+            channels_last=data_format == "channels_last",
+            keras=True,
+        )
+        super().__init__(spec, seed)
+        if input_shape is not None:
+            self._build(self._channels_of(input_shape, with_batch=False))
+
+    def _channels_of(self, shape, with_batch: bool) -> int:
+        nd = self.ndim
+        try:
+            dims = tuple(shape)
+        except TypeError:
+            raise ConvGifError(f"input_shape={shape!r} must be a tuple of sizes") from None
+        ranks = (nd + 1, nd + 2) if with_batch else (nd + 1,)
+        if len(dims) not in ranks:
+            raise ConvGifError(
+                f"input_shape={dims!r} must have {' or '.join(map(str, ranks))} sizes"
+            )
+        c = dims[-1] if self.spec.channels_last else dims[-nd - 1]
+        return check_int("input channels", c)
+
+    def _build(self, channels: int) -> None:
+        if self.spec.in_channels == channels:
+            return
+        if channels % self.spec.groups:
+            raise ConvGifError(
+                f"groups={self.spec.groups} must divide the input channels={channels}"
+            )
+        self.spec = dataclasses.replace(self.spec, in_channels=channels)
+        self._init_parameters()
+
+    def built_for(self, input_shape) -> _KerasConv:
+        """This layer, built for inputs of ``input_shape`` (Keras builds on first call)."""
+        self._build(self._channels_of(input_shape, with_batch=True))
+        return self
+
+    def split_shape(self, input_shape):
+        if self.spec.in_channels is None:
+            self.built_for(input_shape)
+        return super().split_shape(input_shape)
+
+
+class Conv1D(_KerasConv):
+    ndim = 1
+
+
+class Conv2D(_KerasConv):
+    ndim = 2
+
+
+class Conv2DTranspose(_KerasConv):
+    ndim = 2
+    transposed = True
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size,
+        strides=1,
+        padding: str = "valid",
+        output_padding=None,
+        data_format: str | None = None,
+        dilation_rate=1,
+        activation=None,
+        use_bias: bool = True,
+        *,
+        input_shape=None,
+        seed: int = 0,
+    ):
+        super().__init__(
+            filters,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            1,
+            activation,
+            use_bias,
+            output_padding=output_padding,
+            input_shape=input_shape,
+            seed=seed,
+        )

@@ -1,0 +1,70 @@
+"""Layers from text: the constructors ``--layer`` accepts, and stacks of them.
+
+The text is read by ``convgif.layers.parse`` (literals only, nothing is
+evaluated); here each call becomes the layer object of its front door.
+"""
+
+from __future__ import annotations
+
+from convgif.errors import ConvGifError
+from convgif.layers.parse import read_call, split_calls
+
+
+def layer_kinds() -> dict:
+    """Every constructor ``--layer`` accepts, by the name written in code."""
+    from convgif.api import keras, nn
+
+    torch_kinds = (
+        "Conv1d",
+        "Conv2d",
+        "Conv3d",
+        "ConvTranspose1d",
+        "ConvTranspose2d",
+        "MaxPool2d",
+        "AvgPool2d",
+    )
+    keras_kinds = ("Conv1D", "Conv2D", "Conv2DTranspose")
+    kinds = {name: getattr(nn, name) for name in torch_kinds}
+    kinds.update({name: getattr(keras, name) for name in keras_kinds})
+    return kinds
+
+
+
+
+def parse_layer(text: str, seed: int = 0):
+    """Build the layer a constructor call describes, e.g. ``"Conv2d(3, 2, 3, padding=1)"``."""
+    import inspect  # here: it costs a share of the command's start-up
+
+    kinds = layer_kinds()
+    short, args, kwargs = read_call(text, kinds)
+    cls = kinds[short]
+    try:
+        inspect.signature(cls).bind(*args, **kwargs)
+    except TypeError as error:
+        raise ConvGifError(f"--layer={text.strip()!r}: {short}() {error}") from None
+    kwargs.setdefault("seed", seed)
+    return cls(*args, **kwargs)
+
+
+def as_layer(layer, seed: int = 0):
+    """A layer object as it is, or the layer a constructor call's text describes."""
+    return parse_layer(layer, seed) if isinstance(layer, str) else layer
+
+
+def parse_stack(layers, seed: int = 0) -> list:
+    """A stack given as one string of calls, a list of call strings, or a list of layers."""
+    from convgif.api.nn import Layer
+
+    items = split_calls(layers) if isinstance(layers, str) else list(layers)
+    if not items:
+        raise ConvGifError("layers is empty: give at least one layer, e.g. 'Conv2d(1, 6, 5)'")
+    out = []
+    for n, item in enumerate(items, 1):
+        if isinstance(item, Layer):
+            out.append(item)
+            continue
+        try:
+            out.append(parse_layer(item, seed=seed + n - 1))
+        except ConvGifError as error:
+            raise ConvGifError(f"layer {n}: {str(error).replace('--layer=', '')}") from None
+    return out

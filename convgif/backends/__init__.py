@@ -1,0 +1,1 @@
+"""Backends: styles, fonts, the raster painter and the vector (matplotlib) painter."""

@@ -1,0 +1,1 @@
+"""Frames: which multiply-accumulates each frame shows, timing, sampling, budgets."""

@@ -1,0 +1,410 @@
+"""Which MACs each frame shows.
+
+Frames walk *slots*: (sample, output channel within its group, output
+position). All groups advance side by side, so one slot writes one output cell
+per group. Granularity decides how many frames a slot takes:
+
+- ``output``: one frame per slot (the whole window at once);
+- ``channel``: one frame per input channel of the group;
+- ``mac``: one frame per multiply-accumulate.
+
+An opening frame shows the layer at rest and a closing frame holds the
+finished output. Any frame is computed from its index alone, so a still
+never replays the animation.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import operator
+from dataclasses import dataclass
+from functools import cached_property
+
+from convgif.errors import ConvGifError
+
+STEPS = ("output", "channel", "mac")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One output cell being written in a frame, and the MACs the frame shows of it."""
+
+    out_channel: int
+    group: int
+    start: int  # trace index of the first MAC shown
+    stop: int  # one past the last MAC shown; the cell's value so far is its running sum there
+    cell_start: int  # trace index of the cell's first MAC
+    cell_stop: int  # one past the cell's last MAC
+
+
+@dataclass(frozen=True)
+class FrameState:
+    index: int
+    count: int
+    phase: str  # "open", "step" or "close"
+    n: int = 0
+    position: tuple[int, ...] = ()
+    cells: tuple[Cell, ...] = ()
+    slot: int = -1  # slots before this one are finished
+    finishes: bool = False  # this frame completes its cells
+
+
+def frame_index(frame, count: int) -> int:
+    """A frame number, negative counting from the end, checked against the frame count."""
+    try:
+        index = operator.index(frame)  # numpy integers too, but not 2.0
+    except TypeError:
+        index = None
+    if isinstance(frame, bool) or index is None or not -count <= index < count:
+        raise ConvGifError(
+            f"frame={frame!r} must lie in {-count}..{count - 1} (this animation has {count} frames)"
+        )
+    return index % count
+
+
+def _axis_names(ndim: int) -> tuple[str, ...]:
+    return {1: ("positions",), 2: ("rows", "cols")}.get(ndim, ("depths", "rows", "cols"))
+
+
+def index_range(text: str, given: str, expected: str) -> range:
+    """``"3"`` or ``"0-3"`` (inclusive) as a range; errors start with ``given``."""
+    first, dash, last = text.strip().partition("-")
+    try:
+        lo = int(first)
+        hi = int(last) if dash else lo
+    except ValueError:
+        raise ConvGifError(f"{given} must be {expected}") from None
+    if lo < 0 or hi < lo:
+        raise ConvGifError(f"{given}: a range must run upwards from 0, e.g. 0-3")
+    return range(lo, hi + 1)
+
+
+def output_region(value, out_spatial, name: str = "outputs") -> tuple[range, ...]:
+    """The output cells to animate: one contiguous range per output axis.
+
+    ``value`` is text such as ``"0-3,0-3"`` (rows, then cols; inclusive ranges or
+    single indices, as ``--channels`` writes them) or, per axis, an int or a
+    ``range`` with step 1. ``name`` is how the error messages call it.
+    """
+    axes = _axis_names(len(out_spatial))
+    example = ",".join(["0-3"] * len(axes))
+    rule = f"one range per output axis ({', '.join(axes)}), e.g. {example}"
+    given = f"{name}={value!r}"
+    ranges = []
+    if isinstance(value, str):
+        expected = f"{rule}: whole numbers from 0, a range as first-last"
+        ranges = [index_range(part, given, expected) for part in value.split(",")]
+    elif isinstance(value, (tuple, list)):
+        for axis in value:
+            if isinstance(axis, range):
+                if axis.step != 1 or len(axis) == 0 or axis.start < 0:
+                    raise ConvGifError(f"{given}: a range must be non-empty, from 0 up, step 1")
+                ranges.append(axis)
+                continue
+            try:
+                index = operator.index(axis)
+            except TypeError:
+                index = None
+            if isinstance(axis, bool) or index is None or index < 0:
+                raise ConvGifError(f"{given} must be {rule}, each an int or a range")
+            ranges.append(range(index, index + 1))
+    else:
+        raise ConvGifError(f"{given} must be {rule}")
+    if len(ranges) != len(out_spatial):
+        raise ConvGifError(
+            f"{given} gives {len(ranges)} range(s); the output has {len(out_spatial)} "
+            f"spatial axes: give {rule}"
+        )
+    for axis, r, size in zip(axes, ranges, out_spatial):
+        if r.stop > size:
+            raise ConvGifError(
+                f"{given}: {axis} {r.start}-{r.stop - 1} must lie in 0..{size - 1} "
+                f"(the output has {size} {axis})"
+            )
+    return tuple(ranges)
+
+
+def describe_region(region: tuple[range, ...]) -> str:
+    """``rows 0–3, cols 2–5`` (a single index: ``row 2``)."""
+    parts = []
+    for axis, r in zip(_axis_names(len(region)), region):
+        if len(r) == 1:
+            parts.append(f"{axis[:-1]} {r.start}")
+        else:
+            parts.append(f"{axis} {r.start}\u2013{r.stop - 1}")
+    return ", ".join(parts)
+
+
+def _slot_of(shape, n, local_channel, position) -> int:
+    index = 0
+    for value, size in zip((n, local_channel, *position), shape):
+        index = index * size + value
+    return index
+
+
+def _check_channels(channels, count: int) -> None:
+    if channels is not None:
+        bad = [c for c in channels if not 0 <= c < count]
+        if not channels or bad:
+            raise ConvGifError(
+                f"channels={list(channels)} must name output channels in 0..{count - 1}"
+            )
+
+
+@dataclass(frozen=True)
+class Storyboard:
+    trace: object
+    step: str = "output"
+    channels: tuple[int, ...] | None = None  # output channels to animate (None: all)
+    outputs: tuple[range, ...] | None = None  # output positions to animate (None: all)
+    inputs: tuple[int, ...] | None = None  # input channels drawn (None: all)
+
+    def __post_init__(self):
+        if self.step not in STEPS:
+            raise ConvGifError(f"step={self.step!r} must be one of {', '.join(map(repr, STEPS))}")
+        _check_channels(self.channels, self.trace.out_channels)
+
+    @property
+    def locals(self) -> tuple[int, ...]:
+        """The channels within a group that frames walk (all groups advance together)."""
+        opg = self.trace.out_per_group
+        if self.channels is None:
+            return tuple(range(opg))
+        return tuple(sorted({c % opg for c in self.channels}))
+
+    @property
+    def walked_inputs(self) -> tuple[int, ...]:
+        """The input channels within a group that channel and mac steps walk: those drawn in
+        some group (a channel left out everywhere would light nothing)."""
+        ipg = self.trace.in_per_group
+        if self.inputs is None:
+            return tuple(range(ipg))
+        return tuple(sorted({c % ipg for c in self.inputs}))
+
+    def animates(self, out_channel: int) -> bool:
+        return self.channels is None or out_channel in self.channels
+
+    @property
+    def region(self) -> tuple[range, ...]:
+        """The output positions frames walk, one range per axis (all of them by default)."""
+        if self.outputs is None:
+            return tuple(range(size) for size in self.trace.out_spatial)
+        return self.outputs
+
+    def _local_position(self, position) -> tuple[int, ...] | None:
+        """A position relative to the region, or None when it lies outside."""
+        local = []
+        for p, r in zip(position, self.region):
+            if p not in r:
+                return None
+            local.append(p - r.start)
+        return tuple(local)
+
+    @property
+    def slot_shape(self) -> tuple[int, ...]:
+        t = self.trace
+        return (t.batch, len(self.locals), *(len(r) for r in self.region))
+
+    @property
+    def slots(self) -> int:
+        return math.prod(self.slot_shape)
+
+    @property
+    def substeps(self) -> int:
+        t = self.trace
+        if self.step == "output":
+            return 1
+        per_channel = t.macs_per_cell // t.in_per_group
+        return len(self.walked_inputs) * (1 if self.step == "channel" else per_channel)
+
+    def __len__(self) -> int:
+        return self.slots * self.substeps + 2
+
+    def frame(self, index: int) -> FrameState:
+        count = len(self)
+        index = frame_index(index, count)
+        shape = self.slot_shape
+        if index == 0:
+            return FrameState(index, count, "open")
+        if index == count - 1:
+            return FrameState(index, count, "close", slot=self.slots)
+        t = self.trace
+        slot, sub = divmod(index - 1, self.substeps)
+        n, which, *local_position = _unravel(slot, shape)
+        position = [r.start + p for r, p in zip(self.region, local_position)]
+        local = self.locals[which]
+        m = t.macs_per_cell
+        per_channel = m // t.in_per_group
+        # The MACs this frame shows; the cell's value so far is its running sum at ``hi``.
+        if self.step == "output":
+            lo, hi = 0, m
+        else:
+            # a cell's MACs run input channel by input channel
+            which, tap = divmod(sub, per_channel) if self.step == "mac" else (sub, None)
+            lo = self.walked_inputs[which] * per_channel
+            lo, hi = (lo, lo + per_channel) if tap is None else (lo + tap, lo + tap + 1)
+        cells = []
+        for g in range(t.groups):
+            oc = g * t.out_per_group + local
+            if not self.animates(oc):
+                continue
+            start = t.cell_start(n, oc, *position)
+            cells.append(Cell(oc, g, start + lo, start + hi, start, start + m))
+        return FrameState(
+            index,
+            count,
+            "step",
+            n=n,
+            position=tuple(position),
+            cells=tuple(cells),
+            slot=slot,
+            finishes=sub == self.substeps - 1,
+        )
+
+    def cell_status(self, state: FrameState, n: int, out_channel: int, position) -> str:
+        """'done', 'active' or 'todo' for an output cell in a frame.
+
+        Cells outside ``outputs`` stay 'todo' to the end: the picture never shows
+        a value it did not animate.
+        """
+        inside = self._local_position(position)
+        if inside is None:
+            return "todo"
+        if state.phase != "step":
+            return "done" if state.phase == "close" else "todo"
+        if not self.animates(out_channel):
+            return "todo"
+        local = out_channel % self.trace.out_per_group
+        slot = _slot_of(self.slot_shape, n, self.locals.index(local), inside)
+        if slot < state.slot:
+            return "done"
+        return "active" if slot == state.slot else "todo"
+
+    def finished(self, state: FrameState, out_channel: int) -> int:
+        """How many cells of an output channel are finished: always a row-major prefix
+        of the region (the whole output by default)."""
+        t = self.trace
+        size = math.prod(len(r) for r in self.region)
+        if state.phase != "step":
+            return size if state.phase == "close" else 0
+        if not self.animates(out_channel):
+            return 0
+        which = self.locals.index(out_channel % t.out_per_group)
+        first_slot = (state.n * len(self.locals) + which) * size
+        return min(max(state.slot - first_slot, 0), size)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self.frame(i)
+
+
+def _unravel(index: int, shape) -> list[int]:
+    out = []
+    for size in reversed(shape):
+        index, r = divmod(index, size)
+        out.append(r)
+    return out[::-1]
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """One scatter-view frame: an input cell stamping ``x × W[in, out]`` onto one output channel."""
+
+    n: int
+    in_channel: int
+    position: tuple[int, ...]  # of the input cell
+    out_channel: int
+    start: int  # scatter-order MAC range of this stamp
+    stop: int
+
+
+@dataclass(frozen=True)
+class ScatterStoryboard:
+    """Transposed layers, scatter view: one frame per (input cell, output channel) stamp.
+
+    Only the channels a picture draws stamp: ``inputs`` (input channels) onto
+    ``channels`` (output channels); None means all.
+    """
+
+    trace: object
+    channels: tuple[int, ...] | None = None
+    inputs: tuple[int, ...] | None = None
+
+    def __post_init__(self):
+        _check_channels(self.channels, self.trace.out_channels)
+
+    @property
+    def stamp_size(self) -> int:
+        return math.prod(self.trace.kernel_size)
+
+    @cached_property
+    def plan(self) -> tuple[tuple[int, tuple[int, ...], int], ...]:
+        """Per input channel that stamps: (it, the output channels it stamps onto, how many
+        input channels left out, stamping onto drawn outputs, come between it and the one
+        before)."""
+        t = self.trace
+        opg = t.out_per_group
+        plan, skipped = [], 0
+        for ic in range(t.in_channels):
+            g = ic // t.in_per_group
+            outs = tuple(
+                oc
+                for oc in range(g * opg, (g + 1) * opg)
+                if self.channels is None or oc in self.channels
+            )
+            if not outs:
+                continue
+            if self.inputs is not None and ic not in self.inputs:
+                skipped += 1
+                continue
+            plan.append((ic, outs, skipped))
+            skipped = 0
+        return tuple(plan)
+
+    @cached_property
+    def _offsets(self) -> list[int]:
+        """Stamps of one sample before each planned input channel, then in all."""
+        cells = math.prod(self.trace.in_spatial)
+        offsets = [0]
+        for _, outs, _ in self.plan:
+            offsets.append(offsets[-1] + cells * len(outs))
+        return offsets
+
+    @property
+    def stamps(self) -> int:
+        return self.trace.batch * self._offsets[-1]
+
+    def __len__(self) -> int:
+        return self.stamps + 2
+
+    def frame(self, index: int) -> FrameState:
+        count = len(self)
+        index = frame_index(index, count)
+        if index == 0:
+            return FrameState(index, count, "open")
+        if index == count - 1:
+            return FrameState(index, count, "close", slot=self.stamps)
+        return FrameState(index, count, "step", slot=index - 1)
+
+    def stamp(self, state: FrameState) -> Stamp:
+        t = self.trace
+        n, rest = divmod(state.slot, self._offsets[-1])
+        which = bisect.bisect_right(self._offsets, rest) - 1
+        ic, outs, _ = self.plan[which]
+        cell, j = divmod(rest - self._offsets[which], len(outs))
+        position = tuple(_unravel(cell, t.in_spatial))
+        oc = outs[j]
+        # where its MACs sit in the trace's scatter order, which counts every channel
+        shape = (t.batch, t.in_channels, *t.in_spatial, t.out_per_group)
+        start = _slot_of(shape, n, ic, (*position, oc % t.out_per_group)) * self.stamp_size
+        return Stamp(n, ic, position, oc, start, start + self.stamp_size)
+
+    def skipped_before(self, stamp: Stamp) -> int:
+        """How many input channels left out stamped onto drawn outputs since the frame
+        before this one: non-zero on an input channel's first stamp only."""
+        for ic, outs, skipped in self.plan:
+            if ic == stamp.in_channel:
+                first = not any(stamp.position) and stamp.out_channel == outs[0]
+                return skipped if first else 0
+        return 0

@@ -1,0 +1,1 @@
+"""Input and output files: atomic writes, the format writers, input loaders."""

@@ -1,0 +1,96 @@
+"""The shape arithmetic of a layer, with every formula filled in with the numbers."""
+
+from __future__ import annotations
+
+import json
+import math
+
+
+def _axis_formula(spec, axis: str, n: int, k: int, s: int, d: int, pb: int, pa: int, out: int):
+    pad = f"2*{pb}" if pb == pa else f"{pb} + {pa}"
+    if spec.transposed:
+        if spec.output_padding is not None and not spec.keras:
+            op = spec.output_padding[spec.axes.index(axis)]
+            general = f"{axis}_out = ({axis}_in - 1)*S - 2*P + D*(K-1) + OP + 1"
+            filled = f"({n} - 1)*{s} - 2*{pb} + {d}*({k}-1) + {op} + 1 = {out}"
+        else:
+            general = f"{axis}_out = ({axis}_in - 1)*S - P_before - P_after + D*(K-1) + 1"
+            filled = f"({n} - 1)*{s} - {pb} - {pa} + {d}*({k}-1) + 1 = {out}"
+        return general, filled
+    rounding = "ceil" if spec.ceil_mode else "floor"
+    general = f"{axis}_out = {rounding}(({axis}_in + {'2*P' if pb == pa else 'P_before + P_after'}"
+    general += " - D*(K-1) - 1) / S) + 1"
+    filled = f"{rounding}(({n} + {pad} - {d}*({k}-1) - 1) / {s}) + 1 = {out}"
+    return general, filled
+
+
+def describe(layer, input_shape) -> dict:
+    """Everything ``convgif info`` reports, as plain data."""
+    output_shape = layer.output_shape(input_shape)  # builds a Keras layer for this input
+    spec = layer.spec
+    batched, channels, spatial = layer.split_shape(input_shape)
+    pads = spec.pads(spatial)
+    out_spatial = spec.output_spatial(spatial)
+    formulas = []
+    for axis, n, k, s, d, (pb, pa), o in zip(
+        spec.axes, spatial, spec.kernel_size, spec.stride, spec.dilation, pads, out_spatial
+    ):
+        general, filled = _axis_formula(spec, axis, n, k, s, d, pb, pa, o)
+        formulas.append({"axis": axis, "formula": general, "filled": filled, "size": o})
+    weight_count = math.prod(spec.weight_shape) if spec.weight_shape else 0
+    bias_count = spec.out_channels if (spec.bias and spec.weight_shape) else 0
+    return {
+        "layer": repr(layer),
+        "input_shape": list(input_shape),
+        "output_shape": list(output_shape),
+        "kernel_size": list(spec.kernel_size),
+        "effective_kernel_size": list(spec.effective_kernel_size),
+        "stride": list(spec.stride),
+        "dilation": list(spec.dilation),
+        "groups": spec.groups,
+        # Transposed PyTorch layers: P as the user wrote it; output_padding is listed apart.
+        "padding": [[b, b] if spec.transposed and not spec.keras else [b, a] for b, a in pads],
+        "padding_mode": spec.padding_mode,
+        "output_padding": list(spec.output_padding) if spec.output_padding else None,
+        "formulas": formulas,
+        "weight_shape": list(spec.weight_shape) if spec.weight_shape else None,
+        "parameters": {"weight": weight_count, "bias": bias_count, "total": spec.param_count},
+        "macs": layer.mac_count(input_shape),
+    }
+
+
+def format_text(info: dict) -> str:
+    """The report a person reads."""
+    axes_pad = ", ".join(f"({b}, {a})" for b, a in info["padding"])
+    lines = [
+        info["layer"],
+        f"  input shape   {tuple(info['input_shape'])}",
+        f"  output shape  {tuple(info['output_shape'])}",
+        "",
+    ]
+    for f in info["formulas"]:
+        lines.append(f"  {f['formula']}")
+        lines.append(f"  {' ' * (len(f['axis']) + 4)}= {f['filled']}")
+    lines += [
+        "",
+        f"  kernel {tuple(info['kernel_size'])}, effective {tuple(info['effective_kernel_size'])}"
+        f" = D*(K-1)+1",
+        f"  padding (before, after) per axis: {axes_pad}"
+        + (f", mode {info['padding_mode']!r}" if info["padding_mode"] != "zeros" else ""),
+    ]
+    if info["output_padding"]:
+        lines.append(f"  output padding {tuple(info['output_padding'])}")
+    p = info["parameters"]
+    if info["weight_shape"]:
+        lines.append(
+            f"  parameters {p['total']:,} = weight {tuple(info['weight_shape'])} {p['weight']:,}"
+            + (f" + bias {p['bias']:,}" if p["bias"] else "")
+        )
+    else:
+        lines.append("  parameters 0")
+    lines.append(f"  MACs {info['macs']:,}")
+    return "\n".join(lines)
+
+
+def to_json(info: dict) -> str:
+    return json.dumps(info, indent=2)

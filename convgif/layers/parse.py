@@ -1,0 +1,132 @@
+"""Read a layer written as code (``"nn.Conv2d(3, 2, 3, stride=2)"``) without running it.
+
+The string is parsed with ``ast`` and every argument must be a literal
+(numbers, strings, tuples, True/False/None): nothing is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from convgif.errors import ConvGifError
+
+DEFAULT_LAYER = "Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)"
+DEFAULT_INPUT = "3,7,7"
+
+
+def parse_shape(text, name: str = "--input-shape") -> tuple[int, ...]:
+    """``"3,7,7"``, ``"3x7x7"`` or a sequence of ints -> a shape tuple."""
+    if isinstance(text, (list, tuple)):
+        parts = list(text)
+    else:
+        # "3,7,7" or "3x7x7"; an empty part ("3,,7", "3,x,7") is an error, not skipped.
+        parts = [p.strip() for p in re.split(r"[,x]", str(text).strip())]
+        if any(not p for p in parts):
+            raise ConvGifError(f"{name}={text!r} must be sizes separated by commas, e.g. 3,7,7")
+    if not all(isinstance(p, str) or type(p) is int for p in parts):
+        raise ConvGifError(f"{name}={text!r} must be whole sizes, e.g. 3,7,7")
+    try:
+        shape = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ConvGifError(
+            f"{name}={text!r} must be sizes separated by commas, e.g. 3,7,7"
+        ) from None
+    if not shape or min(shape) < 1:
+        raise ConvGifError(f"{name}={text!r} must be positive sizes, e.g. 3,7,7")
+    return shape
+
+
+def _dotted(node) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        prefix = _dotted(node.value)
+        return None if prefix is None else f"{prefix}.{node.attr}"
+    return None
+
+
+def read_call(text, kinds) -> tuple[str, list, dict]:
+    """``"nn.Conv2d(3, 2, 3, padding=1)"`` -> ``("Conv2d", [3, 2, 3], {"padding": 1})``.
+
+    ``kinds``: the constructor names accepted (a prefix such as ``nn.`` is dropped).
+    Every argument must be a literal; nothing is evaluated.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ConvGifError("--layer must be a constructor call such as 'Conv2d(3, 2, 3)'")
+    source = text.strip()
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError:
+        raise ConvGifError(
+            f"--layer={source!r} is not valid Python: write it as in code, e.g. 'Conv2d(3, 2, 3)'"
+        ) from None
+    call = tree.body
+    if not isinstance(call, ast.Call):
+        raise ConvGifError(
+            f"--layer={source!r} must be a constructor call such as 'Conv2d(3, 2, 3)'"
+        )
+    name = _dotted(call.func)
+    short = name.rsplit(".", 1)[-1] if name else None
+    if short not in kinds:
+        raise ConvGifError(
+            f"--layer names {name or 'an expression'!r}, must be one of {', '.join(kinds)} "
+            "(with or without a prefix such as nn. or layers.)"
+        )
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    ):
+        raise ConvGifError(f"--layer={source!r}: *args and **kwargs are not allowed")
+    try:
+        args = [ast.literal_eval(a) for a in call.args]
+        kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise ConvGifError(
+            f"--layer={source!r}: every argument must be a literal (number, string, tuple, "
+            "True/False/None); nothing is evaluated"
+        ) from None
+    return short, args, kwargs
+
+
+def split_calls(text: str) -> list[str]:
+    """``"Conv2d(1, 6, 5) MaxPool2d(2)"`` -> the calls, split at top-level closing brackets.
+
+    Calls contain spaces and commas, so the split follows bracket depth (and
+    skips brackets inside quoted strings such as ``padding='same'``). Between
+    calls only spaces, commas, ``->`` or ``|`` may stand.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ConvGifError(
+            "layers must be constructor calls one after another, e.g. "
+            "'Conv2d(1, 6, 5) MaxPool2d(2)'"
+        )
+    calls, start, depth, quote = [], 0, 0, None
+    for i, ch in enumerate(text):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+            if depth < 0:
+                raise ConvGifError(f"layers={text!r}: a ')' at character {i + 1} closes nothing")
+            if depth == 0 and ch == ")":
+                calls.append(text[start : i + 1])
+                start = i + 1
+    if depth or quote:
+        raise ConvGifError(f"layers={text!r}: an unclosed '(' or quote at the end")
+    if text[start:].strip():
+        raise ConvGifError(
+            f"layers={text!r}: {text[start:].strip()!r} after the last call is not a layer"
+        )
+    out = []
+    for n, call in enumerate(calls, 1):
+        body = call.strip().lstrip(",").strip()
+        for sep in ("->", "|"):
+            body = body.removeprefix(sep).strip()
+        if not body or "(" not in body:
+            raise ConvGifError(f"layers={text!r}: layer {n} is empty")
+        out.append(body)
+    return out

@@ -1,0 +1,1 @@
+"""Simulation: the trace of every multiply-accumulate, and the arithmetic built on it."""

@@ -1,0 +1,1 @@
+"""Views: scenes (plain display lists), layout, chrome and one module per view."""
