@@ -25,7 +25,7 @@ from convgif.cli.main import main
 from convgif.errors import ConvGifError
 from convgif.simulate.matrix import conv_matrix
 from convgif.views.matrix import MatrixPicture
-from convgif.views.scene import fmt
+from convgif.views.text import fmt
 
 # --------------------------------------------------------------------------- the algebra
 

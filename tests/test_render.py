@@ -24,8 +24,10 @@ from convgif.api.kinds import parse_layer
 from convgif.backends.raster import RasterPainter
 from convgif.errors import ConvGifError
 from convgif.simulate.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
-from convgif.views.gather import Options, Picture
-from convgif.views.scene import Text, fmt
+from convgif.views.gather import Picture
+from convgif.views.options import Options
+from convgif.views.scene import Text
+from convgif.views.text import fmt
 
 MODES = ["zeros", "reflect", "replicate", "circular"]
 KIND_ROLE = {DATA: "input", PAD: "pad", PAD_COPY: "pad_copy", INSERTED: "inserted",
@@ -383,7 +385,7 @@ def test_group_and_channel_labels_keep_clear(layer, shape, view):
     """A group's name (top right of its band) clears its last channel's `x[i]` (top left),
     and a row ellipsis' "N more" clears every band's border."""
     from convgif.views.layout import LABEL_SIZE
-    from convgif.views.scene import text_width
+    from convgif.views.text import text_width
 
     pic = render.picture(parse_layer(layer), input_shape=shape, view=view)
     texts = [i for i in pic.static if isinstance(i, Text)]
@@ -788,7 +790,7 @@ def test_cli_bad_options(tmp_path, args, needle):
 def test_symbols_are_written_at_a_readable_size(layer, shape):
     """Asked-for symbols (x⁰₁₂, w⁰⁰₁₂) are written at 11 px or more: the cells grow,
     onto a taller page if need be, instead of the labels shrinking to 8 px."""
-    from convgif.views.gather import SYMBOL_SIZE
+    from convgif.views.options import SYMBOL_SIZE
 
     pic = render.picture(parse_layer(layer), input_shape=shape, values="symbols")
     assert pic.show_values and pic.value_size >= SYMBOL_SIZE

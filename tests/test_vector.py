@@ -13,7 +13,8 @@ import pytest
 import convgif
 from convgif.api import render
 from convgif.errors import ConvGifError
-from convgif.views.scene import Box, Line, Scene, Text, fmt
+from convgif.views.scene import Box, Line, Scene, Text
+from convgif.views.text import fmt
 
 pytest.importorskip("matplotlib")
 

@@ -124,7 +124,7 @@ def channel_rgb(a: np.ndarray) -> tuple[np.ndarray, str]:
     so the colours span the 1st to 99th percentile and saturate beyond; the
     note gives both that span and the true minimum and maximum.
     """
-    from convgif.views.scene import fmt
+    from convgif.views.text import fmt
 
     def num(v):
         return fmt(round(v, 1))
@@ -175,7 +175,7 @@ def _kernel_text(f: Features) -> str:
         from convgif.views.stack import short
 
         return f"{short(f.layer)}, its weights {tuple(f.layer.weight.shape)}"
-    from convgif.views.scene import fmt
+    from convgif.views.text import fmt
 
     k = PRESETS[f.kernel]
     scale = ""

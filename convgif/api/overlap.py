@@ -11,12 +11,7 @@ from convgif.api.kinds import as_layer
 from convgif.backends.style import heat_style
 from convgif.errors import ConvGifError
 from convgif.simulate import coverage
-from convgif.views.overlap import (
-    ANIMATION_FORMATS,
-    STEP_MS,
-    STILL_FORMATS,
-    OverlapPicture,
-)
+from convgif.views.overlap import ANIMATION_FORMATS, STEP_MS, STILL_FORMATS, OverlapPicture
 
 
 def overlap_counts(layer, input_shape) -> np.ndarray:

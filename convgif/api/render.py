@@ -15,7 +15,8 @@ import numpy as np
 from convgif.backends.raster import RasterPainter
 from convgif.errors import ConvGifError
 from convgif.frames.storyboard import Storyboard
-from convgif.views.gather import Options, Picture, ScatterPicture
+from convgif.views.gather import Picture, ScatterPicture
+from convgif.views.options import Options
 
 # Milliseconds a frame stays, by granularity; the first and last frames stay longer.
 DURATIONS = {"output": 700, "channel": 450, "mac": 250}

@@ -8,24 +8,51 @@ its index alone.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from convgif.errors import ConvGifError
 from convgif.frames.storyboard import ScatterStoryboard, Storyboard, describe_region
 from convgif.simulate.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
+from convgif.views.chrome import (
+    DASH,
+    FLIP_CAPTION,
+    caption,
+    elbow,
+    elbow_h,
+    frame_counter,
+    header,
+    legend,
+    legend_width,
+    shape_text,
+    subtitle,
+    title,
+    title_width,
+)
 from convgif.views.layout import (
     CAPTION_SIZE,
     LABEL_SIZE,
     MARGIN,
     SUBTITLE_SIZE,
-    TITLE_SIZE,
     compute_layout,
     rows_2d,
     shown,
 )
-from convgif.views.scene import Box, Line, Scene, Text, fmt, term, text_width
+from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
+from convgif.views.options import SYMBOL_SIZE, VALUE_MODES, Options
+from convgif.views.scene import Box, Line, Scene, Text
+from convgif.views.text import (
+    cell_for,
+    distinct,
+    fmt,
+    set_width,
+    shorten,
+    span_text,
+    symbol,
+    term,
+    text_width,
+    value_fit,
+)
 
 KIND_ROLE = {
     DATA: "input",
@@ -34,148 +61,12 @@ KIND_ROLE = {
     INSERTED: "inserted",
     OVERFLOW: "paper",
 }
-MAX_TERMS = 6  # terms of the caption's equation before it is shortened
-SYMBOL_SIZE = 11  # px: the smallest at which x₀₁'s indices stay readable
-VALUE_MODES = {
-    None: "auto",
-    True: "numbers",
-    "numbers": "numbers",
-    False: "none",
-    "none": "none",
-    "symbols": "symbols",
-}
-_SUB = str.maketrans("0123456789", "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
-_SUP = str.maketrans("0123456789", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
-
-
-def symbol(letter: str, upper=(), lower=()) -> str:
-    """``x``, channel indices as superscripts, position as subscripts: x¹₀₂, w⁰¹₂₂."""
-
-    def digits(values, table):
-        sep = "," if any(v >= 10 for v in values) else ""
-        return sep.join(str(v) for v in values).translate(table)
-
-    return letter + digits(upper, _SUP) + digits(lower, _SUB)
-
-
-def shape_text(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def _pair(values) -> str:
-    return shape_text(tuple(values))
-
-
-def input_shape(trace) -> tuple[int, ...]:
-    """The input's shape as the user gave it (framework layout, batch if batched)."""
-    shape = trace.x.shape
-    if trace.spec.channels_last:
-        shape = (shape[0], *shape[2:], shape[1])
-    batched = trace.output.ndim == trace.ndim + 2
-    return shape if batched else shape[1:]
-
-
-def title(trace) -> list[str]:
-    """The parts of ``Input shape: (3, 7, 7) — Output shape: (2, 3, 3) — K: (3, 3) — … — G: 1``."""
-    return title_parts(trace.spec, trace.pads, input_shape(trace), trace.output.shape)
-
-
-def title_parts(spec, pads, in_shape, out_shape) -> list[str]:
-    """The title's parts for a layer, its padding per axis as (before, after), and the
-    input and output shapes as the user sees them."""
-    if spec.transposed and not spec.keras:
-        p = _pair(b for b, _ in pads)
-    elif all(b == a for b, a in pads):
-        p = _pair(b for b, _ in pads)
-    else:
-        p = _pair(v for pair in pads for v in pair)
-    parts = [
-        f"Input shape: {shape_text(tuple(in_shape))}",
-        f"Output shape: {shape_text(tuple(out_shape))}",
-        f"K: {_pair(spec.kernel_size)}",
-        f"P: {p}",
-        f"S: {_pair(spec.stride)}",
-        f"D: {_pair(spec.dilation)}",
-    ]
-    if not spec.pooling:
-        parts.append(f"G: {spec.groups}")
-    if spec.transposed and spec.output_padding:
-        parts.append(f"OP: {_pair(spec.output_padding)}")
-    if spec.padding_mode != "zeros":
-        parts.append(f"padding_mode: {spec.padding_mode}")
-    return parts
-
-
-DASH = " \u2014 "
-
-
-def frame_counter(state, shown: int | None) -> str:
-    """``frame 4/20``, and how many frames a sampled animation keeps."""
-    text = f"frame {state.index + 1}/{state.count}"
-    if shown is not None:
-        text += f" ({shown} shown, evenly spread)"
-    return text
-
-
-def caption(lines, y: float, width: float = 0.0, counter: str = "") -> list:
-    """Caption lines from ``y`` down at the left; the counter at the right of the second."""
-    items = [
-        Text(MARGIN, y + i * (CAPTION_SIZE + 6), line, CAPTION_SIZE, "ink", anchor="la")
-        for i, line in enumerate(lines)
-    ]
-    if counter:
-        at = (width - MARGIN, y + CAPTION_SIZE + 6)
-        items.append(Text(*at, counter, LABEL_SIZE - 1, "muted", anchor="ra"))
-    return items
-
-
-def subtitle(trace, options: Options) -> str:
-    """The layer as written, its weight and bias shapes, and what the picture leaves out
-    (a region of the output) or changes (the kernel flipped)."""
-    parts = [trace.layer]
-    if trace.kernel is not None:
-        bias = f"bias {shape_text(trace.bias.shape)}" if trace.spec.bias else "no bias"
-        parts.append(f"weight {shape_text(trace.weight.shape)}, {bias}")
-    if options.outputs is not None:
-        parts.append(f"a selection: output {describe_region(options.outputs)}")
-    if options.flip:
-        parts.append(FLIP_NOTE)
-    return "   \u00b7   ".join(parts)
-
-
-def header(title_lines, subtitle: str) -> list:
-    """The bold title lines at the top left and the subtitle under them."""
-    items = [
-        Text(MARGIN, MARGIN + i * (TITLE_SIZE + 6), line, TITLE_SIZE, "ink", anchor="la", bold=True)
-        for i, line in enumerate(title_lines)
-    ]
-    subtitle_y = MARGIN + len(title_lines) * (TITLE_SIZE + 6) + 2
-    items.append(Text(MARGIN, subtitle_y, subtitle, SUBTITLE_SIZE, "muted", anchor="la"))
-    return items
-
-
-@dataclass(frozen=True)
-class Options:
-    step: str = "output"
-    values: bool | None = None  # None: when they fit
-    lines: bool = True
-    cell: float | None = None
-    channels: tuple[int, ...] | None = None  # output channels to animate and show
-    flip: bool = False  # the trace slides the kernel rotated 180°: true convolution x ∗ w
-    source: str = ""  # where the input came from, when it is not made up (a photo)
-    outputs: tuple[range, ...] | None = None  # output positions to animate (a region)
-
-
-# the subtitle's note on a flipped picture: signal processing's convolution, not the
-# cross-correlation deep learning computes (only flipped pictures carry a note, so the
-# default ones stay as narrow as their layer)
-FLIP_NOTE = "true convolution: kernel flipped (x \u2217 w)"
 
 
 class Picture:
     """Everything fixed for one animation of one trace."""
 
-    def __init__(self, trace, options: Options = Options()):
+    def __init__(self, trace, options: Options = DEFAULT_OPTIONS):
         self.trace = trace
         self.options = options
         self._statics = {}
@@ -196,7 +87,7 @@ class Picture:
         self.symbols = mode == "symbols"
         # Symbols were asked for: cells wide enough to write them at SYMBOL_SIZE, on a
         # larger page if need be (a number is shorter; auto mode hides what does not fit).
-        min_cell = 0.6 * SYMBOL_SIZE * self._widest_label() / 0.92 if self.symbols else 0.0
+        min_cell = cell_for(SYMBOL_SIZE, self._widest_label()) if self.symbols else 0.0
         parts = title(trace)
         # One title line when it fits the picture; else shapes on one line, K/P/S/D/G below.
         header_w = text_width(self._output_header(), LABEL_SIZE)
@@ -213,9 +104,9 @@ class Picture:
         self.subtitle = subtitle(self.trace, self.options)
         self.legend = self._legend_entries()
         widths = [title_width(line) for line in self.title_lines]
-        widths += [text_width(self.subtitle, SUBTITLE_SIZE) * 0.92, self._legend_width()]
+        widths += [set_width(self.subtitle, SUBTITLE_SIZE), legend_width(self.legend)]
         if options.flip:  # the caption's note, clear of the frame counter
-            widths.append(text_width(_FLIP_NOTE, CAPTION_SIZE) * 0.92 + 110)
+            widths.append(set_width(FLIP_CAPTION, CAPTION_SIZE) + 110)
         self.layout = compute_layout(
             trace,
             options.cell,
@@ -226,7 +117,7 @@ class Picture:
         )
         # Values shrink to fit their cells (DejaVu digits are ~0.6 em wide); below 8 px they go.
         cell = self.layout.cell
-        fit = 0.92 * cell / (0.6 * self._widest_label())
+        fit = value_fit(cell, self._widest_label())
         self.value_size = max(8.0, min(0.42 * cell, 16.0, fit))
         self.show_values = fit >= 8.0 and cell >= 16 if mode == "auto" else mode != "none"
 
@@ -344,7 +235,7 @@ class Picture:
         arrays = [t.grid[np.isfinite(t.grid)], y, t.bias]
         if t.kernel is not None:
             arrays.append(t.kernel)
-        values = _distinct(np.concatenate([a.ravel() for a in arrays]))
+        values = distinct(np.concatenate([a.ravel() for a in arrays]))
         if len(values) > 4096:  # a sample keeps this cheap on big layers
             values = values[np.linspace(0, len(values) - 1, 4096).astype(int)]
         return max(len(fmt(v)) for v in values)
@@ -390,7 +281,7 @@ class Picture:
     def _build_static(self, n: int) -> tuple:
         t, lay = self.trace, self.layout
         items = header(self.title_lines, self.subtitle)
-        items += self._legend()
+        items += legend(self.legend, self.layout.legend_y)
         for x, y, hidden in lay.ellipses:
             # The count of channels left out keeps the picture true.
             count = f"{abs(hidden)} more"
@@ -523,7 +414,7 @@ class Picture:
 
     def _legend_entries(self) -> list[tuple[str, str]]:
         t = self.trace
-        kinds = set(_distinct(t.grid_kind).tolist())
+        kinds = set(distinct(t.grid_kind).tolist())
         entries = [("input", "input")]
         if PAD in kinds:
             if t.spec.op == "max_pool":
@@ -548,18 +439,6 @@ class Picture:
             entries += [("weight", kernel), ("kernel_active", "kernel in use")]
         entries += [("output", "output"), ("output_active", "being written")]
         return entries
-
-    def _legend_width(self) -> float:
-        return sum(18 + text_width(label, LABEL_SIZE - 1) * 0.92 + 16 for _, label in self.legend)
-
-    def _legend(self) -> list:
-        items, x, y = [], float(MARGIN), self.layout.legend_y
-        for role, label in self.legend:
-            dashed = role in ("pad", "pad_copy", "inserted", "paper", "output_empty")
-            items.append(Box(x, y, 13, 13, fill=role, edge="grid", dashed=dashed))
-            items.append(Text(x + 18, y + 6.5, label, LABEL_SIZE - 1, "muted", anchor="lm"))
-            x += 18 + text_width(label, LABEL_SIZE - 1) * 0.92 + 16
-        return items
 
     # ---- one frame
 
@@ -591,7 +470,7 @@ class Picture:
             captions = [f"The layer at rest: the window will visit every output cell {which}"
                         "in turn."]
             if self.options.flip:
-                captions.append(_FLIP_NOTE)
+                captions.append(FLIP_CAPTION)
         elif state.phase == "close":
             captions = [
                 f"Done: {t.num_macs:,} multiply-accumulates"
@@ -600,12 +479,12 @@ class Picture:
                 + (", the true convolution x \u2217 w." if self.options.flip else ".")
             ]
             if self.options.flip:
-                captions.append(_FLIP_NOTE)
+                captions.append(FLIP_CAPTION)
         if len(captions) > 2:
             more = "channels" if t.kernel is None else "groups"  # a pool's are its channels
             captions = captions[:1] + [f"… and the same for {len(captions) - 1} more {more}"]
         if self.options.flip and state.phase == "step" and len(captions) == 1:
-            captions.append(_FLIP_NOTE)  # every frame says which operation it shows
+            captions.append(FLIP_CAPTION)  # every frame says which operation it shows
         items += self._caption(captions, state)
         return Scene(lay.width, lay.height, self.static_for(state.n), tuple(items))
 
@@ -717,7 +596,7 @@ class Picture:
             x, y, w, h = boxes[0]  # the connector leaves from the first slice
             if t.kernel is None:
                 if self.options.lines:
-                    items += _elbow(x + w / 2, grid.y + grid.height, ocx, ogrid.y, lay.lane_y)
+                    items += elbow(x + w / 2, grid.y + grid.height, ocx, ogrid.y, lay.lane_y)
                 continue
             kgrid = lay.kernels[(cell.out_channel, ch % t.in_per_group)]
             items.append(
@@ -742,7 +621,7 @@ class Picture:
                 items += self._cell(bgrid, 0, 0, "kernel_active", bias)
             if self.options.lines:
                 bx, by = bgrid.center(0, 0)
-                items += _elbow_h(bx + bgrid.cell / 2, by, ogrid.x, ocy)
+                items += elbow_h(bx + bgrid.cell / 2, by, ogrid.x, ocy)
         return items
 
     def _symbolic_equation(self, state, cell, macs, finished: bool) -> str:
@@ -755,7 +634,7 @@ class Picture:
         ]
         head = self._y(cell.out_channel, state.position)
         if t.kernel is None:  # pooling
-            counted = _shorten([x for x, keep in zip(xs, self._counted(macs)) if keep])
+            counted = shorten([x for x, keep in zip(xs, self._counted(macs)) if keep])
             if t.spec.op == "max_pool":
                 return f"{head} = max(" + ", ".join(counted) + ")"
             body = "(" + " + ".join(counted) + ")"
@@ -765,7 +644,7 @@ class Picture:
             icl = int(m["in_channel"]) % t.in_per_group
             kpos = tuple(int(m[f]) for f in ker_fields)
             terms.append(f"{x}\u00b7{self._kernel_symbol(cell.out_channel, icl, kpos)}")
-        body = " + ".join(_shorten(terms))
+        body = " + ".join(shorten(terms))
         if finished and t.spec.bias:
             body += " + " + self._b(cell.out_channel)
         return f"{head} = {body}" + ("" if finished else "   (so far)")
@@ -816,15 +695,15 @@ class Picture:
         if t.kernel is None:  # pooling: the cells it counts, as lit (see _counted)
             counted = [v for v, keep in zip(macs["x"], self._counted(macs)) if keep]
             if t.spec.op == "max_pool":
-                body = "max(" + ", ".join(_shorten([fmt(v) for v in counted])) + ")"
+                body = "max(" + ", ".join(shorten([fmt(v) for v in counted])) + ")"
             else:
-                body = "(" + " + ".join(_shorten([term(v) for v in counted])) + ")"
+                body = "(" + " + ".join(shorten([term(v) for v in counted])) + ")"
                 if finished:
                     body += f" / {fmt(self._divisor(macs))}"
         else:
             xs, ws = macs["x"], macs["w"]
             # only the terms the shortened caption keeps are worth formatting
-            kept = _shorten(list(range(len(xs))))
+            kept = shorten(list(range(len(xs))))
             terms = [k if k == "\u2026" else f"{term(xs[k])}\u00b7{term(ws[k])}" for k in kept]
             body = " + ".join(terms)
             if finished and t.spec.bias:
@@ -876,58 +755,6 @@ def _labels(grid, head: str, names=None) -> list:
     ]
 
 
-_FLIP_NOTE = (
-    "True convolution: w\u2032[i] = w[K\u22121\u2212i] (w rotated 180\u00b0);"
-    " PyTorch slides w unflipped."
-)
-
-
-def _elbow(x0, y0, x1, y1, mid) -> list:
-    """A vertical–horizontal–vertical connector: crisp, and cheap to store in a GIF."""
-    return [
-        Line(x0, y0, x0, mid, width=1.5),
-        Line(x0, mid, x1, mid, width=1.5),
-        Line(x1, mid, x1, y1, width=1.5),
-    ]
-
-
-def _elbow_h(x0, y0, x1, y1) -> list:
-    """Horizontal–vertical–horizontal, meeting the target's left edge."""
-    mid = (x0 + x1) / 2
-    return [
-        Line(x0, y0, mid, y0, width=1.5),
-        Line(mid, y0, mid, y1, width=1.5),
-        Line(mid, y1, x1, y1, width=1.5),
-    ]
-
-
-def title_width(text: str) -> float:
-    return text_width(text, TITLE_SIZE) * 0.92
-
-
-def _distinct(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values, NaNs as one, like ``np.unique``: which imports numpy.ma,
-    a noticeable share of a render's start-up."""
-    a = np.sort(values.ravel())
-    keep = np.ones(a.shape, dtype=bool)
-    if a.dtype.kind in "fc":
-        keep[1:] = (a[1:] != a[:-1]) & ~(np.isnan(a[1:]) & np.isnan(a[:-1]))
-    else:
-        keep[1:] = a[1:] != a[:-1]
-    return a[keep]
-
-
-def _span(first: int, last: int) -> str:
-    """``1–3``; ``−1 to 1`` when it starts in the cropped border (a dash would read as minus)."""
-    return f"{first}\u2013{last}" if first >= 0 else f"{fmt(first)} to {fmt(last)}"
-
-
-def _shorten(terms: list) -> list:
-    if len(terms) <= MAX_TERMS:
-        return terms
-    return terms[:3] + ["\u2026"] + terms[-2:]
-
-
 class ScatterPicture(Picture):
     """Transposed layers, scatter view: each input cell stamps ``x × W`` onto the output.
 
@@ -936,7 +763,7 @@ class ScatterPicture(Picture):
     products go. Overlapping stamps add up, and the running sums are shown.
     """
 
-    def __init__(self, trace, options: Options = Options()):
+    def __init__(self, trace, options: Options = DEFAULT_OPTIONS):
         if not trace.spec.transposed:
             raise ConvGifError(
                 f"view='scatter' needs a transposed layer, not {trace.spec.name}; use view='gather'"
@@ -1134,7 +961,7 @@ class ScatterPicture(Picture):
             bgrid = lay.biases[stamp.out_channel]
             bx, by = bgrid.center(0, 0)
             # To the canvas' edge, level with the stamp: never across other cells.
-            items += _elbow_h(bx + bgrid.cell / 2, by, ogrid.x, oy + oh / 2)
+            items += elbow_h(bx + bgrid.cell / 2, by, ogrid.x, oy + oh / 2)
         return items
 
     def _stamp_caption(self, stamp) -> list[str]:
@@ -1144,9 +971,9 @@ class ScatterPicture(Picture):
         (r0, c0), (r1, c1) = self._footprint(stamp)
         crops = self._crops
         pr, pc = self._rc(*crops) if len(crops) == 2 else (0, crops[0])
-        span = "cols " + _span(c0 - pc, c1 - pc)
+        span = "cols " + span_text(c0 - pc, c1 - pc)
         if t.ndim == 2:
-            span = "rows " + _span(r0 - pr, r1 - pr) + ", " + span
+            span = "rows " + span_text(r0 - pr, r1 - pr) + ", " + span
         ocl = stamp.out_channel % t.out_per_group
         text = (
             f"x[{where}] = {fmt(x)} stamps {term(x)} \u00d7 w[{stamp.in_channel}, {ocl}] "

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from convgif.views.scene import text_width
+from convgif.views.text import text_width
 
 MAX_WIDTH, MAX_HEIGHT = 1280, 720
 MAX_CELL, MIN_CELL = 40, 6

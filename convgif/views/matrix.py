@@ -23,14 +23,13 @@ import numpy as np
 from convgif.errors import ConvGifError
 from convgif.frames.storyboard import Storyboard, frame_index
 from convgif.simulate.matrix import forward_conv, from_trace
-from convgif.views.gather import (
+from convgif.views.chrome import (
     DASH,
-    MAX_TERMS,
-    VALUE_MODES,
-    Options,
     caption,
     frame_counter,
     header,
+    legend,
+    legend_width,
     shape_text,
     subtitle,
     title,
@@ -47,7 +46,9 @@ from convgif.views.layout import (
     Grid,
     rows_2d,
 )
-from convgif.views.scene import Box, Line, Scene, Text, fmt, term, text_width
+from convgif.views.options import VALUE_MODES, Options
+from convgif.views.scene import Box, Line, Scene, Text
+from convgif.views.text import MAX_TERMS, fmt, set_width, term, text_width, value_fit
 
 MAX_CELL = 30  # a matrix has many cells: a smaller top size than the grids' views
 MIN_SPATIAL, MAX_SPATIAL = 8, 22  # cell size of the small grids on the left
@@ -140,8 +141,8 @@ class MatrixPicture:
         else:
             self.title_lines = [DASH.join(parts[:2]), DASH.join(parts[2:])]
         widths = [title_width(line) for line in self.title_lines]
-        widths += [text_width(self.subtitle, SUBTITLE_SIZE) * 0.92, self._legend_width()]
-        widths += [text_width(line, CAPTION_SIZE) * 0.92 for line in self._open_caption()]
+        widths += [set_width(self.subtitle, SUBTITLE_SIZE), legend_width(self.legend)]
+        widths += [set_width(line, CAPTION_SIZE) for line in self._open_caption()]
         self.min_width = max(widths) + 2 * MARGIN
         cell = self._auto_cell() if options.cell is None else float(options.cell)
         self.layout = self._layout(cell)
@@ -152,12 +153,12 @@ class MatrixPicture:
                 "(or True / False / None for 'when they fit')"
             )
         cell = self.layout.cell
-        fit = 0.92 * cell / (0.6 * self._widest_label())
+        fit = value_fit(cell, self._widest_label())
         self.value_size = max(8.0, min(0.42 * cell, 16.0, fit))
         self.show_values = fit >= 8.0 and cell >= 16 if mode == "auto" else mode != "none"
         # The small grids' cells are smaller: their values get their own size, or none.
         small = next(iter(self.layout.inputs.values())).cell
-        small_fit = 0.92 * small / (0.6 * self._widest_label())
+        small_fit = value_fit(small, self._widest_label())
         self.small_value_size = max(8.0, min(0.42 * small, 16.0, small_fit))
         self.small_values = self.show_values and small_fit >= 8.0 and small >= 14
         self._static = None
@@ -208,7 +209,7 @@ class MatrixPicture:
         bias = Grid(mx + cols * c + gap, c_y, rows, 1, c)
         y_col = Grid(bias.x + c + gap, c_y, rows, 1, c)
         label_w = text_width("y[0]", LABEL_SIZE) + 10 if t.out_channels > 1 else 0
-        header_w = text_width(self._header(), LABEL_SIZE) * 0.92
+        header_w = set_width(self._header(), LABEL_SIZE)
         right = y_col.x + c + 8 + label_w
         forward = None
         if t.spec.transposed:  # C beside Cᵀ: the same entries, mirrored across the diagonal
@@ -308,9 +309,6 @@ class MatrixPicture:
         ]
         return entries
 
-    def _legend_width(self) -> float:
-        return sum(18 + text_width(label, LABEL_SIZE - 1) * 0.92 + 16 for _, label in self.legend)
-
     def _widest_label(self) -> int:
         t = self.trace
         arrays = [self.cm.matrix[self.cm.count > 0], t.x[0], t.y[0], t.bias]
@@ -363,13 +361,7 @@ class MatrixPicture:
     def _build_static(self) -> tuple:
         t, lay, cm = self.trace, self.layout, self.cm
         items = header(self.title_lines, self.subtitle)
-        x = float(MARGIN)
-        for role, label in self.legend:
-            items.append(Box(x, lay.legend_y, 13, 13, fill=role, edge="grid"))
-            items.append(
-                Text(x + 18, lay.legend_y + 6.5, label, LABEL_SIZE - 1, "muted", anchor="lm")
-            )
-            x += 18 + text_width(label, LABEL_SIZE - 1) * 0.92 + 16
+        items += legend(self.legend, lay.legend_y, dashed=())
 
         # The small grids: where the window sits, for the row being lit.
         for ch, grid in lay.inputs.items():

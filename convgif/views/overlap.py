@@ -20,7 +20,7 @@ import numpy as np
 
 from convgif.errors import ConvGifError
 from convgif.simulate.coverage import Geometry, geometry, notes, rule
-from convgif.views.gather import DASH, caption, header, shape_text, title_parts, title_width
+from convgif.views.chrome import DASH, caption, header, shape_text, title_parts, title_width
 from convgif.views.layout import (
     CAPTION_SIZE,
     LABEL,
@@ -31,7 +31,8 @@ from convgif.views.layout import (
     Grid,
     rows_2d,
 )
-from convgif.views.scene import Box, Line, Scene, Text, text_width
+from convgif.views.scene import Box, Line, Scene, Text
+from convgif.views.text import set_width, text_width, value_fit, wrap
 
 STILL_FORMATS = (".png", ".svg", ".pdf")
 ANIMATION_FORMATS = (".gif", ".apng", ".webp", ".mp4")
@@ -80,19 +81,6 @@ def _title_parts(layer, geo: Geometry, input_shape) -> list[str]:
     spec = layer.spec
     out = layer.output_shape(tuple(input_shape))
     return title_parts(spec, spec.pads(geo.in_shape[1:]), input_shape, out)
-
-
-def _wrap(text: str, width: float, size: float) -> list[str]:
-    """Greedy word wrap by estimated width."""
-    lines, line = [], ""
-    for word in text.split(" "):
-        trial = f"{line} {word}" if line else word
-        if line and text_width(trial, size) * 0.92 > width:
-            lines.append(line)
-            line = word
-        else:
-            line = trial
-    return lines + ([line] if line else [])
 
 
 def _rc(position) -> tuple[int, int]:
@@ -203,19 +191,19 @@ class OverlapPicture:
         if not (math.isfinite(cell) and cell > 0):
             raise ConvGifError(f"cell={cell!r} must be a positive number of pixels")
         headers = self._headers()
-        header_w = 0.92 * text_width(headers[0], LABEL_SIZE)
+        header_w = set_width(headers[0], LABEL_SIZE)
         gap = max(48.0, 1.5 * cell, header_w - src_cols * cell + 24)
         body_w = (
             2 * MARGIN
             + src_cols * cell
             + gap
-            + max(can_cols * cell, 0.92 * text_width(headers[1], LABEL_SIZE))
+            + max(can_cols * cell, set_width(headers[1], LABEL_SIZE))
         )
         one = DASH.join(self.title_parts)
         widths = [
             body_w,
             title_width(DASH.join(self.title_parts[:2])) + 2 * MARGIN,
-            0.92 * text_width(self.subtitle, SUBTITLE_SIZE) + 2 * MARGIN,
+            set_width(self.subtitle, SUBTITLE_SIZE) + 2 * MARGIN,
             self._legend_width() + 2 * MARGIN,
             1000.0,
         ]
@@ -240,14 +228,14 @@ class OverlapPicture:
             cell,
         )
         caption_y = grid_y + panel_h + 20
-        self.rule_lines = _wrap(rule(geo), width - 2 * MARGIN, CAPTION_SIZE)
-        self.note_lines = _wrap(self._close_caption(), width - 2 * MARGIN, CAPTION_SIZE)
+        self.rule_lines = wrap(rule(geo), width - 2 * MARGIN, CAPTION_SIZE)
+        self.note_lines = wrap(self._close_caption(), width - 2 * MARGIN, CAPTION_SIZE)
         lines = len(self.rule_lines) + max(2, len(self.note_lines))
         height = caption_y + lines * (CAPTION_SIZE + 6) + MARGIN
         self.layout = OverlapLayout(
             width, height, cell, source, canvas, header_y, legend_y, caption_y, title_lines
         )
-        fit = 0.92 * cell / (0.6 * max(len(str(int(self.final.max(initial=0)))), 1))
+        fit = value_fit(cell, max(len(str(int(self.final.max(initial=0)))), 1))
         self.value_size = max(8.0, min(0.42 * cell, 16.0, fit))
         self.show_values = fit >= 8.0 and cell >= 14
 
@@ -296,13 +284,13 @@ class OverlapPicture:
         return entries
 
     def _legend_width(self) -> float:
-        key = 0.92 * text_width(self._legend_title(), LABEL_SIZE) + 10
+        key = set_width(self._legend_title(), LABEL_SIZE) + 10
         swatches = sum(
-            max(26.0, 0.62 * LABEL_SIZE * len(label) + 10) for _, label in self._legend_entries()
+            max(26.0, text_width(label, LABEL_SIZE) + 10) for _, label in self._legend_entries()
         )
         extra = 0.0
         if not getattr(self, "real", np.ones((1, 1), bool)).all():
-            extra = 40 + 0.92 * text_width(self._pad_label(), LABEL_SIZE - 1)
+            extra = 40 + set_width(self._pad_label(), LABEL_SIZE - 1)
         return key + swatches + extra
 
     def _legend_title(self) -> str:
@@ -317,9 +305,9 @@ class OverlapPicture:
         lay = self.layout
         y = lay.legend_y
         items = [Text(MARGIN, y + 12, self._legend_title(), LABEL_SIZE, "ink", anchor="lm")]
-        x = MARGIN + 0.92 * text_width(self._legend_title(), LABEL_SIZE) + 10
+        x = MARGIN + set_width(self._legend_title(), LABEL_SIZE) + 10
         for role, label in self._legend_entries():
-            w = max(26.0, 0.62 * LABEL_SIZE * len(label) + 10)
+            w = max(26.0, text_width(label, LABEL_SIZE) + 10)
             items.append(Box(x, y, w, 24, fill=role, edge="grid"))
             items.append(Text(x + w / 2, y + 12, label, LABEL_SIZE, "ink"))
             x += w

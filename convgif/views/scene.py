@@ -84,27 +84,4 @@ class Scene:
 
 # --------------------------------------------------------------------------- building scenes
 
-_MINUS = "\u2212"
 
-
-def fmt(value: float) -> str:
-    """A cell value as a person writes it: 3, −1, 0.25, −∞."""
-    if value == float("inf") or value == float("-inf"):
-        return ("" if value > 0 else _MINUS) + "\u221e"
-    if float(value).is_integer() and abs(value) < 1e7:
-        text = str(int(value))
-    elif abs(value) >= 100:
-        text = f"{value:.4g}"
-    else:
-        text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text.replace("-", _MINUS)
-
-
-def term(value: float) -> str:
-    text = fmt(value)
-    return f"({text})" if text.startswith(_MINUS) else text
-
-
-def text_width(text: str, size: float) -> float:
-    """A generous estimate of rendered width (DejaVu Sans averages ~0.6 em)."""
-    return 0.62 * size * len(text)

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from convgif.errors import ConvGifError
 from convgif.simulate.receptive import ReceptiveField
 from convgif.views.layout import CAPTION_SIZE, LABEL_SIZE, MARGIN, SUBTITLE_SIZE, TITLE_SIZE, Grid
-from convgif.views.scene import Box, Line, Scene, Text, text_width
+from convgif.views.scene import Box, Line, Scene, Text
+from convgif.views.text import set_width, text_width
 
 MAX_WIDTH, MAX_HEIGHT = 1280, 720
 MAX_CELL, MIN_CELL = 28, 3
@@ -211,7 +212,7 @@ class StackPicture:
 
     def _note_width(self, n: int) -> float:
         texts = [*self.notes[n], self._lit_note(n)]
-        widths = [text_width(t, LABEL_SIZE) * 0.92 for t in texts]
+        widths = [set_width(t, LABEL_SIZE) for t in texts]
         widths += [text_width(line, LABEL_SIZE) * 0.95 for line in self._header(n)]
         return max(widths)
 
@@ -245,8 +246,8 @@ class StackPicture:
         ]
         width = 2 * MARGIN + sum(widths) + GAP * (len(widths) - 1)
         title_w = max(text_width(self.title, TITLE_SIZE) * 0.95,
-                      text_width(self.subtitle, SUBTITLE_SIZE) * 0.92,
-                      sum(18 + text_width(t, LABEL_SIZE - 1) * 0.92 + 16 for _, t in self.legend))
+                      set_width(self.subtitle, SUBTITLE_SIZE),
+                      sum(18 + set_width(t, LABEL_SIZE - 1) + 16 for _, t in self.legend))
         caption_w = max(text_width(line, CAPTION_SIZE) * 0.9
                         for i in range(len(self)) for line in self._caption(i))
         caption_w = min(caption_w, MAX_WIDTH - 2 * MARGIN)
@@ -313,7 +314,7 @@ class StackPicture:
                              edge="window" if role == "window" else "grid",
                              edge_width=2 if role == "window" else 1, dashed=role == "pad"))
             items.append(Text(x + 18, y + 6.5, label, LABEL_SIZE - 1, "muted", anchor="lm"))
-            x += 18 + text_width(label, LABEL_SIZE - 1) * 0.92 + 16
+            x += 18 + set_width(label, LABEL_SIZE - 1) + 16
         # the formula stays put below the caption lines (frames would jump otherwise)
         formula_y = self.height - MARGIN - LABEL_SIZE + 2
         items.append(Text(MARGIN, formula_y, FORMULA, LABEL_SIZE, "muted", anchor="la"))

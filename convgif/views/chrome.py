@@ -1,0 +1,165 @@
+"""What every view draws around its panels: title, subtitle, legend, caption, counter, connectors.
+
+One place for them, so every view names shapes, numbers frames and joins
+panels the same way.
+"""
+
+from __future__ import annotations
+
+from convgif.frames.storyboard import describe_region
+from convgif.views.layout import CAPTION_SIZE, LABEL_SIZE, MARGIN, SUBTITLE_SIZE, TITLE_SIZE
+from convgif.views.options import Options
+from convgif.views.scene import Box, Line, Text
+from convgif.views.text import set_width
+
+
+def shape_text(shape) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def pair_text(values) -> str:
+    return shape_text(tuple(values))
+
+
+def input_shape(trace) -> tuple[int, ...]:
+    """The input's shape as the user gave it (framework layout, batch if batched)."""
+    shape = trace.x.shape
+    if trace.spec.channels_last:
+        shape = (shape[0], *shape[2:], shape[1])
+    batched = trace.output.ndim == trace.ndim + 2
+    return shape if batched else shape[1:]
+
+
+def title(trace) -> list[str]:
+    """The parts of ``Input shape: (3, 7, 7) — Output shape: (2, 3, 3) — K: (3, 3) — … — G: 1``."""
+    return title_parts(trace.spec, trace.pads, input_shape(trace), trace.output.shape)
+
+
+def title_parts(spec, pads, in_shape, out_shape) -> list[str]:
+    """The title's parts for a layer, its padding per axis as (before, after), and the
+    input and output shapes as the user sees them."""
+    if spec.transposed and not spec.keras:
+        p = pair_text(b for b, _ in pads)
+    elif all(b == a for b, a in pads):
+        p = pair_text(b for b, _ in pads)
+    else:
+        p = pair_text(v for pair in pads for v in pair)
+    parts = [
+        f"Input shape: {shape_text(tuple(in_shape))}",
+        f"Output shape: {shape_text(tuple(out_shape))}",
+        f"K: {pair_text(spec.kernel_size)}",
+        f"P: {p}",
+        f"S: {pair_text(spec.stride)}",
+        f"D: {pair_text(spec.dilation)}",
+    ]
+    if not spec.pooling:
+        parts.append(f"G: {spec.groups}")
+    if spec.transposed and spec.output_padding:
+        parts.append(f"OP: {pair_text(spec.output_padding)}")
+    if spec.padding_mode != "zeros":
+        parts.append(f"padding_mode: {spec.padding_mode}")
+    return parts
+
+
+DASH = " \u2014 "
+
+
+def frame_counter(state, shown: int | None) -> str:
+    """``frame 4/20``, and how many frames a sampled animation keeps."""
+    text = f"frame {state.index + 1}/{state.count}"
+    if shown is not None:
+        text += f" ({shown} shown, evenly spread)"
+    return text
+
+
+def caption(lines, y: float, width: float = 0.0, counter: str = "") -> list:
+    """Caption lines from ``y`` down at the left; the counter at the right of the second."""
+    items = [
+        Text(MARGIN, y + i * (CAPTION_SIZE + 6), line, CAPTION_SIZE, "ink", anchor="la")
+        for i, line in enumerate(lines)
+    ]
+    if counter:
+        at = (width - MARGIN, y + CAPTION_SIZE + 6)
+        items.append(Text(*at, counter, LABEL_SIZE - 1, "muted", anchor="ra"))
+    return items
+
+
+def subtitle(trace, options: Options) -> str:
+    """The layer as written, its weight and bias shapes, and what the picture leaves out
+    (a region of the output) or changes (the kernel flipped)."""
+    parts = [trace.layer]
+    if trace.kernel is not None:
+        bias = f"bias {shape_text(trace.bias.shape)}" if trace.spec.bias else "no bias"
+        parts.append(f"weight {shape_text(trace.weight.shape)}, {bias}")
+    if options.outputs is not None:
+        parts.append(f"a selection: output {describe_region(options.outputs)}")
+    if options.flip:
+        parts.append(FLIP_NOTE)
+    return "   \u00b7   ".join(parts)
+
+
+def header(title_lines, subtitle: str) -> list:
+    """The bold title lines at the top left and the subtitle under them."""
+    items = [
+        Text(MARGIN, MARGIN + i * (TITLE_SIZE + 6), line, TITLE_SIZE, "ink", anchor="la", bold=True)
+        for i, line in enumerate(title_lines)
+    ]
+    subtitle_y = MARGIN + len(title_lines) * (TITLE_SIZE + 6) + 2
+    items.append(Text(MARGIN, subtitle_y, subtitle, SUBTITLE_SIZE, "muted", anchor="la"))
+    return items
+
+
+# the subtitle's note on a flipped picture: signal processing's convolution, not the
+# cross-correlation deep learning computes (only flipped pictures carry a note, so the
+# default ones stay as narrow as their layer)
+FLIP_NOTE = "true convolution: kernel flipped (x \u2217 w)"
+
+
+FLIP_CAPTION = (
+    "True convolution: w\u2032[i] = w[K\u22121\u2212i] (w rotated 180\u00b0);"
+    " PyTorch slides w unflipped."
+)
+
+
+def elbow(x0, y0, x1, y1, mid) -> list:
+    """A vertical–horizontal–vertical connector: crisp, and cheap to store in a GIF."""
+    return [
+        Line(x0, y0, x0, mid, width=1.5),
+        Line(x0, mid, x1, mid, width=1.5),
+        Line(x1, mid, x1, y1, width=1.5),
+    ]
+
+
+def elbow_h(x0, y0, x1, y1) -> list:
+    """Horizontal–vertical–horizontal, meeting the target's left edge."""
+    mid = (x0 + x1) / 2
+    return [
+        Line(x0, y0, mid, y0, width=1.5),
+        Line(mid, y0, mid, y1, width=1.5),
+        Line(mid, y1, x1, y1, width=1.5),
+    ]
+
+
+def title_width(text: str) -> float:
+    return set_width(text, TITLE_SIZE)
+
+
+# The legend's swatches of cells that hold no data of their own are dashed, as on the grids.
+DASHED_ROLES = frozenset({"pad", "pad_copy", "inserted", "paper", "output_empty"})
+SWATCH, SWATCH_GAP, ENTRY_GAP = 13, 18, 16  # a legend entry: swatch, its label, the next entry
+
+
+def legend_width(entries) -> float:
+    """The width of a legend row of (role, label) entries."""
+    return sum(SWATCH_GAP + set_width(label, LABEL_SIZE - 1) + ENTRY_GAP for _, label in entries)
+
+
+def legend(entries, y: float, dashed=DASHED_ROLES) -> list:
+    """A row of (role, label) entries at the left margin: a swatch of the role, its label."""
+    items, x = [], float(MARGIN)
+    for role, label in entries:
+        items.append(Box(x, y, SWATCH, SWATCH, fill=role, edge="grid", dashed=role in dashed))
+        items.append(Text(x + SWATCH_GAP, y + SWATCH / 2, label, LABEL_SIZE - 1, "muted",
+                          anchor="lm"))
+        x += SWATCH_GAP + set_width(label, LABEL_SIZE - 1) + ENTRY_GAP
+    return items
