@@ -14,7 +14,7 @@ import convgif
 from convgif.api import render
 from convgif.backends.raster import RasterPainter
 from convgif.io import writers
-from convgif.views import gather as compose
+from convgif.views import gather
 from convgif.views.scene import Box, Line, Text
 
 LAYER = convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)
@@ -36,17 +36,17 @@ VARIANTS = {
 
 def sizes(keep) -> tuple[int, int, int]:
     """Bytes of the first frame, of all the changes, and how many changes."""
-    window = compose.Picture._window
+    window = gather.GatherPicture._window
 
     def kept(self, state, cell):
         return [item for item in window(self, state, cell) if keep(item)]
 
-    compose.Picture._window = kept
+    gather.GatherPicture._window = kept
     try:
         painter = RasterPainter()
-        frames = list(render.index_frames(render.picture(LAYER, input_shape=SHAPE), painter))
+        frames = list(render.painted(render.picture(LAYER, input_shape=SHAPE), painter))
     finally:
-        compose.Picture._window = window
+        gather.GatherPicture._window = window
     clear = len(painter.palette)
     changes = [writers._delta(a, b, clear) for a, b in zip(frames, frames[1:])]
     changed = [len(writers._lzw_image(*c)) for c in changes if c is not None]

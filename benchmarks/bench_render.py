@@ -79,7 +79,7 @@ def bench(text: str, shape, make, folder: Path, profile: bool) -> None:
     # the very same frames, painted first and untimed
     pic = render.picture(layer, input_shape=shape)
     painter = RasterPainter()
-    frames = list(render.index_frames(pic, painter))
+    frames = list(render.painted(pic, painter))
     durations = render.durations(pic)
 
     (t_render, n_render), (t_encode, n_encode) = median_times(

@@ -12,6 +12,7 @@ from PIL import Image
 import convgif
 from convgif.api import export
 from convgif.api.kinds import parse_layer
+from convgif.frames.sampling import even_frames, select_frames
 from convgif.layers.frameworks import equivalents
 
 SHAPE = (3, 7, 7)
@@ -33,16 +34,16 @@ def png_rgb(path) -> np.ndarray:
 
 
 def test_select_frames():
-    assert export.select_frames(20) == list(range(20))
-    assert export.select_frames(20, every=5) == [0, 5, 10, 15, 19]
-    assert export.select_frames(20, every=4) == [0, 4, 8, 12, 16, 19]
-    assert export.select_frames(20, frames=[3, -1, 0]) == [3, 19, 0]
+    assert select_frames(20) == list(range(20))
+    assert select_frames(20, every=5) == [0, 5, 10, 15, 19]
+    assert select_frames(20, every=4) == [0, 4, 8, 12, 16, 19]
+    assert select_frames(20, frames=[3, -1, 0]) == [3, 19, 0]
     with pytest.raises(convgif.ConvGifError, match="frame 20 does not exist"):
-        export.select_frames(20, frames=[20])
+        select_frames(20, frames=[20])
     with pytest.raises(convgif.ConvGifError, match="not both"):
-        export.select_frames(20, frames=[1], every=2)
-    assert export.even_frames(20, 8) == [0, 3, 5, 8, 11, 14, 16, 19]
-    assert export.even_frames(3, 8) == [0, 1, 2]
+        select_frames(20, frames=[1], every=2)
+    assert even_frames(20, 8) == [0, 3, 5, 8, 11, 14, 16, 19]
+    assert even_frames(3, 8) == [0, 1, 2]
     assert export.parse_frame_list("1, 5,-1") == [1, 5, -1]
 
 
@@ -140,7 +141,7 @@ def test_contact_sheet_tiles_are_the_frames(tmp_path, layer, rgb_frames):
 def test_contact_sheet_default_and_deterministic(tmp_path, layer):
     a = export.contact_sheet(tmp_path / "a.png", layer, input_shape=SHAPE)
     export.contact_sheet(tmp_path / "b.png", layer, input_shape=SHAPE)
-    assert a.frames == export.even_frames(20, 8)
+    assert a.frames == even_frames(20, 8)
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
 
 

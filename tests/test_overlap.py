@@ -224,7 +224,7 @@ def test_still_png_svg_and_gif(tmp_path):
     pic = convgif.overlap(tmp_path / "o.png", layer, input_shape=(1, 4, 4))
     with Image.open(tmp_path / "o.png") as im:
         assert im.size == (round(pic.layout.width), round(pic.layout.height))
-    scene = pic.scene(-1, counter=False)
+    scene = pic.still(-1)
     texts = scene.texts()
     assert texts[0].startswith("Input shape: (1, 4, 4) \u2014 Output shape: (1, 9, 9)")
     assert any("K=3 not divisible by S=2" in t for t in texts)
@@ -268,7 +268,8 @@ def test_picture_errors(tmp_path):
     assert np.array_equal(overlap_counts(convgif.Conv3d(1, 2, 2), (1, 3, 3, 3))[0], cube)
     with pytest.raises(convgif.ConvGifError, match="must end in one of"):
         convgif.overlap(tmp_path / "a.txt", convgif.ConvTranspose2d(1, 1, 3), input_shape=(1, 3, 3))
-    with pytest.raises(convgif.ConvGifError, match="61,506 frames, one per stamp"):
+    too_many = r"61,506 frames \(limit 5,000\): use max_frames=N"
+    with pytest.raises(convgif.ConvGifError, match=too_many):
         convgif.overlap(tmp_path / "a.gif", "Conv2d(3, 16, 3)", input_shape=(3, 64, 64))
     assert not (tmp_path / "a.gif").exists()
     with pytest.raises(convgif.ConvGifError, match="groups=2 must divide"):

@@ -24,7 +24,7 @@ from convgif.api.kinds import parse_layer
 from convgif.backends.raster import RasterPainter
 from convgif.errors import ConvGifError
 from convgif.simulate.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
-from convgif.views.gather import Picture
+from convgif.views.gather import GatherPicture
 from convgif.views.options import Options
 from convgif.views.scene import Text
 from convgif.views.text import fmt
@@ -127,7 +127,7 @@ def pool_takes(spec, kind: int) -> bool:
     return kind != OVERFLOW
 
 
-def expected_roles(pic: Picture, index: int):
+def expected_roles(pic: GatherPicture, index: int):
     """role per (panel, key, r, c), derived from the trace's MACs of frame ``index``."""
     t, lay, board = pic.trace, pic.layout, pic.storyboard
     state = board.frame(index)
@@ -190,7 +190,7 @@ def expected_roles(pic: Picture, index: int):
     return roles
 
 
-def expected_scatter_roles(pic: Picture, index: int):
+def expected_scatter_roles(pic: GatherPicture, index: int):
     """role per (panel, key, r, c) of a scatter-view frame, from the trace's scatter MACs:
     the stamping input cell, its kernel, the output cells its stamp lands on, the cells
     earlier stamps reached (dashed "pad" where padding crops them)."""
@@ -235,7 +235,7 @@ def expected_scatter_roles(pic: Picture, index: int):
     return roles
 
 
-def check_frame(pic: Picture, index: int, style: str = "default", roles=expected_roles):
+def check_frame(pic: GatherPicture, index: int, style: str = "default", roles=expected_roles):
     paint = painter(style)
     frame = paint.paint(pic.scene(index))
     assert frame.shape == (round(pic.layout.height), round(pic.layout.width))
@@ -281,7 +281,7 @@ def test_lit_cells_follow_the_trace(layer_shape, step, values, data):
 def test_lit_cells_batched_input(layer_shape, data):
     layer, shape = layer_shape
     x = np.random.default_rng(0).integers(-2, 3, (2, *shape)).astype(np.float64)
-    pic = Picture(layer.trace(x), Options(values=False))
+    pic = GatherPicture(layer.trace(x), Options(values=False))
     for index in sample_frames(data, len(pic)):
         check_frame(pic, index)
 
@@ -440,12 +440,12 @@ def test_captions_name_a_pools_channels_and_skip_an_empty_crop_note():
     assert not any("crops" in t for t in texts)  # P = 0: nothing is cropped
 
 
-def _output_values(pic: Picture, index: int) -> dict:
+def _output_values(pic: GatherPicture, index: int) -> dict:
     """{(channel, position): number} of the values written in the output cells of a frame
     (the last text drawn at a cell's centre is the one seen)."""
     t, lay = pic.trace, pic.layout
     scene = pic.scene(index)
-    at_centre = {(round(i.x, 3), round(i.y, 3)): i.text for i in scene.dynamic
+    at_centre = {(round(i.x, 3), round(i.y, 3)): i.text for i in scene.settled + scene.dynamic
                  if isinstance(i, Text)}
     values = {}
     for oc, grid in lay.outputs.items():
@@ -591,7 +591,7 @@ def test_padding_cells_show_their_role_and_value(mode, nd):
         layer = convgif.Conv2d(2, 1, 3, padding=(1, 2), padding_mode=mode)
         shape = (2, 4, 5)
     x = np.arange(math.prod(shape), dtype=np.float64).reshape(shape) - 3
-    pic = Picture(layer.trace(x), Options(values=True))
+    pic = GatherPicture(layer.trace(x), Options(values=True))
     t = pic.trace
     frame = check_frame(pic, 0)
     static_texts = {}

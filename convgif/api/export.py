@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from convgif.errors import ConvGifError
+from convgif.frames.sampling import even_frames, select_frames
+from convgif.frames.timing import PACES
 from convgif.io.writers import FRAME_FORMATS
 from convgif.layers.parse import DEFAULT_INPUT, DEFAULT_LAYER, parse_shape
 
@@ -36,7 +38,6 @@ __all__ = [
     "load_batch",
     "load_input",
     "run_batch",
-    "select_frames",
     "write_frames",
 ]
 
@@ -108,45 +109,14 @@ def _split(options: dict) -> tuple[dict, dict]:
 
 def _prepare(layer, x, input_shape, options: dict):
     from convgif.api import render
-    from convgif.backends.raster import RasterPainter
 
     pic_options, paint = _split(options)
     pic = render.picture(layer, x, input_shape, **pic_options)
-    painter = RasterPainter(
-        paint.get("style", "default"), paint.get("scale", 1.0), paint.get("font")
+    painter = render.painter_for(
+        pic, paint.get("style", "default"), paint.get("scale", 1.0), paint.get("font")
     )
     render.check_budget(pic, painter.scale, 1)  # one frame's size, before painting any
     return pic, painter
-
-
-def select_frames(count: int, frames=None, every: int | None = None) -> list[int]:
-    """Frame numbers (from 0) chosen by ``frames`` (negative counts from the end) or ``every``.
-
-    ``every=N`` keeps frames 0, N, 2N, ... and always the last (the finished output).
-    """
-    if frames is not None and every is not None:
-        raise ConvGifError("give frames= or every=, not both")
-    if frames is not None:
-        chosen = []
-        for f in frames:
-            if isinstance(f, bool) or not isinstance(f, (int, np.integer)):
-                raise ConvGifError(f"frames={list(frames)!r} must be frame numbers")
-            if not -count <= f < count:
-                raise ConvGifError(
-                    f"frame {f} does not exist: the animation has {count} frames (0..{count - 1})"
-                )
-            chosen.append(int(f) % count)
-        if not chosen:
-            raise ConvGifError("frames= is empty; choose at least one frame")
-        return chosen
-    if every is not None:
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ConvGifError(f"every={every!r} must be a positive integer")
-        chosen = list(range(0, count, every))
-        if chosen[-1] != count - 1:
-            chosen.append(count - 1)
-        return chosen
-    return list(range(count))
 
 
 def parse_frame_list(text: str, name: str = "--frames") -> list[int]:
@@ -219,7 +189,7 @@ def write_frames(
     total = len(pic)
     chosen = select_frames(total, frames, every)
     if fps is None:
-        fps = round(1000 / render.DURATIONS[pic.options.step], 2)
+        fps = round(1000 / PACES[pic.pace].step_ms, 2)
     elif isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps <= 100:
         raise ConvGifError(f"fps={fps!r} must be a number of frames per second from 0 to 100")
     if len(chosen) == total:
@@ -231,7 +201,7 @@ def write_frames(
     # all or nothing: the frames and frames.tex replace the folder's old ones together
     with staged_folder(folder) as stage:
         if fmt == "png":
-            painted = render.index_frames(pic, painter, chosen)
+            painted = render.painted(pic, painter, chosen)
             if progress is not None:
                 painted = progress(painted, len(chosen))
             names = write_numbered_pngs(stage, painted, painter.palette)
@@ -277,14 +247,6 @@ class Sheet:
     size: tuple[int, int]  # (width, height) in pixels
 
 
-def even_frames(count: int, how_many: int = 8) -> list[int]:
-    """About ``how_many`` frames spread evenly from the first to the last."""
-    k = max(1, min(how_many, count))
-    if k == 1:
-        return [count - 1]
-    return sorted({round(i * (count - 1) / (k - 1)) for i in range(k)})
-
-
 def contact_sheet(
     path,
     layer,
@@ -314,7 +276,7 @@ def contact_sheet(
     pic, painter = _prepare(layer, x, input_shape, options)
     total = len(pic)
     chosen = even_frames(total, count) if frames is None else select_frames(total, frames)
-    painted = render.index_frames(pic, painter, chosen)
+    painted = render.painted(pic, painter, chosen)
     if progress is not None:
         painted = progress(painted, len(chosen))
     tiles = [painter.to_rgb(f) for f in painted]
@@ -649,7 +611,7 @@ def render_entry(entry: dict) -> tuple[int, int, float]:
     options = {k: entry[k] for k in BATCH_KEYS if k in entry and k not in (
         "layer", "input_shape", "input", "output", "seed")}
     pic = render.animate(output, layer, x, shape, **options)
-    frames = len(pic) if pic.shown is None else pic.shown  # max_frames keeps fewer
+    frames = len(render.frame_indices(pic, options.get("max_frames")))  # max_frames: fewer
     return frames, os.path.getsize(output), time.perf_counter() - start
 
 

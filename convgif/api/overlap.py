@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
+from convgif.api import render
 from convgif.api.kinds import as_layer
-from convgif.backends.style import heat_style
 from convgif.errors import ConvGifError
 from convgif.simulate import coverage
-from convgif.views.overlap import ANIMATION_FORMATS, STEP_MS, STILL_FORMATS, OverlapPicture
+from convgif.views.overlap import ANIMATION_FORMATS, STILL_FORMATS, OverlapPicture
 
 
 def overlap_counts(layer, input_shape) -> np.ndarray:
@@ -33,7 +33,7 @@ def overlap(
     font=None,
     cell=None,
     duration=None,
-    hold=2500,
+    hold=None,
     max_frames=None,
     force=False,
     progress=None,
@@ -44,9 +44,6 @@ def overlap(
     ``.apng``, ``.webp``, ``.mp4``: built up one stamp at a time. ``layer``
     may be a layer or its constructor call as a string.
     """
-    from convgif.api import render
-    from convgif.backends.raster import RasterPainter
-
     if input_shape is None and x is not None:
         input_shape = np.shape(x)
     suffix = Path(os.fspath(path)).suffix.lower()
@@ -55,27 +52,9 @@ def overlap(
             f"path={os.fspath(path)!r} must end in one of "
             f"{', '.join(STILL_FORMATS + ANIMATION_FORMATS)}"
         )
-    pic = OverlapPicture(as_layer(layer), input_shape, cell)
-    style = heat_style(style, len(pic.levels))
+    view = OverlapPicture(as_layer(layer), input_shape, cell)
     if suffix in STILL_FORMATS:
-        render.write_still(path, pic.scene(-1, counter=False), style, scale, font)
-        return pic
-    painter = RasterPainter(style, scale, font)
-    from convgif.io.writers import write
-
-    indices = render.frame_indices(pic, max_frames)
-    if len(indices) > render.MAX_FRAMES and not force:
-        raise ConvGifError(
-            f"this overlap animation has {len(indices):,} frames, one per stamp (limit "
-            f"{render.MAX_FRAMES:,}): use max_frames=N (--max-frames), a smaller input, a still "
-            "(.png, .svg, .pdf), or force=True (--force)"
-        )
-    render.check_budget(pic, painter.scale, len(indices), force)
-    if len(indices) < len(pic):
-        pic.shown = len(indices)
-    times = render.durations(pic, STEP_MS if duration is None else duration, hold, len(indices))
-    frames = (painter.paint(pic.scene(i)) for i in indices)
-    if progress is not None:
-        frames = progress(frames, len(indices))
-    write(path, frames, painter.palette, times)
-    return pic
+        return render.still_view(path, view, scale=scale, style=style, font=font)
+    return render.animate_view(path, view, scale=scale, style=style, font=font,
+                               duration=duration, hold=hold, max_frames=max_frames, force=force,
+                               progress=progress)

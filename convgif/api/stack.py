@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from convgif.api import render
 from convgif.api.kinds import parse_stack
 from convgif.errors import ConvGifError
 from convgif.simulate.receptive import ReceptiveField, fields_of
-from convgif.views.stack import ANIMATIONS, HOLD_MS, OPEN_MS, STEP_MS, STILLS, StackPicture
+from convgif.views.stack import ANIMATIONS, STILLS, StackPicture
 
 
 def receptive_fields(layers, input_shape, cell=None, seed: int = 0) -> ReceptiveField:
@@ -41,8 +42,8 @@ def stack(
     style="default",
     scale=1.0,
     font=None,
-    duration=STEP_MS,
-    hold=HOLD_MS,
+    duration=None,
+    hold=None,
     seed=0,
 ):
     """Write the receptive-field walk of a stack; the extension of ``path`` picks the kind.
@@ -57,10 +58,6 @@ def stack(
     the largest that fits a 1280-pixel-wide slide). Returns the StackPicture;
     its ``rf`` holds the masks and numbers.
     """
-    from convgif.api.render import write_still
-    from convgif.backends.raster import RasterPainter
-    from convgif.io.writers import write
-
     pic = picture(layers, input_shape, cell, channels=channels, cell_size=cell_size, seed=seed)
     suffix = Path(os.fspath(path)).suffix.lower()
     if suffix not in ANIMATIONS + STILLS:
@@ -68,15 +65,9 @@ def stack(
             f"path={os.fspath(path)!r} must end in one of {', '.join(ANIMATIONS + STILLS)}"
         )
     if suffix in STILLS:
-        write_still(path, pic.scene(frame), style, scale, font)
-        return pic
-    for name, ms in (("duration", duration), ("hold", hold)):
-        if isinstance(ms, bool) or not isinstance(ms, (int, float)) or not 10 <= ms <= 60_000:
-            raise ConvGifError(f"{name}={ms!r} must be a number of milliseconds from 10 to 60000")
-    painter = RasterPainter(style, scale, font)
-    times = [max(OPEN_MS, duration)] + [duration] * (len(pic) - 2) + [hold]
-    write(path, (painter.paint(pic.scene(i)) for i in range(len(pic))), painter.palette, times)
-    return pic
+        return render.still_view(path, pic, frame, scale=scale, style=style, font=font)
+    return render.animate_view(path, pic, scale=scale, style=style, font=font,
+                               duration=duration, hold=hold)
 
 
 __all__ = ["picture", "receptive_fields", "stack"]

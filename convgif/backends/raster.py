@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -148,14 +149,83 @@ class RasterPainter:
     def paint(self, scene: Scene) -> np.ndarray:
         """The scene as an (H, W) uint8 array of palette indices."""
         frame = self._static_layer(scene).copy()
+        self._paint_items(frame, scene.settled)
         self._paint_items(frame, scene.dynamic)
         return frame
+
+    def paint_walk(self, scenes: Iterable[Scene], whole=None) -> Iterator[np.ndarray]:
+        """The frames of a walk, in order: each scene's settled items are painted once,
+        into a carried layer, so a frame costs the same however much has settled.
+
+        Each scene after the first holds only what settled since the one before it
+        (``View.scene(i, since=j)``); a scene on another static layer holds everything
+        settled, and the carried layer starts anew. ``whole(k)``: the k-th frame as a
+        scene holding everything settled, asked for when a newly settled box or line would
+        fall on text settled earlier (a value wider than its cell): that frame's carried
+        layer is then painted from the start, in the whole scene's order.
+        """
+        carried, static, inked = None, None, None
+        for k, scene in enumerate(scenes):
+            if scene.static is not static:
+                static = scene.static
+                carried = self._static_layer(scene).copy()
+                inked = np.zeros(carried.shape, dtype=bool)
+            if whole is not None and self._covers_ink(scene.settled, inked):
+                scene = whole(k)
+                carried = self._static_layer(scene).copy()
+                inked[:] = False
+            self._settle(carried, inked, scene.settled)
+            frame = carried.copy()
+            self._paint_items(frame, scene.dynamic)
+            yield frame
+
+    def _settle(self, carried: np.ndarray, inked: np.ndarray, items) -> None:
+        """Paint settled items into the carried layer, marking where their texts ink."""
+        self._paint_items(carried, items)
+        for item in items:
+            if isinstance(item, Text):
+                box = self._text_box(item)
+                if box:
+                    inked[box] = True
+
+    def _covers_ink(self, items, inked: np.ndarray) -> bool:
+        """Whether a box or line among ``items`` paints over text already settled."""
+        h, w = inked.shape
+        for item in items:
+            if isinstance(item, Box):
+                x0, y0, x1, y1, ew = self._box_geometry(item)
+                lo = ew // 2
+                region = (slice(max(y0 - lo, 0), max(y1 - lo + ew, 0)),
+                          slice(max(x0 - lo, 0), max(x1 - lo + ew, 0)))
+            elif isinstance(item, Line):
+                placed = self._place_line(item, h, w)
+                if not placed:
+                    continue
+                top, left, covered, _ = placed
+                region = (slice(top, top + covered.shape[0]), slice(left, left + covered.shape[1]))
+            else:
+                continue
+            if inked[region].any():
+                return True
+        return False
+
+    def _text_box(self, text: Text):
+        """The pixels a text's mask spans, as a pair of slices, or None."""
+        size_px = round(text.size * self.scale * 4) / 4
+        if not text.text or size_px <= 0:
+            return None
+        levels, dx, dy, *_ = self._mask(text.text, size_px, text.bold, text.anchor,
+                                        keep=not text.fleeting)
+        y, x = self._px(text.y) + dy, self._px(text.x) + dx
+        rows, cols = levels.shape
+        return slice(max(y, 0), max(y + rows, 0)), slice(max(x, 0), max(x + cols, 0))
 
     def paint_uncached(self, scene: Scene) -> np.ndarray:
         """Paint every item directly, without stamps or the static layer (the reference)."""
         w, h = self.size(scene)
         frame = np.full((h, w), self.index(scene.background), dtype=np.uint8)
         self._paint_direct(frame, scene.static)
+        self._paint_direct(frame, scene.settled)
         self._paint_direct(frame, scene.dynamic)
         return frame
 
@@ -217,7 +287,8 @@ class RasterPainter:
                 where = placed.get(item)
                 if where is None:
                     where = self._place_text(item)
-                    self._remember(placed, item, where)
+                    if not item.fleeting:
+                        self._remember(placed, item, where)
                 if where:
                     y, x, (th, tw) = where[0], where[1], where[2].shape
                     if y >= 0 and x >= 0 and y + th <= h and x + tw <= w:
@@ -441,9 +512,10 @@ class RasterPainter:
 
     # -- text ---------------------------------------------------------------
 
-    def _mask(self, text: str, size_px: float, bold: bool, anchor: str):
+    def _mask(self, text: str, size_px: float, bold: bool, anchor: str, keep: bool = True):
         """Quantized coverage of a text (0..levels), its offset from the anchor point,
-        where it covers, the levels there, and the rows and columns it covers."""
+        where it covers, the levels there, and the rows and columns it covers. ``keep``:
+        cache it (a text drawn in one frame only is not worth the memory)."""
         key = (text, size_px, bold, anchor)
         hit = self._masks.get(key)
         if hit is not None:
@@ -462,6 +534,8 @@ class RasterPainter:
             levels = ((coverage * self.levels + 127) // 255).astype(np.uint8)
         covered = levels > 0
         entry = (levels, left, top, covered, levels[covered], *np.nonzero(covered))
+        if not keep:
+            return entry
         self._masks[key] = entry
         while len(self._masks) > _MASK_CACHE_SIZE:
             self._masks.popitem(last=False)
@@ -487,7 +561,7 @@ class RasterPainter:
         if table is None:
             return False
         levels, dx, dy, covered, lv_covered, rows, cols = self._mask(
-            text.text, size_px, text.bold, text.anchor
+            text.text, size_px, text.bold, text.anchor, keep=not text.fleeting
         )
         if levels.size == 0:
             return ()
@@ -500,7 +574,7 @@ class RasterPainter:
         if size_px <= 0:
             return
         levels, dx, dy, covered, lv_covered, *_ = self._mask(
-            text.text, size_px, text.bold, text.anchor
+            text.text, size_px, text.bold, text.anchor, keep=not text.fleeting
         )
         if levels.size == 0:
             return

@@ -64,23 +64,29 @@ def title_parts(spec, pads, in_shape, out_shape) -> list[str]:
 DASH = " \u2014 "
 
 
-def frame_counter(state, shown: int | None) -> str:
+def counter_text(index: int, count: int, shown: int | None) -> str:
     """``frame 4/20``, and how many frames a sampled animation keeps."""
-    text = f"frame {state.index + 1}/{state.count}"
+    text = f"frame {index + 1}/{count}"
     if shown is not None:
         text += f" ({shown} shown, evenly spread)"
     return text
 
 
+def frame_counter(state, shown: int | None) -> str:
+    """The counter of a storyboard's frame state."""
+    return counter_text(state.index, state.count, shown)
+
+
 def caption(lines, y: float, width: float = 0.0, counter: str = "") -> list:
     """Caption lines from ``y`` down at the left; the counter at the right of the second."""
     items = [
-        Text(MARGIN, y + i * (CAPTION_SIZE + 6), line, CAPTION_SIZE, "ink", anchor="la")
+        Text(MARGIN, y + i * (CAPTION_SIZE + 6), line, CAPTION_SIZE, "ink", anchor="la",
+             fleeting=True)
         for i, line in enumerate(lines)
     ]
     if counter:
         at = (width - MARGIN, y + CAPTION_SIZE + 6)
-        items.append(Text(*at, counter, LABEL_SIZE - 1, "muted", anchor="ra"))
+        items.append(Text(*at, counter, LABEL_SIZE - 1, "muted", anchor="ra", fleeting=True))
     return items
 
 

@@ -49,6 +49,7 @@ from convgif.views.layout import (
 from convgif.views.options import VALUE_MODES, Options
 from convgif.views.scene import Box, Line, Scene, Text
 from convgif.views.text import MAX_TERMS, fmt, set_width, term, text_width, value_fit
+from convgif.views.view import View
 
 MAX_CELL = 30  # a matrix has many cells: a smaller top size than the grids' views
 MIN_SPATIAL, MAX_SPATIAL = 8, 22  # cell size of the small grids on the left
@@ -83,7 +84,7 @@ class MatrixFrame:
     row: int = -1  # the row of C lit
 
 
-class MatrixPicture:
+class MatrixPicture(View):
     """Everything fixed for one matrix-view animation of one trace."""
 
     def __init__(self, trace, options: Options | None = None):
@@ -110,7 +111,6 @@ class MatrixPicture:
             )
         self.trace = trace
         self.options = options
-        self.shown = None
         self.cm = from_trace(trace)
         rows, cols = self.cm.shape
         if rows * cols > MAX_CELLS:
@@ -479,16 +479,29 @@ class MatrixPicture:
         items.append(Box(grid.x, grid.y, grid.width, grid.height, edge="ink", edge_width=1.5))
         return items
 
-    def scene(self, index: int) -> Scene:
+    @property
+    def width(self) -> float:
+        return self.layout.width
+
+    @property
+    def height(self) -> float:
+        return self.layout.height
+
+    def _done(self, state) -> int:
+        """Rows of C finished (their y entries written) by a frame."""
+        return 0 if state.phase == "open" else state.step
+
+    def scene(self, index: int, *, since: int | None = None, shown: int | None = None) -> Scene:
         state = self.frame(index)
         t, lay, cm = self.trace, self.layout, self.cm
         flat_y = t.y[0].reshape(-1)
-        items = []
-        done = self.rows[: state.step] if state.phase != "open" else []
-        for r in done:
-            items += self._cell(lay.y_col, r, 0, "output", flat_y[r])
+        was = 0 if since is None else self._done(self.frame(since))
+        settled = []
+        for r in self.rows[was : self._done(state)]:
+            settled += self._cell(lay.y_col, r, 0, "output", flat_y[r])
             oc, pos = self.position(r)
-            items += self._cell(lay.outputs[oc], *self._rc(pos), "output", flat_y[r])
+            settled += self._cell(lay.outputs[oc], *self._rc(pos), "output", flat_y[r])
+        items = []
         if state.phase == "step":
             items += self._row(state.row)
             caption = [self._row_caption(state.row)]
@@ -502,8 +515,8 @@ class MatrixPicture:
                 f"{int((cm.count > 0).sum()):,} of {cm.matrix.size:,} entries of {self.name} hold "
                 f"a weight; the other {int((cm.count == 0).sum()):,} are zeros.",
             ]
-        items += self._caption(caption, state)
-        return Scene(lay.width, lay.height, self.static, tuple(items))
+        items += self._caption(caption, state, shown)
+        return Scene(lay.width, lay.height, self.static, tuple(items), settled=tuple(settled))
 
     def _row(self, row: int) -> list:
         """Row ``row`` of C lit, the x entries it uses, and the window on the small grids."""
@@ -565,6 +578,6 @@ class MatrixPicture:
             where += f" (column {row} of C)"
         return f"{where}: y[{index}] = {body} = {fmt(t.y[0].reshape(-1)[row])}"
 
-    def _caption(self, lines, state) -> list:
+    def _caption(self, lines, state, shown) -> list:
         lay = self.layout
-        return caption(lines, lay.caption_y, lay.width, frame_counter(state, self.shown))
+        return caption(lines, lay.caption_y, lay.width, frame_counter(state, shown))

@@ -19,8 +19,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from convgif.errors import ConvGifError
+from convgif.frames.budget import MAX_FRAMES_WAY
+from convgif.frames.storyboard import frame_index
 from convgif.simulate.coverage import Geometry, geometry, notes, rule
-from convgif.views.chrome import DASH, caption, header, shape_text, title_parts, title_width
+from convgif.views.chrome import (
+    DASH,
+    caption,
+    counter_text,
+    header,
+    shape_text,
+    title_parts,
+    title_width,
+)
 from convgif.views.layout import (
     CAPTION_SIZE,
     LABEL,
@@ -33,10 +43,10 @@ from convgif.views.layout import (
 )
 from convgif.views.scene import Box, Line, Scene, Text
 from convgif.views.text import set_width, text_width, value_fit, wrap
+from convgif.views.view import View
 
 STILL_FORMATS = (".png", ".svg", ".pdf")
 ANIMATION_FORMATS = (".gif", ".apng", ".webp", ".mp4")
-STEP_MS = 600
 MAX_LEVELS = 10  # colours of the scale; more distinct counts share colours in ranges
 
 @dataclass(frozen=True)
@@ -87,8 +97,11 @@ def _rc(position) -> tuple[int, int]:
     return (0, position[0]) if len(position) == 1 else (position[0], position[1])
 
 
-class OverlapPicture:
+class OverlapPicture(View):
     """Every frame of the overlap view of one layer on one input shape."""
+
+    pace = "stamp"
+    ways_round = (MAX_FRAMES_WAY, "a smaller input", "a still (.png, .svg, .pdf)")
 
     def __init__(self, layer, input_shape, cell: float | None = None):
         if input_shape is None:
@@ -101,7 +114,6 @@ class OverlapPicture:
             )
         self.layer, self.geo = layer, geo
         self.input_shape = tuple(input_shape)
-        self.shown = None  # how many frames a sampled animation keeps
         axes = geo.axes
         spans = [a.span for a in axes]
         self.offset = tuple(-lo for lo, _ in spans)
@@ -365,9 +377,26 @@ class OverlapPicture:
                     items.append(Text(x + w / 2, y + h / 2, str(n), self.value_size, color))
         return items
 
-    def scene(self, index: int, counter: bool = True) -> Scene:
-        from convgif.frames.storyboard import frame_index
+    @property
+    def width(self) -> float:
+        return self.layout.width
 
+    @property
+    def height(self) -> float:
+        return self.layout.height
+
+    @property
+    def heat_levels(self) -> int:
+        return len(self.levels)
+
+    def still(self, index: int) -> Scene:
+        """The frame without its counter: a still is a picture of its own."""
+        return self._scene(index, counter=False)
+
+    def scene(self, index: int, *, since: int | None = None, shown: int | None = None) -> Scene:
+        return self._scene(index, shown=shown)
+
+    def _scene(self, index: int, counter: bool = True, shown: int | None = None) -> Scene:
         count = len(self)
         index = frame_index(index, count)
         lay = self.layout
@@ -383,16 +412,12 @@ class OverlapPicture:
             caption = [self._stamp_caption(index - 1)]
         y0 = lay.caption_y + len(self.rule_lines) * (CAPTION_SIZE + 6)
         for i, line in enumerate(caption):
-            items.append(
-                Text(MARGIN, y0 + i * (CAPTION_SIZE + 6), line, CAPTION_SIZE, "muted", anchor="la")
-            )
+            items.append(Text(MARGIN, y0 + i * (CAPTION_SIZE + 6), line, CAPTION_SIZE, "muted",
+                              anchor="la", fleeting=True))
         if counter:
-            text = f"frame {index + 1}/{count}"
-            if self.shown is not None:
-                text += f" ({self.shown} shown, evenly spread)"
-            items.append(
-                Text(lay.width - MARGIN, lay.header_y, text, LABEL_SIZE - 1, "muted", anchor="rm")
-            )
+            text = counter_text(index, count, shown)
+            items.append(Text(lay.width - MARGIN, lay.header_y, text, LABEL_SIZE - 1, "muted",
+                              anchor="rm", fleeting=True))
         return Scene(lay.width, lay.height, self._static, tuple(items))
 
     def _highlight(self, stamp: int) -> list:

@@ -5,9 +5,14 @@ A scene knows nothing of pixels, files or fonts. Colours are *roles* (see
 every style. Coordinates are layout units with the origin at the top-left;
 the raster backend multiplies them by its scale (1 unit = 1 pixel at scale 1).
 
-A frame's scene is split in two: ``static`` items, identical in every frame
-of an animation (panels, grids, headers: painted once), and ``dynamic`` items
-(highlights, values being written, caption), painted on top per frame.
+A frame's scene is split in three, painted in this order: ``static`` items,
+identical in every frame of an animation (panels, grids, headers: painted
+once); ``settled`` items, which stay from the frame that draws them on (a
+finished output cell); and ``dynamic`` items (highlights, values being
+written, caption), painted on top for this frame alone. A scene made for one
+frame on its own holds everything settled so far; a scene made as the next
+frame of a walk (``View.scene(i, since=j)``) holds only what settled since
+frame ``j``, so a painter that carries them over paints each of them once.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ class Text:
     color: str = "ink"
     anchor: str = "mm"
     bold: bool = False
+    fleeting: bool = False  # in one frame only (a caption, a counter): not worth caching
 
 
 @dataclass(frozen=True)
@@ -72,10 +78,11 @@ class Scene:
     static: tuple[Item, ...]
     dynamic: tuple[Item, ...] = ()
     background: str = "paper"
+    settled: tuple[Item, ...] = ()
 
     @property
     def items(self) -> tuple[Item, ...]:
-        return self.static + self.dynamic
+        return self.static + self.settled + self.dynamic
 
     def texts(self) -> list[str]:
         """Every string drawn in this frame, static first (for tests and search)."""

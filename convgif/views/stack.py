@@ -23,6 +23,7 @@ from convgif.simulate.receptive import ReceptiveField
 from convgif.views.layout import CAPTION_SIZE, LABEL_SIZE, MARGIN, SUBTITLE_SIZE, TITLE_SIZE, Grid
 from convgif.views.scene import Box, Line, Scene, Text
 from convgif.views.text import set_width, text_width
+from convgif.views.view import View
 
 MAX_WIDTH, MAX_HEIGHT = 1280, 720
 MAX_CELL, MIN_CELL = 28, 3
@@ -30,7 +31,6 @@ GAP = 36  # between map columns
 HEADER_WIDTH = 200  # a layer's call wraps after a comma beyond this
 CAPTION_LINES = 3
 ROW_GAP = 14  # between channel grids of one column
-OPEN_MS, STEP_MS, HOLD_MS = 1500, 1400, 3500
 ANIMATIONS = (".gif", ".apng", ".webp", ".mp4")
 STILLS = (".png", ".svg", ".pdf")
 TIMES = "\u00d7"
@@ -112,9 +112,11 @@ class Column:
     gaps: dict  # row index of a gap -> (x, y) of its ellipsis
 
 
-class StackPicture:
+class StackPicture(View):
     """The scenes of one receptive-field walk: frame 0 shows the chosen cell, frame k
     the maps lit k layers back; the last frame (everything lit) is the still."""
+
+    pace = "layer"
 
     def __init__(self, rf: ReceptiveField, channels=None, cell_size=None):
         self.rf = rf
@@ -458,7 +460,7 @@ class StackPicture:
                     f"{_size(rf.rf)} input cells and a jump of {_pair(rf.jump)}."]
         return [first, second]
 
-    def scene(self, index: int) -> Scene:
+    def scene(self, index: int, *, since: int | None = None, shown: int | None = None) -> Scene:
         count = len(self)
         index = index + count if index < 0 else index
         if not 0 <= index < count:
@@ -477,10 +479,11 @@ class StackPicture:
             items += self._connectors(n)
         y = self.height - MARGIN - CAPTION_LINES * (CAPTION_SIZE + 6) - LABEL_SIZE - 4
         for line in self._caption(index):
-            items.append(Text(MARGIN, y, line, CAPTION_SIZE, anchor="la"))
+            items.append(Text(MARGIN, y, line, CAPTION_SIZE, anchor="la", fleeting=True))
             y += CAPTION_SIZE + 6
         counter = f"{index + 1} / {count}"
-        items.append(Text(self.width - MARGIN, MARGIN, counter, LABEL_SIZE, "muted", anchor="ra"))
+        items.append(Text(self.width - MARGIN, MARGIN, counter, LABEL_SIZE, "muted", anchor="ra",
+                          fleeting=True))
         return Scene(self.width, self.height, self._static, tuple(items))
 
 

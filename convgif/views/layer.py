@@ -1,0 +1,435 @@
+"""What a layer's gather and scatter views share: the layout, the static panels, the cells.
+
+``LayerPicture`` holds what is fixed for one animation of one trace (the
+storyboard, the layout, the static items); its subclasses build frame ``i``
+from its index alone (``scene(i)``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from convgif.errors import ConvGifError
+from convgif.frames.budget import MAX_FRAMES_WAY
+from convgif.frames.storyboard import Storyboard
+from convgif.simulate.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
+from convgif.views.chrome import (
+    DASH,
+    FLIP_CAPTION,
+    caption,
+    frame_counter,
+    header,
+    legend,
+    legend_width,
+    shape_text,
+    subtitle,
+    title,
+    title_width,
+)
+from convgif.views.layout import (
+    CAPTION_SIZE,
+    LABEL_SIZE,
+    MARGIN,
+    SUBTITLE_SIZE,
+    compute_layout,
+    rows_2d,
+    shown,
+)
+from convgif.views.notation import Notation
+from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
+from convgif.views.options import SYMBOL_SIZE, VALUE_MODES, Options
+from convgif.views.scene import Box, Text
+from convgif.views.text import (
+    cell_for,
+    distinct,
+    fmt,
+    set_width,
+    text_width,
+    value_fit,
+)
+from convgif.views.view import View
+
+KIND_ROLE = {
+    DATA: "input",
+    PAD: "pad",
+    PAD_COPY: "pad_copy",
+    INSERTED: "inserted",
+    OVERFLOW: "paper",
+}
+
+
+class LayerPicture(Notation, View):
+    """Everything fixed for one animation of one trace."""
+
+    def __init__(self, trace, options: Options = DEFAULT_OPTIONS):
+        self.trace = trace
+        self.options = options
+        self._statics = {}
+        self._values = {}  # (sample, out channel) -> value texts of its output cells
+        self._cells = {}  # _cell's arguments -> its items (the grids live as long as self)
+        self._last_macs = (None, None)
+        self.storyboard = self._storyboard()
+        try:
+            mode = VALUE_MODES.get(options.values)
+        except TypeError:  # unhashable, e.g. a list
+            mode = None
+        if mode is None:
+            raise ConvGifError(
+                f"values={options.values!r} must be one of 'numbers', 'symbols', 'none' "
+                "(or True / False / None for 'when they fit')"
+            )
+        self.symbols = mode == "symbols"
+        # Symbols were asked for: cells wide enough to write them at SYMBOL_SIZE, on a
+        # larger page if need be (a number is shorter; auto mode hides what does not fit).
+        min_cell = cell_for(SYMBOL_SIZE, self._widest_label()) if self.symbols else 0.0
+        parts = title(trace)
+        # One title line when it fits the picture; else shapes on one line, K/P/S/D/G below.
+        header_w = text_width(self._output_header(), LABEL_SIZE)
+        sizes = {"grid_spatial": self._grid().shape[2:], "out_spatial": self._canvas_shape()}
+        sizes["shown_out"] = options.channels
+        sizes["min_cell"] = min_cell
+        natural = compute_layout(trace, options.cell, output_header_width=header_w, **sizes).width
+        one = DASH.join(parts)
+        if title_width(one) + 2 * MARGIN <= natural:
+            self.title_lines = [one]
+        else:
+            self.title_lines = [DASH.join(parts[:2]), DASH.join(parts[2:])]
+        self.title = DASH.join(parts)
+        self.subtitle = subtitle(self.trace, self.options)
+        self.legend = self._legend_entries()
+        widths = [title_width(line) for line in self.title_lines]
+        widths += [set_width(self.subtitle, SUBTITLE_SIZE), legend_width(self.legend)]
+        if options.flip:  # the caption's note, clear of the frame counter
+            widths.append(set_width(FLIP_CAPTION, CAPTION_SIZE) + 110)
+        self.layout = compute_layout(
+            trace,
+            options.cell,
+            min_width=math.ceil(max(widths) + 2 * MARGIN),  # whole pixels in every backend
+            title_lines=len(self.title_lines),
+            output_header_width=header_w,
+            **sizes,
+        )
+        # Values shrink to fit their cells (DejaVu digits are ~0.6 em wide); below 8 px they go.
+        cell = self.layout.cell
+        fit = value_fit(cell, self._widest_label())
+        self.value_size = max(8.0, min(0.42 * cell, 16.0, fit))
+        self.show_values = fit >= 8.0 and cell >= 16 if mode == "auto" else mode != "none"
+
+    def __len__(self) -> int:
+        return len(self.storyboard)
+
+    @property
+    def width(self) -> float:
+        return self.layout.width
+
+    @property
+    def height(self) -> float:
+        return self.layout.height
+
+    @property
+    def pace(self) -> str:
+        return self.options.step
+
+    @property
+    def ways_round(self) -> tuple[str, ...]:
+        """Only the ways round that apply: a coarser step, fewer of several output channels."""
+        board, ways = self.storyboard, [MAX_FRAMES_WAY]
+        if getattr(board, "step", "output") != "output":
+            ways.insert(0, f"step='output' instead of {board.step!r}")
+        if len(board.channels or range(self.trace.out_channels)) > 1:
+            ways.append("fewer channels= (--channels)")
+        return tuple(ways)
+
+    def _caption(self, lines: list[str], state, shown) -> list:
+        """The caption lines at the bottom, and the frame counter on the right."""
+        lay = self.layout
+        return caption(lines, lay.caption_y, lay.width, frame_counter(state, shown))
+
+    # ---- what the gather and scatter views draw differently
+
+    def _drawn(self) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
+        """The input and output channels the layout draws (None: all of them); frames
+        animate only these, never a channel behind an ellipsis."""
+        t = self.trace
+        ins, outs = ([c for c in cs if c is not None] for cs in shown(t, self.options.channels))
+        return (
+            None if len(ins) == t.in_channels else tuple(ins),
+            None if len(outs) == t.out_channels else tuple(outs),
+        )
+
+    def _storyboard(self):
+        ins, outs = self._drawn()
+        return Storyboard(self.trace, self.options.step, outs, self.options.outputs, ins)
+
+    def _grid(self) -> np.ndarray:
+        """The input cells drawn: the grid the window sweeps."""
+        return self.trace.grid
+
+    def _grid_kind(self) -> np.ndarray:
+        return self.trace.grid_kind
+
+    def _canvas_shape(self) -> tuple:
+        return self.trace.out_spatial
+
+    def _input_note(self) -> str:
+        t = self.trace
+        grid_shape = t.grid.shape[1:]
+        if t.spec.transposed:
+            # the gather view's grid: S − 1 zeros between cells, then D·(K−1) − P cells of
+            # padding on each side (output_padding more at the end); a negative count crops
+            edge = [d * (k - 1) - p for d, k, (p, _) in zip(t.dilation, t.kernel_size, t.pads)]
+            changes = ["zeros inserted"] if any(s > 1 for s in t.spec.stride) else []
+            if any(e > 0 for e in edge) or any(t.spec.output_padding or ()):
+                changes.append("padded")
+            if any(e < 0 for e in edge):
+                changes.append("cropped")
+            if not changes:
+                return ""
+            if changes == ["zeros inserted"]:
+                return f": zeros inserted, giving {shape_text(grid_shape)}"
+            return f": {' and '.join(changes)} to {shape_text(grid_shape)}"
+        if grid_shape != t.x.shape[1:]:
+            return f", padded to {shape_text(grid_shape)}"
+        return ""
+
+    def _kernel_label(self, oc: int, icl: int) -> str:
+        # Transposed layers and true convolution show the flipped kernel the window slides.
+        name = "w\u2032" if self.trace.spec.transposed or self.options.flip else "w"
+        return f"{name}[{oc}, {icl}]"
+
+    def _kernel_value(self, oc: int, icl: int, pos) -> float:
+        return self.trace.kernel[(oc, icl, *pos)]
+
+    def _canvas_cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, cols) masks of output cells drawn dashed, and of cells outside the output."""
+        added = self._output_padding_cells()
+        return added, np.zeros_like(added)
+
+    # ---- helpers
+
+    def _output_header(self) -> str:
+        return f"output y {shape_text(self.trace.y.shape[1:])}"
+
+    def _rc(self, *position) -> tuple[int, int]:
+        return (0, position[0]) if len(position) == 1 else (position[-2], position[-1])
+
+    def _at(self, grid, position) -> tuple:
+        """(grid, row, col) of a cell: a 3-d position picks its depth slice first."""
+        if len(position) == 3:
+            return (grid.slice(position[0]), position[1], position[2])
+        return (grid, *self._rc(*position))
+
+    def _cell(
+        self, grid, r, c, fill, value=None, edge="grid", dashed=False, color="ink", width=1.0
+    ):
+        # The same cells light up frame after frame: make each one once. The grid itself is
+        # in the key, not its id: a depth slice is a new Grid each time it is asked for.
+        key = (grid, r, c, fill, value, edge, dashed, color, width)
+        items = self._cells.get(key)
+        if items is None:
+            x, y, w, h = grid.rect(r, c)
+            items = (Box(x, y, w, h, fill=fill, edge=edge, edge_width=width, dashed=dashed),)
+            if value is not None and self.show_values:
+                text = value if isinstance(value, str) else fmt(value)
+                items += (Text(x + w / 2, y + h / 2, text, self.value_size, color),)
+            self._cells[key] = items
+        return list(items)
+
+    # ---- the static part
+
+    @property
+    def static(self) -> tuple:
+        """The static items of sample 0's frames."""
+        return self.static_for(0)
+
+    def static_for(self, n: int) -> tuple:
+        """What stays the same in every frame of sample ``n`` (its input values included)."""
+        if n not in self._statics:
+            self._statics[n] = self._build_static(n)
+        return self._statics[n]
+
+    def _build_static(self, n: int) -> tuple:
+        t, lay = self.trace, self.layout
+        items = header(self.title_lines, self.subtitle)
+        items += legend(self.legend, self.layout.legend_y)
+        for x, y, hidden in lay.ellipses:
+            # The count of channels left out keeps the picture true.
+            count = f"{abs(hidden)} more"
+            if hidden > 0:  # between input channels
+                items.append(Text(x, y - 9, "\u22ef", 22, "muted"))
+                items.append(Text(x, y + 12, count, LABEL_SIZE - 2, "muted"))
+            else:  # between output rows, in the bias column: from its left edge, clear of
+                # the group bands to its left
+                items.append(Text(x, y - 9, "\u22ee", 22, "muted"))
+                left = x - lay.cell / 2
+                items.append(Text(left, y + 12, count, LABEL_SIZE - 2, "muted", anchor="lm"))
+        for g, x, y, w, h in lay.bands:
+            items.append(Box(x, y, w, h, edge="muted", dashed=True))
+            items.append(Text(x + w - 4, y + 2, f"group {g}", LABEL_SIZE - 1, "muted", anchor="ra"))
+
+        hx, hy = lay.input_header
+        note = self._input_note()
+        if self.options.source:
+            note += f"  \u2014  {self.options.source}"
+        if t.batch > 1:
+            note += f"  \u2014  sample {n} of {t.batch}"
+        if t.kernel is None:  # pooling: the output rows sit right below, so name them here
+            note += f"  \u2192  {self._output_header()}"
+        items.append(
+            Text(
+                hx,
+                hy,
+                f"input x {shape_text(t.x.shape[1:])}{note}",
+                LABEL_SIZE,
+                "ink",
+                anchor="lm",
+                bold=True,
+            )
+        )
+        kind, values = self._grid_kind(), self._grid()
+        for ch, grid in lay.inputs.items():
+            items += _labels(grid, f"x[{ch}", self._slice_names(ch))
+            for pos in np.ndindex(*kind.shape):
+                k = int(kind[pos])
+                value = None if k == OVERFLOW else values[(n, ch, *pos)]
+                if self.symbols and k != OVERFLOW:
+                    value = self._input_symbol(ch, pos)
+                items += self._cell(
+                    *self._at(grid, pos),
+                    KIND_ROLE[k],
+                    value,
+                    dashed=k != DATA,
+                    color="ink" if k == DATA else "muted",
+                )
+        if t.kernel is not None:
+            for (oc, icl), grid in lay.kernels.items():
+                label = self._kernel_label(oc, icl)
+                room = grid.x - lay.inputs[(oc // t.out_per_group) * t.in_per_group + icl].x
+                if grid.depth > 1:
+                    items += _labels(grid, label[:-1])
+                elif room >= text_width(label, LABEL_SIZE) + 6:
+                    items.append(
+                        Text(
+                            grid.x - 6,
+                            grid.y + grid.height / 2,
+                            label,
+                            LABEL_SIZE,
+                            "muted",
+                            anchor="rm",
+                        )
+                    )
+                else:
+                    items.append(Text(grid.x, grid.y - 9, label, LABEL_SIZE, "muted", anchor="lm"))
+                for pos in np.ndindex(*t.kernel_size):
+                    value = self._kernel_value(oc, icl, pos)
+                    if self.symbols:
+                        value = self._kernel_symbol(oc, icl, pos)
+                    items += self._cell(*self._at(grid, pos), "weight", value)
+            for oc, grid in lay.biases.items():
+                items.append(Text(grid.x, grid.y - 9, f"b[{oc}]", LABEL_SIZE, "muted", anchor="lm"))
+                if t.spec.bias:
+                    items += self._cell(
+                        grid, 0, 0, "bias", self._b(oc) if self.symbols else t.bias[oc]
+                    )
+                else:
+                    items += self._cell(grid, 0, 0, "pad", 0.0, dashed=True, color="muted")
+        if t.kernel is not None:
+            ox, oy = lay.output_header
+            items.append(
+                Text(ox, oy, self._output_header(), LABEL_SIZE, "ink", anchor="lm", bold=True)
+            )
+        dashed, outside = self._canvas_cells()
+        for oc, grid in lay.outputs.items():
+            items += _labels(grid, f"y[{oc}")
+            for d in range(grid.depth):
+                for r in range(grid.rows):
+                    for c in range(grid.cols):
+                        role = "pad" if outside[r, c] else "output_empty"
+                        items += self._cell(grid.slice(d), r, c, role, dashed=dashed[r, c])
+            region = self.options.outputs
+            if region is not None:  # the selection, outlined so the empty cells read as "not shown"
+                first = self._rc(*(r.start for r in region))
+                last = self._rc(*(r.stop - 1 for r in region))
+                for d in region[0] if len(region) == 3 else [0]:
+                    x, y, w, h = grid.slice(d).span(*first, *last)
+                    items.append(Box(x, y, w, h, edge="muted", edge_width=2.0, dashed=True))
+        return tuple(items)
+
+    def _slice_names(self, ch: int) -> list | None:
+        """Names of a 3-d input's depth slices (the input slice each holds, or padding),
+        long and short."""
+        t = self.trace
+        if t.ndim != 3:
+            return None
+        long, short = [], []
+        for kind, src in zip(t.axis_kind[0], t.axis_source[0]):
+            data = f"x[{ch}, {src}]"
+            long.append(data if kind == DATA else "padding" if src < 0 else f"padding = {data}")
+            short.append(data if kind == DATA else "pad")
+        return [long, short]
+
+    def _output_padding_cells(self) -> np.ndarray:
+        """(rows, cols) mask of the output cells a transposed layer's output_padding adds."""
+        t = self.trace
+        rows, cols = rows_2d(t.out_spatial)
+        added = np.zeros((rows, cols), dtype=bool)
+        op = t.spec.output_padding if t.spec.transposed and not t.spec.keras else None
+        if op and any(op):
+            op_r, op_c = self._rc(*op) if len(op) == 2 else (0, op[0])
+            if op_r:
+                added[rows - op_r :, :] = True
+            if op_c:
+                added[:, cols - op_c :] = True
+        return added
+
+    def _legend_entries(self) -> list[tuple[str, str]]:
+        t = self.trace
+        kinds = set(distinct(t.grid_kind).tolist())
+        entries = [("input", "input")]
+        if PAD in kinds:
+            if t.spec.op == "max_pool":
+                entries.append(("pad", "\u2212\u221e padding"))
+            elif t.spec.op == "avg_pool" and not t.spec.count_include_pad:
+                entries.append(("pad", "zero padding, not counted"))
+            else:
+                entries.append(("pad", "zero padding"))
+        if PAD_COPY in kinds:
+            entries.append(("pad_copy", f"padding: copy ({t.spec.padding_mode})"))
+        if INSERTED in kinds:
+            entries.append(("inserted", "inserted zero"))
+        if self._output_padding_cells().any():
+            entries.append(("output_empty", "added by output_padding"))
+        if OVERFLOW in kinds:
+            entries.append(("paper", "past the input (ceil_mode)"))
+        entries.append(("tap", "tapped by the window"))
+        if t.spec.op == "max_pool":
+            entries.append(("winner", "maximum so far"))
+        if t.kernel is not None:
+            kernel = "kernel w\u2032 = w rotated 180\u00b0" if self.options.flip else "kernel"
+            entries += [("weight", kernel), ("kernel_active", "kernel in use")]
+        entries += [("output", "output"), ("output_active", "being written")]
+        return entries
+
+    # ---- one frame
+
+
+def _labels(grid, head: str, names=None) -> list:
+    """``x[0]`` over a grid; over each depth slice of a 3-d grid its own name, ``x[0, d]``.
+
+    ``names`` offers lists of slice names, longest first; when none fits the slices,
+    the grid is named once, as a whole.
+    """
+    if grid.depth == 1:
+        return [Text(grid.x, grid.y - 9, head + "]", LABEL_SIZE, "muted", anchor="lm")]
+    pitch = grid.slice(1).x - grid.x
+    offers = [*(names or []), [f"{head}, {d}]" for d in range(grid.depth)]]
+    fits = [o for o in offers if max(text_width(n, LABEL_SIZE) for n in o) <= pitch - 4]
+    chosen = fits[0] if fits else [head + "]"]  # else the whole tensor, named once
+    return [
+        Text(grid.slice(d).x, grid.y - 9, name, LABEL_SIZE, "muted", anchor="lm")
+        for d, name in enumerate(chosen)
+    ]
+
+

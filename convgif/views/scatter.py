@@ -1,0 +1,256 @@
+"""The scatter view of a transposed layer: each input cell stamps ``value × kernel`` onto the
+output, where overlapping stamps add up."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convgif.errors import ConvGifError
+from convgif.frames.storyboard import ScatterStoryboard
+from convgif.simulate.trace import DATA
+from convgif.views.chrome import elbow_h, shape_text
+from convgif.views.layer import LayerPicture
+from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
+from convgif.views.options import Options
+from convgif.views.scene import Box, Line, Scene
+from convgif.views.text import fmt, span_text, term
+
+
+class ScatterPicture(LayerPicture):
+    """Transposed layers, scatter view: each input cell stamps ``x × W`` onto the output.
+
+    The output is drawn as the whole canvas the stamps cover; the border that
+    ``padding`` crops away is drawn dashed, so a viewer sees where those
+    products go. Overlapping stamps add up, and the running sums are shown.
+    """
+
+    def __init__(self, trace, options: Options = DEFAULT_OPTIONS):
+        if not trace.spec.transposed:
+            raise ConvGifError(
+                f"view='scatter' needs a transposed layer, not {trace.spec.name}; use view='gather'"
+            )
+        if options.outputs is not None:
+            raise ConvGifError(
+                "outputs= chooses output cells of the gather view; view='scatter' stamps "
+                "whole input cells, so it takes no outputs="
+            )
+        if options.values == "symbols":
+            raise ConvGifError(
+                "values='symbols' does not apply to view='scatter': its output cells hold "
+                "running sums of stamps, which no one symbol names; use the gather view"
+            )
+        self._sums = (0, None, None)  # (MACs added, sums, hits) of the last frame drawn
+        super().__init__(trace, options)
+
+    def _storyboard(self):
+        if self.options.step != "output":
+            raise ConvGifError(
+                f"step={self.options.step!r} does not apply to view='scatter': its frames are "
+                "its stamps, one input cell onto one output channel each"
+            )
+        ins, outs = self._drawn()
+        return ScatterStoryboard(self.trace, outs, ins)
+
+    def _grid(self) -> np.ndarray:
+        return self.trace.x
+
+    def _grid_kind(self) -> np.ndarray:
+        return np.full(self.trace.x.shape[2:], DATA, dtype=np.int8)
+
+    def _input_note(self) -> str:
+        return ""
+
+    def _axes(self):
+        """Per axis: (crop before, output size, canvas size)."""
+        t = self.trace
+        for n, k, s, d, (pb, _), out in zip(
+            t.in_spatial, t.kernel_size, t.spec.stride, t.dilation, t.pads, t.out_spatial
+        ):
+            reach = (n - 1) * s + d * (k - 1) + 1
+            yield pb, out, max(reach, pb + out)
+
+    @property
+    def _crops(self) -> tuple[int, ...]:
+        """Cells padding crops from the start of each axis: canvas index − output index."""
+        return tuple(pb for pb, _, _ in self._axes())
+
+    def _canvas_shape(self) -> tuple:
+        return tuple(size for _, _, size in self._axes())
+
+    def _gives_back(self) -> bool:
+        op = self.trace.spec.output_padding
+        return bool(op and any(op))
+
+    def _canvas_cells(self) -> tuple[np.ndarray, np.ndarray]:
+        masks = [
+            (np.arange(size) < pb) | (np.arange(size) >= pb + out) for pb, out, size in self._axes()
+        ]
+        outside = masks[0][None, :] if len(masks) == 1 else masks[0][:, None] | masks[1][None, :]
+        return outside, outside
+
+    def _kernel_label(self, oc: int, icl: int) -> str:
+        t = self.trace
+        ic = (oc // t.out_per_group) * t.in_per_group + icl
+        return f"w[{ic}, {oc % t.out_per_group}]"
+
+    def _kernel_value(self, oc: int, icl: int, pos) -> float:
+        t = self.trace
+        ic = (oc // t.out_per_group) * t.in_per_group + icl
+        return t.weight[(ic, oc % t.out_per_group, *pos)]
+
+    def _legend_entries(self) -> list[tuple[str, str]]:
+        return [
+            ("input", "input"),
+            ("tap", "stamping cell"),
+            ("weight", "kernel"),
+            ("kernel_active", "kernel in use"),
+            ("output", "sum so far"),
+            ("output_active", "just stamped"),
+            ("pad", "cropped by padding"),
+        ]
+
+    def _canvas(self, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Sums and stamp counts on the canvas after the first ``stop`` scatter MACs.
+
+        Carried from the last frame asked for and brought up to ``stop`` (np.add.at adds
+        in order, so the sums are the same as from scratch): a walk costs what its stamps
+        cost, not a replay from the first MAC in every frame.
+        """
+        t = self.trace
+        done, sums, hits = self._sums
+        if sums is None or stop < done:
+            shape = (t.batch, t.out_channels, *self._canvas_shape())
+            done, sums, hits = 0, np.zeros(shape), np.zeros(shape, dtype=np.int64)
+        macs = t.scatter_macs(done, stop)
+        where = (macs["n"], macs["out_channel"]) + tuple(
+            macs[f] + pb for f, pb in zip(t.output_fields, self._crops)
+        )
+        np.add.at(sums, where, macs["product"])
+        np.add.at(hits, where, 1)
+        self._sums = (stop, sums, hits)
+        return sums, hits
+
+    def scene(self, index: int, *, since: int | None = None, shown: int | None = None) -> Scene:
+        state = self.storyboard.frame(index)
+        t, lay = self.trace, self.layout
+        stamp = self.storyboard.stamp(state) if state.phase == "step" else None
+        stop = stamp.stop if stamp else (t.num_scatter_macs if state.phase == "close" else 0)
+        sums, hits = self._canvas(stop)
+        n = stamp.n if stamp else 0
+        _, outside = self._canvas_cells()
+        items = []
+        for oc, grid in lay.outputs.items():
+            for pos in np.ndindex(*sums.shape[2:]):
+                r, c = self._rc(*pos)
+                if outside[r, c]:
+                    if hits[(n, oc, *pos)]:
+                        items += self._cell(
+                            grid, r, c, "pad", sums[(n, oc, *pos)], dashed=True, color="muted"
+                        )
+                elif state.phase == "close":
+                    real = tuple(p - pb for p, pb in zip(pos, self._crops))
+                    items += self._cell(grid, r, c, "output", t.y[(n, oc, *real)])
+                elif hits[(n, oc, *pos)]:
+                    items += self._cell(grid, r, c, "output", sums[(n, oc, *pos)])
+        if stamp:
+            items += self._stamp(stamp, sums, outside)
+        if state.phase == "open":
+            caption = [
+                "Scatter view: each input cell stamps value \u00d7 kernel onto the output;"
+                " overlapping stamps add up."
+            ]
+        elif state.phase == "close":
+            caption = [
+                f"Done: {t.num_scatter_macs:,} products stamped, then + b gives the output "
+                f"{shape_text(t.output.shape)}" + (";" if outside.any() else "."),
+            ]
+            if outside.any():
+                caption.append(
+                    "dashed cells fall outside it: padding crops them"
+                    + (" (output_padding gives some back at the end)." if self._gives_back()
+                       else ".")
+                )
+        else:
+            caption = self._stamp_caption(stamp)
+        items += self._caption(caption, state, shown)
+        return Scene(lay.width, lay.height, self.static_for(n), tuple(items))
+
+    def _footprint(self, stamp):
+        """Canvas (row, col) span of one stamp: top-left and bottom-right cells."""
+        t = self.trace
+        first = [i * s for i, s in zip(stamp.position, t.spec.stride)]
+        last = [f + d * (k - 1) for f, k, d in zip(first, t.kernel_size, t.dilation)]
+        return self._rc(*first), self._rc(*last)
+
+    def _stamp(self, stamp, sums, outside) -> list:
+        t, lay = self.trace, self.layout
+        icl = stamp.in_channel % t.in_per_group
+        grid = lay.inputs[stamp.in_channel]
+        r, c = self._rc(*stamp.position)
+        x = t.x[(stamp.n, stamp.in_channel, *stamp.position)]
+        items = self._cell(grid, r, c, "tap", x)
+        cx, cy, cw, ch = grid.rect(r, c)
+        items.append(Box(cx, cy, cw, ch, edge="window", edge_width=2.5))
+        kgrid = lay.kernels[(stamp.out_channel, icl)]
+        for pos in np.ndindex(*t.kernel_size):
+            items += self._cell(
+                kgrid,
+                *self._rc(*pos),
+                "kernel_active",
+                self._kernel_value(stamp.out_channel, icl, pos),
+            )
+        items.append(
+            Box(kgrid.x, kgrid.y, kgrid.width, kgrid.height, edge="window", edge_width=2.5)
+        )
+        ogrid = lay.outputs[stamp.out_channel]
+        (r0, c0), (r1, c1) = self._footprint(stamp)
+        for m in t.scatter_macs(stamp.start, stamp.stop):
+            pos = tuple(int(m[f]) + pb for f, pb in zip(t.output_fields, self._crops))
+            orr, occ = self._rc(*pos)
+            items += self._cell(
+                ogrid,
+                orr,
+                occ,
+                "output_active",
+                sums[(stamp.n, stamp.out_channel, *pos)],
+                dashed=bool(outside[orr, occ]),
+            )
+        ox, oy, ow, oh = ogrid.span(r0, c0, r1, c1)
+        items.append(Box(ox, oy, ow, oh, edge="window", edge_width=2.5))
+        if self.options.lines:
+            side = kgrid.x + kgrid.width + 8
+            ky = kgrid.y + kgrid.height / 2
+            items += [
+                # from below the grid, as the gather view's window: not across the cells
+                # under the stamping one
+                Line(cx + cw / 2, grid.y + grid.height, cx + cw / 2, lay.lane_y, width=1.5),
+                Line(cx + cw / 2, lay.lane_y, side, lay.lane_y, width=1.5),
+                Line(side, lay.lane_y, side, ky, width=1.5),
+                Line(side, ky, kgrid.x + kgrid.width, ky, width=1.5),
+            ]
+            bgrid = lay.biases[stamp.out_channel]
+            bx, by = bgrid.center(0, 0)
+            # To the canvas' edge, level with the stamp: never across other cells.
+            items += elbow_h(bx + bgrid.cell / 2, by, ogrid.x, oy + oh / 2)
+        return items
+
+    def _stamp_caption(self, stamp) -> list[str]:
+        t = self.trace
+        where = ", ".join(str(v) for v in (stamp.in_channel, *stamp.position))
+        x = t.x[(stamp.n, stamp.in_channel, *stamp.position)]
+        (r0, c0), (r1, c1) = self._footprint(stamp)
+        crops = self._crops
+        pr, pc = self._rc(*crops) if len(crops) == 2 else (0, crops[0])
+        span = "cols " + span_text(c0 - pc, c1 - pc)
+        if t.ndim == 2:
+            span = "rows " + span_text(r0 - pr, r1 - pr) + ", " + span
+        ocl = stamp.out_channel % t.out_per_group
+        text = (
+            f"x[{where}] = {fmt(x)} stamps {term(x)} \u00d7 w[{stamp.in_channel}, {ocl}] "
+            f"onto y[{stamp.out_channel}] {span}; overlaps add up"
+        )
+        skipped = self.storyboard.skipped_before(stamp)
+        if skipped:  # their stamps are in the sums, though no frame showed them
+            return [text, f"Since the last frame, the sums also took in the stamps of the "
+                    f"{skipped} input channels left out."]
+        return [text]

@@ -1,0 +1,45 @@
+"""The view protocol: what every picture is to the one loop that writes it.
+
+A view is a picture that unfolds over frames: the gather and scatter views of
+a layer, its matrix view, the overlap heat map, the receptive-field stack.
+The API's one loop (``convgif.api.render``) turns any view into any output
+(GIF and the other animations, stills, frame folders, contact sheets, an
+``Axes``) with the same budgets, sampling, timing and writers. A view has:
+
+- ``len(view)``: how many frames it has;
+- ``view.width``, ``view.height``: the size of every scene, in layout units;
+- ``view.pace``: its row of ``convgif.frames.timing.PACES``;
+- ``view.scene(index, since=None, shown=None)``: frame ``index`` (negative
+  counts from the end) as a ``Scene``, built from the index alone. ``since``:
+  the frame a walk painted just before, whose settled items the painter still
+  carries: the scene then holds only what settled after it (see
+  ``convgif.views.scene``). ``shown``: how many frames a sampled animation
+  keeps, for the frame counter to say;
+- ``view.still(index)``: the scene a still of that frame shows;
+- ``view.ways_round``: what a refusal suggests when there are too many frames;
+- ``view.heat_levels``: colours of a heat scale the style must add (0: none).
+"""
+
+from __future__ import annotations
+
+from convgif.frames.budget import MAX_FRAMES_WAY
+from convgif.views.scene import Scene
+
+
+class View:
+    """Defaults for the protocol; a view overrides what it does differently."""
+
+    pace = "output"
+    heat_levels = 0
+    ways_round: tuple[str, ...] = (MAX_FRAMES_WAY,)
+    width: float
+    height: float
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def scene(self, index: int, *, since: int | None = None, shown: int | None = None) -> Scene:
+        raise NotImplementedError
+
+    def still(self, index: int) -> Scene:
+        return self.scene(index)
