@@ -125,21 +125,27 @@ class GatherPicture(LayerPicture):
 
     def _window(self, state, cell) -> list:
         """Highlights of one output cell being written: taps, window, kernel, output, lines."""
-        t, lay = self.trace, self.layout
-        macs = self._macs(cell.start, cell.stop)
-        items = []
-        pos_fields, ker_fields = t.input_fields, t.kernel_fields
-        channels = sorted(set(macs["in_channel"].tolist()))
-        # The window's bounding box on every channel it reads in this frame.
-        origin = [o * s for o, s in zip(state.position, t.stride)]
-        extent = [d * (k - 1) for k, d in zip(t.kernel_size, t.dilation)]
-        r0, c0 = self._rc(*origin)
-        r1, c1 = self._rc(*(o + e for o, e in zip(origin, extent)))
-        # the depth slices a 3-d window taps (dilation skips some)
-        depths = range(origin[0], origin[0] + extent[0] + 1, t.dilation[0]) if t.ndim == 3 else [0]
-        ogrid = lay.outputs.get(cell.out_channel)
+        ogrid = self.layout.outputs.get(cell.out_channel)
         if ogrid is None:  # an output channel the layout leaves out
-            return items
+            return []
+        macs = self._macs(cell.start, cell.stop)
+        items = self._taps(cell, macs)
+        ocell = self._at(ogrid, state.position)
+        value = self._value_so_far(cell, macs)
+        if self.symbols:
+            value = self._y(cell.out_channel, state.position)
+        items += self._cell(*ocell, "output_active", value, edge="window", width=2.5)
+        target = ocell[0].center(*ocell[1:])
+        channels = sorted(set(macs["in_channel"].tolist()))
+        items += self._outlines(state, cell, channels, ogrid, target)
+        if self.trace.kernel is not None:
+            items += self._bias(cell, ogrid, target)
+        return items
+
+    def _taps(self, cell, macs) -> list:
+        """The input cells the window taps in this frame, and the kernel cells in use."""
+        t, lay = self.trace, self.layout
+        pos_fields, ker_fields = t.input_fields, t.kernel_fields
         winner = self._winner(cell, macs) if t.spec.op == "max_pool" else None
         # A pool lights only the cells its equation counts: not the −∞ padding of a max,
         # not padding an average leaves out of its divisor, never ceil_mode's overhang.
@@ -149,10 +155,10 @@ class GatherPicture(LayerPicture):
         positions = list(zip(*(macs[f].tolist() for f in pos_fields)))
         kinds = t.grid_kind[tuple(macs[f] for f in pos_fields)].tolist()
         kernel_positions = list(zip(*(macs[f].tolist() for f in ker_fields)))
-        in_per_group = t.in_per_group
         columns = zip(
             macs["in_channel"].tolist(), positions, kinds, macs["x"].tolist(), macs["w"].tolist()
         )
+        items = []
         for i, (ch, pos, kind, x, w) in enumerate(columns):
             grid = lay.inputs.get(ch)
             if grid is None or (counted is not None and not counted[i]):
@@ -163,20 +169,26 @@ class GatherPicture(LayerPicture):
             role = "winner" if i == winner else "tap"
             items += self._cell(*self._at(grid, pos), role, value, dashed=kind != DATA)
             if t.kernel is not None:
-                icl = ch % in_per_group
+                icl = ch % t.in_per_group
                 kpos = kernel_positions[i]
                 if self.symbols:
                     w = self._kernel_symbol(cell.out_channel, icl, kpos)
                 items += self._cell(
                     *self._at(lay.kernels[(cell.out_channel, icl)], kpos), "kernel_active", w
                 )
-        ocell = self._at(ogrid, state.position)
-        finished = cell.stop == cell.cell_stop
-        value = self._value_so_far(cell, macs)
-        if self.symbols:
-            value = self._y(cell.out_channel, state.position)
-        items += self._cell(*ocell, "output_active", value, edge="window", width=2.5)
-        ocx, ocy = ocell[0].center(*ocell[1:])
+        return items
+
+    def _outlines(self, state, cell, channels, ogrid, target) -> list:
+        """The window's bounding box on every channel it reads in this frame (on each depth
+        slice it taps), each kernel in use outlined, and the connectors between them."""
+        t, lay = self.trace, self.layout
+        origin = [o * s for o, s in zip(state.position, t.stride)]
+        extent = [d * (k - 1) for k, d in zip(t.kernel_size, t.dilation)]
+        r0, c0 = self._rc(*origin)
+        r1, c1 = self._rc(*(o + e for o, e in zip(origin, extent)))
+        # the depth slices a 3-d window taps (dilation skips some)
+        depths = range(origin[0], origin[0] + extent[0] + 1, t.dilation[0]) if t.ndim == 3 else [0]
+        items = []
         for ch in channels:
             grid = lay.inputs.get(ch)
             if grid is None:
@@ -186,7 +198,7 @@ class GatherPicture(LayerPicture):
             x, y, w, h = boxes[0]  # the connector leaves from the first slice
             if t.kernel is None:
                 if self.options.lines:
-                    items += elbow(x + w / 2, grid.y + grid.height, ocx, ogrid.y, lay.lane_y)
+                    items += elbow(x + w / 2, grid.y + grid.height, target[0], ogrid.y, lay.lane_y)
                 continue
             kgrid = lay.kernels[(cell.out_channel, ch % t.in_per_group)]
             items.append(
@@ -203,15 +215,19 @@ class GatherPicture(LayerPicture):
                     Line(side, lay.lane_y, side, ky, width=1.5),
                     Line(side, ky, kgrid.x + kgrid.width, ky, width=1.5),
                 ]
-        if t.kernel is not None:
-            bgrid = lay.biases[cell.out_channel]
-            if finished and t.spec.bias:
-                oc = cell.out_channel
-                bias = self._b(oc) if self.symbols else t.bias[oc]
-                items += self._cell(bgrid, 0, 0, "kernel_active", bias)
-            if self.options.lines:
-                bx, by = bgrid.center(0, 0)
-                items += elbow_h(bx + bgrid.cell / 2, by, ogrid.x, ocy)
+        return items
+
+    def _bias(self, cell, ogrid, target) -> list:
+        """The bias, lit once the cell's products are summed, and its line to the output."""
+        t, items = self.trace, []
+        bgrid = self.layout.biases[cell.out_channel]
+        if cell.stop == cell.cell_stop and t.spec.bias:
+            oc = cell.out_channel
+            items += self._cell(bgrid, 0, 0, "kernel_active", self._b(oc) if self.symbols
+                                else t.bias[oc])
+        if self.options.lines:
+            bx, by = bgrid.center(0, 0)
+            items += elbow_h(bx + bgrid.cell / 2, by, ogrid.x, target[1])
         return items
 
     def _symbolic_equation(self, state, cell, macs, finished: bool) -> str:

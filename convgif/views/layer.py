@@ -40,6 +40,7 @@ from convgif.views.layout import (
 from convgif.views.notation import Notation
 from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
 from convgif.views.options import SYMBOL_SIZE, VALUE_MODES, Options
+from convgif.views.panels import Panels
 from convgif.views.scene import Box, Text
 from convgif.views.text import (
     cell_for,
@@ -51,16 +52,8 @@ from convgif.views.text import (
 )
 from convgif.views.view import View
 
-KIND_ROLE = {
-    DATA: "input",
-    PAD: "pad",
-    PAD_COPY: "pad_copy",
-    INSERTED: "inserted",
-    OVERFLOW: "paper",
-}
 
-
-class LayerPicture(Notation, View):
+class LayerPicture(Notation, Panels, View):
     """Everything fixed for one animation of one trace."""
 
     def __init__(self, trace, options: Options = DEFAULT_OPTIONS):
@@ -194,7 +187,7 @@ class LayerPicture(Notation, View):
             return f", padded to {shape_text(grid_shape)}"
         return ""
 
-    def _kernel_label(self, oc: int, icl: int) -> str:
+    def _kernel_name(self, oc: int, icl: int) -> str:
         # Transposed layers and true convolution show the flipped kernel the window slides.
         name = "w\u2032" if self.trace.spec.transposed or self.options.flip else "w"
         return f"{name}[{oc}, {icl}]"
@@ -251,110 +244,13 @@ class LayerPicture(Notation, View):
         return self._statics[n]
 
     def _build_static(self, n: int) -> tuple:
-        t, lay = self.trace, self.layout
         items = header(self.title_lines, self.subtitle)
         items += legend(self.legend, self.layout.legend_y)
-        for x, y, hidden in lay.ellipses:
-            # The count of channels left out keeps the picture true.
-            count = f"{abs(hidden)} more"
-            if hidden > 0:  # between input channels
-                items.append(Text(x, y - 9, "\u22ef", 22, "muted"))
-                items.append(Text(x, y + 12, count, LABEL_SIZE - 2, "muted"))
-            else:  # between output rows, in the bias column: from its left edge, clear of
-                # the group bands to its left
-                items.append(Text(x, y - 9, "\u22ee", 22, "muted"))
-                left = x - lay.cell / 2
-                items.append(Text(left, y + 12, count, LABEL_SIZE - 2, "muted", anchor="lm"))
-        for g, x, y, w, h in lay.bands:
-            items.append(Box(x, y, w, h, edge="muted", dashed=True))
-            items.append(Text(x + w - 4, y + 2, f"group {g}", LABEL_SIZE - 1, "muted", anchor="ra"))
-
-        hx, hy = lay.input_header
-        note = self._input_note()
-        if self.options.source:
-            note += f"  \u2014  {self.options.source}"
-        if t.batch > 1:
-            note += f"  \u2014  sample {n} of {t.batch}"
-        if t.kernel is None:  # pooling: the output rows sit right below, so name them here
-            note += f"  \u2192  {self._output_header()}"
-        items.append(
-            Text(
-                hx,
-                hy,
-                f"input x {shape_text(t.x.shape[1:])}{note}",
-                LABEL_SIZE,
-                "ink",
-                anchor="lm",
-                bold=True,
-            )
-        )
-        kind, values = self._grid_kind(), self._grid()
-        for ch, grid in lay.inputs.items():
-            items += _labels(grid, f"x[{ch}", self._slice_names(ch))
-            for pos in np.ndindex(*kind.shape):
-                k = int(kind[pos])
-                value = None if k == OVERFLOW else values[(n, ch, *pos)]
-                if self.symbols and k != OVERFLOW:
-                    value = self._input_symbol(ch, pos)
-                items += self._cell(
-                    *self._at(grid, pos),
-                    KIND_ROLE[k],
-                    value,
-                    dashed=k != DATA,
-                    color="ink" if k == DATA else "muted",
-                )
-        if t.kernel is not None:
-            for (oc, icl), grid in lay.kernels.items():
-                label = self._kernel_label(oc, icl)
-                room = grid.x - lay.inputs[(oc // t.out_per_group) * t.in_per_group + icl].x
-                if grid.depth > 1:
-                    items += _labels(grid, label[:-1])
-                elif room >= text_width(label, LABEL_SIZE) + 6:
-                    items.append(
-                        Text(
-                            grid.x - 6,
-                            grid.y + grid.height / 2,
-                            label,
-                            LABEL_SIZE,
-                            "muted",
-                            anchor="rm",
-                        )
-                    )
-                else:
-                    items.append(Text(grid.x, grid.y - 9, label, LABEL_SIZE, "muted", anchor="lm"))
-                for pos in np.ndindex(*t.kernel_size):
-                    value = self._kernel_value(oc, icl, pos)
-                    if self.symbols:
-                        value = self._kernel_symbol(oc, icl, pos)
-                    items += self._cell(*self._at(grid, pos), "weight", value)
-            for oc, grid in lay.biases.items():
-                items.append(Text(grid.x, grid.y - 9, f"b[{oc}]", LABEL_SIZE, "muted", anchor="lm"))
-                if t.spec.bias:
-                    items += self._cell(
-                        grid, 0, 0, "bias", self._b(oc) if self.symbols else t.bias[oc]
-                    )
-                else:
-                    items += self._cell(grid, 0, 0, "pad", 0.0, dashed=True, color="muted")
-        if t.kernel is not None:
-            ox, oy = lay.output_header
-            items.append(
-                Text(ox, oy, self._output_header(), LABEL_SIZE, "ink", anchor="lm", bold=True)
-            )
-        dashed, outside = self._canvas_cells()
-        for oc, grid in lay.outputs.items():
-            items += _labels(grid, f"y[{oc}")
-            for d in range(grid.depth):
-                for r in range(grid.rows):
-                    for c in range(grid.cols):
-                        role = "pad" if outside[r, c] else "output_empty"
-                        items += self._cell(grid.slice(d), r, c, role, dashed=dashed[r, c])
-            region = self.options.outputs
-            if region is not None:  # the selection, outlined so the empty cells read as "not shown"
-                first = self._rc(*(r.start for r in region))
-                last = self._rc(*(r.stop - 1 for r in region))
-                for d in region[0] if len(region) == 3 else [0]:
-                    x, y, w, h = grid.slice(d).span(*first, *last)
-                    items.append(Box(x, y, w, h, edge="muted", edge_width=2.0, dashed=True))
+        items += self._marks()
+        items += self._input_items(n)
+        if self.trace.kernel is not None:
+            items += self._kernel_items()
+        items += self._output_items()
         return tuple(items)
 
     def _slice_names(self, ch: int) -> list | None:
@@ -413,23 +309,5 @@ class LayerPicture(Notation, View):
         return entries
 
     # ---- one frame
-
-
-def _labels(grid, head: str, names=None) -> list:
-    """``x[0]`` over a grid; over each depth slice of a 3-d grid its own name, ``x[0, d]``.
-
-    ``names`` offers lists of slice names, longest first; when none fits the slices,
-    the grid is named once, as a whole.
-    """
-    if grid.depth == 1:
-        return [Text(grid.x, grid.y - 9, head + "]", LABEL_SIZE, "muted", anchor="lm")]
-    pitch = grid.slice(1).x - grid.x
-    offers = [*(names or []), [f"{head}, {d}]" for d in range(grid.depth)]]
-    fits = [o for o in offers if max(text_width(n, LABEL_SIZE) for n in o) <= pitch - 4]
-    chosen = fits[0] if fits else [head + "]"]  # else the whole tensor, named once
-    return [
-        Text(grid.slice(d).x, grid.y - 9, name, LABEL_SIZE, "muted", anchor="lm")
-        for d, name in enumerate(chosen)
-    ]
 
 

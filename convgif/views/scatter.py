@@ -88,7 +88,7 @@ class ScatterPicture(LayerPicture):
         outside = masks[0][None, :] if len(masks) == 1 else masks[0][:, None] | masks[1][None, :]
         return outside, outside
 
-    def _kernel_label(self, oc: int, icl: int) -> str:
+    def _kernel_name(self, oc: int, icl: int) -> str:
         t = self.trace
         ic = (oc // t.out_per_group) * t.in_per_group + icl
         return f"w[{ic}, {oc % t.out_per_group}]"
