@@ -116,3 +116,27 @@ def test_one_timing_table(pace):
     p = PACES[pace]
     assert durations(pace, 4) == [max(p.open_ms, p.step_ms), p.step_ms, p.step_ms, p.hold_ms]
     assert durations(pace, 1) == [p.hold_ms]
+
+
+@pytest.mark.parametrize("option, value", [
+    ("hold", 5), ("duration", "fast"), ("style", "neon"), ("scale", 0), ("lines", "no"),
+    ("force", "yes"), ("max_frames", 1), ("values", [1]), ("cell", 1), ("view", "side"),
+    ("step", "row"), ("flip", 1), ("channels", [1.5, "a"]), ("font", "missing.ttf"),
+])
+def test_options_are_checked_before_any_work(monkeypatch, tmp_path, option, value):
+    """A bad option is refused at the boundary, naming it, before the layer is traced."""
+    def traced(*args, **kwargs):
+        raise AssertionError("the layer was traced before its options were checked")
+
+    monkeypatch.setattr(convgif.Conv2d, "trace", traced)
+    with pytest.raises(convgif.ConvGifError) as refused:
+        render.animate(tmp_path / "a.gif", convgif.Conv2d(1, 1, 3), input_shape=(1, 5, 5),
+                       **{option: value})
+    assert refused.value.param == option or option in str(refused.value)
+    assert not (tmp_path / "a.gif").exists()
+
+
+def test_a_still_takes_no_timing(tmp_path):
+    with pytest.raises(convgif.ConvGifError, match="duration"):
+        render.still(tmp_path / "a.png", convgif.Conv2d(1, 1, 3), input_shape=(1, 5, 5),
+                     duration=100)

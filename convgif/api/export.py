@@ -41,12 +41,6 @@ __all__ = [
     "write_frames",
 ]
 
-PICTURE_OPTIONS = (  # render.picture's
-    "step", "values", "lines", "cell", "view", "channels", "outputs", "flip", "image",
-    "image_size",
-)
-PAINT_OPTIONS = ("scale", "style", "font")  # what the painter needs
-
 # --------------------------------------------------------------------------- inputs
 
 
@@ -95,26 +89,14 @@ def load_input(path, name: str = "--input") -> np.ndarray:
     return arr
 
 
-def _split(options: dict) -> tuple[dict, dict]:
-    unknown = set(options) - set(PICTURE_OPTIONS) - set(PAINT_OPTIONS)
-    if unknown:
-        raise ConvGifError(
-            f"unknown option {sorted(unknown)[0]!r}; picture options are "
-            + ", ".join(PICTURE_OPTIONS + PAINT_OPTIONS)
-        )
-    pic = {k: v for k, v in options.items() if k in PICTURE_OPTIONS}
-    paint = {k: v for k, v in options.items() if k in PAINT_OPTIONS}
-    return pic, paint
-
-
 def _prepare(layer, x, input_shape, options: dict):
+    """The layer's view and its painter, every option checked, one frame's size budgeted."""
     from convgif.api import render
+    from convgif.api.options import FRAMES_KEYS, split_options
 
-    pic_options, paint = _split(options)
-    pic = render.picture(layer, x, input_shape, **pic_options)
-    painter = render.painter_for(
-        pic, paint.get("style", "default"), paint.get("scale", 1.0), paint.get("font")
-    )
+    output, options = split_options(options, FRAMES_KEYS)
+    pic = render.picture(layer, x, input_shape, **options)
+    painter = render.painter_for(pic, output.style, output.scale, output.font)
     render.check_budget(pic, painter.scale, 1)  # one frame's size, before painting any
     return pic, painter
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from convgif.api import render
 from convgif.api.kinds import as_layer
+from convgif.api.options import output_options
 from convgif.errors import ConvGifError
 from convgif.simulate import coverage
 from convgif.views.overlap import ANIMATION_FORMATS, STILL_FORMATS, OverlapPicture
@@ -52,9 +53,9 @@ def overlap(
             f"path={os.fspath(path)!r} must end in one of "
             f"{', '.join(STILL_FORMATS + ANIMATION_FORMATS)}"
         )
+    output = output_options(scale=scale, style=style, font=font, duration=duration, hold=hold,
+                            max_frames=max_frames, force=force)
     view = OverlapPicture(as_layer(layer), input_shape, cell)
     if suffix in STILL_FORMATS:
-        return render.still_view(path, view, scale=scale, style=style, font=font)
-    return render.animate_view(path, view, scale=scale, style=style, font=font,
-                               duration=duration, hold=hold, max_frames=max_frames, force=force,
-                               progress=progress)
+        return render.still_view(path, view, -1, output)
+    return render.animate_view(path, view, output, progress)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from convgif.api.options import picture_options
 from convgif.errors import ConvGifError
 from convgif.views.gather import GatherPicture
 from convgif.views.layer import LayerPicture
@@ -27,74 +28,40 @@ def _input(layer, x, input_shape):
     return layer.example_input(input_shape)
 
 
-VIEWS = ("gather", "scatter", "matrix")
 LEGIBLE_VALUE = 10  # px: the smallest value text a photo's animation settles for
-MIN_CELL, MAX_CELL = 4, 200  # cell= in pixels at scale 1
 
 
-def picture(
-    layer,
-    x=None,
-    input_shape=None,
-    *,
-    step="output",
-    values=None,
-    lines=True,
-    cell=None,
-    view="gather",
-    channels=None,
-    flip=False,
-    image=None,
-    image_size=None,
-    outputs=None,
-    **unknown,
-) -> LayerPicture:
+def _kind(view: str):
+    if view == "matrix":
+        from convgif.views.matrix import MatrixPicture
+
+        return MatrixPicture
+    return ScatterPicture if view == "scatter" else GatherPicture
+
+
+def picture(layer, x=None, input_shape=None, *, image=None, image_size=None, outputs=None,
+            **options) -> LayerPicture:
     """Trace the layer on the input and lay the animation out.
 
-    Every render function passes its other keywords here: ``step``
-    ('output' | 'channel' | 'mac'), ``values`` (None: when they fit),
-    ``lines``, ``cell`` (size in pixels at scale 1), ``view`` ('gather',
-    or 'scatter' for transposed layers: each input cell stamps value × kernel)
-    or 'matrix': the layer as ``y = C·x + b``, one row of C per frame),
-    ``channels`` (the output channels to animate, e.g. ``range(4)``),
-    ``outputs`` (the output cells to animate, one range per axis: ``"0-3,0-3"``
-    or ``(range(4), range(4))``; the other cells stay empty) and
-    ``flip`` (True: true convolution, the kernel rotated 180°; the output is
-    then ``x ∗ w``, not the layer's cross-correlation).
-    ``image``: a photo as the input (a path, or True for matplotlib's sample
-    photo), shrunk until its longer side is ``image_size`` cells (default:
-    the largest up to 16 at which the pixel values still fit in the cells).
+    ``options`` (checked by ``convgif.api.options.picture_options``): ``step``
+    ('output' | 'channel' | 'mac'), ``values`` (None: when they fit), ``lines``,
+    ``cell`` (size in pixels at scale 1), ``view`` ('gather', 'scatter' for
+    transposed layers: each input cell stamps value × kernel, or 'matrix': the
+    layer as ``y = C·x + b``, one row of C per frame), ``channels`` (the output
+    channels to animate, e.g. ``range(4)``) and ``flip`` (True: true
+    convolution, the kernel rotated 180°; the output is then ``x ∗ w``, not the
+    layer's cross-correlation). ``outputs``: the output cells to animate, one
+    range per axis (``"0-3,0-3"`` or ``(range(4), range(4))``; the other cells
+    stay empty). ``image``: a photo as the input (a path, or True for
+    matplotlib's sample photo), shrunk until its longer side is ``image_size``
+    cells (default: the largest up to 16 at which the pixel values still fit).
     """
-    if unknown:
-        raise ConvGifError(f"{next(iter(unknown))}= is not an option of convgif's renderer")
-    if view not in VIEWS:
-        raise ConvGifError(f"view={view!r} must be one of {', '.join(map(repr, VIEWS))}")
-    if not isinstance(flip, bool):
-        raise ConvGifError(f"flip={flip!r} must be True or False")
-    if view == "matrix":
-        from convgif.views.matrix import MatrixPicture as kind
-    else:
-        kind = ScatterPicture if view == "scatter" else GatherPicture
-    if channels is not None:
-        try:
-            channels = tuple(int(c) for c in channels)
-        except (TypeError, ValueError):
-            raise ConvGifError(f"channels={channels!r} must be a list of channel numbers") from None
-    if cell is not None and (
-        isinstance(cell, bool)
-        or not isinstance(cell, (int, float))
-        or not MIN_CELL <= cell <= MAX_CELL  # NaN fails too
-    ):
-        raise ConvGifError(
-            f"cell={cell!r} must be a number of pixels from {MIN_CELL} to {MAX_CELL} (or None)"
-        )
-    options = Options(
-        step=step, values=values, lines=lines, cell=cell, channels=channels, flip=flip
-    )
+    view, checked = picture_options(**options)
+    kind = _kind(view)
     if image is not None and image is not False:
-        return _image_picture(kind, layer, x, input_shape, image, image_size, options, outputs)
+        return _image_picture(kind, layer, x, input_shape, image, image_size, checked, outputs)
     x = _input(layer, x, input_shape)
-    return _picture(kind, layer, x, options, outputs)
+    return _picture(kind, layer, x, checked, outputs)
 
 
 def _picture(kind, layer, x, options: Options, outputs):
@@ -157,5 +124,5 @@ def flipped(layer):
         )
     weight = layer.weight  # drawn now, so the copy shares the seeded parameters
     twin = copy.copy(layer)
-    twin._weight = np.ascontiguousarray(np.flip(weight, tuple(range(2, weight.ndim))))
+    twin.weight = np.flip(weight, tuple(range(2, weight.ndim)))
     return twin

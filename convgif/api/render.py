@@ -16,8 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
+from convgif.api.options import (
+    DEFAULT_OUTPUT,
+    FRAMES_KEYS,
+    STILL_KEYS,
+    Output,
+    output_options,
+    split_options,
+)
 from convgif.api.pictures import picture
-from convgif.backends.raster import RasterPainter, check_scale
+from convgif.backends.raster import RasterPainter
 from convgif.backends.style import heat_style
 from convgif.errors import ConvGifError, refuse
 from convgif.frames import budget, timing
@@ -70,20 +78,19 @@ def painted(view: View, painter: RasterPainter, indices=None, shown=None) -> Ite
     )
 
 
-def animate_view(path, view: View, *, scale=1.0, style="default", font=None, duration=None,
-                 hold=None, max_frames=None, force=False, progress=None) -> View:
+def animate_view(path, view: View, output: Output = DEFAULT_OUTPUT, progress=None) -> View:
     """Write the view's animation to ``path``; the extension picks the format.
 
-    ``max_frames`` keeps that many frames, evenly spread (the counter says so);
-    ``force`` lifts the limits on frame count, frame size and file size.
+    ``output.max_frames`` keeps that many frames, evenly spread (the counter says
+    so); ``output.force`` lifts the limits on frame count, frame size and file size.
     ``progress``: optional ``f(frames, total)`` that wraps the frame iterator.
     """
     from convgif.io.writers import write
 
-    painter = painter_for(view, style, scale, font)
-    indices = frame_indices(view, max_frames)
-    check_budget(view, painter.scale, len(indices), force)
-    times = durations(view, duration, hold, count=len(indices))
+    painter = painter_for(view, output.style, output.scale, output.font)
+    indices = frame_indices(view, output.max_frames)
+    check_budget(view, painter.scale, len(indices), output.force)
+    times = durations(view, output.duration, output.hold, count=len(indices))
     shown = len(indices) if len(indices) < len(view) else None
     frames = painted(view, painter, indices, shown)
     if progress is not None:
@@ -92,15 +99,13 @@ def animate_view(path, view: View, *, scale=1.0, style="default", font=None, dur
     return view
 
 
-def still_view(path, view: View, frame=-1, *, scale=1.0, style="default", font=None,
-               force=False) -> View:
+def still_view(path, view: View, frame=-1, output: Output = DEFAULT_OUTPUT) -> View:
     """Write one frame of the view (negative counts from the end) as a PNG, SVG or PDF."""
     if _suffix(path) not in STILL_FORMATS:
         raise refuse("path", os.fspath(path), f"must end in one of {', '.join(STILL_FORMATS)}")
-    check_budget(view, check_scale(scale), 1, force)
-    if view.heat_levels:
-        style = heat_style(style, view.heat_levels)
-    write_still(path, view.still(frame), style, scale, font)
+    check_budget(view, output.scale, 1, output.force)
+    style = heat_style(output.style, view.heat_levels) if view.heat_levels else output.style
+    write_still(path, view.still(frame), style, output.scale, output.font)
     return view
 
 
@@ -142,25 +147,28 @@ def draw_view(ax, view: View, frame=-1, *, style="default", font=None):
 # --------------------------------------------------------------------------- a layer's views
 
 
-def animate(path, layer, x=None, input_shape=None, *, scale=1.0, style="default", font=None,
-            duration=None, hold=None, progress=None, max_frames=None, force=False, **options):
-    """Write the animation of ``layer`` on its input to ``path`` (see ``animate_view``);
-    ``options`` are the picture's (``convgif.api.pictures.picture``)."""
+def animate(path, layer, x=None, input_shape=None, *, progress=None, **options):
+    """Write the animation of ``layer`` on its input to ``path`` (see ``animate_view``).
+
+    ``options``: how to paint and write it (``scale``, ``style``, ``font``,
+    ``duration``, ``hold``, ``max_frames``, ``force``: ``convgif.api.options``) and
+    the picture's own (``convgif.api.pictures.picture``), all checked before any work.
+    """
+    output, options = split_options(options)
     view = picture(layer, x, input_shape, **options)
-    return animate_view(path, view, scale=scale, style=style, font=font, duration=duration,
-                        hold=hold, max_frames=max_frames, force=force, progress=progress)
+    return animate_view(path, view, output, progress)
 
 
-def still(path, layer, frame=-1, x=None, input_shape=None, *, scale=1.0, style="default",
-          font=None, force=False, **options):
+def still(path, layer, frame=-1, x=None, input_shape=None, **options):
     """Write one frame of the layer's picture (negative counts from the end) as a PNG, SVG
     or PDF. ``force`` lifts the limit on the frame's size."""
     if _suffix(path) not in STILL_FORMATS:
         raise ConvGifError(
             f"path={os.fspath(path)!r}: a still is written as {', '.join(STILL_FORMATS)}"
         )
+    output, options = split_options(options, STILL_KEYS)
     view = picture(layer, x, input_shape, **options)
-    return still_view(path, view, frame, scale=scale, style=style, font=font, force=force)
+    return still_view(path, view, frame, output)
 
 
 def draw(ax, layer, input_shape=None, x=None, frame=-1, *, style="default", font=None,
@@ -174,12 +182,13 @@ def draw(ax, layer, input_shape=None, x=None, frame=-1, *, style="default", font
         raise ConvGifError(
             f"ax={ax!r} must be a matplotlib Axes, e.g. from plt.subplots() or fig.add_subplot()"
         )
+    output_options(style=style, font=font, animated=False)
     return draw_view(ax, picture(layer, x, input_shape, **options), frame, style=style,
                      font=font)
 
 
-def frames(layer, x=None, input_shape=None, *, scale=1.0, style="default", font=None,
-           **options):
+def frames(layer, x=None, input_shape=None, **options):
     """Every frame of the layer's picture as an (H, W, 3) uint8 RGB array."""
+    output, options = split_options(options, FRAMES_KEYS)
     view = picture(layer, x, input_shape, **options)
-    return rgb_frames(view, scale=scale, style=style, font=font)
+    return rgb_frames(view, scale=output.scale, style=output.style, font=output.font)

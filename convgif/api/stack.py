@@ -7,6 +7,7 @@ from pathlib import Path
 
 from convgif.api import render
 from convgif.api.kinds import parse_stack
+from convgif.api.options import output_options
 from convgif.errors import ConvGifError
 from convgif.simulate.receptive import ReceptiveField, fields_of
 from convgif.views.stack import ANIMATIONS, STILLS, StackPicture
@@ -58,16 +59,16 @@ def stack(
     the largest that fits a 1280-pixel-wide slide). Returns the StackPicture;
     its ``rf`` holds the masks and numbers.
     """
-    pic = picture(layers, input_shape, cell, channels=channels, cell_size=cell_size, seed=seed)
     suffix = Path(os.fspath(path)).suffix.lower()
     if suffix not in ANIMATIONS + STILLS:
         raise ConvGifError(
             f"path={os.fspath(path)!r} must end in one of {', '.join(ANIMATIONS + STILLS)}"
         )
+    output = output_options(scale=scale, style=style, font=font, duration=duration, hold=hold)
+    pic = picture(layers, input_shape, cell, channels=channels, cell_size=cell_size, seed=seed)
     if suffix in STILLS:
-        return render.still_view(path, pic, frame, scale=scale, style=style, font=font)
-    return render.animate_view(path, pic, scale=scale, style=style, font=font,
-                               duration=duration, hold=hold)
+        return render.still_view(path, pic, frame, output)
+    return render.animate_view(path, pic, output)
 
 
 __all__ = ["picture", "receptive_fields", "stack"]

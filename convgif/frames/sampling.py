@@ -7,13 +7,17 @@ import numpy as np
 from convgif.errors import ConvGifError, refuse
 
 
+def check_max_frames(max_frames) -> None:
+    if max_frames is not None and (
+        isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 2
+    ):
+        raise refuse("max_frames", max_frames, "must be a whole number of at least 2")
+
+
 def spread(count: int, max_frames=None) -> list[int]:
     """Every frame, or ``max_frames`` of them evenly spread (first and last kept)."""
-    if max_frames is None:
-        return list(range(count))
-    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 2:
-        raise refuse("max_frames", max_frames, "must be a whole number of at least 2")
-    if max_frames >= count:
+    check_max_frames(max_frames)
+    if max_frames is None or max_frames >= count:
         return list(range(count))
     return sorted(set(np.linspace(0, count - 1, max_frames).round().astype(int).tolist()))
 
