@@ -468,7 +468,8 @@ def test_scatter_view_builds_the_gather_views_output(layer_shape):
     crop = [pb for pb, _ in t.pads]
     # the last stamp's frame shows the canvas (cropped cells included) before the bias
     last = scatter.scene(len(scatter) - 2)
-    texts = {(round(i.x, 3), round(i.y, 3)): i.text for i in last.dynamic if isinstance(i, Text)}
+    texts = {(round(i.x, 3), round(i.y, 3)): i.text for i in last.settled + last.dynamic
+             if isinstance(i, Text)}
     finished = _output_values(gather, len(gather) - 1)
     for oc, grid in scatter.layout.outputs.items():
         for pos in np.ndindex(*t.out_spatial):

@@ -135,6 +135,7 @@ class RasterPainter:
         self._stamps: dict = {}  # stamp key -> stamp (see _paste), or None: paint directly
         self._placed: dict = {}  # item, or (box, text) -> where and how to paint it
         self._line_masks: dict = {}
+        self._footprints: dict = {}  # id(item) -> (item, frame size, the pixels it paints)
 
     # -- public -----------------------------------------------------------
 
@@ -159,66 +160,87 @@ class RasterPainter:
 
         Each scene after the first holds only what settled since the one before it
         (``View.scene(i, since=j)``); a scene on another static layer holds everything
-        settled, and the carried layer starts anew. ``whole(k)``: the k-th frame as a
-        scene holding everything settled, asked for when a newly settled box or line would
-        fall on text settled earlier (a value wider than its cell): that frame's carried
-        layer is then painted from the start, in the whole scene's order.
+        settled, and the carried layer starts anew. Where a newly settled box or line
+        falls on text settled earlier (a value wider than its cell), painting it later
+        than the whole scene would is wrong: ``whole(k)``, the k-th frame as a scene
+        holding everything settled, is asked for, and that region is painted again from
+        its items in the whole scene's order.
         """
-        carried, static, inked = None, None, None
+        static = None
         for k, scene in enumerate(scenes):
             if scene.static is not static:
                 static = scene.static
                 carried = self._static_layer(scene).copy()
                 inked = np.zeros(carried.shape, dtype=bool)
-            if whole is not None and self._covers_ink(scene.settled, inked):
-                scene = whole(k)
-                carried = self._static_layer(scene).copy()
-                inked[:] = False
+                scratch = carried.copy()  # where regions are painted again
+            clash = self._inked_under(scene.settled, inked) if whole is not None else None
             self._settle(carried, inked, scene.settled)
+            if clash is not None:
+                self._repaint(carried, inked, scratch, whole(k), clash)
             frame = carried.copy()
             self._paint_items(frame, scene.dynamic)
             yield frame
 
+    def _footprint(self, item, h: int, w: int):
+        """(top, bottom, left, right, mask) of the pixels an item may paint on an h x w frame
+        (mask None: all of the box), or None when it paints nothing."""
+        # keyed by identity, checked: a view hands the same items frame after frame, and
+        # hashing a dataclass field by field is what made this cost grow with the frames
+        hit = self._footprints.get(id(item))
+        if hit is not None and hit[0] is item and hit[1] == (h, w):
+            return hit[2]
+        if isinstance(item, Box):
+            x0, y0, x1, y1, ew = self._box_geometry(item)
+            lo = ew // 2
+            fp = (y0 - lo, y1 - lo + ew, x0 - lo, x1 - lo + ew, None)
+        else:
+            placed = self._place_line(item, h, w) if isinstance(item, Line) else \
+                self._place_text(item)
+            if placed:
+                top, left, mask = placed[0], placed[1], placed[2]
+                fp = (top, top + mask.shape[0], left, left + mask.shape[1], mask)
+            else:
+                fp = None
+        if not (isinstance(item, Text) and item.fleeting):
+            self._remember(self._footprints, id(item), (item, (h, w), fp))
+        return fp
+
     def _settle(self, carried: np.ndarray, inked: np.ndarray, items) -> None:
-        """Paint settled items into the carried layer, marking where their texts ink."""
+        """Paint settled items into the carried layer, marking the pixels their texts ink."""
         self._paint_items(carried, items)
         for item in items:
-            if isinstance(item, Text):
-                box = self._text_box(item)
-                if box:
-                    inked[box] = True
+            if isinstance(item, Text) and (fp := self._footprint(item, *inked.shape)):
+                _mark(inked, fp)
 
-    def _covers_ink(self, items, inked: np.ndarray) -> bool:
-        """Whether a box or line among ``items`` paints over text already settled."""
-        h, w = inked.shape
+    def _inked_under(self, items, inked: np.ndarray):
+        """(top, bottom, left, right) around the boxes and lines among ``items`` that would
+        paint over text already settled, or None."""
+        box = None
         for item in items:
-            if isinstance(item, Box):
-                x0, y0, x1, y1, ew = self._box_geometry(item)
-                lo = ew // 2
-                region = (slice(max(y0 - lo, 0), max(y1 - lo + ew, 0)),
-                          slice(max(x0 - lo, 0), max(x1 - lo + ew, 0)))
-            elif isinstance(item, Line):
-                placed = self._place_line(item, h, w)
-                if not placed:
-                    continue
-                top, left, covered, _ = placed
-                region = (slice(top, top + covered.shape[0]), slice(left, left + covered.shape[1]))
-            else:
+            if isinstance(item, Text) or not (fp := self._footprint(item, *inked.shape)):
                 continue
-            if inked[region].any():
-                return True
-        return False
+            if _touches(inked, fp):
+                top, bottom, left, right, _ = fp
+                box = fp[:4] if box is None else (
+                    min(box[0], top), max(box[1], bottom), min(box[2], left), max(box[3], right))
+        return box
 
-    def _text_box(self, text: Text):
-        """The pixels a text's mask spans, as a pair of slices, or None."""
-        size_px = round(text.size * self.scale * 4) / 4
-        if not text.text or size_px <= 0:
-            return None
-        levels, dx, dy, *_ = self._mask(text.text, size_px, text.bold, text.anchor,
-                                        keep=not text.fleeting)
-        y, x = self._px(text.y) + dy, self._px(text.x) + dx
-        rows, cols = levels.shape
-        return slice(max(y, 0), max(y + rows, 0)), slice(max(x, 0), max(x + cols, 0))
+    def _repaint(self, carried, inked, scratch, scene: Scene, box) -> None:
+        """Paint the region ``box`` of the carried layer again: the static layer, then every
+        settled item of the whole ``scene`` that reaches it, in the scene's order."""
+        h, w = carried.shape
+        top, bottom, left, right = max(box[0], 0), min(box[1], h), max(box[2], 0), min(box[3], w)
+        region = (slice(top, bottom), slice(left, right))
+        reaching = [
+            item for item in scene.settled
+            if (fp := self._footprint(item, h, w))
+            and fp[0] < bottom and fp[1] > top and fp[2] < right and fp[3] > left
+        ]
+        scratch[region] = self._static_layer(scene)[region]  # outside it, scratch is not read
+        marks = np.zeros_like(inked)
+        self._settle(scratch, marks, reaching)
+        carried[region] = scratch[region]
+        inked[region] = marks[region]
 
     def paint_uncached(self, scene: Scene) -> np.ndarray:
         """Paint every item directly, without stamps or the static layer (the reference)."""
@@ -683,3 +705,28 @@ def _line_mask(segments, width: int, w: int, h: int) -> np.ndarray:
     for sx0, sy0, sx1, sy1 in segments:
         draw.line([(sx0, sy0), (sx1, sy1)], fill=255, width=width)
     return np.asarray(mask) > 0
+
+
+def _clipped(shape, fp):
+    """The frame's slices under a footprint, and its mask's part inside the frame."""
+    top, bottom, left, right, mask = fp
+    h, w = shape
+    y0, x0, y1, x1 = max(top, 0), max(left, 0), min(bottom, h), min(right, w)
+    if y0 >= y1 or x0 >= x1:
+        return None
+    part = None if mask is None else mask[y0 - top : y1 - top, x0 - left : x1 - left]
+    return (slice(y0, y1), slice(x0, x1)), part
+
+
+def _mark(inked: np.ndarray, fp) -> None:
+    clipped = _clipped(inked.shape, fp)
+    if clipped:
+        inked[clipped[0]] |= clipped[1]
+
+
+def _touches(inked: np.ndarray, fp) -> bool:
+    clipped = _clipped(inked.shape, fp)
+    if not clipped:
+        return False
+    under = inked[clipped[0]]
+    return bool(under.any() if clipped[1] is None else under[clipped[1]].any())

@@ -130,17 +130,40 @@ class ScatterPicture(LayerPicture):
         self._sums = (stop, sums, hits)
         return sums, hits
 
-    def scene(self, index: int, *, since: int | None = None, shown: int | None = None) -> Scene:
-        state = self.storyboard.frame(index)
+    def _progress(self, state) -> tuple[int, int]:
+        """(the sample, the scatter MACs summed) by the end of a frame."""
+        t = self.trace
+        if state.phase == "step":
+            stamp = self.storyboard.stamp(state)
+            return stamp.n, stamp.stop
+        return 0, (t.num_scatter_macs if state.phase == "close" else 0)
+
+    def _changed(self, before, state) -> set | None:
+        """The (output channel, canvas position) cells whose sums changed after the frame
+        ``before``; None when every cell must be drawn (another sample, the closing frame's
+        final values, or a walk that went back)."""
+        (n0, stop0), (n, stop) = self._progress(before), self._progress(state)
+        if before.phase == "close" and state.phase == "close":
+            return set()
+        if n0 != n or state.phase == "close" or stop < stop0:
+            return None
+        t = self.trace
+        macs = t.scatter_macs(stop0, stop)
+        positions = zip(*(macs[f] + pb for f, pb in zip(t.output_fields, self._crops)))
+        return {(int(oc), tuple(map(int, pos)))
+                for oc, pos in zip(macs["out_channel"], positions)}
+
+    def _sum_cells(self, state, sums, hits, changed) -> list:
+        """Every output cell's running sum (the final value in the closing frame), or only
+        those of the ``changed`` cells, in row-major order."""
         t, lay = self.trace, self.layout
-        stamp = self.storyboard.stamp(state) if state.phase == "step" else None
-        stop = stamp.stop if stamp else (t.num_scatter_macs if state.phase == "close" else 0)
-        sums, hits = self._canvas(stop)
-        n = stamp.n if stamp else 0
+        n = self._progress(state)[0]
         _, outside = self._canvas_cells()
         items = []
         for oc, grid in lay.outputs.items():
-            for pos in np.ndindex(*sums.shape[2:]):
+            where = np.ndindex(*sums.shape[2:]) if changed is None else sorted(
+                pos for o, pos in changed if o == oc)
+            for pos in where:
                 r, c = self._rc(*pos)
                 if outside[r, c]:
                     if hits[(n, oc, *pos)]:
@@ -152,6 +175,18 @@ class ScatterPicture(LayerPicture):
                     items += self._cell(grid, r, c, "output", t.y[(n, oc, *real)])
                 elif hits[(n, oc, *pos)]:
                     items += self._cell(grid, r, c, "output", sums[(n, oc, *pos)])
+        return items
+
+    def scene(self, index: int, *, since: int | None = None, shown: int | None = None) -> Scene:
+        state = self.storyboard.frame(index)
+        t, lay = self.trace, self.layout
+        stamp = self.storyboard.stamp(state) if state.phase == "step" else None
+        n, stop = self._progress(state)
+        changed = None if since is None else self._changed(self.storyboard.frame(since), state)
+        sums, hits = self._canvas(stop)
+        _, outside = self._canvas_cells()
+        settled = self._sum_cells(state, sums, hits, changed)
+        items = []
         if stamp:
             items += self._stamp(stamp, sums, outside)
         if state.phase == "open":
@@ -173,7 +208,8 @@ class ScatterPicture(LayerPicture):
         else:
             caption = self._stamp_caption(stamp)
         items += self._caption(caption, state, shown)
-        return Scene(lay.width, lay.height, self.static_for(n), tuple(items))
+        return Scene(lay.width, lay.height, self.static_for(n), tuple(items),
+                     settled=tuple(settled))
 
     def _footprint(self, stamp):
         """Canvas (row, col) span of one stamp: top-left and bottom-right cells."""
