@@ -15,7 +15,6 @@ from convgif.backends.raster import RasterPainter
 from convgif.cli import main as cli
 from convgif.errors import ConvGifError
 from convgif.frames.storyboard import output_region
-from convgif.simulate.trace import simulate
 
 
 def pixel_role(frame, painter, grid, r, c):
@@ -187,11 +186,11 @@ def test_simulated_channels_match_the_whole_layer():
     layer = convgif.Conv2d(4, 6, 3, stride=2, padding=1, groups=2, seed=5)
     x = np.random.default_rng(0).normal(size=(2, 4, 7, 7))
     whole = layer.trace(x)
-    part = simulate(layer, x, out_channels=[4, 1])
+    part = layer.trace(x, out_channels=[4, 1])
     assert part.computed == (1, 4)
     assert np.array_equal(part.y[:, [1, 4]], whole.y[:, [1, 4]])  # bit for bit
     assert np.isnan(part.y[:, [0, 2, 3, 5]]).all()
     # channels the renderer will refuse: everything is simulated, the refusal comes later
-    assert simulate(layer, x, out_channels=[9]).computed is None
+    assert layer.trace(x, out_channels=[9]).computed is None
     with pytest.raises(ConvGifError, match=r"channels=\[9\] must name output channels"):
         render.picture(layer, x, channels=[9])

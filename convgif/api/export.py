@@ -76,7 +76,7 @@ def load_input(path, name: str = "--input") -> np.ndarray:
         raise ConvGifError(f"{name}={str(path)!r} has dtype {arr.dtype}, must hold numbers")
     if np.iscomplexobj(arr):
         raise ConvGifError(f"{name}={str(path)!r} holds complex numbers, must be real")
-    from convgif.api.nn import MAX_INPUT
+    from convgif.api.layer import MAX_INPUT
 
     if arr.ndim < 2 or arr.size == 0:
         raise ConvGifError(

@@ -53,7 +53,7 @@ def as_layer(layer, seed: int = 0):
 
 def parse_stack(layers, seed: int = 0) -> list:
     """A stack given as one string of calls, a list of call strings, or a list of layers."""
-    from convgif.api.nn import Layer
+    from convgif.api.layer import Layer
 
     items = split_calls(layers) if isinstance(layers, str) else list(layers)
     if not items:

@@ -108,10 +108,8 @@ def _picture(kind, layer, x, options: Options, outputs):
             layer = layer.built_for(np.shape(x))  # a Keras layer gets its weights here
         layer = flipped(layer)
     if options.channels is not None and kind is Picture:
-        from convgif.simulate.trace import simulate
-
         # Frames show only these output channels: the others are not simulated.
-        trace = simulate(layer, x, out_channels=options.channels)
+        trace = layer.trace(x, out_channels=options.channels)
     else:
         trace = layer.trace(x)
     if outputs is not None:
