@@ -14,7 +14,7 @@ from convgif.api import render
 from convgif.backends.raster import RasterPainter
 from convgif.cli import main as cli
 from convgif.errors import ConvGifError
-from convgif.frames.storyboard import output_region
+from convgif.layers.parse import output_region
 
 
 def pixel_role(frame, painter, grid, r, c):

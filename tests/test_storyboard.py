@@ -191,3 +191,18 @@ def test_known_small_case():
     mac = Storyboard(trace, "mac")
     assert len(mac) == 4 * 4 + 2
     assert [(c.start, c.stop) for c in mac.frame(2).cells] == [(1, 2), (17, 18)]
+
+
+def test_outputs_are_ranges_checked_against_the_output():
+    """The storyboard takes a region as ranges (the boundary reads text) and refuses one
+    past the output, naming the parameter so each front door can spell it."""
+    trace = convgif.Conv2d(1, 1, 3).trace(np.zeros((1, 5, 5)))
+    board = Storyboard(trace, outputs=(range(1, 3), range(0, 1)))
+    assert board.region == (range(1, 3), range(0, 1))
+    assert len(board) == 2 * 1 + 2
+    with pytest.raises(ConvGifError, match=r"^outputs=\(range\(0, 4\), range\(0, 1\)\): rows "
+                       r"0-3 must lie in 0\.\.2 \(the output has 3 rows\)$") as caught:
+        Storyboard(trace, outputs=(range(0, 4), range(0, 1)))
+    assert caught.value.param == "outputs"
+    with pytest.raises(ConvGifError, match="gives 1 range"):
+        Storyboard(trace, outputs=(range(0, 2),))
