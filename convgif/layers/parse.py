@@ -10,7 +10,7 @@ import ast
 import operator
 import re
 
-from convgif.errors import NAME, ConvGifError
+from convgif.errors import NAME, ConvGifError, refuse
 
 DEFAULT_LAYER = "Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)"
 DEFAULT_INPUT = "3,7,7"
@@ -24,17 +24,15 @@ def parse_shape(text, name: str = "--input-shape") -> tuple[int, ...]:
         # "3,7,7" or "3x7x7"; an empty part ("3,,7", "3,x,7") is an error, not skipped.
         parts = [p.strip() for p in re.split(r"[,x]", str(text).strip())]
         if any(not p for p in parts):
-            raise ConvGifError(f"{name}={text!r} must be sizes separated by commas, e.g. 3,7,7")
+            raise refuse(name, text, "must be sizes separated by commas, e.g. 3,7,7")
     if not all(isinstance(p, str) or type(p) is int for p in parts):
-        raise ConvGifError(f"{name}={text!r} must be whole sizes, e.g. 3,7,7")
+        raise refuse(name, text, "must be whole sizes, e.g. 3,7,7")
     try:
         shape = tuple(int(p) for p in parts)
     except ValueError:
-        raise ConvGifError(
-            f"{name}={text!r} must be sizes separated by commas, e.g. 3,7,7"
-        ) from None
+        raise refuse(name, text, "must be sizes separated by commas, e.g. 3,7,7") from None
     if not shape or min(shape) < 1:
-        raise ConvGifError(f"{name}={text!r} must be positive sizes, e.g. 3,7,7")
+        raise refuse(name, text, "must be positive sizes, e.g. 3,7,7")
     return shape
 
 
@@ -183,8 +181,9 @@ def split_calls(text: str) -> list[str]:
     """
     if not isinstance(text, str) or not text.strip():
         raise ConvGifError(
-            "layers must be constructor calls one after another, e.g. "
-            "'Conv2d(1, 6, 5) MaxPool2d(2)'"
+            f"{NAME} must be constructor calls one after another, e.g. "
+            "'Conv2d(1, 6, 5) MaxPool2d(2)'",
+            "layers",
         )
     calls, start, depth, quote = [], 0, 0, None
     for i, ch in enumerate(text):
@@ -197,15 +196,18 @@ def split_calls(text: str) -> list[str]:
         elif ch in ")]":
             depth -= 1
             if depth < 0:
-                raise ConvGifError(f"layers={text!r}: a ')' at character {i + 1} closes nothing")
+                raise ConvGifError(
+                    f"{NAME}={text!r}: a ')' at character {i + 1} closes nothing", "layers"
+                )
             if depth == 0 and ch == ")":
                 calls.append(text[start : i + 1])
                 start = i + 1
     if depth or quote:
-        raise ConvGifError(f"layers={text!r}: an unclosed '(' or quote at the end")
+        raise ConvGifError(f"{NAME}={text!r}: an unclosed '(' or quote at the end", "layers")
     if text[start:].strip():
         raise ConvGifError(
-            f"layers={text!r}: {text[start:].strip()!r} after the last call is not a layer"
+            f"{NAME}={text!r}: {text[start:].strip()!r} after the last call is not a layer",
+            "layers",
         )
     out = []
     for n, call in enumerate(calls, 1):
@@ -213,6 +215,6 @@ def split_calls(text: str) -> list[str]:
         for sep in ("->", "|"):
             body = body.removeprefix(sep).strip()
         if not body or "(" not in body:
-            raise ConvGifError(f"layers={text!r}: layer {n} is empty")
+            raise ConvGifError(f"{NAME}={text!r}: layer {n} is empty", "layers")
         out.append(body)
     return out

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -42,9 +43,17 @@ _VALUES = ("x", "w", "product", "running_sum")  # the float columns, last in eve
 CHUNK = 1 << 18  # MAC records per vectorised chunk: ~25 MB of records at most
 
 
-def axis_fields(ndim: int) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+class AxisFields(NamedTuple):
+    """Names of the position columns of a MAC table, one per spatial axis."""
+
+    output: tuple[str, ...]  # e.g. ("oy", "ox")
+    kernel: tuple[str, ...]  # e.g. ("ky", "kx")
+    input: tuple[str, ...]  # the grid position the kernel taps, e.g. ("iy", "ix")
+
+
+def axis_fields(ndim: int) -> AxisFields:
     """Names of the output, kernel and input position columns of a layer with ``ndim`` axes."""
-    return _OUT[3 - ndim :], _KER[3 - ndim :], _INP[3 - ndim :]
+    return AxisFields(_OUT[3 - ndim :], _KER[3 - ndim :], _INP[3 - ndim :])
 
 
 def mac_fields(ndim: int) -> tuple[str, ...]:
@@ -155,16 +164,16 @@ class Trace:
     @property
     def output_fields(self) -> tuple[str, ...]:
         """MAC columns of the output position, e.g. ("oy", "ox")."""
-        return axis_fields(self.ndim)[0]
+        return axis_fields(self.ndim).output
 
     @property
     def kernel_fields(self) -> tuple[str, ...]:
-        return axis_fields(self.ndim)[1]
+        return axis_fields(self.ndim).kernel
 
     @property
     def input_fields(self) -> tuple[str, ...]:
         """MAC columns of the grid position the kernel taps, e.g. ("iy", "ix")."""
-        return axis_fields(self.ndim)[2]
+        return axis_fields(self.ndim).input
 
     # ---- grid cells
 
