@@ -50,6 +50,17 @@ def _transposed_pads(padding, output_padding, kernel, stride, dilation):
     return tuple(pairs)
 
 
+def _check_keras_rules(filters: int, groups: int, stride, dilation) -> None:
+    if filters % groups:
+        raise refuse("groups", groups, f"must divide filters={filters}")
+    if max(stride) > 1 and max(dilation) > 1:
+        raise ConvGifError(
+            f"{NAME}={tuple(stride)} and dilation_rate={tuple(dilation)}: Keras refuses "
+            "a stride above 1 together with a dilation rate above 1",
+            "strides",
+        )
+
+
 def _padding_choice(padding, transposed: bool, nd: int) -> str:
     choices = ("valid", "same", "causal") if nd == 1 and not transposed else ("valid", "same")
     if isinstance(padding, str):
@@ -98,14 +109,7 @@ class _KerasConv(Layer):
         stride = check_tuple("strides", strides, nd)
         dilation = check_tuple("dilation_rate", dilation_rate, nd)
         groups = check_int("groups", groups)
-        if filters % groups:
-            raise refuse("groups", groups, f"must divide filters={filters}")
-        if max(stride) > 1 and max(dilation) > 1:
-            raise ConvGifError(
-                f"{NAME}={tuple(stride)} and dilation_rate={tuple(dilation)}: Keras refuses "
-                "a stride above 1 together with a dilation rate above 1",
-                "strides",
-            )
+        _check_keras_rules(filters, groups, stride, dilation)
         padding = _padding_choice(padding, self.transposed, nd)
         data_format = check_choice(
             "data_format", "channels_last" if data_format is None else data_format, _FORMATS

@@ -30,8 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convgif.errors import ConvGifError
-
 
 @dataclass(frozen=True)
 class Axis:
@@ -115,13 +113,8 @@ class Geometry:
 
 def geometry(layer, input_shape) -> Geometry:
     """The stamping geometry of ``layer`` on an input of ``input_shape`` (framework layout)."""
+    _, channels, spatial = layer.split_shape(input_shape)  # builds a Keras layer for it
     spec = layer.spec
-    if spec.in_channels is None and not spec.pooling:  # a Keras layer not built yet
-        layer = layer.built_for(tuple(input_shape))
-        spec = layer.spec
-    if spec.ndim > 3:
-        raise ConvGifError(f"{spec.name}: the overlap view takes 1-d, 2-d or 3-d layers")
-    _, channels, spatial = layer.split_shape(input_shape)
     out_spatial = spec.output_spatial(spatial)
     pads = spec.pads(spatial)
     if spec.pooling:

@@ -47,21 +47,17 @@ def simulate(
     grid = padded_grid(spec, xc, pads, out_spatial)
     stride = (1,) * spec.ndim if spec.transposed else spec.stride
 
-    chosen = None
-    divisor = None
+    kernel = chosen = divisor = None
     if spec.pooling:
-        out_c = xc.shape[1]
-        kernel = None
-        bias = np.zeros(out_c)
+        bias = np.zeros(xc.shape[1])
         y = _pool(spec, grid.values, stride, out_spatial)
         if spec.op == "avg_pool":
             divisor = _avg_divisor(spec, spatial, pads, out_spatial)
             y = y / divisor
     else:
-        out_c = spec.out_channels
         kernel = _gather_kernel(spec, weight) if spec.transposed else weight
-        bias = np.zeros(out_c) if bias is None else np.array(bias, dtype=np.float64)
-        chosen = _chosen_channels(out_channels, out_c)
+        bias = np.zeros(spec.out_channels) if bias is None else np.array(bias, dtype=np.float64)
+        chosen = _chosen_channels(out_channels, spec.out_channels)
         y = _convolve(spec, grid.values, kernel, stride, out_spatial, chosen)
         y = y + bias.reshape((1, -1) + (1,) * spec.ndim)
 
