@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from test_storyboard import cell_status
 
 import convgif
 from convgif.api import render
@@ -63,7 +64,7 @@ def test_lit_output_cells_lie_inside_the_region(index):
         for r in range(6):
             for c in range(6):
                 role = pixel_role(frame, painter, grid, r, c)
-                status = pic.storyboard.cell_status(state, 0, oc, (r, c))
+                status = cell_status(pic.storyboard, state, 0, oc, (r, c))
                 if r not in rows or c not in cols:
                     assert role == ["output_empty"] and status == "todo", (oc, r, c)
                 elif state.phase == "close":
@@ -94,7 +95,7 @@ def test_conv3d_region_fills_its_depth_slices(index):
     grid = pic.layout.outputs[0]
     for pos in np.ndindex(3, 4, 4):
         role = pixel_role(frame, painter, *at(grid, pos))
-        status = pic.storyboard.cell_status(state, 0, 0, pos)
+        status = cell_status(pic.storyboard, state, 0, 0, pos)
         if not all(p in r for p, r in zip(pos, region)):
             assert role == ["output_empty"] and status == "todo", pos
         elif status == "active":

@@ -278,3 +278,13 @@ def test_simulate_takes_plain_data():
     with pytest.raises(ConvGifError, match="has no in_channels yet"):
         simulate(keras.spec, None, None, np.zeros((5, 5, 1)))
     assert keras.trace(np.zeros((5, 5, 1))).output.shape == (3, 3, 2)  # the layer builds itself
+
+
+def test_iter_scatter_macs_walks_the_scatter_order_in_chunks():
+    layer = convgif.ConvTranspose2d(2, 4, 3, stride=2, padding=1, groups=2, seed=3)
+    trace = layer.trace(np.random.default_rng(2).integers(-3, 4, (2, 2, 3, 4)).astype(float))
+    chunks = list(trace.iter_scatter_macs(chunk=50))
+    assert [len(c) for c in chunks[:-1]] == [50] * (len(chunks) - 1)
+    joined = np.concatenate(chunks)
+    assert len(joined) == trace.num_scatter_macs
+    assert_tables_equal(joined, trace.scatter_macs())  # running sums carried over

@@ -143,15 +143,6 @@ class Storyboard:
             return tuple(range(size) for size in self.trace.out_spatial)
         return self.outputs
 
-    def _local_position(self, position) -> tuple[int, ...] | None:
-        """A position relative to the region, or None when it lies outside."""
-        local = []
-        for p, r in zip(position, self.region):
-            if p not in r:
-                return None
-            local.append(p - r.start)
-        return tuple(local)
-
     @property
     def slot_shape(self) -> tuple[int, ...]:
         t = self.trace
@@ -212,25 +203,6 @@ class Storyboard:
             slot=slot,
             finishes=sub == self.substeps - 1,
         )
-
-    def cell_status(self, state: FrameState, n: int, out_channel: int, position) -> str:
-        """'done', 'active' or 'todo' for an output cell in a frame.
-
-        Cells outside ``outputs`` stay 'todo' to the end: the picture never shows
-        a value it did not animate.
-        """
-        inside = self._local_position(position)
-        if inside is None:
-            return "todo"
-        if state.phase != "step":
-            return "done" if state.phase == "close" else "todo"
-        if not self.animates(out_channel):
-            return "todo"
-        local = out_channel % self.trace.out_per_group
-        slot = _slot_of(self.slot_shape, n, self.locals.index(local), inside)
-        if slot < state.slot:
-            return "done"
-        return "active" if slot == state.slot else "todo"
 
     def finished(self, state: FrameState, out_channel: int) -> int:
         """How many cells of an output channel are finished: always a row-major prefix

@@ -90,14 +90,6 @@ class Geometry:
     out_shape: tuple[int, ...]  # (C, *spatial) of the output
 
     @property
-    def counted_shape(self) -> tuple[int, ...]:
-        return self.out_shape if self.transposed else self.in_shape
-
-    @property
-    def source_shape(self) -> tuple[int, ...]:
-        return self.in_shape if self.transposed else self.out_shape
-
-    @property
     def spatial_counts(self) -> np.ndarray:
         """Taps per counted cell, for one channel pair: the outer product of the axes' counts."""
         out = np.ones((), dtype=np.int64)
