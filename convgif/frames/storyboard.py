@@ -33,6 +33,7 @@ from convgif.layers.parse import (  # noqa: F401
     output_region,
     region_axes,
 )
+from convgif.simulate.trace import Trace
 
 STEPS = ("output", "channel", "mac")
 
@@ -100,7 +101,7 @@ def _check_channels(channels, count: int) -> None:
 
 @dataclass(frozen=True)
 class Storyboard:
-    trace: object
+    trace: Trace
     step: str = "output"
     channels: tuple[int, ...] | None = None  # output channels to animate (None: all)
     # output positions to animate, one range per axis (None: all); the boundary reads text
@@ -259,7 +260,7 @@ class ScatterStoryboard:
     ``channels`` (output channels); None means all.
     """
 
-    trace: object
+    trace: Trace
     channels: tuple[int, ...] | None = None
     inputs: tuple[int, ...] | None = None
 
