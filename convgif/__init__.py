@@ -19,7 +19,7 @@ _LAZY = {
     "Conv3d": "convgif.api.nn",
     "ConvTranspose1d": "convgif.api.nn",
     "ConvTranspose2d": "convgif.api.nn",
-    "Layer": "convgif.api.nn",
+    "Layer": "convgif.api.layer",
     "MaxPool2d": "convgif.api.nn",
     "Trace": "convgif.simulate.trace",
     "conv_matrix": "convgif.simulate.matrix",

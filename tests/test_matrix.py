@@ -19,15 +19,28 @@ from test_oracle import F_CONV, F_CONV_T, F_PAD_MODE, conv_cases, conv_t_cases, 
 
 import convgif
 from convgif.api import render
-from convgif.api.nn import forward_conv
 from convgif.backends.raster import RasterPainter
 from convgif.cli.main import main
 from convgif.errors import ConvGifError
+from convgif.simulate import matrix
 from convgif.simulate.matrix import conv_matrix
 from convgif.views.matrix import MatrixPicture
 from convgif.views.text import fmt
 
 # --------------------------------------------------------------------------- the algebra
+
+
+def forward_conv(layer, input_shape):
+    """The forward convolution (with the weight) a transposed layer is the transpose of, and
+    its input shape: ``conv_matrix(forward, shape) == conv_matrix(layer, input_shape).T``."""
+    forward = matrix.forward_conv(layer.spec, layer.split_shape(input_shape).spatial)
+    s = forward.spec
+    kind = {1: convgif.Conv1d, 2: convgif.Conv2d, 3: convgif.Conv3d}[s.ndim]
+    conv = kind(s.in_channels, s.out_channels, s.kernel_size, stride=s.stride,
+                padding=forward.padding, dilation=s.dilation, groups=s.groups, bias=False)
+    conv.weight = layer.weight
+    return conv, forward.in_shape
+
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])

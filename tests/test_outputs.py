@@ -8,14 +8,14 @@ import sys
 
 import numpy as np
 import pytest
+from test_storyboard import cell_status
 
 import convgif
 from convgif.api import render
 from convgif.backends.raster import RasterPainter
 from convgif.cli import main as cli
 from convgif.errors import ConvGifError
-from convgif.frames.storyboard import output_region
-from convgif.simulate.trace import simulate
+from convgif.layers.parse import output_region
 
 
 def pixel_role(frame, painter, grid, r, c):
@@ -64,7 +64,7 @@ def test_lit_output_cells_lie_inside_the_region(index):
         for r in range(6):
             for c in range(6):
                 role = pixel_role(frame, painter, grid, r, c)
-                status = pic.storyboard.cell_status(state, 0, oc, (r, c))
+                status = cell_status(pic.storyboard, state, 0, oc, (r, c))
                 if r not in rows or c not in cols:
                     assert role == ["output_empty"] and status == "todo", (oc, r, c)
                 elif state.phase == "close":
@@ -95,7 +95,7 @@ def test_conv3d_region_fills_its_depth_slices(index):
     grid = pic.layout.outputs[0]
     for pos in np.ndindex(3, 4, 4):
         role = pixel_role(frame, painter, *at(grid, pos))
-        status = pic.storyboard.cell_status(state, 0, 0, pos)
+        status = cell_status(pic.storyboard, state, 0, 0, pos)
         if not all(p in r for p, r in zip(pos, region)):
             assert role == ["output_empty"] and status == "todo", pos
         elif status == "active":
@@ -187,11 +187,11 @@ def test_simulated_channels_match_the_whole_layer():
     layer = convgif.Conv2d(4, 6, 3, stride=2, padding=1, groups=2, seed=5)
     x = np.random.default_rng(0).normal(size=(2, 4, 7, 7))
     whole = layer.trace(x)
-    part = simulate(layer, x, out_channels=[4, 1])
+    part = layer.trace(x, out_channels=[4, 1])
     assert part.computed == (1, 4)
     assert np.array_equal(part.y[:, [1, 4]], whole.y[:, [1, 4]])  # bit for bit
     assert np.isnan(part.y[:, [0, 2, 3, 5]]).all()
     # channels the renderer will refuse: everything is simulated, the refusal comes later
-    assert simulate(layer, x, out_channels=[9]).computed is None
+    assert layer.trace(x, out_channels=[9]).computed is None
     with pytest.raises(ConvGifError, match=r"channels=\[9\] must name output channels"):
         render.picture(layer, x, channels=[9])

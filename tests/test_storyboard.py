@@ -17,6 +17,24 @@ MODES = ["zeros", "reflect", "replicate", "circular"]
 STEPS = ["output", "channel", "mac"]
 
 
+def cell_status(board, state, n: int, out_channel: int, position) -> str:
+    """'done', 'active' or 'todo' for an output cell in a frame, from the storyboard's slots.
+
+    Cells outside ``outputs`` stay 'todo' to the end: a picture never shows a value it
+    did not animate.
+    """
+    if not all(p in r for p, r in zip(position, board.region)):
+        return "todo"
+    if state.phase != "step":
+        return "done" if state.phase == "close" else "todo"
+    if not board.animates(out_channel):
+        return "todo"
+    local = board.locals.index(out_channel % board.trace.out_per_group)
+    inside = tuple(p - r.start for p, r in zip(position, board.region))
+    slot = int(np.ravel_multi_index((n, local, *inside), board.slot_shape))
+    return "done" if slot < state.slot else ("active" if slot == state.slot else "todo")
+
+
 @st.composite
 def conv_traces(draw):
     """A small Conv1d / Conv2d / ConvTranspose2d / pooling layer on an integer input it accepts."""
@@ -162,7 +180,7 @@ def test_cell_status(trace, step, data):
         for n in range(trace.batch):
             for oc in range(trace.out_channels):
                 for pos in np.ndindex(*trace.out_spatial):
-                    status = board.cell_status(state, n, oc, pos)
+                    status = cell_status(board, state, n, oc, pos)
                     slot = int(np.ravel_multi_index((n, oc % out_pg, *pos), shape))
                     if state.phase == "open":
                         assert status == "todo"
@@ -191,3 +209,18 @@ def test_known_small_case():
     mac = Storyboard(trace, "mac")
     assert len(mac) == 4 * 4 + 2
     assert [(c.start, c.stop) for c in mac.frame(2).cells] == [(1, 2), (17, 18)]
+
+
+def test_outputs_are_ranges_checked_against_the_output():
+    """The storyboard takes a region as ranges (the boundary reads text) and refuses one
+    past the output, naming the parameter so each front door can spell it."""
+    trace = convgif.Conv2d(1, 1, 3).trace(np.zeros((1, 5, 5)))
+    board = Storyboard(trace, outputs=(range(1, 3), range(0, 1)))
+    assert board.region == (range(1, 3), range(0, 1))
+    assert len(board) == 2 * 1 + 2
+    with pytest.raises(ConvGifError, match=r"^outputs=\(range\(0, 4\), range\(0, 1\)\): rows "
+                       r"0-3 must lie in 0\.\.2 \(the output has 3 rows\)$") as caught:
+        Storyboard(trace, outputs=(range(0, 4), range(0, 1)))
+    assert caught.value.param == "outputs"
+    with pytest.raises(ConvGifError, match="gives 1 range"):
+        Storyboard(trace, outputs=(range(0, 2),))

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import convgif
+from convgif.errors import ConvGifError
 from convgif.simulate.trace import DATA, INSERTED, PAD, PAD_COPY
 
 MODES = ["zeros", "reflect", "replicate", "circular"]
@@ -259,3 +260,31 @@ def test_integer_inputs_give_integer_outputs_1d_3d():
         np.testing.assert_array_equal(trace.output, np.round(trace.output))
         table = full_table(trace)
         assert len(table) == trace.num_macs == layer.mac_count(shape)
+
+
+def test_simulate_takes_plain_data():
+    """The simulation needs no layer object: a spec, the parameters and the input."""
+    from convgif.simulate.engine import simulate
+
+    layer = convgif.Conv2d(2, 3, 3, stride=2, padding=1, seed=4)
+    x = np.random.default_rng(1).integers(-3, 4, (2, 2, 6, 5)).astype(float)
+    trace = simulate(layer.spec, layer.weight, layer.bias, x)
+    assert np.array_equal(trace.output, layer.trace(x).output)
+    assert trace.layer == repr(layer) == "Conv2d(2, 3, kernel_size=3, stride=2, padding=1)"
+    assert simulate(layer.spec, layer.weight, None, x).bias.tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(ConvGifError, match=r"^weight has shape \(3,\), must be \(3, 2, 3, 3\)"):
+        simulate(layer.spec, np.zeros(3), None, x)
+    keras = convgif.keras.Conv2D(2, 3)
+    with pytest.raises(ConvGifError, match="has no in_channels yet"):
+        simulate(keras.spec, None, None, np.zeros((5, 5, 1)))
+    assert keras.trace(np.zeros((5, 5, 1))).output.shape == (3, 3, 2)  # the layer builds itself
+
+
+def test_iter_scatter_macs_walks_the_scatter_order_in_chunks():
+    layer = convgif.ConvTranspose2d(2, 4, 3, stride=2, padding=1, groups=2, seed=3)
+    trace = layer.trace(np.random.default_rng(2).integers(-3, 4, (2, 2, 3, 4)).astype(float))
+    chunks = list(trace.iter_scatter_macs(chunk=50))
+    assert [len(c) for c in chunks[:-1]] == [50] * (len(chunks) - 1)
+    joined = np.concatenate(chunks)
+    assert len(joined) == trace.num_scatter_macs
+    assert_tables_equal(joined, trace.scatter_macs())  # running sums carried over

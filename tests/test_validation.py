@@ -581,3 +581,14 @@ def test_too_many_frames_names_the_ways_round_it(tmp_path, layer, shape, options
     with refused(r"^this animation has [\d,]+ frames \(limit 5,000\): use " + re.escape(hint)):
         parse_layer(layer).animate(tmp_path / "a.gif", input_shape=shape, **options)
     assert not (tmp_path / "a.gif").exists()
+
+
+def test_region_text_is_read_at_the_boundary_and_names_its_parameter():
+    from convgif.layers.parse import output_region
+
+    assert output_region("1-2,0", (3, 3)) == (range(1, 3), range(0, 1))
+    assert output_region((range(2), 1), (3, 3)) == (range(0, 2), range(1, 2))
+    with pytest.raises(ConvGifError) as caught:
+        output_region("0-9,0", (3, 3))
+    assert str(caught.value) == "outputs='0-9,0': rows 0-9 must lie in 0..2 (the output has 3 rows)"
+    assert caught.value.named("--outputs").startswith("--outputs='0-9,0': rows 0-9")

@@ -71,7 +71,7 @@ def load_input(path, name: str = "--input") -> np.ndarray:
         raise ConvGifError(f"{name}={str(path)!r} has dtype {arr.dtype}, must hold numbers")
     if np.iscomplexobj(arr):
         raise ConvGifError(f"{name}={str(path)!r} holds complex numbers, must be real")
-    from convgif.api.nn import MAX_INPUT
+    from convgif.api.layer import MAX_INPUT
 
     if arr.ndim < 2 or arr.size == 0:
         raise ConvGifError(
@@ -312,13 +312,6 @@ class TraceExport:
     trace: object = field(repr=False)
 
 
-def _scatter_chunks(trace, chunk: int):
-    canvas = np.zeros(trace.y.shape)
-    total = trace.num_scatter_macs
-    for lo in range(0, total, chunk):
-        yield trace._scatter_chunk(lo, min(lo + chunk, total), canvas)
-
-
 def _records(trace, view: str, chunk: int):
     """(fields, total, chunk iterator) of the MAC records in ``view`` order."""
     from convgif.simulate.trace import scatter_fields
@@ -330,7 +323,7 @@ def _records(trace, view: str, chunk: int):
             raise ConvGifError(
                 f"view='scatter' needs a transposed layer, not {trace.spec.name}"
             )
-        return scatter_fields(trace.ndim), trace.num_scatter_macs, _scatter_chunks(trace, chunk)
+        return scatter_fields(trace.ndim), trace.num_scatter_macs, trace.iter_scatter_macs(chunk)
     raise ConvGifError(f"view={view!r} must be 'gather' or 'scatter'")
 
 

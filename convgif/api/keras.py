@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from convgif.api.nn import Layer
-from convgif.errors import ConvGifError
+import numpy as np
+
+from convgif.api.layer import Layer
+from convgif.errors import NAME, ConvGifError, refuse
 from convgif.layers.spec import LayerSpec, check_bool, check_choice, check_int, check_tuple
 
 _FORMATS = ("channels_last", "channels_first")
@@ -37,8 +39,8 @@ def _transposed_pads(padding, output_padding, kernel, stride, dilation):
         op = output_padding[i]
         if op >= s:
             raise ConvGifError(
-                f"output_padding={tuple(output_padding)} must be smaller than "
-                f"strides={tuple(stride)}"
+                f"{NAME}={tuple(output_padding)} must be smaller than strides={tuple(stride)}",
+                "output_padding",
             )
         pad = keff // 2 if padding == "same" else 0
         # TensorFlow places the window as the forward 'same'/'valid' conv of the output would.
@@ -46,6 +48,38 @@ def _transposed_pads(padding, output_padding, kernel, stride, dilation):
         before = total // 2 if padding == "same" else 0
         pairs.append((before, 2 * pad - op - before))
     return tuple(pairs)
+
+
+def _check_keras_rules(filters: int, groups: int, stride, dilation) -> None:
+    if filters % groups:
+        raise refuse("groups", groups, f"must divide filters={filters}")
+    if max(stride) > 1 and max(dilation) > 1:
+        raise ConvGifError(
+            f"{NAME}={tuple(stride)} and dilation_rate={tuple(dilation)}: Keras refuses "
+            "a stride above 1 together with a dilation rate above 1",
+            "strides",
+        )
+
+
+def _padding_choice(padding, transposed: bool, nd: int) -> str:
+    choices = ("valid", "same", "causal") if nd == 1 and not transposed else ("valid", "same")
+    if isinstance(padding, str):
+        padding = padding.lower()
+    return check_choice("padding", padding, choices)
+
+
+def _keras_pads(padding, transposed, nd, kernel, stride, dilation, output_padding):
+    """Keras' ``padding`` as (explicit pads, TensorFlow 'same', output_padding checked)."""
+    if transposed:
+        out_pad = None
+        if output_padding is not None:
+            out_pad = check_tuple("output_padding", output_padding, nd, 0)
+        return _transposed_pads(padding, out_pad, kernel, stride, dilation), False, out_pad
+    if padding == "valid":
+        return ((0, 0),) * nd, False, None
+    if padding == "causal":
+        return tuple((d * (k - 1), 0) for k, d in zip(kernel, dilation)), False, None
+    return ((0, 0),) * nd, True, None  # 'same': resolved per input size
 
 
 class _KerasConv(Layer):
@@ -75,42 +109,22 @@ class _KerasConv(Layer):
         stride = check_tuple("strides", strides, nd)
         dilation = check_tuple("dilation_rate", dilation_rate, nd)
         groups = check_int("groups", groups)
-        if filters % groups:
-            raise ConvGifError(f"groups={groups} must divide filters={filters}")
-        if max(stride) > 1 and max(dilation) > 1:
-            raise ConvGifError(
-                f"strides={tuple(stride)} and dilation_rate={tuple(dilation)}: Keras refuses "
-                "a stride above 1 together with a dilation rate above 1"
-            )
-        choices = (
-            ("valid", "same", "causal") if nd == 1 and not self.transposed else ("valid", "same")
-        )
-        if isinstance(padding, str):
-            padding = padding.lower()
-        check_choice("padding", padding, choices)
+        _check_keras_rules(filters, groups, stride, dilation)
+        padding = _padding_choice(padding, self.transposed, nd)
         data_format = check_choice(
             "data_format", "channels_last" if data_format is None else data_format, _FORMATS
         )
         if activation not in (None, "linear"):
             raise ConvGifError(
-                f"activation={activation!r} is not simulated: convgif shows the convolution "
-                "itself; leave activation out (or 'linear')"
+                f"{NAME}={activation!r} is not simulated: convgif shows the convolution "
+                "itself; leave activation out (or 'linear')",
+                "activation",
             )
-        tf_same = False
-        out_pad = None
-        if self.transposed:
-            if groups != 1:
-                raise ConvGifError(f"groups={groups}: Keras' {name} takes no groups")
-            if output_padding is not None:
-                out_pad = check_tuple("output_padding", output_padding, nd, 0)
-            pads = _transposed_pads(padding, out_pad, kernel, stride, dilation)
-        elif padding == "valid":
-            pads = ((0, 0),) * nd
-        elif padding == "causal":
-            pads = tuple((d * (k - 1), 0) for k, d in zip(kernel, dilation))
-        else:
-            tf_same = True
-            pads = ((0, 0),) * nd
+        if self.transposed and groups != 1:
+            raise ConvGifError(f"{NAME}={groups}: Keras' {name} takes no groups", "groups")
+        pads, tf_same, out_pad = _keras_pads(
+            padding, self.transposed, nd, kernel, stride, dilation, output_padding
+        )
         self.padding_given = padding  # valid, same or causal: as Keras writes it
         spec = LayerSpec(
             name=name,
@@ -138,12 +152,10 @@ class _KerasConv(Layer):
         try:
             dims = tuple(shape)
         except TypeError:
-            raise ConvGifError(f"input_shape={shape!r} must be a tuple of sizes") from None
+            raise refuse("input_shape", shape, "must be a tuple of sizes") from None
         ranks = (nd + 1, nd + 2) if with_batch else (nd + 1,)
         if len(dims) not in ranks:
-            raise ConvGifError(
-                f"input_shape={dims!r} must have {' or '.join(map(str, ranks))} sizes"
-            )
+            raise refuse("input_shape", dims, f"must have {' or '.join(map(str, ranks))} sizes")
         c = dims[-1] if self.spec.channels_last else dims[-nd - 1]
         return check_int("input channels", c)
 
@@ -151,9 +163,7 @@ class _KerasConv(Layer):
         if self.spec.in_channels == channels:
             return
         if channels % self.spec.groups:
-            raise ConvGifError(
-                f"groups={self.spec.groups} must divide the input channels={channels}"
-            )
+            raise refuse("groups", self.spec.groups, f"must divide the input channels={channels}")
         self.spec = dataclasses.replace(self.spec, in_channels=channels)
         self._init_parameters()
 
@@ -166,6 +176,11 @@ class _KerasConv(Layer):
         if self.spec.in_channels is None:
             self.built_for(input_shape)
         return super().split_shape(input_shape)
+
+    def trace(self, x, *, out_channels=None):
+        if self.spec.in_channels is None:
+            self.built_for(np.shape(x))
+        return super().trace(x, out_channels=out_channels)
 
 
 class Conv1D(_KerasConv):

@@ -6,7 +6,7 @@ evaluated); here each call becomes the layer object of its front door.
 
 from __future__ import annotations
 
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError
 from convgif.layers.parse import read_call, split_calls
 
 
@@ -27,8 +27,6 @@ def layer_kinds() -> dict:
     kinds = {name: getattr(nn, name) for name in torch_kinds}
     kinds.update({name: getattr(keras, name) for name in keras_kinds})
     return kinds
-
-
 
 
 def parse_layer(text: str, seed: int = 0):
@@ -53,11 +51,13 @@ def as_layer(layer, seed: int = 0):
 
 def parse_stack(layers, seed: int = 0) -> list:
     """A stack given as one string of calls, a list of call strings, or a list of layers."""
-    from convgif.api.nn import Layer
+    from convgif.api.layer import Layer
 
     items = split_calls(layers) if isinstance(layers, str) else list(layers)
     if not items:
-        raise ConvGifError("layers is empty: give at least one layer, e.g. 'Conv2d(1, 6, 5)'")
+        raise ConvGifError(
+            f"{NAME} is empty: give at least one layer, e.g. 'Conv2d(1, 6, 5)'", "layers"
+        )
     out = []
     for n, item in enumerate(items, 1):
         if isinstance(item, Layer):
@@ -66,5 +66,6 @@ def parse_stack(layers, seed: int = 0) -> list:
         try:
             out.append(parse_layer(item, seed=seed + n - 1))
         except ConvGifError as error:
-            raise ConvGifError(f"layer {n}: {str(error).replace('--layer=', '')}") from None
+            message = f"layer {n}: {str(error).replace('--layer=', '')}"
+            raise ConvGifError(message, "layers") from None
     return out

@@ -70,15 +70,11 @@ def _picture(kind, layer, x, options: Options, outputs):
         if layer.spec.in_channels is None and hasattr(layer, "built_for"):
             layer = layer.built_for(np.shape(x))  # a Keras layer gets its weights here
         layer = flipped(layer)
-    if options.channels is not None and kind is GatherPicture:
-        from convgif.simulate.trace import simulate
-
-        # Frames show only these output channels: the others are not simulated.
-        trace = simulate(layer, x, out_channels=options.channels)
-    else:
-        trace = layer.trace(x)
+    # the gather view shows only the output channels chosen: the others are not simulated
+    channels = options.channels if kind is GatherPicture else None
+    trace = layer.trace(x, out_channels=channels)
     if outputs is not None:
-        from convgif.frames.storyboard import output_region
+        from convgif.layers.parse import output_region
 
         options = replace(options, outputs=output_region(outputs, trace.out_spatial))
     return kind(trace, options)

@@ -20,8 +20,20 @@ import math
 import operator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, refuse
+
+# Text parsing belongs to the boundary, not to the frames stage: index_range and
+# output_region are imported here only for api/render.py and cli/main.py, until those
+# import them from convgif.layers.parse.
+from convgif.layers.parse import (  # noqa: F401
+    check_region,
+    index_range,
+    output_region,
+    region_axes,
+)
+from convgif.simulate.trace import Trace
 
 STEPS = ("output", "channel", "mac")
 
@@ -57,78 +69,15 @@ def frame_index(frame, count: int) -> int:
     except TypeError:
         index = None
     if isinstance(frame, bool) or index is None or not -count <= index < count:
-        raise ConvGifError(
-            f"frame={frame!r} must lie in {-count}..{count - 1} (this animation has {count} frames)"
-        )
+        rule = f"must lie in {-count}..{count - 1} (this animation has {count} frames)"
+        raise refuse("frame", frame, rule)
     return index % count
-
-
-def _axis_names(ndim: int) -> tuple[str, ...]:
-    return {1: ("positions",), 2: ("rows", "cols")}.get(ndim, ("depths", "rows", "cols"))
-
-
-def index_range(text: str, given: str, expected: str) -> range:
-    """``"3"`` or ``"0-3"`` (inclusive) as a range; errors start with ``given``."""
-    first, dash, last = text.strip().partition("-")
-    try:
-        lo = int(first)
-        hi = int(last) if dash else lo
-    except ValueError:
-        raise ConvGifError(f"{given} must be {expected}") from None
-    if lo < 0 or hi < lo:
-        raise ConvGifError(f"{given}: a range must run upwards from 0, e.g. 0-3")
-    return range(lo, hi + 1)
-
-
-def output_region(value, out_spatial, name: str = "outputs") -> tuple[range, ...]:
-    """The output cells to animate: one contiguous range per output axis.
-
-    ``value`` is text such as ``"0-3,0-3"`` (rows, then cols; inclusive ranges or
-    single indices, as ``--channels`` writes them) or, per axis, an int or a
-    ``range`` with step 1. ``name`` is how the error messages call it.
-    """
-    axes = _axis_names(len(out_spatial))
-    example = ",".join(["0-3"] * len(axes))
-    rule = f"one range per output axis ({', '.join(axes)}), e.g. {example}"
-    given = f"{name}={value!r}"
-    ranges = []
-    if isinstance(value, str):
-        expected = f"{rule}: whole numbers from 0, a range as first-last"
-        ranges = [index_range(part, given, expected) for part in value.split(",")]
-    elif isinstance(value, (tuple, list)):
-        for axis in value:
-            if isinstance(axis, range):
-                if axis.step != 1 or len(axis) == 0 or axis.start < 0:
-                    raise ConvGifError(f"{given}: a range must be non-empty, from 0 up, step 1")
-                ranges.append(axis)
-                continue
-            try:
-                index = operator.index(axis)
-            except TypeError:
-                index = None
-            if isinstance(axis, bool) or index is None or index < 0:
-                raise ConvGifError(f"{given} must be {rule}, each an int or a range")
-            ranges.append(range(index, index + 1))
-    else:
-        raise ConvGifError(f"{given} must be {rule}")
-    if len(ranges) != len(out_spatial):
-        raise ConvGifError(
-            f"{given} gives {len(ranges)} range(s); the output has {len(out_spatial)} "
-            f"spatial axes: give {rule}"
-        )
-    for axis, r, size in zip(axes, ranges, out_spatial):
-        if r.stop > size:
-            raise ConvGifError(
-                f"{given}: {axis} {r.start}-{r.stop - 1} must lie in 0..{size - 1} "
-                f"(the output has {size} {axis})"
-            )
-    return tuple(ranges)
 
 
 def describe_region(region: tuple[range, ...]) -> str:
     """``rows 0–3, cols 2–5`` (a single index: ``row 2``)."""
     parts = []
-    for axis, r in zip(_axis_names(len(region)), region):
+    for axis, r in zip(region_axes(len(region)), region):
         if len(r) == 1:
             parts.append(f"{axis[:-1]} {r.start}")
         else:
@@ -147,23 +96,26 @@ def _check_channels(channels, count: int) -> None:
     if channels is not None:
         bad = [c for c in channels if not 0 <= c < count]
         if not channels or bad:
-            raise ConvGifError(
-                f"channels={list(channels)} must name output channels in 0..{count - 1}"
-            )
+            raise refuse("channels", list(channels), f"must name output channels in 0..{count - 1}")
 
 
 @dataclass(frozen=True)
 class Storyboard:
-    trace: object
+    trace: Trace
     step: str = "output"
     channels: tuple[int, ...] | None = None  # output channels to animate (None: all)
-    outputs: tuple[range, ...] | None = None  # output positions to animate (None: all)
+    # output positions to animate, one range per axis (None: all); the boundary reads text
+    # (convgif.layers.parse.output_region)
+    outputs: tuple[range, ...] | None = None
     inputs: tuple[int, ...] | None = None  # input channels drawn (None: all)
 
     def __post_init__(self):
         if self.step not in STEPS:
-            raise ConvGifError(f"step={self.step!r} must be one of {', '.join(map(repr, STEPS))}")
+            raise refuse("step", self.step, f"must be one of {', '.join(map(repr, STEPS))}")
         _check_channels(self.channels, self.trace.out_channels)
+        if self.outputs is not None:
+            given = f"{NAME}={self.outputs!r}"
+            check_region(self.outputs, self.trace.out_spatial, given, "outputs")
 
     @property
     def locals(self) -> tuple[int, ...]:
@@ -191,15 +143,6 @@ class Storyboard:
         if self.outputs is None:
             return tuple(range(size) for size in self.trace.out_spatial)
         return self.outputs
-
-    def _local_position(self, position) -> tuple[int, ...] | None:
-        """A position relative to the region, or None when it lies outside."""
-        local = []
-        for p, r in zip(position, self.region):
-            if p not in r:
-                return None
-            local.append(p - r.start)
-        return tuple(local)
 
     @property
     def slot_shape(self) -> tuple[int, ...]:
@@ -262,25 +205,6 @@ class Storyboard:
             finishes=sub == self.substeps - 1,
         )
 
-    def cell_status(self, state: FrameState, n: int, out_channel: int, position) -> str:
-        """'done', 'active' or 'todo' for an output cell in a frame.
-
-        Cells outside ``outputs`` stay 'todo' to the end: the picture never shows
-        a value it did not animate.
-        """
-        inside = self._local_position(position)
-        if inside is None:
-            return "todo"
-        if state.phase != "step":
-            return "done" if state.phase == "close" else "todo"
-        if not self.animates(out_channel):
-            return "todo"
-        local = out_channel % self.trace.out_per_group
-        slot = _slot_of(self.slot_shape, n, self.locals.index(local), inside)
-        if slot < state.slot:
-            return "done"
-        return "active" if slot == state.slot else "todo"
-
     def finished(self, state: FrameState, out_channel: int) -> int:
         """How many cells of an output channel are finished: always a row-major prefix
         of the region (the whole output by default)."""
@@ -319,6 +243,15 @@ class Stamp:
     stop: int
 
 
+class Stamper(NamedTuple):
+    """An input channel that stamps in the scatter view."""
+
+    in_channel: int
+    out_channels: tuple[int, ...]  # the output channels it stamps onto
+    # input channels left out (stamping onto drawn outputs) between it and the one before
+    skipped: int
+
+
 @dataclass(frozen=True)
 class ScatterStoryboard:
     """Transposed layers, scatter view: one frame per (input cell, output channel) stamp.
@@ -327,7 +260,7 @@ class ScatterStoryboard:
     ``channels`` (output channels); None means all.
     """
 
-    trace: object
+    trace: Trace
     channels: tuple[int, ...] | None = None
     inputs: tuple[int, ...] | None = None
 
@@ -339,10 +272,8 @@ class ScatterStoryboard:
         return math.prod(self.trace.kernel_size)
 
     @cached_property
-    def plan(self) -> tuple[tuple[int, tuple[int, ...], int], ...]:
-        """Per input channel that stamps: (it, the output channels it stamps onto, how many
-        input channels left out, stamping onto drawn outputs, come between it and the one
-        before)."""
+    def plan(self) -> tuple[Stamper, ...]:
+        """The input channels that stamp, in order."""
         t = self.trace
         opg = t.out_per_group
         plan, skipped = [], 0
@@ -358,7 +289,7 @@ class ScatterStoryboard:
             if self.inputs is not None and ic not in self.inputs:
                 skipped += 1
                 continue
-            plan.append((ic, outs, skipped))
+            plan.append(Stamper(ic, outs, skipped))
             skipped = 0
         return tuple(plan)
 
@@ -367,8 +298,8 @@ class ScatterStoryboard:
         """Stamps of one sample before each planned input channel, then in all."""
         cells = math.prod(self.trace.in_spatial)
         offsets = [0]
-        for _, outs, _ in self.plan:
-            offsets.append(offsets[-1] + cells * len(outs))
+        for stamper in self.plan:
+            offsets.append(offsets[-1] + cells * len(stamper.out_channels))
         return offsets
 
     @property
@@ -391,10 +322,11 @@ class ScatterStoryboard:
         t = self.trace
         n, rest = divmod(state.slot, self._offsets[-1])
         which = bisect.bisect_right(self._offsets, rest) - 1
-        ic, outs, _ = self.plan[which]
-        cell, j = divmod(rest - self._offsets[which], len(outs))
+        stamper = self.plan[which]
+        ic = stamper.in_channel
+        cell, j = divmod(rest - self._offsets[which], len(stamper.out_channels))
         position = tuple(_unravel(cell, t.in_spatial))
-        oc = outs[j]
+        oc = stamper.out_channels[j]
         # where its MACs sit in the trace's scatter order, which counts every channel
         shape = (t.batch, t.in_channels, *t.in_spatial, t.out_per_group)
         start = _slot_of(shape, n, ic, (*position, oc % t.out_per_group)) * self.stamp_size
@@ -403,8 +335,8 @@ class ScatterStoryboard:
     def skipped_before(self, stamp: Stamp) -> int:
         """How many input channels left out stamped onto drawn outputs since the frame
         before this one: non-zero on an input channel's first stamp only."""
-        for ic, outs, skipped in self.plan:
-            if ic == stamp.in_channel:
-                first = not any(stamp.position) and stamp.out_channel == outs[0]
-                return skipped if first else 0
+        for stamper in self.plan:
+            if stamper.in_channel == stamp.in_channel:
+                first = not any(stamp.position) and stamp.out_channel == stamper.out_channels[0]
+                return stamper.skipped if first else 0
         return 0

@@ -77,46 +77,9 @@ def keras_line(layer, input_shape) -> tuple[str | None, str]:
     spec = layer.spec
     if spec.keras:
         return "keras.layers." + repr(layer), ""
-    channels, spatial = _spatial(layer, input_shape)
-    nd = spec.ndim
-    pads = spec.pads(spatial)
-    fmt = "data_format='channels_first'"
-    pad_name = f"ZeroPadding{nd}D"
-    dims = f"{nd}D"
+    _, spatial = _spatial(layer, input_shape)
     if spec.pooling:
-        kind = "MaxPooling" if spec.op == "max_pool" else "AveragePooling"
-        if any(d != 1 for d in spec.dilation):
-            return None, (
-                f"no Keras equivalent: Keras pooling has no dilation "
-                f"(dilation={_v(spec.dilation)})"
-            )
-        if spec.divisor_override is not None:
-            return None, "no Keras equivalent: Keras pooling has no divisor_override"
-        base = f"pool_size={_v(spec.kernel_size)}, strides={_v(spec.stride)}"
-        if not any(p for pair in pads for p in pair) and not spec.ceil_mode:
-            return f"keras.layers.{kind}{dims}({base}, padding='valid', {fmt})", ""
-        same = tuple(
-            tf_same_pads(n, k, s, 1) for n, k, s in zip(spatial, spec.kernel_size, spec.stride)
-        )
-        out_same = tuple(-(-n // s) for n, s in zip(spatial, spec.stride))
-        torch_out = spec.output_spatial(spatial)
-        # Keras' 'same' pools over real cells only: torch's max pooling (pads with −inf)
-        # and average pooling with count_include_pad=False do the same.
-        excludes_pad = spec.op == "max_pool" or not spec.count_include_pad
-        if excludes_pad and same == tuple(pads) and out_same == torch_out:
-            return f"keras.layers.{kind}{dims}({base}, padding='same', {fmt})", ""
-        if spec.op == "avg_pool" and spec.count_include_pad and not spec.ceil_mode:
-            return (
-                f"keras.Sequential([keras.layers.{pad_name}({_keras_pads(pads)}, {fmt}), "
-                f"keras.layers.{kind}{dims}({base}, padding='valid', {fmt})])",
-                "zero padding counted in the average, as count_include_pad=True does",
-            )
-        return None, (
-            f"no exact Keras equivalent: Keras pools with padding 'valid' or 'same' only, "
-            f"and torch's padding {tuple(pads)}"
-            + (" with ceil_mode=True" if spec.ceil_mode else "")
-            + " matches neither for this input"
-        )
+        return _keras_pool(spec, spatial)
     if spec.padding_mode != "zeros":
         return None, (
             f"no Keras equivalent: Keras convolutions pad with zeros only "
@@ -133,29 +96,81 @@ def keras_line(layer, input_shape) -> tuple[str | None, str]:
     if any(d != 1 for d in spec.dilation):
         args.append(f"dilation_rate={_v(spec.dilation)}")
     if spec.transposed:
-        if spec.groups != 1:
-            return None, "no Keras equivalent: Keras' transposed convolutions take no groups"
-        ops = spec.output_padding or (0,) * nd
-        if any(op >= s and op for op, s in zip(ops, spec.stride)):
-            return None, (
-                f"no Keras equivalent: Keras needs output_padding < strides, got "
-                f"output_padding={_v(ops)}, stride={_v(spec.stride)}"
-            )
-        args.append("padding='valid'")
-        if any(s > 1 for s in spec.stride) or any(ops):
-            args.append(f"output_padding={_v(ops)}")
-        if not spec.bias:
-            args.append("use_bias=False")
-        args.append(fmt)
-        conv = f"keras.layers.Conv{dims}Transpose({', '.join(args)})"
-        crop = [(b, b) for b, _ in pads]  # torch crops P from both ends of the OP-longer output
-        if not any(b for b, _ in crop):
-            return conv, ""
-        cropping = f"keras.layers.Cropping{dims}({_keras_pads(crop)}, {fmt})"
-        return (
-            f"keras.Sequential([{conv}, {cropping}])",
-            "torch's padding crops the output; Keras crops with a Cropping layer",
+        return _keras_transposed(spec, spatial, args)
+    return _keras_conv(spec, spatial, args)
+
+
+_FMT = "data_format='channels_first'"  # torch's layout, as Keras names it
+
+
+def _keras_pool(spec, spatial) -> tuple[str | None, str]:
+    kind = "MaxPooling" if spec.op == "max_pool" else "AveragePooling"
+    dims = f"{spec.ndim}D"
+    pads = spec.pads(spatial)
+    if any(d != 1 for d in spec.dilation):
+        return None, (
+            f"no Keras equivalent: Keras pooling has no dilation (dilation={_v(spec.dilation)})"
         )
+    if spec.divisor_override is not None:
+        return None, "no Keras equivalent: Keras pooling has no divisor_override"
+    base = f"pool_size={_v(spec.kernel_size)}, strides={_v(spec.stride)}"
+    if not any(p for pair in pads for p in pair) and not spec.ceil_mode:
+        return f"keras.layers.{kind}{dims}({base}, padding='valid', {_FMT})", ""
+    same = tuple(
+        tf_same_pads(n, k, s, 1) for n, k, s in zip(spatial, spec.kernel_size, spec.stride)
+    )
+    out_same = tuple(-(-n // s) for n, s in zip(spatial, spec.stride))
+    torch_out = spec.output_spatial(spatial)
+    # Keras' 'same' pools over real cells only: torch's max pooling (pads with −inf)
+    # and average pooling with count_include_pad=False do the same.
+    excludes_pad = spec.op == "max_pool" or not spec.count_include_pad
+    if excludes_pad and same == tuple(pads) and out_same == torch_out:
+        return f"keras.layers.{kind}{dims}({base}, padding='same', {_FMT})", ""
+    if spec.op == "avg_pool" and spec.count_include_pad and not spec.ceil_mode:
+        return (
+            f"keras.Sequential([keras.layers.ZeroPadding{dims}({_keras_pads(pads)}, {_FMT}), "
+            f"keras.layers.{kind}{dims}({base}, padding='valid', {_FMT})])",
+            "zero padding counted in the average, as count_include_pad=True does",
+        )
+    return None, (
+        f"no exact Keras equivalent: Keras pools with padding 'valid' or 'same' only, "
+        f"and torch's padding {tuple(pads)}"
+        + (" with ceil_mode=True" if spec.ceil_mode else "")
+        + " matches neither for this input"
+    )
+
+
+def _keras_transposed(spec, spatial, args: list[str]) -> tuple[str | None, str]:
+    dims = f"{spec.ndim}D"
+    if spec.groups != 1:
+        return None, "no Keras equivalent: Keras' transposed convolutions take no groups"
+    ops = spec.output_padding or (0,) * spec.ndim
+    if any(op >= s and op for op, s in zip(ops, spec.stride)):
+        return None, (
+            f"no Keras equivalent: Keras needs output_padding < strides, got "
+            f"output_padding={_v(ops)}, stride={_v(spec.stride)}"
+        )
+    args.append("padding='valid'")
+    if any(s > 1 for s in spec.stride) or any(ops):
+        args.append(f"output_padding={_v(ops)}")
+    if not spec.bias:
+        args.append("use_bias=False")
+    args.append(_FMT)
+    conv = f"keras.layers.Conv{dims}Transpose({', '.join(args)})"
+    # torch crops P from both ends of the OP-longer output
+    crop = [(b, b) for b, _ in spec.pads(spatial)]
+    if not any(b for b, _ in crop):
+        return conv, ""
+    cropping = f"keras.layers.Cropping{dims}({_keras_pads(crop)}, {_FMT})"
+    return (
+        f"keras.Sequential([{conv}, {cropping}])",
+        "torch's padding crops the output; Keras crops with a Cropping layer",
+    )
+
+
+def _keras_conv(spec, spatial, args: list[str]) -> tuple[str | None, str]:
+    dims = f"{spec.ndim}D"
+    pads = spec.pads(spatial)
     if spec.groups != 1:
         args.append(f"groups={spec.groups}")
     if not spec.bias:
@@ -165,12 +180,12 @@ def keras_line(layer, input_shape) -> tuple[str | None, str]:
         for n, k, s, d in zip(spatial, spec.kernel_size, spec.stride, spec.dilation)
     )
     if not any(p for pair in pads for p in pair):
-        return f"keras.layers.Conv{dims}({', '.join(args)}, padding='valid', {fmt})", ""
+        return f"keras.layers.Conv{dims}({', '.join(args)}, padding='valid', {_FMT})", ""
     if tuple(pads) == same:
-        return f"keras.layers.Conv{dims}({', '.join(args)}, padding='same', {fmt})", ""
+        return f"keras.layers.Conv{dims}({', '.join(args)}, padding='same', {_FMT})", ""
     return (
-        f"keras.Sequential([keras.layers.{pad_name}({_keras_pads(pads)}, {fmt}), "
-        f"keras.layers.Conv{dims}({', '.join(args)}, padding='valid', {fmt})])",
+        f"keras.Sequential([keras.layers.ZeroPadding{dims}({_keras_pads(pads)}, {_FMT}), "
+        f"keras.layers.Conv{dims}({', '.join(args)}, padding='valid', {_FMT})])",
         "this padding is neither 'valid' nor 'same' in Keras: a ZeroPadding layer comes first",
     )
 

@@ -7,9 +7,10 @@ The string is parsed with ``ast`` and every argument must be a literal
 from __future__ import annotations
 
 import ast
+import operator
 import re
 
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError, refuse
 
 DEFAULT_LAYER = "Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)"
 DEFAULT_INPUT = "3,7,7"
@@ -23,18 +24,101 @@ def parse_shape(text, name: str = "--input-shape") -> tuple[int, ...]:
         # "3,7,7" or "3x7x7"; an empty part ("3,,7", "3,x,7") is an error, not skipped.
         parts = [p.strip() for p in re.split(r"[,x]", str(text).strip())]
         if any(not p for p in parts):
-            raise ConvGifError(f"{name}={text!r} must be sizes separated by commas, e.g. 3,7,7")
+            raise refuse(name, text, "must be sizes separated by commas, e.g. 3,7,7")
     if not all(isinstance(p, str) or type(p) is int for p in parts):
-        raise ConvGifError(f"{name}={text!r} must be whole sizes, e.g. 3,7,7")
+        raise refuse(name, text, "must be whole sizes, e.g. 3,7,7")
     try:
         shape = tuple(int(p) for p in parts)
     except ValueError:
-        raise ConvGifError(
-            f"{name}={text!r} must be sizes separated by commas, e.g. 3,7,7"
-        ) from None
+        raise refuse(name, text, "must be sizes separated by commas, e.g. 3,7,7") from None
     if not shape or min(shape) < 1:
-        raise ConvGifError(f"{name}={text!r} must be positive sizes, e.g. 3,7,7")
+        raise refuse(name, text, "must be positive sizes, e.g. 3,7,7")
     return shape
+
+
+def index_range(text: str, given: str, expected: str, param: str | None = None) -> range:
+    """``"3"`` or ``"0-3"`` (inclusive) as a range; errors start with ``given`` (which
+    writes ``{name}`` for ``param``, when given)."""
+    first, dash, last = text.strip().partition("-")
+    try:
+        lo = int(first)
+        hi = int(last) if dash else lo
+    except ValueError:
+        raise ConvGifError(f"{given} must be {expected}", param) from None
+    if lo < 0 or hi < lo:
+        raise ConvGifError(f"{given}: a range must run upwards from 0, e.g. 0-3", param)
+    return range(lo, hi + 1)
+
+
+def region_axes(ndim: int) -> tuple[str, ...]:
+    """The output axes of a region as its messages and captions name them."""
+    return {1: ("positions",), 2: ("rows", "cols")}.get(ndim, ("depths", "rows", "cols"))
+
+
+def output_region(value, out_spatial, name: str = "outputs") -> tuple[range, ...]:
+    """The output cells to animate: one contiguous range per output axis.
+
+    ``value`` is text such as ``"0-3,0-3"`` (rows, then cols; inclusive ranges or
+    single indices, as ``--channels`` writes them) or, per axis, an int or a
+    ``range`` with step 1. ``name`` is how the error messages call it.
+    """
+    given = f"{NAME}={value!r}"
+    region = _region_ranges(value, len(out_spatial), given, name)
+    check_region(region, out_spatial, given, name)
+    return region
+
+
+def _region_ranges(value, ndim: int, given: str, param: str) -> tuple[range, ...]:
+    axes = region_axes(ndim)
+    example = ",".join(["0-3"] * len(axes))
+    rule = f"one range per output axis ({', '.join(axes)}), e.g. {example}"
+    if isinstance(value, str):
+        expected = f"{rule}: whole numbers from 0, a range as first-last"
+        ranges = [index_range(part, given, expected, param) for part in value.split(",")]
+    elif isinstance(value, (tuple, list)):
+        ranges = [_axis_range(axis, given, rule, param) for axis in value]
+    else:
+        raise ConvGifError(f"{given} must be {rule}", param)
+    if len(ranges) != ndim:
+        raise ConvGifError(
+            f"{given} gives {len(ranges)} range(s); the output has {ndim} "
+            f"spatial axes: give {rule}",
+            param,
+        )
+    return tuple(ranges)
+
+
+def _axis_range(axis, given: str, rule: str, param: str) -> range:
+    """One axis of a region given in Python: a range with step 1, or an int."""
+    if isinstance(axis, range):
+        if axis.step != 1 or len(axis) == 0 or axis.start < 0:
+            raise ConvGifError(f"{given}: a range must be non-empty, from 0 up, step 1", param)
+        return axis
+    try:
+        index = operator.index(axis)
+    except TypeError:
+        index = None
+    if isinstance(axis, bool) or index is None or index < 0:
+        raise ConvGifError(f"{given} must be {rule}, each an int or a range", param)
+    return range(index, index + 1)
+
+
+def check_region(region: tuple[range, ...], out_spatial, given: str, param=None) -> None:
+    """Refuse a region (one range per axis) that reaches past the output; messages start
+    with ``given`` (which writes ``{name}`` for ``param``, when given)."""
+    if len(region) != len(out_spatial):
+        raise ConvGifError(
+            f"{given} gives {len(region)} range(s); the output has {len(out_spatial)} "
+            "spatial axes",
+            param,
+        )
+    for axis, r, size in zip(region_axes(len(out_spatial)), region, out_spatial):
+        if r.stop > size:
+            raise ConvGifError(
+                f"{given}: {axis} {r.start}-{r.stop - 1} must lie in 0..{size - 1} "
+                f"(the output has {size} {axis})",
+                param,
+            )
 
 
 def _dotted(node) -> str | None:
@@ -97,8 +181,9 @@ def split_calls(text: str) -> list[str]:
     """
     if not isinstance(text, str) or not text.strip():
         raise ConvGifError(
-            "layers must be constructor calls one after another, e.g. "
-            "'Conv2d(1, 6, 5) MaxPool2d(2)'"
+            f"{NAME} must be constructor calls one after another, e.g. "
+            "'Conv2d(1, 6, 5) MaxPool2d(2)'",
+            "layers",
         )
     calls, start, depth, quote = [], 0, 0, None
     for i, ch in enumerate(text):
@@ -111,15 +196,18 @@ def split_calls(text: str) -> list[str]:
         elif ch in ")]":
             depth -= 1
             if depth < 0:
-                raise ConvGifError(f"layers={text!r}: a ')' at character {i + 1} closes nothing")
+                raise ConvGifError(
+                    f"{NAME}={text!r}: a ')' at character {i + 1} closes nothing", "layers"
+                )
             if depth == 0 and ch == ")":
                 calls.append(text[start : i + 1])
                 start = i + 1
     if depth or quote:
-        raise ConvGifError(f"layers={text!r}: an unclosed '(' or quote at the end")
+        raise ConvGifError(f"{NAME}={text!r}: an unclosed '(' or quote at the end", "layers")
     if text[start:].strip():
         raise ConvGifError(
-            f"layers={text!r}: {text[start:].strip()!r} after the last call is not a layer"
+            f"{NAME}={text!r}: {text[start:].strip()!r} after the last call is not a layer",
+            "layers",
         )
     out = []
     for n, call in enumerate(calls, 1):
@@ -127,6 +215,6 @@ def split_calls(text: str) -> list[str]:
         for sep in ("->", "|"):
             body = body.removeprefix(sep).strip()
         if not body or "(" not in body:
-            raise ConvGifError(f"layers={text!r}: layer {n} is empty")
+            raise ConvGifError(f"{NAME}={text!r}: layer {n} is empty", "layers")
         out.append(body)
     return out

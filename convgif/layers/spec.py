@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError, refuse
 
 OPS = ("conv", "conv_transpose", "max_pool", "avg_pool")
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -38,10 +38,10 @@ def check_int(name: str, value, minimum: int = 1) -> int:
             else:
                 raise TypeError
         except TypeError:
-            raise ConvGifError(f"{name}={value!r} must be an integer") from None
+            raise refuse(name, value, "must be an integer") from None
     if value < minimum:
-        rule = "positive" if minimum == 1 else f"at least {minimum}"
-        raise ConvGifError(f"{name}={value!r} must be {rule}")
+        rule = "must be positive" if minimum == 1 else f"must be at least {minimum}"
+        raise refuse(name, value, rule)
     return value
 
 
@@ -49,23 +49,21 @@ def check_tuple(name: str, value, ndim: int, minimum: int = 1) -> tuple[int, ...
     """An int, or a tuple/list of ``ndim`` ints, each at least ``minimum``."""
     if isinstance(value, (tuple, list)):
         if len(value) != ndim:
-            raise ConvGifError(
-                f"{name}={tuple(value)!r} must be an integer or a tuple of {ndim} integers"
-            )
+            raise refuse(name, tuple(value), f"must be an integer or a tuple of {ndim} integers")
         return tuple(check_int(name, v, minimum) for v in value)
     return (check_int(name, value, minimum),) * ndim
 
 
 def check_bool(name: str, value) -> bool:
     if not isinstance(value, bool):
-        raise ConvGifError(f"{name}={value!r} must be True or False")
+        raise refuse(name, value, "must be True or False")
     return value
 
 
 def check_choice(name: str, value, choices) -> str:
     if value not in choices:
         allowed = ", ".join(repr(c) for c in choices)
-        raise ConvGifError(f"{name}={value!r} must be one of {allowed}")
+        raise refuse(name, value, f"must be one of {allowed}")
     return value
 
 
@@ -83,8 +81,9 @@ def conv_padding(padding, ndim: int, kernel, dilation, stride) -> tuple[tuple[in
             return ((0, 0),) * ndim
         if any(s != 1 for s in stride):
             raise ConvGifError(
-                f"padding='same' needs stride=1 (PyTorch refuses it for strided "
-                f"convolutions), got stride={stride if ndim > 1 else stride[0]}"
+                f"{NAME}='same' needs stride=1 (PyTorch refuses it for strided "
+                f"convolutions), got stride={stride if ndim > 1 else stride[0]}",
+                "padding",
             )
         pairs = []
         for k, d in zip(kernel, dilation):
@@ -96,10 +95,8 @@ def conv_padding(padding, ndim: int, kernel, dilation, stride) -> tuple[tuple[in
         # F.pad order runs from the last axis backwards.
         return tuple((flat[2 * i], flat[2 * i + 1]) for i in reversed(range(ndim)))
     if isinstance(padding, (tuple, list)) and len(padding) != ndim:
-        raise ConvGifError(
-            f"padding={tuple(padding)!r} must be an integer, a tuple of {ndim} or "
-            f"{2 * ndim} integers, 'valid' or 'same'"
-        )
+        rule = f"must be an integer, a tuple of {ndim} or {2 * ndim} integers, 'valid' or 'same'"
+        raise refuse("padding", tuple(padding), rule)
     return tuple((p, p) for p in check_tuple("padding", padding, ndim, 0))
 
 
@@ -218,7 +215,6 @@ class LayerSpec:
             c = channels if channels is not None else (self.in_channels or 1)
             return c * math.prod(out_sp) * math.prod(self.kernel_size)
         if self.transposed:
-            total = 0
             per_axis = []
             for n, k, s, d, (pb, _), o in zip(
                 spatial, self.kernel_size, self.stride, self.dilation, self.pads(spatial), out_sp
@@ -234,18 +230,27 @@ class LayerSpec:
             * math.prod(self.kernel_size)
         )
 
+    def check_channels(self, channels: int) -> None:
+        """Refuse an input with other than ``in_channels`` channels (pooling takes any)."""
+        if self.in_channels is not None and channels != self.in_channels:
+            raise ConvGifError(
+                f"input has {channels} channels, must have in_channels={self.in_channels}"
+            )
+
     def check_input_spatial(self, spatial: tuple[int, ...]) -> None:
         """Refuse input sizes PyTorch refuses for this layer (padding modes, tiny inputs)."""
         pads = self.pads(spatial)
         for axis, n, (pb, pa) in zip(self.axes, spatial, pads):
             if self.padding_mode == "reflect" and max(pb, pa) >= n:
                 raise ConvGifError(
-                    f"padding={max(pb, pa)} with padding_mode='reflect' must be smaller "
-                    f"than the input size {axis}={n}"
+                    f"{NAME}={max(pb, pa)} with padding_mode='reflect' must be smaller "
+                    f"than the input size {axis}={n}",
+                    "padding",
                 )
             if self.padding_mode == "circular" and max(pb, pa) > n:
                 raise ConvGifError(
-                    f"padding={max(pb, pa)} with padding_mode='circular' must be at most "
-                    f"the input size {axis}={n}"
+                    f"{NAME}={max(pb, pa)} with padding_mode='circular' must be at most "
+                    f"the input size {axis}={n}",
+                    "padding",
                 )
         self.output_spatial(spatial)

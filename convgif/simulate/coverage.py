@@ -30,8 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convgif.errors import ConvGifError
-
 
 @dataclass(frozen=True)
 class Axis:
@@ -92,14 +90,6 @@ class Geometry:
     out_shape: tuple[int, ...]  # (C, *spatial) of the output
 
     @property
-    def counted_shape(self) -> tuple[int, ...]:
-        return self.out_shape if self.transposed else self.in_shape
-
-    @property
-    def source_shape(self) -> tuple[int, ...]:
-        return self.in_shape if self.transposed else self.out_shape
-
-    @property
     def spatial_counts(self) -> np.ndarray:
         """Taps per counted cell, for one channel pair: the outer product of the axes' counts."""
         out = np.ones((), dtype=np.int64)
@@ -115,13 +105,8 @@ class Geometry:
 
 def geometry(layer, input_shape) -> Geometry:
     """The stamping geometry of ``layer`` on an input of ``input_shape`` (framework layout)."""
+    _, channels, spatial = layer.split_shape(input_shape)  # builds a Keras layer for it
     spec = layer.spec
-    if spec.in_channels is None and not spec.pooling:  # a Keras layer not built yet
-        layer = layer.built_for(tuple(input_shape))
-        spec = layer.spec
-    if spec.ndim > 3:
-        raise ConvGifError(f"{spec.name}: the overlap view takes 1-d, 2-d or 3-d layers")
-    _, channels, spatial = layer.split_shape(input_shape)
     out_spatial = spec.output_spatial(spatial)
     pads = spec.pads(spatial)
     if spec.pooling:

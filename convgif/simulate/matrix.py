@@ -30,9 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError
 from convgif.layers.code import call_text
 from convgif.layers.spec import LayerSpec
+from convgif.simulate.trace import CHUNK, Trace
 
 MAX_ENTRIES = 16_000_000  # a dense float64 C of 128 MB: beyond that a matrix teaches nothing
 
@@ -56,7 +57,7 @@ class ConvMatrix:
         """``C·x + b`` for one sample ``x`` of ``in_shape``, shaped as ``out_shape``."""
         x = np.asarray(x, dtype=np.float64)
         if x.shape != self.in_shape:
-            raise ConvGifError(f"x has shape {x.shape}, must be {self.in_shape}")
+            raise ConvGifError(f"{NAME} has shape {x.shape}, must be {self.in_shape}", "x")
         return (self.matrix @ x.reshape(-1) + self.bias).reshape(self.out_shape)
 
     def row(self, out_channel: int, *position: int) -> int:
@@ -74,28 +75,27 @@ def conv_matrix(layer, input_shape=None) -> ConvMatrix:
     ``input_shape`` is one sample's shape as the layer takes it (``(C, H, W)``
     for a Conv2d); a trace brings its own input (its first sample is used).
     """
-    from convgif.simulate.trace import Trace
-
     if isinstance(layer, Trace):
         trace = layer
     else:
         if input_shape is None:
-            raise ConvGifError("conv_matrix needs input_shape=(C, H, W) (or a trace)")
+            raise ConvGifError(f"conv_matrix needs {NAME}=(C, H, W) (or a trace)", "input_shape")
         spec = getattr(layer, "spec", None)
         if spec is None:
             raise ConvGifError(f"conv_matrix needs a convgif layer or trace, not {layer!r}")
-        _check_size(spec.name, layer.output_shape(input_shape), input_shape, spec.channels_last)
+        _check_size(spec.name, layer.output_shape(input_shape), input_shape)
         # Zeros are enough: the matrix depends only on which cells each weight taps.
         trace = layer.trace(np.zeros(tuple(input_shape)))
     return from_trace(trace)
 
 
-def _check_size(name, out_shape, in_shape, channels_last=False) -> None:
+def _check_size(name, out_shape, in_shape) -> None:
     rows, cols = math.prod(out_shape), math.prod(in_shape)
     if rows * cols > MAX_ENTRIES:
         raise ConvGifError(
-            f"input_shape={tuple(in_shape)!r}: the matrix of {name} would be {rows:,} x "
-            f"{cols:,} = {rows * cols:,} entries (limit {MAX_ENTRIES:,}); use a smaller input"
+            f"{NAME}={tuple(in_shape)!r}: the matrix of {name} would be {rows:,} x "
+            f"{cols:,} = {rows * cols:,} entries (limit {MAX_ENTRIES:,}); use a smaller input",
+            "input_shape",
         )
 
 
@@ -115,8 +115,8 @@ def from_trace(trace) -> ConvMatrix:
     count = np.zeros(rows * cols, dtype=np.int64)
     out_f, _, in_f = trace.output_fields, trace.kernel_fields, trace.input_fields
     per_sample = (trace.num_cells // trace.batch) * trace.macs_per_cell
-    for lo in range(0, per_sample, 1 << 18):
-        macs = trace.macs(lo, min(lo + (1 << 18), per_sample))
+    for lo in range(0, per_sample, CHUNK):
+        macs = trace.macs(lo, min(lo + CHUNK, per_sample))
         # The input cell each tap reads: itself, the cell a padding copy shows, or none.
         src = [trace.axis_source[a][macs[f]] for a, f in enumerate(in_f)]
         real = np.all([s >= 0 for s in src], axis=0)

@@ -18,15 +18,13 @@ Two answers are given per feature map, and they are different things:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError, refuse
 
 KINDS = ("Conv2d", "MaxPool2d", "AvgPool2d")
-
-
-# --------------------------------------------------------------------------- parsing
 
 
 # --------------------------------------------------------------------------- shapes
@@ -61,15 +59,22 @@ def check_stack(layers, input_shape) -> list[tuple[int, int, int]]:
     return shapes
 
 
-def analytic(layers) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """(rf, jump) per map, input first: r_l = r_{l-1} + (k-1)·d·j_{l-1}, j_l = j_{l-1}·s."""
+class Reach(NamedTuple):
+    """The analytic receptive field of one cell of a map, and its jump, in input cells (H, W)."""
+
+    rf: tuple[int, int]
+    jump: tuple[int, int]
+
+
+def analytic(layers) -> list[Reach]:
+    """Per map, input first: r_l = r_{l-1} + (k-1)·d·j_{l-1}, j_l = j_{l-1}·s."""
     r, j = (1, 1), (1, 1)
-    out = [(r, j)]
+    out = [Reach(r, j)]
     for layer in layers:
         s = layer.spec
         r = tuple(r[a] + (s.kernel_size[a] - 1) * s.dilation[a] * j[a] for a in range(2))
         j = tuple(j[a] * s.stride[a] for a in range(2))
-        out.append((r, j))
+        out.append(Reach(r, j))
     return out
 
 
@@ -174,21 +179,22 @@ def _check_cell(cell, shape) -> tuple[int, int, int]:
         try:
             cell = tuple(int(v) for v in cell.split(","))
         except ValueError:
-            raise ConvGifError(f"cell={cell!r} must be y,x or channel,y,x, e.g. 0,2,2") from None
+            raise refuse("cell", cell, "must be y,x or channel,y,x, e.g. 0,2,2") from None
     try:
         values = tuple(int(v) for v in cell)
         if any(isinstance(v, bool) or int(v) != v for v in cell):
             raise ValueError
     except (TypeError, ValueError):
-        raise ConvGifError(f"cell={cell!r} must be (y, x) or (channel, y, x) integers") from None
+        raise refuse("cell", cell, "must be (y, x) or (channel, y, x) integers") from None
     if len(values) == 2:
         values = (0, *values)
     if len(values) != 3:
-        raise ConvGifError(f"cell={cell!r} must be (y, x) or (channel, y, x)")
+        raise refuse("cell", cell, "must be (y, x) or (channel, y, x)")
     if any(v < 0 or v >= n for v, n in zip(values, shape)):
         raise ConvGifError(
-            f"cell={values} lies outside the last layer's output of shape {tuple(shape)} "
-            "(channel, y, x count from 0)"
+            f"{NAME}={values} lies outside the last layer's output of shape {tuple(shape)} "
+            "(channel, y, x count from 0)",
+            "cell",
         )
     return values
 
@@ -209,7 +215,8 @@ def fields_of(layers, input_shape, cell=None) -> ReceptiveField:
     box = ((cell[1], cell[1]), (cell[2], cell[2]))
     names = ["input"] + [repr(layer) for layer in layers]
     last = len(layers)
-    maps = [FieldMap(names[last], shapes[last], mask, *numbers[last], box)]
+    reach = numbers[last]
+    maps = [FieldMap(names[last], shapes[last], mask, reach.rf, reach.jump, box)]
     for n in range(last, 0, -1):
         layer = layers[n - 1]
         mask, pad_taps, pads = _walk_back(layer, shapes[n - 1], mask)
@@ -219,8 +226,11 @@ def fields_of(layers, input_shape, cell=None) -> ReceptiveField:
              + (s.kernel_size[a] - 1) * s.dilation[a])
             for a, (lo, hi) in enumerate(box)
         )
+        reach = numbers[n - 1]
         maps.append(
-            FieldMap(names[n - 1], shapes[n - 1], mask, *numbers[n - 1], box, pads, pad_taps)
+            FieldMap(
+                names[n - 1], shapes[n - 1], mask, reach.rf, reach.jump, box, pads, pad_taps
+            )
         )
     return ReceptiveField(tuple(layers), cell, tuple(reversed(maps)))
 
@@ -228,6 +238,7 @@ def fields_of(layers, input_shape, cell=None) -> ReceptiveField:
 __all__ = [
     "FieldMap",
     "KINDS",
+    "Reach",
     "ReceptiveField",
     "analytic",
     "check_stack",

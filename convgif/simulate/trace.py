@@ -1,12 +1,13 @@
-"""The simulation: one layer on one input, with every multiply-accumulate on record.
+"""The trace: one layer on one input, with every multiply-accumulate on record.
 
-Every layer is simulated as a *gather*: an ordinary strided, dilated window
-over a grid. For a convolution the grid is the padded input; for pooling the
-padded input (plus the cells ``ceil_mode`` windows reach past the padding);
-for a transposed convolution it is the input with ``S−1`` zeros inserted
-between cells, padded by ``D·(K−1)−P`` (cropped where that is negative),
-swept by the flipped kernel. Transposed layers also offer the *scatter* view
-(``scatter_macs``): each input cell stamps ``value × kernel`` onto the output.
+``convgif.simulate.engine.simulate`` builds it. Every layer is simulated as a
+*gather*: an ordinary strided, dilated window over a grid. For a convolution
+the grid is the padded input; for pooling the padded input (plus the cells
+``ceil_mode`` windows reach past the padding); for a transposed convolution it
+is the input with ``S−1`` zeros inserted between cells, padded by
+``D·(K−1)−P`` (cropped where that is negative), swept by the flipped kernel.
+Transposed layers also offer the *scatter* view (``scatter_macs``): each input
+cell stamps ``value × kernel`` onto the output.
 
 A trace stores only what it cannot compute cheaply (the grid, the kernel, the
 output); MAC records are computed on demand, in vectorised chunks, in the
@@ -22,11 +23,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
+from typing import NamedTuple
 
 import numpy as np
 
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError
+from convgif.layers.spec import LayerSpec
 
 # What a grid cell is; a cell's kind is derived from its axes' kinds.
 DATA, PAD, PAD_COPY, INSERTED, OVERFLOW = 0, 1, 2, 3, 4
@@ -35,91 +38,43 @@ KIND_NAMES = ("data", "pad", "pad_copy", "inserted", "overflow")
 _OUT = ("oz", "oy", "ox")
 _KER = ("kz", "ky", "kx")
 _INP = ("iz", "iy", "ix")
+_VALUES = ("x", "w", "product", "running_sum")  # the float columns, last in every table
 
 CHUNK = 1 << 18  # MAC records per vectorised chunk: ~25 MB of records at most
 
 
-def axis_fields(ndim: int) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+class AxisFields(NamedTuple):
+    """Names of the position columns of a MAC table, one per spatial axis."""
+
+    output: tuple[str, ...]  # e.g. ("oy", "ox")
+    kernel: tuple[str, ...]  # e.g. ("ky", "kx")
+    input: tuple[str, ...]  # the grid position the kernel taps, e.g. ("iy", "ix")
+
+
+@cache  # asked for on every MAC lookup
+def axis_fields(ndim: int) -> AxisFields:
     """Names of the output, kernel and input position columns of a layer with ``ndim`` axes."""
-    return _OUT[3 - ndim :], _KER[3 - ndim :], _INP[3 - ndim :]
+    return AxisFields(_OUT[3 - ndim :], _KER[3 - ndim :], _INP[3 - ndim :])
 
 
+@cache
 def mac_fields(ndim: int) -> tuple[str, ...]:
     """The column names of a MAC table for a layer with ``ndim`` spatial axes."""
     out, ker, inp = axis_fields(ndim)
-    return (
-        "n",
-        "group",
-        "out_channel",
-        *out,
-        "in_channel",
-        *ker,
-        *inp,
-        "x",
-        "w",
-        "product",
-        "running_sum",
-    )
+    return ("n", "group", "out_channel", *out, "in_channel", *ker, *inp, *_VALUES)
 
 
+@cache
 def scatter_fields(ndim: int) -> tuple[str, ...]:
     """Columns of the scatter view: input cell first, then where its stamp lands."""
     out, ker, inp = axis_fields(ndim)
-    return (
-        "n",
-        "group",
-        "in_channel",
-        *inp,
-        "out_channel",
-        *ker,
-        *out,
-        "inside",
-        "x",
-        "w",
-        "product",
-        "running_sum",
-    )
+    return ("n", "group", "in_channel", *inp, "out_channel", *ker, *out, "inside", *_VALUES)
 
 
+@cache  # a dtype costs ~10 µs to build, a tenth of a cell's MAC lookup
 def _table_dtype(fields: tuple[str, ...]) -> np.dtype:
-    floats = {"x", "w", "product", "running_sum"}
-    return np.dtype(
-        [
-            (f, np.float64 if f in floats else (np.bool_ if f == "inside" else np.int32))
-            for f in fields
-        ]
-    )
-
-
-# --------------------------------------------------------------------------- grids
-
-
-def _axis_map(op: str, mode: str, n: int, s: int, keff: int, pb: int, pa: int, extra: int):
-    """(source index or −1, kind) for every grid position along one axis."""
-    if op == "conv_transpose":
-        length = (n - 1) * s + 1
-        gb, ga = keff - 1 - pb, keff - 1 - pa
-        u = np.arange(length + gb + ga) - gb
-        inside = (u >= 0) & (u < length)
-        on_cell = inside & (u % s == 0)
-        src = np.where(on_cell, u // s, -1)
-        kind = np.where(on_cell, DATA, np.where(inside, INSERTED, PAD))
-        return src, kind
-    u = np.arange(n + pb + pa + extra) - pb
-    inside = (u >= 0) & (u < n)
-    kind = np.where(inside, DATA, PAD)
-    kind[n + pb + pa :] = OVERFLOW
-    if mode == "reflect":
-        src = np.abs(u)
-        src = np.where(src >= n, 2 * (n - 1) - src, src)
-    elif mode == "replicate":
-        src = np.clip(u, 0, n - 1)
-    elif mode == "circular":
-        src = u % n
-    else:
-        src = np.where(inside, u, -1)
-    src = np.where(kind == OVERFLOW, -1, src)
-    return src, kind
+    kinds = {"inside": np.bool_, **{f: np.float64 for f in _VALUES}}
+    return np.dtype([(f, kinds.get(f, np.int32)) for f in fields])
 
 
 # --------------------------------------------------------------------------- trace
@@ -129,7 +84,7 @@ def _axis_map(op: str, mode: str, n: int, s: int, keff: int, pb: int, pa: int, e
 class Trace:
     """One layer on one input. See the module docstring for the conventions."""
 
-    spec: object  # LayerSpec
+    spec: LayerSpec
     layer: str  # the layer as a constructor call, for titles
     x: np.ndarray  # input, canonical (N, C, *spatial), float64
     grid: np.ndarray  # the grid the window sweeps, (N, C, *grid_spatial)
@@ -213,16 +168,16 @@ class Trace:
     @property
     def output_fields(self) -> tuple[str, ...]:
         """MAC columns of the output position, e.g. ("oy", "ox")."""
-        return axis_fields(self.ndim)[0]
+        return axis_fields(self.ndim).output
 
     @property
     def kernel_fields(self) -> tuple[str, ...]:
-        return axis_fields(self.ndim)[1]
+        return axis_fields(self.ndim).kernel
 
     @property
     def input_fields(self) -> tuple[str, ...]:
         """MAC columns of the grid position the kernel taps, e.g. ("iy", "ix")."""
-        return axis_fields(self.ndim)[2]
+        return axis_fields(self.ndim).input
 
     # ---- grid cells
 
@@ -265,10 +220,7 @@ class Trace:
 
     def macs(self, start: int = 0, stop: int | None = None) -> np.ndarray:
         """MAC records ``start`` to ``stop`` as a structured array (see ``fields``)."""
-        total = self.num_macs
-        stop = total if stop is None else min(stop, total)
-        if not 0 <= start <= stop:
-            raise ConvGifError(f"MAC range start={start}, stop={stop} must lie within 0..{total}")
+        stop = _checked_range(start, stop, self.num_macs)
         m = self.macs_per_cell
         first, last = start // m, -(-stop // m)
         table = self._cells_table(first, last)
@@ -344,10 +296,7 @@ class Trace:
         """
         if not self.spec.transposed:
             raise ConvGifError(f"the scatter view needs a transposed layer, not {self.spec.name}")
-        total = self.num_scatter_macs
-        stop = total if stop is None else min(stop, total)
-        if not 0 <= start <= stop:
-            raise ConvGifError(f"MAC range start={start}, stop={stop} must lie within 0..{total}")
+        stop = _checked_range(start, stop, self.num_scatter_macs)
         # Running sums depend on every earlier stamp: replay from the start.
         canvas = np.zeros(self.y.shape)
         out = []
@@ -407,6 +356,13 @@ class Trace:
         table["x"], table["w"], table["product"], table["running_sum"] = x, w, product, running
         return table
 
+    def iter_scatter_macs(self, chunk: int = CHUNK):
+        """Every scatter-order MAC in order, as structured arrays of ``chunk`` records."""
+        canvas = np.zeros(self.y.shape)
+        total = self.num_scatter_macs
+        for lo in range(0, total, chunk):
+            yield self._scatter_chunk(lo, min(lo + chunk, total), canvas)
+
     def scatter_output(self) -> np.ndarray:
         """The output built by the scatter view (canonical layout), bias included."""
         canvas = np.zeros(self.y.shape)
@@ -415,210 +371,11 @@ class Trace:
         return canvas + self.bias.reshape((1, -1) + (1,) * self.ndim)
 
 
-# --------------------------------------------------------------------------- simulate
-
-
-def canonical_input(layer, x) -> tuple[np.ndarray, bool]:
-    """Validate ``x`` and return it as float64 (N, C, *spatial), and whether it was batched."""
-    spec = layer.spec
-    try:
-        arr = np.asarray(x)
-    except Exception:
-        raise ConvGifError("x must be a numpy array of numbers") from None
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise ConvGifError(f"x must be an array of numbers, got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
-        raise ConvGifError("x must be real, got a complex array")
-    nd = spec.ndim
-    if arr.ndim not in (nd + 1, nd + 2):
-        layout = "(C, L)" if nd == 1 else ("(C, H, W)" if nd == 2 else "(C, D, H, W)")
-        if spec.channels_last:
-            layout = layout.replace("(C, ", "(").replace(")", ", C)")
+def _checked_range(start: int, stop: int | None, total: int) -> int:
+    """``stop`` clipped to ``total`` (all when None); refuses a range that runs backwards."""
+    stop = total if stop is None else min(stop, total)
+    if not 0 <= start <= stop:
         raise ConvGifError(
-            f"x has shape {arr.shape}, must be {layout} or batched with a leading N for {spec.name}"
+            f"MAC range {NAME}={start}, stop={stop} must lie within 0..{total}", "start"
         )
-    if arr.size == 0:
-        raise ConvGifError(f"x has shape {arr.shape}: it must not be empty")
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ConvGifError("x must be finite (no NaN or infinity)")
-    batched = arr.ndim == nd + 2
-    if not batched:
-        arr = arr[None]
-    if spec.channels_last:
-        arr = np.moveaxis(arr, -1, 1)
-    layer._check_channels(arr.shape[1])
-    spec.check_input_spatial(arr.shape[2:])
-    return np.ascontiguousarray(arr), batched
-
-
-def _gather_kernel(spec, weight: np.ndarray) -> np.ndarray:
-    """Transposed weight (C_in, C_out/G, *K) as the flipped gather kernel (C_out, C_in/G, *K)."""
-    g = spec.groups
-    cin, cout_pg = weight.shape[0], weight.shape[1]
-    k = weight.shape[2:]
-    w = weight.reshape(g, cin // g, cout_pg, *k).swapaxes(1, 2).reshape(g * cout_pg, cin // g, *k)
-    return np.ascontiguousarray(np.flip(w, axis=tuple(range(2, 2 + spec.ndim))))
-
-
-def _window_slices(offsets, stride, out_spatial):
-    return tuple(
-        slice(o, o + (size - 1) * s + 1, s) for o, s, size in zip(offsets, stride, out_spatial)
-    )
-
-
-MAX_CELLS = 1 << 25  # grid or output values of one simulation: 256 MB of float64 each
-
-
-def _check_sizes(spec, x_shape, pads, out_spatial, keff) -> None:
-    """Refuse, before allocating, a grid or output too big to hold (e.g. padding=10**6)."""
-    n, c, *spatial = x_shape
-    grid = []
-    for size, k, s, (pb, pa) in zip(spatial, keff, spec.stride, pads):
-        if spec.op == "conv_transpose":
-            grid.append((size - 1) * s + 1 + max(0, k - 1 - pb) + max(0, k - 1 - pa))
-        else:
-            grid.append(size + pb + pa + k)  # ceil_mode may reach up to a window past it
-    out_c = c if spec.pooling else spec.out_channels
-    for what, cells in (
-        ("padded input", n * c * math.prod(grid)),
-        ("output", n * out_c * math.prod(out_spatial)),
-    ):
-        if cells > MAX_CELLS:
-            raise ConvGifError(
-                f"{spec.name}: the {what} would have {cells:,} values (limit {MAX_CELLS:,}): "
-                "too big to simulate; check padding, stride and dilation, or use a smaller input"
-            )
-
-
-def simulate(layer, x, out_channels=None) -> Trace:
-    """Run ``layer`` on ``x`` and return its Trace.
-
-    ``out_channels``: compute only these output channels of a convolution (the
-    rest of the output is NaN), for renders that show no others.
-    """
-    spec = layer.spec
-    if spec.in_channels is None and not spec.pooling:
-        layer = layer.built_for(np.shape(x))
-        spec = layer.spec
-    xc, batched = canonical_input(layer, x)
-    spatial = xc.shape[2:]
-    pads = spec.pads(spatial)
-    out_spatial = spec.output_spatial(spatial)
-    keff = spec.effective_kernel_size
-
-    _check_sizes(spec, xc.shape, pads, out_spatial, keff)
-    # The grid along each axis, and how many cells ceil_mode windows reach past it.
-    maps = []
-    for n, k, s, (pb, pa), o in zip(spatial, keff, spec.stride, pads, out_spatial):
-        extra = 0
-        if spec.pooling:
-            extra = max(0, (o - 1) * s + k - (n + pb + pa))
-        maps.append(_axis_map(spec.op, spec.padding_mode, n, s, k, pb, pa, extra))
-    axis_source = tuple(src for src, _ in maps)
-    axis_kind = tuple(kind for _, kind in maps)
-
-    fill = -np.inf if spec.op == "max_pool" else 0.0
-    chosen = None
-    gathered = xc[(slice(None), slice(None), *np.ix_(*(np.maximum(s, 0) for s in axis_source)))]
-    constant = np.zeros(gathered.shape[2:], dtype=bool)
-    for src in np.ix_(*axis_source):
-        constant = constant | (src < 0)
-    grid = np.where(constant, fill, gathered)
-
-    stride = (1,) * spec.ndim if spec.transposed else spec.stride
-    c = xc.shape[1]
-    out_c = c if spec.pooling else spec.out_channels
-    kernel = None
-    if spec.transposed:
-        kernel = _gather_kernel(spec, layer.weight)
-    elif not spec.pooling:
-        kernel = layer.weight
-    bias = np.zeros(out_c) if layer.bias is None else layer.bias.copy()
-
-    # Accumulate in the trace's own order (input channel, then kernel position),
-    # so the running sums of the records reproduce the output exactly.
-    y = np.full((xc.shape[0], out_c, *out_spatial), fill if spec.pooling else 0.0)
-    kpositions = list(np.ndindex(*spec.kernel_size))
-    if spec.pooling:
-        for kpos in kpositions:
-            offsets = [k * d for k, d in zip(kpos, spec.dilation)]
-            window = grid[(slice(None), slice(None), *_window_slices(offsets, stride, out_spatial))]
-            y = np.maximum(y, window) if spec.op == "max_pool" else y + window
-    else:
-        groups = spec.groups
-        cin_pg, cout_pg = c // groups, out_c // groups
-        chosen = None
-        if out_channels is not None:
-            chosen = tuple(sorted({int(oc) for oc in out_channels}))
-            if not chosen or not all(0 <= oc < out_c for oc in chosen):
-                chosen = None  # the renderer refuses such channels with its own message
-            else:
-                y[:] = np.nan
-        for g in range(groups):
-            if chosen is None:
-                outs = slice(g * cout_pg, (g + 1) * cout_pg)
-            else:
-                outs = [oc for oc in chosen if oc // cout_pg == g]
-                if not outs:
-                    continue
-            acc = y[:, outs] if chosen is None else np.zeros((xc.shape[0], len(outs), *out_spatial))
-            # One scratch product buffer: the same operations in the same order, without
-            # allocating a temporary per (input channel, kernel position).
-            product = np.empty_like(acc)
-            for icl in range(cin_pg):
-                for kpos in kpositions:
-                    offsets = [k * d for k, d in zip(kpos, spec.dilation)]
-                    taps = _window_slices(offsets, stride, out_spatial)
-                    window = grid[(slice(None), g * cin_pg + icl, *taps)]
-                    w = kernel[(outs, icl, *kpos)]
-                    np.multiply(w.reshape((1, -1) + (1,) * spec.ndim), window[:, None], out=product)
-                    acc += product
-            if chosen is not None:
-                y[:, outs] = acc
-        y = y + bias.reshape((1, -1) + (1,) * spec.ndim)
-
-    divisor = None
-    if spec.op == "avg_pool":
-        divisor = _avg_divisor(spec, spatial, pads, out_spatial)
-        y = y / divisor
-
-    output = y if batched else y[0]
-    if spec.channels_last:
-        output = np.moveaxis(output, 1 if batched else 0, -1)
-    return Trace(
-        spec=spec,
-        layer=repr(layer),
-        x=xc,
-        grid=grid,
-        axis_source=axis_source,
-        axis_kind=axis_kind,
-        kernel=kernel,
-        bias=bias,
-        y=y,
-        output=output,
-        pads=pads,
-        stride=stride,
-        divisor=divisor,
-        weight=layer.weight,
-        computed=None if spec.pooling else chosen,
-    )
-
-
-def _avg_divisor(spec, spatial, pads, out_spatial) -> np.ndarray:
-    """PyTorch's divisor per output cell: the window clipped to the padded input,
-    or to the input alone when ``count_include_pad`` is False."""
-    if spec.divisor_override is not None:
-        return np.full(out_spatial, float(spec.divisor_override))
-    with_pad, without_pad = [], []
-    for n, k, s, (pb, pa), o in zip(spatial, spec.kernel_size, spec.stride, pads, out_spatial):
-        start = np.arange(o) * s - pb
-        end = np.minimum(start + k, n + pa)
-        with_pad.append(end - start)
-        without_pad.append(np.minimum(end, n) - np.maximum(start, 0))
-    sizes = with_pad if spec.count_include_pad else without_pad
-    return (
-        np.multiply.outer(*sizes).astype(np.float64)
-        if len(sizes) == 2
-        else np.asarray(sizes[0], dtype=np.float64)
-    )
+    return stop

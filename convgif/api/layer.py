@@ -1,0 +1,214 @@
+"""What every layer kind shares: its spec, its parameters, its shapes, its simulation.
+
+A layer is a spec plus its parameters. ``weight`` and ``bias`` are numpy
+arrays in torch's shapes, small integers by default (drawn from ``seed``) so
+a viewer can check every product by eye; assign your own with the same shape.
+The torch kinds live in ``convgif.api.nn``, the Keras kinds in
+``convgif.api.keras``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from convgif.errors import NAME, ConvGifError, refuse
+from convgif.layers.code import call_text
+from convgif.layers.spec import LayerSpec, check_int
+
+# Small integers keep every product and sum readable in a cell.
+WEIGHT_RANGE = (-2, 2)
+INPUT_RANGE = (0, 4)
+# Beyond these a simulation would exhaust memory before it showed anything.
+MAX_PARAMETERS = 1 << 24
+MAX_INPUT = 1 << 24
+
+
+def _as_shape(name: str, shape, rank: tuple[int, ...]) -> tuple[int, ...]:
+    ranks = " or ".join(map(str, rank))
+    if isinstance(shape, (int, np.integer)) or not hasattr(shape, "__len__"):
+        raise refuse(name, shape, f"must be a tuple of {ranks} sizes")
+    if len(shape) not in rank:
+        raise refuse(name, tuple(shape), f"must have {ranks} sizes, got {len(shape)}")
+    return tuple(check_int(name, s) for s in shape)
+
+
+class InputShape(NamedTuple):
+    batched: bool  # a leading batch axis
+    channels: int
+    spatial: tuple[int, ...]
+
+
+class Layer:
+    """What every layer kind shares: parameters, shapes, the simulation."""
+
+    spec: LayerSpec
+    padding_given = None  # padding as the constructor was given it, when the spec cannot say
+
+    def __init__(self, spec: LayerSpec, seed: int = 0):
+        self.spec = spec
+        self.seed = check_int("seed", seed, 0)
+        self._init_parameters()
+
+    def __repr__(self) -> str:
+        return call_text(self.spec, self.padding_given)
+
+    # ---- parameters
+
+    def _init_parameters(self) -> None:
+        # Drawn on first use: `convgif info` on a big layer needs its shapes, not its weights.
+        self._weight = None
+        self._bias = None
+        self._drawn = self.spec.weight_shape is None
+
+    def _draw_parameters(self) -> None:
+        if self._drawn:
+            return
+        count = math.prod(self.spec.weight_shape)
+        if count > MAX_PARAMETERS:
+            raise ConvGifError(
+                f"{self.spec.name} has {count:,} weights (limit {MAX_PARAMETERS:,}): too many "
+                "to simulate; use fewer channels or a smaller kernel"
+            )
+        rng = np.random.default_rng(self.seed)
+        lo, hi = WEIGHT_RANGE
+        self._weight = rng.integers(lo, hi + 1, self.spec.weight_shape).astype(np.float64)
+        if self.spec.bias:
+            self._bias = rng.integers(lo, hi + 1, self.spec.out_channels).astype(np.float64)
+        self._drawn = True
+
+    @property
+    def weight(self) -> np.ndarray | None:
+        self._draw_parameters()
+        return self._weight
+
+    @weight.setter
+    def weight(self, value) -> None:
+        self._draw_parameters()  # the seeded bias stays what it would have been
+        self._weight = self._checked_parameter("weight", value, self.spec.weight_shape)
+
+    @property
+    def bias(self) -> np.ndarray | None:
+        self._draw_parameters()
+        return self._bias
+
+    @bias.setter
+    def bias(self, value) -> None:
+        self._draw_parameters()
+        if value is None:
+            self._bias = None
+            return
+        if not self.spec.bias:
+            raise ConvGifError(f"{NAME} cannot be set on a layer built with bias=False", "bias")
+        self._bias = self._checked_parameter("bias", value, (self.spec.out_channels,))
+
+    def _checked_parameter(self, name, value, shape) -> np.ndarray:
+        if shape is None:
+            raise ConvGifError(f"{NAME} cannot be set on {self.spec.name}: it has no {name}", name)
+        try:
+            arr = np.array(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ConvGifError(f"{NAME} must be an array of numbers", name) from None
+        if arr.shape != tuple(shape):
+            raise ConvGifError(f"{NAME} has shape {arr.shape}, must be {tuple(shape)}", name)
+        if not np.all(np.isfinite(arr)):
+            raise ConvGifError(f"{NAME} must be finite (no NaN or infinity)", name)
+        return arr
+
+    # ---- shapes
+
+    @property
+    def param_count(self) -> int:
+        return self.spec.param_count
+
+    @property
+    def effective_kernel_size(self) -> tuple[int, ...]:
+        return self.spec.effective_kernel_size
+
+    def split_shape(self, input_shape) -> InputShape:
+        """The parts of a framework-layout input shape, checked against the layer."""
+        nd = self.spec.ndim
+        shape = _as_shape("input_shape", input_shape, (nd + 1, nd + 2))
+        batched = len(shape) == nd + 2
+        body = shape[1:] if batched else shape
+        if self.spec.channels_last:
+            channels, spatial = body[-1], body[:-1]
+        else:
+            channels, spatial = body[0], body[1:]
+        self.spec.check_channels(channels)
+        self.spec.check_input_spatial(spatial)
+        return InputShape(batched, channels, tuple(spatial))
+
+    def output_shape(self, input_shape) -> tuple[int, ...]:
+        """The output shape for an input shape, in the framework's layout."""
+        batched, channels, spatial = self.split_shape(input_shape)
+        out_c = channels if self.spec.pooling else self.spec.out_channels
+        out_sp = self.spec.output_spatial(spatial)
+        body = (*out_sp, out_c) if self.spec.channels_last else (out_c, *out_sp)
+        return ((input_shape[0],) if batched else ()) + body
+
+    def padding_for(self, input_shape) -> tuple[int, ...]:
+        """The explicit padding applied, flattened: (top, bottom, left, right) in 2-d."""
+        _, _, spatial = self.split_shape(input_shape)
+        return tuple(p for pair in self.spec.pads(spatial) for p in pair)
+
+    def mac_count(self, input_shape) -> int:
+        batched, channels, spatial = self.split_shape(input_shape)
+        per_sample = self.spec.mac_count(spatial, channels)
+        return per_sample * (input_shape[0] if batched else 1)
+
+    # ---- simulation
+
+    def example_input(self, input_shape, seed: int | None = None) -> np.ndarray:
+        """Small integers (0..4) of the given shape, from ``seed`` (the layer's by default)."""
+        self.split_shape(input_shape)
+        size = math.prod(input_shape)
+        if size > MAX_INPUT:
+            raise ConvGifError(
+                f"{NAME}={tuple(input_shape)} has {size:,} values (limit {MAX_INPUT:,}): "
+                "too many to simulate; use a smaller input",
+                "input_shape",
+            )
+        rng = np.random.default_rng(self.seed + 1 if seed is None else seed)
+        lo, hi = INPUT_RANGE
+        return rng.integers(lo, hi + 1, tuple(input_shape)).astype(np.float64)
+
+    def trace(self, x, *, out_channels=None):
+        """Simulate the layer on ``x`` and record every multiply-accumulate.
+
+        ``out_channels``: simulate only these output channels of a convolution
+        (the rest of the output is NaN), for a picture that shows no others.
+        """
+        from convgif.simulate.engine import simulate
+
+        return simulate(
+            self.spec, self.weight, self.bias, x, out_channels=out_channels, text=repr(self)
+        )
+
+    # ---- pictures (the renderer is imported only when a picture is asked for)
+
+    def animate(self, path, input_shape=None, x=None, **options):
+        """Write the animation of this layer to ``path`` (.gif, .png, .webp, .mp4, ...).
+
+        Options: ``step`` ('output' | 'channel' | 'mac'), ``values`` (None: when
+        they fit), ``lines``, ``cell``, ``scale``, ``style``, ``font``,
+        ``duration`` and ``hold`` (milliseconds), ``view`` ('gather' | 'scatter' |
+        'matrix': y = C·x) and ``flip`` (true convolution, the kernel rotated 180°).
+        """
+        from convgif.api import render
+
+        return render.animate(path, self, x, input_shape, **options)
+
+    def still(self, path, frame: int = -1, input_shape=None, x=None, **options):
+        """Write one frame (negative counts from the end) as a still image."""
+        from convgif.api import render
+
+        return render.still(path, self, frame, x, input_shape, **options)
+
+    def frames(self, input_shape=None, x=None, **options):
+        """Every frame of the animation as an (H, W, 3) uint8 RGB array."""
+        from convgif.api import render
+
+        return render.frames(self, x, input_shape, **options)
