@@ -412,7 +412,7 @@ def test_argparse_errors_name_the_command_once():
 
 
 def test_batch_help_names_every_key():
-    from convgif.api.export import BATCH_KEYS
+    from convgif.batch import BATCH_KEYS
 
     text = " ".join(run("batch", "--help").stdout.split())
     keys = text.split("Keys:")[1].split("Relative paths")[0]

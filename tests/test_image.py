@@ -227,7 +227,7 @@ def test_cli_image(tmp_path, photo, cli):
 
 def test_batch_image(tmp_path, photo):
     """A [[render]] table takes image (relative to the TOML file) and image_size."""
-    from convgif.api import export
+    from convgif import batch
 
     path, a = photo
     (tmp_path / "course.toml").write_text(
@@ -236,20 +236,20 @@ def test_batch_image(tmp_path, photo):
         '[[render]]\nimage = "photo.png"\ninput_shape = "3,5,5"\noutput = "j.gif"\n',
         encoding="utf-8",
     )
-    good, clash = export.run_batch(tmp_path / "course.toml", workers=1)
+    good, clash = batch.run_batch(tmp_path / "course.toml", workers=1)
     assert good.ok, good.error
     with Image.open(tmp_path / "i.gif") as im:
         assert im.n_frames == good.frames == 3 * 3 + 2  # 7 x 8 input -> 3 x 3 output
-    assert clash.error == "give one of input, input_shape and image, not input_shape and image"
+    assert clash.error == "give input_shape or image, not both"
     entries = [
         {"image": 3, "output": str(tmp_path / "a.gif")},
         {"image_size": 5, "output": str(tmp_path / "b.gif")},
         {"image": False, "layer": "Conv2d(3, 1, 3)", "input_shape": "3,5,5",
          "output": str(tmp_path / "c.gif")},
     ]
-    number, size, no_photo = export.run_batch(entries, workers=1)
+    number, size, no_photo = batch.run_batch(entries, workers=1)
     assert number.error == "image=3 must be a photo's path (or True for the sample)"
-    assert size.error == "image_size sizes a photo: give image too (a path, or true)"
+    assert size.error == "image_size sizes a photo: give image too"
     assert no_photo.ok and no_photo.frames == 3 * 3 + 2  # image = false: the shape's input
     with pytest.raises(ConvGifError, match=r"^image=3 must be a photo's path"):
         picture(convgif.Conv2d(3, 1, 3), image=3)

@@ -1,8 +1,8 @@
 """Everything the command line writes besides one animation or one still.
 
-Numbered frame folders with a LaTeX Beamer snippet, contact sheets, trace
-exports (CSV / JSON Lines / npz) and batch renders from a TOML file. The
-``convgif`` command calls exactly these functions; each takes the layer and
+Numbered frame folders with a LaTeX Beamer snippet, contact sheets and trace
+exports (CSV / JSON Lines / npz); batch renders from a TOML file are
+``convgif.batch``'s. The ``convgif`` command calls exactly these functions; each takes the layer and
 its input the way ``render.animate`` does (``x=`` an array, or
 ``input_shape=``) and the same picture options (``step``, ``values``,
 ``lines``, ``cell``, ``scale``, ``style``, ``font``).
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,20 +21,13 @@ import numpy as np
 
 from convgif.errors import ConvGifError
 from convgif.io.writers import FRAME_FORMATS
-from convgif.layers.parse import DEFAULT_INPUT, DEFAULT_LAYER, parse_shape
 
 __all__ = [
-    "DEFAULT_INPUT",
-    "DEFAULT_LAYER",
-    "BatchResult",
     "FrameFolder",
     "Sheet",
     "TraceExport",
     "contact_sheet",
     "export_trace",
-    "load_batch",
-    "load_input",
-    "run_batch",
     "select_frames",
     "write_frames",
 ]
@@ -45,54 +37,6 @@ PICTURE_OPTIONS = (  # render.picture's
     "image_size",
 )
 PAINT_OPTIONS = ("scale", "style", "font")  # what the painter needs
-
-# --------------------------------------------------------------------------- inputs
-
-
-def load_input(path, name: str = "--input") -> np.ndarray:
-    """A numeric array from a ``.npy`` file, or a ConvGifError that says what is wrong."""
-    p = Path(os.fspath(path))
-    if not p.is_file():
-        raise ConvGifError(f"{name}={str(path)!r}: no such file")
-    try:
-        with open(p, "rb") as f:
-            magic = f.read(6)
-        if magic != b"\x93NUMPY":
-            what = "an .npz archive" if magic.startswith(b"PK") else "not a .npy file"
-            raise ConvGifError(f"{name}={str(path)!r} is {what}; save the array with numpy.save")
-        # Mapped, not read: the header says the dtype and size before any memory is spent.
-        arr = np.load(p, allow_pickle=False, mmap_mode="r")
-    except ConvGifError:
-        raise
-    except ValueError as exc:
-        if "pickle" in str(exc).lower() or "python objects" in str(exc).lower():
-            raise ConvGifError(
-                f"{name}={str(path)!r} holds Python objects, must be an array of numbers"
-            ) from None
-        raise ConvGifError(f"{name}={str(path)!r} is not a readable .npy file: {exc}") from None
-    except (OSError, EOFError) as exc:
-        raise ConvGifError(f"{name}={str(path)!r} could not be read: {exc}") from None
-    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.number):
-        raise ConvGifError(f"{name}={str(path)!r} has dtype {arr.dtype}, must hold numbers")
-    if np.iscomplexobj(arr):
-        raise ConvGifError(f"{name}={str(path)!r} holds complex numbers, must be real")
-    from convgif.api.nn import MAX_INPUT
-
-    if arr.ndim < 2 or arr.size == 0:
-        raise ConvGifError(
-            f"{name}={str(path)!r} has shape {arr.shape}: it must hold (C, L), (C, H, W) or "
-            "more sizes, none of them 0"
-        )
-    if arr.size > MAX_INPUT:
-        raise ConvGifError(
-            f"{name}={str(path)!r} has {arr.size:,} values (limit {MAX_INPUT:,}): too many to "
-            "simulate"
-        )
-    arr = np.array(arr)  # read it now, off the map
-    if not np.all(np.isfinite(arr)):
-        raise ConvGifError(f"{name}={str(path)!r} holds NaN or infinity; values must be finite")
-    return arr
-
 
 def _split(options: dict) -> tuple[dict, dict]:
     unknown = set(options) - set(PICTURE_OPTIONS) - set(PAINT_OPTIONS)
@@ -498,211 +442,3 @@ def _write_npz(tmp: Path, trace, fields, total: int, chunks) -> None:
                 ) as dst:
                     while block := src.read(1 << 20):
                         dst.write(block)
-
-
-# --------------------------------------------------------------------------- batch
-
-BATCH_KEYS = (
-    "layer",
-    "input_shape",
-    "input",
-    "image",
-    "image_size",
-    "output",
-    "seed",
-    "step",
-    "style",
-    "scale",
-    "cell",
-    "values",
-    "lines",
-    "font",
-    "duration",
-    "hold",
-    "view",
-    "channels",
-    "flip",
-    "outputs",
-    "max_frames",
-    "force",
-)
-
-
-LINE_KEY = " line"  # where load_batch notes an entry's line (a key no one writes)
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    index: int  # position of the [[render]] table in the file, from 1
-    output: str
-    frames: int = 0
-    bytes: int = 0
-    seconds: float = 0.0
-    error: str | None = None
-    line: int | None = None  # line of the entry's [[render]] header in the batch file
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def describe(self) -> str:
-        if self.error:
-            where = f" at line {self.line}" if self.line else ""
-            return f"render #{self.index}{where} ({self.output}): {self.error}"
-        return (
-            f"wrote {self.output}: {self.frames} frames, {self.bytes / 1024:.0f} KB, "
-            f"{self.seconds:.2f} s"
-        )
-
-
-def load_batch(path) -> list[dict]:
-    """The ``[[render]]`` tables of a TOML file, with relative paths resolved against it."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
-
-    p = Path(os.fspath(path))
-    try:
-        with open(p, "rb") as f:
-            doc = tomllib.load(f)
-    except FileNotFoundError:
-        raise ConvGifError(f"batch file {str(path)!r}: no such file") from None
-    except OSError as exc:
-        raise ConvGifError(f"batch file {str(path)!r} could not be read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        # tomllib ends its message with "(at line L, column C)": lead with the line instead
-        text = " ".join(str(exc).split())
-        found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", text)
-        if found:
-            text = text[: found.start()]
-            raise ConvGifError(
-                f"batch file {str(path)!r}, line {found[1]} (column {found[2]}): not valid "
-                f"TOML: {text}"
-            ) from None
-        raise ConvGifError(f"batch file {str(path)!r} is not valid TOML: {text}") from None
-    except UnicodeDecodeError:
-        raise ConvGifError(f"batch file {str(path)!r} is not UTF-8 text") from None
-    entries = doc.get("render")
-    unknown = set(doc) - {"render"}
-    if unknown:
-        raise ConvGifError(
-            f"batch file {str(path)!r}: unknown table {sorted(unknown)[0]!r}; "
-            "write each render as a [[render]] table"
-        )
-    if not isinstance(entries, list) or not entries or not all(
-        isinstance(e, dict) for e in entries
-    ):
-        raise ConvGifError(
-            f"batch file {str(path)!r} must hold one or more [[render]] tables"
-        )
-    base = p.parent
-    # The line of each [[render]] header, so an error can point at its entry.
-    text = p.read_text(encoding="utf-8", errors="replace")
-    lines = [i for i, row in enumerate(text.splitlines(), start=1)
-             if re.match(r"\s*\[\[\s*render\s*\]\]", row)]
-    resolved = []
-    for number, entry in enumerate(entries):
-        entry = dict(entry)
-        if len(lines) == len(entries):
-            entry[LINE_KEY] = lines[number]
-        for key in ("output", "input", "image"):
-            if isinstance(entry.get(key), str) and entry[key]:
-                entry[key] = str(base / entry[key])
-        resolved.append(entry)
-    return resolved
-
-
-def render_entry(entry: dict) -> tuple[int, int, float]:
-    """Render one batch entry: (frames, bytes, seconds). Raises ConvGifError."""
-    import time
-
-    from convgif.api import render
-    from convgif.api.kinds import parse_layer
-
-    start = time.perf_counter()
-    entry = {k: v for k, v in entry.items() if k != LINE_KEY}
-    unknown = set(entry) - set(BATCH_KEYS)
-    if unknown:
-        raise ConvGifError(
-            f"unknown key {sorted(unknown)[0]!r}; a [[render]] table takes "
-            + ", ".join(BATCH_KEYS)
-        )
-    output = entry.get("output")
-    if not isinstance(output, str) or not output:
-        raise ConvGifError("output must be given, e.g. output = \"outputs/conv.gif\"")
-    seed = entry.get("seed", 0)
-    layer = parse_layer(entry.get("layer", DEFAULT_LAYER), seed=seed)
-    if entry.get("image") is False:  # image = false: no photo
-        del entry["image"]
-    if "image_size" in entry and "image" not in entry:
-        raise ConvGifError("image_size sizes a photo: give image too (a path, or true)")
-    given = [k for k in ("input", "input_shape", "image") if k in entry]
-    if len(given) > 1:
-        raise ConvGifError(f"give one of input, input_shape and image, not {' and '.join(given)}")
-    if "input" in entry:
-        x, shape = load_input(entry["input"], "input"), None
-    elif "image" in entry:
-        x, shape = None, None  # the photo is the input
-    else:
-        x, shape = None, parse_shape(entry.get("input_shape", DEFAULT_INPUT), "input_shape")
-    options = {k: entry[k] for k in BATCH_KEYS if k in entry and k not in (
-        "layer", "input_shape", "input", "output", "seed")}
-    pic = render.animate(output, layer, x, shape, **options)
-    frames = len(pic) if pic.shown is None else pic.shown  # max_frames keeps fewer
-    return frames, os.path.getsize(output), time.perf_counter() - start
-
-
-def _batch_worker(args) -> BatchResult:
-    index, entry = args
-    output = str(entry.get("output", "?"))
-    line = entry.get(LINE_KEY)
-    try:
-        frames, size, seconds = render_entry(entry)
-    except ConvGifError as exc:
-        return BatchResult(index, output, error=str(exc), line=line)
-    except Exception as exc:  # one broken entry must not sink the others
-        return BatchResult(index, output, error=f"{type(exc).__name__}: {exc}", line=line)
-    return BatchResult(index, output, frames, size, seconds)
-
-
-def run_batch(batch, workers: int | None = None, progress=None) -> list[BatchResult]:
-    """Render every entry of a batch file (or a list of entry dicts) in parallel.
-
-    An entry that fails is reported in its ``BatchResult.error``; the others
-    still render. Results come back in the file's order.
-    """
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    if workers is not None and (
-        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
-    ):
-        raise ConvGifError(f"workers={workers!r} must be a positive integer")
-    if workers is None:
-        workers = os.cpu_count() or 1
-    entries = load_batch(batch) if isinstance(batch, (str, os.PathLike)) else list(batch)
-    jobs = list(enumerate(entries, start=1))
-    workers = min(workers, len(jobs))
-    results: dict[int, BatchResult] = {}
-    if workers == 1:
-        done = (_batch_worker(job) for job in jobs)
-        if progress is not None:
-            done = progress(done, len(jobs))
-        for r in done:
-            results[r.index] = r
-    else:
-        # Import the renderer once, here: forked workers inherit it instead of each
-        # paying the import again.
-        from convgif.api.kinds import layer_kinds
-        from convgif.io import writers  # noqa: F401
-
-        layer_kinds()
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_batch_worker, job) for job in jobs]
-            done = as_completed(futures)
-            if progress is not None:
-                done = progress(done, len(jobs))
-            for fut in done:
-                r = fut.result()
-                results[r.index] = r
-    return [results[i] for i, _ in jobs]

@@ -638,15 +638,15 @@ def layer_and_input(args, picture: bool = False):
     With --image and ``picture``, x and the shape are None: the picture options carry the
     photo, so the renderer can pick its size (see ``_picture_options``).
     """
-    from convgif.api.export import load_input
     from convgif.api.kinds import parse_layer
+    from convgif.io.inputs import load_input
 
     x = None
     image = getattr(args, "image", None)
     if image is not None:
         return _layer_and_image(args, image, picture)
     if args.input is not None:
-        from convgif.api.export import load_input
+        from convgif.io.inputs import load_input
 
         if args.input_shape is not None:
             raise ConvGifError("give --input or --input-shape, not both")
@@ -914,7 +914,7 @@ def run_trace(args) -> int:
 def run_batch(args) -> int:
     import time
 
-    from convgif.api.export import run_batch as batch
+    from convgif.batch import run_batch as batch
 
     start = time.perf_counter()
     results = batch(args.file, workers=args.workers, progress=_progress(args, "render"))
