@@ -121,6 +121,13 @@ def test_flag_names_come_from_the_option_tables():
      "--cell=1.0 must be a number of pixels from 2 to 200"),
     (["stack", LENET, "--input-shape", "1,32,32", "-o", "x.jpg"],
      "--output='x.jpg' must end in one of"),
+    (["sheet", "-o", "s.gif"], "--output='s.gif': a contact sheet is written as .png"),
+    (["trace", "-o", "t.txt"], "--output='t.txt' must end in one of .csv, .jsonl, .npz"),
+    (["trace", "--view", "scatter", "-o", "t.csv"],
+     "--view='scatter' needs a transposed layer, not Conv2d"),
+    (["overlap", "-o", "x.bmp"], "--output='x.bmp' must end in one of .png"),
+    (["cost", "--sweep", "groups=1", "-o", "x.bmp"], "--output='x.bmp' must end in one of .png"),
+    (["features", "-o", "x.jpg"], "--output='x.jpg': the features still is written as .png"),
     # the layer's own keywords keep the names --layer takes them by
     (["render", "--layer", "Conv2d(3, 2, 3, seed=-1)"], "seed=-1 must be at least 0"),
     (["render", "--layer", "Conv2d(3, 2, 3, step=1)"], "--layer='Conv2d(3, 2, 3, step=1)'"),

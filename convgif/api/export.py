@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError, name_of, refuse
 from convgif.io.writers import FRAME_FORMATS
 
 __all__ = [
@@ -69,23 +69,23 @@ def select_frames(count: int, frames=None, every: int | None = None) -> list[int
     ``every=N`` keeps frames 0, N, 2N, ... and always the last (the finished output).
     """
     if frames is not None and every is not None:
-        raise ConvGifError("give frames= or every=, not both")
+        raise ConvGifError(f"give {name_of('frames')}= or {name_of('every')}=, not both")
     if frames is not None:
         chosen = []
         for f in frames:
             if isinstance(f, bool) or not isinstance(f, (int, np.integer)):
-                raise ConvGifError(f"frames={list(frames)!r} must be frame numbers")
+                raise refuse("frames", list(frames), "must be frame numbers")
             if not -count <= f < count:
                 raise ConvGifError(
                     f"frame {f} does not exist: the animation has {count} frames (0..{count - 1})"
                 )
             chosen.append(int(f) % count)
         if not chosen:
-            raise ConvGifError("frames= is empty; choose at least one frame")
+            raise ConvGifError(f"{NAME}= is empty; choose at least one frame", "frames")
         return chosen
     if every is not None:
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ConvGifError(f"every={every!r} must be a positive integer")
+            raise refuse("every", every, "must be a positive integer")
         chosen = list(range(0, count, every))
         if chosen[-1] != count - 1:
             chosen.append(count - 1)
@@ -158,14 +158,14 @@ def write_frames(
     from convgif.io.writers import staged_folder, write_numbered_pngs
 
     if fmt not in FRAME_FORMATS:
-        raise ConvGifError(f"fmt={fmt!r} must be one of {', '.join(map(repr, FRAME_FORMATS))}")
+        raise refuse("fmt", fmt, f"must be one of {', '.join(map(repr, FRAME_FORMATS))}")
     pic, painter = _prepare(layer, x, input_shape, options)
     total = len(pic)
     chosen = select_frames(total, frames, every)
     if fps is None:
         fps = round(1000 / render.DURATIONS[pic.options.step], 2)
     elif isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps <= 100:
-        raise ConvGifError(f"fps={fps!r} must be a number of frames per second from 0 to 100")
+        raise refuse("fps", fps, "must be a number of frames per second from 0 to 100")
     if len(chosen) == total:
         note = f"all {total} frames"
     else:
@@ -191,7 +191,9 @@ def _vector_frames(folder: Path, pic, chosen, fmt, options, progress) -> list[st
     try:
         from convgif.backends import vector
     except ImportError:
-        raise ConvGifError(f"fmt={fmt!r}: vector output is not available in this version") from None
+        raise ConvGifError(
+            f"{NAME}={fmt!r}: vector output is not available in this version", "fmt"
+        ) from None
 
     numbered = enumerate(chosen, start=1)
     if progress is not None:
@@ -249,12 +251,14 @@ def contact_sheet(
     from convgif.io.writers import atomic_write
 
     if Path(os.fspath(path)).suffix.lower() != ".png":
-        raise ConvGifError(f"path={os.fspath(path)!r}: a contact sheet is written as .png")
+        raise ConvGifError(
+            f"{NAME}={os.fspath(path)!r}: a contact sheet is written as .png", "path"
+        )
     if columns is not None and (isinstance(columns, bool) or not isinstance(columns, int)
                                 or columns < 1):
-        raise ConvGifError(f"columns={columns!r} must be a positive integer")
+        raise refuse("columns", columns, "must be a positive integer")
     if frames is None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-        raise ConvGifError(f"count={count!r} must be a positive integer")
+        raise refuse("count", count, "must be a positive integer")
     pic, painter = _prepare(layer, x, input_shape, options)
     total = len(pic)
     chosen = even_frames(total, count) if frames is None else select_frames(total, frames)
@@ -328,10 +332,10 @@ def _records(trace, view: str, chunk: int):
     if view == "scatter":
         if not trace.spec.transposed:
             raise ConvGifError(
-                f"view='scatter' needs a transposed layer, not {trace.spec.name}"
+                f"{NAME}='scatter' needs a transposed layer, not {trace.spec.name}", "view"
             )
         return scatter_fields(trace.ndim), trace.num_scatter_macs, _scatter_chunks(trace, chunk)
-    raise ConvGifError(f"view={view!r} must be 'gather' or 'scatter'")
+    raise refuse("view", view, "must be 'gather' or 'scatter'")
 
 
 def _csv_number(kind: str) -> str:
@@ -354,12 +358,12 @@ def export_trace(
 
     suffix = Path(os.fspath(path)).suffix.lower()
     if suffix not in TRACE_FORMATS:
-        raise ConvGifError(
-            f"path={os.fspath(path)!r} must end in one of {', '.join(TRACE_FORMATS)}"
-        )
+        raise refuse("path", os.fspath(path), f"must end in one of {', '.join(TRACE_FORMATS)}")
     if x is None:
         if input_shape is None:
-            raise ConvGifError("give the input: x=<array> or input_shape=(C, H, W)")
+            raise ConvGifError(
+                f"give the input: {name_of('x')}=<array> or {name_of('input_shape')}=(C, H, W)"
+            )
         x = layer.example_input(input_shape)
     trace = layer.trace(x)
     fields, total, chunks = _records(trace, view, chunk)

@@ -9,7 +9,7 @@ import numpy as np
 
 from convgif.api.kinds import as_layer
 from convgif.backends.style import heat_style
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError
 from convgif.simulate import coverage
 from convgif.views.overlap import (
     ANIMATION_FORMATS,
@@ -57,8 +57,9 @@ def overlap(
     suffix = Path(os.fspath(path)).suffix.lower()
     if suffix not in STILL_FORMATS + ANIMATION_FORMATS:
         raise ConvGifError(
-            f"path={os.fspath(path)!r} must end in one of "
-            f"{', '.join(STILL_FORMATS + ANIMATION_FORMATS)}"
+            f"{NAME}={os.fspath(path)!r} must end in one of "
+            f"{', '.join(STILL_FORMATS + ANIMATION_FORMATS)}",
+            "path",
         )
     pic = OverlapPicture(as_layer(layer), input_shape, cell)
     style = heat_style(style, len(pic.levels))
