@@ -194,3 +194,16 @@ def test_readme_batch(toml, tmp_path):
     _run(["convgif", "batch", "figures.toml"], tmp_path)
     for out in re.findall(r'^output = "(.+)"', toml, re.M):
         check_file(tmp_path / out)
+
+
+def test_license_matches_pyproject():
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert project["license"] == {"text": "MIT"}
+    assert text.startswith("MIT License\n") and "Copyright (c) 2026 the convgif authors" in text
+    assert "THE SOFTWARE IS PROVIDED \"AS IS\"" in text

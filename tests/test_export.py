@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 import convgif
+from convgif import batch
 from convgif.api import export
 from convgif.api.kinds import parse_layer
 from convgif.frames.sampling import even_frames, select_frames
@@ -192,11 +193,17 @@ def test_scatter_records_rebuild_the_output(tmp_path):
 
 
 def test_load_input(tmp_path):
+    from convgif.io.inputs import load_input
+
     np.save(tmp_path / "x.npy", np.ones((1, 3, 3), dtype=np.int16))
-    assert export.load_input(tmp_path / "x.npy").dtype == np.int16
+    assert load_input(tmp_path / "x.npy").dtype == np.int16
     np.save(tmp_path / "b.npy", np.ones(3, dtype=bool))
-    with pytest.raises(convgif.ConvGifError, match="must hold numbers"):
-        export.load_input(tmp_path / "b.npy")
+    with pytest.raises(convgif.ConvGifError, match="^input=.*must hold numbers") as info:
+        load_input(tmp_path / "b.npy")
+    assert info.value.named("--input").startswith(f"--input={str(tmp_path / 'b.npy')!r}")
+    np.save(tmp_path / "big.npy", np.ones((1, 4, 4)))
+    with pytest.raises(convgif.ConvGifError, match=r"has 16 values \(limit 15\)"):
+        load_input(tmp_path / "big.npy", max_values=15)
 
 
 def test_run_batch_in_parallel(tmp_path):
@@ -207,7 +214,7 @@ def test_run_batch_in_parallel(tmp_path):
          "seed": 3},
         {"input_shape": "3,7,7"},
     ]
-    results = export.run_batch(entries, workers=2)
+    results = batch.run_batch(entries, workers=2)
     assert [r.index for r in results] == [1, 2, 3, 4]
     assert results[0].ok and results[0].frames == 6
     assert not results[1].ok and "too small" in results[1].error

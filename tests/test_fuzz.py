@@ -339,7 +339,7 @@ CLI_CASES = [("Conv2d(1, 1, 2)", "1,3,3"), ("Conv1d(1, 2, 3, padding=1)", "1,4")
              ("AvgPool2d(2, padding=1)", "1,2,3,3")]
 CLI_OPTIONS = {
     "common": {"--seed": ["0", "3"]},
-    "flags": {"--in-channels": ["1"], "--out-channels": ["1", "2"], "--kernel-size": ["2", "1x2"],
+    "flags": {"--in-channels": ["1"], "--out-channels": ["1", "2"], "--kernel-size": ["2", "1,2"],
               "--stride": ["1", "2"], "--padding": ["1", "same", "0,1,1,0"], "--dilation": ["1"],
               "--groups": ["1"], "--output-padding": ["1"], "--padding-mode": ["reflect"]},
     "picture": {"--step": ["output", "channel", "mac"], "--scale": ["0.5", "1"],

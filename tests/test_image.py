@@ -71,9 +71,9 @@ def test_the_traced_input_is_the_image(photo):
 
 def test_channels_mismatch_names_image_and_in_channels(photo):
     path, _ = photo
-    with pytest.raises(ConvGifError, match=r"--image gives 3 channels .* in_channels=2"):
+    with pytest.raises(ConvGifError, match=r"^image gives 3 channels .* in_channels=2"):
         image_input(convgif.Conv2d(2, 1, 3), path)
-    with pytest.raises(ConvGifError, match="--image needs a 2-d layer"):
+    with pytest.raises(ConvGifError, match="^image needs a 2-d layer"):
         image_input(convgif.Conv1d(3, 1, 3), path)
     # pooling has no in_channels: the photo's own (3 for colour)
     assert image_input(convgif.MaxPool2d(2), path, 24).shape == (3, 20, 24)
@@ -130,7 +130,7 @@ def test_bad_files_refused(tmp_path, name, content, message):
     with pytest.raises(ConvGifError) as info:
         image_array(path, 3)
     text = str(info.value)
-    assert text.startswith(f"--image={str(path)!r}") and message in text and "\n" not in text
+    assert text.startswith(f"image={str(path)!r}") and message in text and "\n" not in text
 
 
 def test_truncated_jpeg_and_float_refused(tmp_path, photo):
@@ -142,7 +142,7 @@ def test_truncated_jpeg_and_float_refused(tmp_path, photo):
     with pytest.raises(ConvGifError, match="damaged or truncated"):
         image_array(tmp_path / "cut.jpg")
     Image.fromarray(np.ones((3, 3), dtype=np.float32)).save(tmp_path / "f.tif")
-    with pytest.raises(ConvGifError, match="--image=.*floating-point"):
+    with pytest.raises(ConvGifError, match="^image=.*floating-point"):
         image_array(tmp_path / "f.tif")
     with pytest.raises(ConvGifError, match="no such file"):
         image_array(tmp_path / "missing.png")
@@ -159,7 +159,7 @@ def test_sample_photo_and_its_absence(monkeypatch):
         raise FileNotFoundError("no sample data")
 
     monkeypatch.setattr(cbook, "get_sample_data", missing)
-    with pytest.raises(ConvGifError, match="--image with no path uses matplotlib's sample"):
+    with pytest.raises(ConvGifError, match="^image with no path uses matplotlib's sample"):
         image_array(True)
 
 
@@ -227,7 +227,7 @@ def test_cli_image(tmp_path, photo, cli):
 
 def test_batch_image(tmp_path, photo):
     """A [[render]] table takes image (relative to the TOML file) and image_size."""
-    from convgif.api import export
+    from convgif import batch
 
     path, a = photo
     (tmp_path / "course.toml").write_text(
@@ -236,20 +236,20 @@ def test_batch_image(tmp_path, photo):
         '[[render]]\nimage = "photo.png"\ninput_shape = "3,5,5"\noutput = "j.gif"\n',
         encoding="utf-8",
     )
-    good, clash = export.run_batch(tmp_path / "course.toml", workers=1)
+    good, clash = batch.run_batch(tmp_path / "course.toml", workers=1)
     assert good.ok, good.error
     with Image.open(tmp_path / "i.gif") as im:
         assert im.n_frames == good.frames == 3 * 3 + 2  # 7 x 8 input -> 3 x 3 output
-    assert clash.error == "give one of input, input_shape and image, not input_shape and image"
+    assert clash.error == "give input_shape or image, not both"
     entries = [
         {"image": 3, "output": str(tmp_path / "a.gif")},
         {"image_size": 5, "output": str(tmp_path / "b.gif")},
         {"image": False, "layer": "Conv2d(3, 1, 3)", "input_shape": "3,5,5",
          "output": str(tmp_path / "c.gif")},
     ]
-    number, size, no_photo = export.run_batch(entries, workers=1)
-    assert number.error == "--image=3 must be a photo's path (or True for the sample)"
-    assert size.error == "image_size sizes a photo: give image too (a path, or true)"
+    number, size, no_photo = batch.run_batch(entries, workers=1)
+    assert number.error == "image=3 must be a photo's path (or True for the sample)"
+    assert size.error == "image_size sizes a photo: give image too"
     assert no_photo.ok and no_photo.frames == 3 * 3 + 2  # image = false: the shape's input
-    with pytest.raises(ConvGifError, match=r"^--image=3 must be a photo's path"):
+    with pytest.raises(ConvGifError, match=r"^image=3 must be a photo's path"):
         picture(convgif.Conv2d(3, 1, 3), image=3)

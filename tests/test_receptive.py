@@ -49,7 +49,8 @@ def test_lenet_numbers():
 
 
 def test_depthwise_then_pointwise_channels():
-    rf = receptive_fields("Conv2d(8, 8, 3, groups=8) Conv2d(8, 16, 1)", (8, 7, 7), cell=(5, 1, 3))
+    rf = receptive_fields("Conv2d(8, 8, 3, groups=8) Conv2d(8, 16, 1)", (8, 7, 7),
+                          output_cell=(5, 1, 3))
     middle, first = rf.maps[1], rf.maps[0]
     # pointwise: every channel, one position
     assert middle.channels_lit == list(range(8))
@@ -58,12 +59,12 @@ def test_depthwise_then_pointwise_channels():
     # depthwise: each channel its own 3x3
     assert first.mask.sum() == 8 * 9
     assert first.mask[:, 1:4, 3:6].all()
-    grouped = receptive_fields("Conv2d(4, 4, 1, groups=2)", (4, 3, 3), cell=(3, 1, 1))
+    grouped = receptive_fields("Conv2d(4, 4, 1, groups=2)", (4, 3, 3), output_cell=(3, 1, 1))
     assert grouped.maps[0].channels_lit == [2, 3]
 
 
 def test_padding_taps_are_marked_not_lit():
-    rf = receptive_fields("Conv2d(1, 1, 3, padding=1)", (1, 4, 4), cell=(0, 0))
+    rf = receptive_fields("Conv2d(1, 1, 3, padding=1)", (1, 4, 4), output_cell=(0, 0))
     assert rf.maps[0].mask[0].astype(int).tolist() == [
         [1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]
     ]
@@ -101,9 +102,9 @@ def test_bad_stacks_one_line(layers, shape, message):
 
 def test_bad_cell():
     with pytest.raises(ConvGifError, match="outside the last layer's output"):
-        receptive_fields(LENET, (1, 32, 32), cell=(0, 5, 0))
-    with pytest.raises(ConvGifError, match=r"must be \(y, x\)"):
-        receptive_fields(LENET, (1, 32, 32), cell=(1, 2, 3, 4))
+        receptive_fields(LENET, (1, 32, 32), output_cell=(0, 5, 0))
+    with pytest.raises(ConvGifError, match=r"must be y,x or channel,y,x"):
+        receptive_fields(LENET, (1, 32, 32), output_cell=(1, 2, 3, 4))
 
 
 # --------------------------------------------------------------------------- random stacks
@@ -180,7 +181,7 @@ def _torch_stack(layers, positive_rng=None):
 def test_rf_size_matches_formula(case):
     """Without padding the input mask's extent is exactly r_L, the box is the mask's bbox."""
     text, shape, (cy, cx, _) = case
-    rf = receptive_fields(text, shape, cell=(cy, cx))
+    rf = receptive_fields(text, shape, output_cell=(cy, cx))
     layers = parse_stack(text)
     # the formula, written out again here rather than trusted from the module
     r, j = [1, 1], [1, 1]
@@ -207,10 +208,10 @@ def test_masks_equal_autograd_pattern(case, ones):
     """
     text, shape, (cy, cx, oc) = case
     layers = parse_stack(text)
-    rf = receptive_fields(layers, shape, cell=None)
+    rf = receptive_fields(layers, shape, output_cell=None)
     c_out = rf.maps[-1].shape[0]
     cell = (oc % c_out, cy, cx)
-    rf = receptive_fields(layers, shape, cell=cell)
+    rf = receptive_fields(layers, shape, output_cell=cell)
     rng = None if ones else np.random.default_rng(len(text))
     modules = _torch_stack(layers, rng)
     for i, layer in enumerate(layers):
@@ -250,7 +251,7 @@ def test_masks_equal_perturbation_with_max_pooling(case):
     layers = parse_stack(text)
     c_out = receptive_fields(layers, shape).maps[-1].shape[0]
     cell = (oc % c_out, cy, cx)
-    rf = receptive_fields(layers, shape, cell=cell)
+    rf = receptive_fields(layers, shape, output_cell=cell)
     modules = _torch_stack(layers, np.random.default_rng(1))
     x = torch.rand((1, *shape), dtype=torch.float64)
     with torch.no_grad():
@@ -281,7 +282,7 @@ def test_padding_modes_light_the_cells_they_copy(mode, cell, deep):
         text += (f" Conv2d(2, 1, 3, padding=2, dilation=2, padding_mode='{mode}')"
                  " MaxPool2d(2, padding=1)")
     layers = parse_stack(text)
-    rf = receptive_fields(layers, (1, 6, 6), cell=cell)
+    rf = receptive_fields(layers, (1, 6, 6), output_cell=cell)
     modules = _torch_stack(layers, np.random.default_rng(0))
     if deep:
         modules[2] = torch.nn.AvgPool2d(2, padding=1)

@@ -97,12 +97,12 @@ def test_shown_keeps_the_lit_channels():
             # one gap between two runs of drawn channels, never two gaps in a row
             assert all(a is not None or b is not None for a, b in zip(drawn, drawn[1:]))
             assert (None in drawn) == (len(channels) < count)
-    pic = picture(SEPARABLE, (8, 7, 7), cell=(9, 0, 0))
+    pic = picture(SEPARABLE, (8, 7, 7), output_cell=(9, 0, 0))
     assert 9 in pic.columns[-1].channels
 
 
 def test_padding_taps_drawn_dashed_in_the_padded_ring():
-    pic = picture("Conv2d(1, 1, 3, padding=1)", (1, 4, 4), cell=(0, 0))
+    pic = picture("Conv2d(1, 1, 3, padding=1)", (1, 4, 4), output_cell=(0, 0))
     assert pic.columns[0].grids[None].rows == 6
     dashed = [i for i in pic.scene(-1).dynamic
               if isinstance(i, Box) and i.dashed and i.fill == "pad"]
@@ -115,7 +115,7 @@ def test_files_by_extension(tmp_path):
     with Image.open(tmp_path / "s.png") as im:
         assert im.size == (round(still.width), round(still.height))
         assert getattr(im, "n_frames", 1) == 1
-    stack(tmp_path / "a.gif", SEPARABLE, (8, 7, 7), cell=(1, 1))
+    stack(tmp_path / "a.gif", SEPARABLE, (8, 7, 7), output_cell=(1, 1))
     with Image.open(tmp_path / "a.gif") as im:
         assert im.n_frames == 3
     stack(tmp_path / "s.svg", "Conv2d(1, 1, 3) MaxPool2d(2)", (1, 8, 8))
@@ -135,7 +135,7 @@ def test_python_names():
 
 
 def test_cli_writes_and_refuses(tmp_path, cli):
-    r = cli("stack", LENET, "--input-shape", "1,32,32", "--cell", "0,1,3", "-o", "l.gif")
+    r = cli("stack", LENET, "--input-shape", "1,32,32", "--output-cell", "0,1,3", "-o", "l.gif")
     assert r.returncode == 0, r.stderr
     assert "receptive field of 16x16 input cells, jump 4x4" in r.stdout
     with Image.open(tmp_path / "l.gif") as im:
@@ -143,7 +143,7 @@ def test_cli_writes_and_refuses(tmp_path, cli):
     for args, message in [
         (("Conv2d(1,6,5) Conv2d(3,16,5)", "--input-shape", "1,32,32"),
          "layer 2 (Conv2d(3, 16, kernel_size=5)) has in_channels=3, but layer 1"),
-        ((LENET, "--input-shape", "1,32,32", "--cell", "0,5,5"), "outside the last layer"),
+        ((LENET, "--input-shape", "1,32,32", "--output-cell", "0,5,5"), "outside the last layer"),
         ((LENET, "--input-shape", "1,12,12"), "layer 3 (Conv2d(6, 16, kernel_size=5))"),
         (("Conv2d(1,6,5", "--input-shape", "1,32,32"), "unclosed"),
     ]:
@@ -156,7 +156,7 @@ def test_cli_writes_and_refuses(tmp_path, cli):
 def test_grouped_stack_draws_every_lit_channel():
     """In a grouped stack the lit channels are drawn, not hidden in an ellipsis."""
     layers = "Conv2d(4, 16, 3, groups=4) Conv2d(16, 16, 3, groups=16) Conv2d(16, 4, 1, groups=4)"
-    pic = picture(layers, (4, 9, 9), cell=(2, 1, 1))
+    pic = picture(layers, (4, 9, 9), output_cell=(2, 1, 1))
     for column, fmap in zip(pic.columns, pic.rf.maps):
         assert set(fmap.channels_lit) <= set(column.channels)
     assert pic.columns[1].channels == [None, 8, 9, 10, 11, None]

@@ -464,7 +464,7 @@ def test_contact_sheet_columns_and_count(tmp_path):
 
 
 def test_batch_errors_name_the_entry_and_line(tmp_path):
-    from convgif.api.export import load_batch, run_batch
+    from convgif.batch import load_batch, run_batch
 
     toml = tmp_path / "b.toml"
     toml.write_text(

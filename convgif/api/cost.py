@@ -24,7 +24,7 @@ import statistics
 import time
 from pathlib import Path
 
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError
 
 SIZE = "size"  # sweeps the input's spatial size (every axis)
 # PyTorch's names also work for Keras layers.
@@ -278,8 +278,9 @@ def cost_chart(
     suffix = Path(os.fspath(path)).suffix.lower()
     if suffix not in CHART_FORMATS + TABLE_FORMATS:
         raise ConvGifError(
-            f"path={os.fspath(path)!r} must end in one of "
-            f"{', '.join(CHART_FORMATS + TABLE_FORMATS)}"
+            f"{NAME}={os.fspath(path)!r} must end in one of "
+            f"{', '.join(CHART_FORMATS + TABLE_FORMATS)}",
+            "path",
         )
     if isinstance(layer, str):
         layer = parse_layer(layer)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError
 
 PRESETS = {
     "edge": np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], dtype=np.float64),
@@ -243,7 +243,9 @@ def features(path, image=True, kernel: str = "edge", layer=None, *, max_side: in
     from convgif.io.writers import atomic_write
 
     if Path(os.fspath(path)).suffix.lower() != ".png":
-        raise ConvGifError(f"path={os.fspath(path)!r}: the features still is written as .png")
+        raise ConvGifError(
+            f"{NAME}={os.fspath(path)!r}: the features still is written as .png", "path"
+        )
     f = compute(image, kernel, layer, max_side, seed)
     canvas = draw(f, font)
     with atomic_write(path) as tmp:

@@ -16,14 +16,11 @@ import numpy as np
 
 from convgif.errors import NAME, ConvGifError, refuse
 from convgif.layers.code import call_text
-from convgif.layers.spec import LayerSpec, check_int
+from convgif.layers.spec import MAX_INPUT, MAX_PARAMETERS, LayerSpec, check_int
 
 # Small integers keep every product and sum readable in a cell.
 WEIGHT_RANGE = (-2, 2)
 INPUT_RANGE = (0, 4)
-# Beyond these a simulation would exhaust memory before it showed anything.
-MAX_PARAMETERS = 1 << 24
-MAX_INPUT = 1 << 24
 
 
 def _as_shape(name: str, shape, rank: tuple[int, ...]) -> tuple[int, ...]:

@@ -10,7 +10,7 @@ import numpy as np
 from convgif.api import render
 from convgif.api.kinds import as_layer
 from convgif.api.options import output_options
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError
 from convgif.simulate import coverage
 from convgif.views.overlap import ANIMATION_FORMATS, STILL_FORMATS, OverlapPicture
 
@@ -50,8 +50,9 @@ def overlap(
     suffix = Path(os.fspath(path)).suffix.lower()
     if suffix not in STILL_FORMATS + ANIMATION_FORMATS:
         raise ConvGifError(
-            f"path={os.fspath(path)!r} must end in one of "
-            f"{', '.join(STILL_FORMATS + ANIMATION_FORMATS)}"
+            f"{NAME}={os.fspath(path)!r} must end in one of "
+            f"{', '.join(STILL_FORMATS + ANIMATION_FORMATS)}",
+            "path",
         )
     output = output_options(scale=scale, style=style, font=font, duration=duration, hold=hold,
                             max_frames=max_frames, force=force)

@@ -8,37 +8,81 @@ from pathlib import Path
 from convgif.api import render
 from convgif.api.kinds import parse_stack
 from convgif.api.options import output_options
-from convgif.errors import ConvGifError
-from convgif.simulate.receptive import ReceptiveField, fields_of
+from convgif.errors import NAME, ConvGifError, name_of, refuse
+from convgif.simulate.receptive import ReceptiveField, check_stack, fields_of
 from convgif.views.stack import ANIMATIONS, STILLS, StackPicture
 
+MIN_CELL, MAX_CELL = 2, 200  # cell= in pixels at scale 1 (a stack's maps can be large)
 
-def receptive_fields(layers, input_shape, cell=None, seed: int = 0) -> ReceptiveField:
-    """Walk back from ``cell`` (default: channel 0 at the centre) of the last layer's output.
+
+def receptive_fields(layers, input_shape, *, output_cell=None, seed: int = 0) -> ReceptiveField:
+    """Walk back from ``output_cell`` (default: channel 0 at the centre) of the last layer.
 
     ``layers``: a stack string (``"Conv2d(1, 6, 5) MaxPool2d(2)"``), a list of
-    call strings or a list of layers. Returns every feature map (input first)
-    with its exact dependency mask, its padded-grid taps on padding, the
-    analytic receptive field and jump, and the analytic box of the chosen
-    cell's field in that map.
+    call strings or a list of layers. ``output_cell``: ``(y, x)`` or
+    ``(channel, y, x)`` of the last layer's output (text such as ``"0,2,2"``
+    too). Returns every feature map (input first) with its exact dependency
+    mask, its padded-grid taps on padding, the analytic receptive field and
+    jump, and the analytic box of the chosen cell's field in that map.
     """
-    return fields_of(parse_stack(layers, seed=seed), input_shape, cell)
+    stack = parse_stack(layers, seed=seed)
+    if output_cell is not None:
+        output_cell = _output_cell(output_cell, check_stack(stack, input_shape)[-1])
+    return fields_of(stack, input_shape, output_cell)
 
 
-def picture(layers, input_shape, cell=None, *, channels=None, cell_size=None, seed=0):
+def _output_cell(given, shape) -> tuple[int, int, int]:
+    """``(y, x)``, ``(channel, y, x)`` or their text, checked against the output's shape."""
+    rule = "must be y,x or channel,y,x of the last layer's output, e.g. 0,2,2"
+    try:
+        cell = given.split(",") if isinstance(given, str) else given
+        values = tuple(int(v) for v in cell)
+        if not isinstance(given, str) and any(isinstance(v, bool) or int(v) != v for v in cell):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise refuse("output_cell", given, rule) from None
+    values = (0, *values) if len(values) == 2 else values
+    if len(values) != 3:
+        raise refuse("output_cell", given, rule)
+    if any(v < 0 or v >= n for v, n in zip(values, shape)):
+        raise refuse(
+            "output_cell", values, f"lies outside the last layer's output of shape "
+            f"{tuple(shape)} (channel, y, x count from 0)"
+        )
+    return values
+
+
+def _check_cell(cell) -> None:
+    """``cell``: pixels per cell, as in every picture (the output cell is ``output_cell``)."""
+    if cell is None:
+        return
+    if isinstance(cell, (tuple, list, str)):
+        raise ConvGifError(
+            f"{NAME}={cell!r}: {NAME} is the pixel size of a cell; the output cell is "
+            f"{name_of('output_cell')}",
+            "cell",
+        )
+    if isinstance(cell, bool) or not isinstance(cell, (int, float)) or not (
+        MIN_CELL <= cell <= MAX_CELL  # NaN fails too
+    ):
+        raise refuse("cell", cell, f"must be a number of pixels from {MIN_CELL} to {MAX_CELL}")
+
+
+def picture(layers, input_shape, *, output_cell=None, channels=None, cell=None, seed=0):
     """The StackPicture of a stack (a string of calls, a list of calls or of layers)."""
-    rf = receptive_fields(layers, input_shape, cell, seed=seed)
-    return StackPicture(rf, channels=channels, cell_size=cell_size)
+    _check_cell(cell)
+    rf = receptive_fields(layers, input_shape, output_cell=output_cell, seed=seed)
+    return StackPicture(rf, channels=channels, cell_size=cell)
 
 
 def stack(
     path,
     layers,
     input_shape,
-    cell=None,
     *,
+    output_cell=None,
     channels=None,
-    cell_size=None,
+    cell=None,
     frame=-1,
     style="default",
     scale=1.0,
@@ -52,20 +96,20 @@ def stack(
     ``.gif`` / ``.apng`` / ``.webp`` / ``.mp4``: the animation, one layer per
     frame, from the chosen output cell back to the input. ``.png`` / ``.svg`` /
     ``.pdf``: one frame (``frame``, default the last: everything lit).
-    ``cell``: the output cell of the last layer, ``(y, x)`` or ``(channel, y, x)``
-    (default: channel 0 at the centre). ``channels``: draw every channel
-    (True), one representative grid (False), or decide (None: by channel when
-    a layer has groups). ``cell_size``: pixels per cell at scale 1 (default:
-    the largest that fits a 1280-pixel-wide slide). Returns the StackPicture;
-    its ``rf`` holds the masks and numbers.
+    ``output_cell``: the output cell of the last layer, ``(y, x)`` or
+    ``(channel, y, x)`` (default: channel 0 at the centre). ``channels``: draw
+    every channel (True), one representative grid (False), or decide (None: by
+    channel when a layer has groups). ``cell``: pixels per cell at scale 1, as
+    in every picture (default: the largest that fits a 1280-pixel-wide slide).
+    Returns the StackPicture; its ``rf`` holds the masks and numbers.
     """
     suffix = Path(os.fspath(path)).suffix.lower()
     if suffix not in ANIMATIONS + STILLS:
-        raise ConvGifError(
-            f"path={os.fspath(path)!r} must end in one of {', '.join(ANIMATIONS + STILLS)}"
-        )
+        kinds = ", ".join(ANIMATIONS + STILLS)
+        raise refuse("path", os.fspath(path), f"must end in one of {kinds}")
     output = output_options(scale=scale, style=style, font=font, duration=duration, hold=hold)
-    pic = picture(layers, input_shape, cell, channels=channels, cell_size=cell_size, seed=seed)
+    pic = picture(layers, input_shape, output_cell=output_cell, channels=channels, cell=cell,
+                  seed=seed)
     if suffix in STILLS:
         return render.still_view(path, pic, frame, output)
     return render.animate_view(path, pic, output)

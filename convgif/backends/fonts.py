@@ -2,7 +2,9 @@
 
 The default is DejaVu Sans from matplotlib's package data, found on disk
 without importing matplotlib (importing it costs a large share of start-up).
-A user may name another font file, e.g. one with CJK glyphs.
+A user may name another font, e.g. one with CJK glyphs: a file, a file name
+in the system's font folders, or a family name (``"Noto Sans CJK JP"``),
+which matplotlib's font manager finds; only a family name imports matplotlib.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError
 
 DEFAULT_FONT = "DejaVuSans.ttf"
 DEFAULT_BOLD_FONT = "DejaVuSans-Bold.ttf"
@@ -80,34 +82,57 @@ def find_font(font: str | os.PathLike | None = None, bold: bool = False) -> str:
     """The path of a TrueType/OpenType font file.
 
     ``font`` is None (DejaVu Sans, shipped with matplotlib), a path to a font
-    file, or a font file name looked up in matplotlib's and the system's font
-    folders. With ``bold`` the bold face is returned when one can be found.
+    file, a font file name looked up in matplotlib's and the system's font
+    folders, or a font family name (``"DejaVu Serif"``) looked up by
+    matplotlib's font manager. With ``bold`` the bold face is returned when one
+    can be found.
     """
     if font is None:
         name = DEFAULT_BOLD_FONT if bold else DEFAULT_FONT
         found = _search(name)
         if found is None:
             raise ConvGifError(
-                f"font=None: the default font {name} was not found "
-                "(it ships with matplotlib; install matplotlib or pass font=<path to a .ttf>)"
+                f"{NAME}=None: the default font {name} was not found "
+                "(it ships with matplotlib; install matplotlib or pass a font file)",
+                "font",
             )
         return found
     path = Path(os.fspath(font)).expanduser()
     if path.is_file():
         return str(_bold_sibling(path) if bold else path)
-    if path.suffix.lower() not in _FONT_SUFFIXES:
-        raise ConvGifError(
-            f"font={os.fspath(font)!r} must be a path to a font file "
-            f"({', '.join(_FONT_SUFFIXES)}) or a font file name"
-        )
-    if path.parent == Path("."):
-        found = _search(path.name)
+    if path.suffix.lower() in _FONT_SUFFIXES:
+        found = _search(path.name) if path.parent == Path(".") else None
         if found is not None:
             return str(_bold_sibling(Path(found)) if bold else found)
+        raise ConvGifError(
+            f"{NAME}={os.fspath(font)!r} was not found: give an existing font file, or a file "
+            "name installed in the system's font folders",
+            "font",
+        )
+    if isinstance(font, str) and font.strip():
+        found = _family(font.strip(), bold)
+        if found is not None:
+            return found
     raise ConvGifError(
-        f"font={os.fspath(font)!r} was not found: give an existing font file path, "
-        "or a file name installed in the system's font folders"
+        f"{NAME}={os.fspath(font)!r} is neither a font family installed here nor a font file "
+        f"({', '.join(_FONT_SUFFIXES)}): give a family name such as 'DejaVu Serif', or a file",
+        "font",
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _family(family: str, bold: bool) -> str | None:
+    """The file of a font family matplotlib's font manager knows, or None."""
+    try:
+        from matplotlib.font_manager import FontProperties, findfont
+    except ImportError:
+        return None
+    weight = "bold" if bold else "normal"
+    try:
+        found = findfont(FontProperties(family=family, weight=weight), fallback_to_default=False)
+    except ValueError:  # no such family
+        return None
+    return str(found) if Path(found).suffix.lower() in _FONT_SUFFIXES else None
 
 
 @functools.lru_cache(maxsize=128)
@@ -118,4 +143,4 @@ def load(path: str, size: float):
     try:
         return ImageFont.truetype(path, size)
     except OSError as exc:
-        raise ConvGifError(f"font={path!r} could not be read as a font: {exc}") from None
+        raise ConvGifError(f"{NAME}={path!r} could not be read as a font: {exc}", "font") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convgif.errors import ConvGifError, refuse
+from convgif.errors import NAME, ConvGifError, name_of, refuse
 
 
 def check_max_frames(max_frames) -> None:
@@ -36,7 +36,7 @@ def select_frames(count: int, frames=None, every: int | None = None) -> list[int
     ``every=N`` keeps frames 0, N, 2N, ... and always the last (the finished output).
     """
     if frames is not None and every is not None:
-        raise ConvGifError("give frames= or every=, not both")
+        raise ConvGifError(f"give {name_of('frames')}= or {name_of('every')}=, not both")
     if frames is not None:
         chosen = []
         for f in frames:
@@ -48,7 +48,7 @@ def select_frames(count: int, frames=None, every: int | None = None) -> list[int
                 )
             chosen.append(int(f) % count)
         if not chosen:
-            raise ConvGifError("frames= is empty; choose at least one frame")
+            raise ConvGifError(f"{NAME}= is empty; choose at least one frame", "frames")
         return chosen
     if every is not None:
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:

@@ -23,16 +23,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from convgif.errors import NAME, refuse
-
-# Text parsing belongs to the boundary, not to the frames stage: index_range and
-# output_region are imported here only for api/render.py and cli/main.py, until those
-# import them from convgif.layers.parse.
-from convgif.layers.parse import (  # noqa: F401
-    check_region,
-    index_range,
-    output_region,
-    region_axes,
-)
+from convgif.layers.parse import check_region, region_axes
 from convgif.simulate.trace import Trace
 
 STEPS = ("output", "channel", "mac")

@@ -7,7 +7,8 @@ channel. An animation shows every value, so the photo is shrunk (area
 average) until its longer side is ``size`` cells (16 by default: values stay
 legible on a slide); the features still keeps it large.
 
-Every failure is one ConvGifError naming ``--image``: a missing, unreadable,
+Every failure is one ConvGifError about ``image`` (``--image`` on the command
+line; ``param="image"``): a missing, unreadable,
 truncated or non-image file, a decompression bomb (more pixels than
 ``MAX_PIXELS``), or a pixel format convgif cannot read as 8 bits. Transparent
 images are flattened onto white, palette and CMYK images converted, 16-bit
@@ -22,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError, refuse
 
 SAMPLE = "grace_hopper.jpg"  # ships with matplotlib's sample data
 ANIMATION_SIDE = 16  # the longer side of a photo in an animation, in cells
 MAX_PIXELS = 50_000_000  # a larger header is refused before decoding (decompression bombs)
-NAME = "--image"
+PARAM = "image"
 
 
 def sample_path() -> Path:
@@ -41,7 +42,8 @@ def sample_path() -> Path:
     if path is None or not path.is_file():
         raise ConvGifError(
             f"{NAME} with no path uses matplotlib's sample photo {SAMPLE}, which is not "
-            f"installed here: give a file, e.g. {NAME} photo.jpg"
+            f"installed here: give a file, e.g. {NAME}=photo.jpg",
+            PARAM,
         )
     return path
 
@@ -52,11 +54,11 @@ def _where(image) -> str:
 
 def check_image(image) -> None:
     if not (image is True or image is None or isinstance(image, (str, os.PathLike))):
-        raise ConvGifError(f"{NAME}={image!r} must be a photo's path (or True for the sample)")
+        raise refuse(PARAM, image, "must be a photo's path (or True for the sample)")
 
 
 def open_image(image):
-    """A Pillow image in mode ``RGB`` or ``L`` (8 bits), or one ConvGifError naming --image.
+    """A Pillow image in mode ``RGB`` or ``L`` (8 bits), or one ConvGifError about the photo.
 
     ``image``: a path, or True / None for the sample photo.
     """
@@ -66,7 +68,7 @@ def open_image(image):
     path = sample_path() if image is True or image is None else Path(os.fspath(image))
     where = _where(path if image in (True, None) else image)
     if not path.is_file():
-        raise ConvGifError(f"{where}: no such file")
+        raise ConvGifError(f"{where}: no such file", PARAM)
     try:
         with warnings.catch_warnings():
             # Pillow only warns below twice its own limit; a warning here is a refusal.
@@ -76,21 +78,25 @@ def open_image(image):
             if w * h > MAX_PIXELS:
                 raise ConvGifError(
                     f"{where} is {w} x {h} = {w * h:,} pixels, more than the {MAX_PIXELS:,} "
-                    "convgif reads (a guard against decompression bombs): shrink it first"
+                    "convgif reads (a guard against decompression bombs): shrink it first",
+                    PARAM,
                 )
             im.seek(0)  # an animation: its first frame
             im.load()
     except ConvGifError:
         raise
     except UnidentifiedImageError:
-        raise ConvGifError(f"{where} is not an image Pillow can read (PNG, JPEG, ...)") from None
+        raise ConvGifError(
+            f"{where} is not an image Pillow can read (PNG, JPEG, ...)", PARAM
+        ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ConvGifError(
             f"{where} has more pixels than the {MAX_PIXELS:,} convgif reads (a guard against "
-            "decompression bombs): shrink it first"
+            "decompression bombs): shrink it first",
+            PARAM,
         ) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ConvGifError(f"{where} is damaged or truncated: {exc}") from None
+        raise ConvGifError(f"{where} is damaged or truncated: {exc}", PARAM) from None
     return _eight_bits(im, where)
 
 
@@ -108,12 +114,15 @@ def _eight_bits(im, where: str):
         if a.min() < 0 or a.max() > 65535:
             raise ConvGifError(
                 f"{where} has 32-bit pixels from {a.min()} to {a.max()}: save it with 8 or 16 "
-                "bits per channel"
+                "bits per channel",
+                PARAM,
             )
         # 16 bits to 8: the top byte, as an image viewer shows it
         return Image.fromarray((a >> 8).astype(np.uint8), "L")
     if mode == "F":
-        raise ConvGifError(f"{where} has floating-point pixels: save it with 8 bits per channel")
+        raise ConvGifError(
+            f"{where} has floating-point pixels: save it with 8 bits per channel", PARAM
+        )
     if mode == "P":
         im = im.convert("RGBA" if "transparency" in im.info else "RGB")
         mode = im.mode
@@ -125,7 +134,9 @@ def _eight_bits(im, where: str):
     try:
         return im.convert("RGB")  # CMYK, YCbCr, LAB, HSV
     except (ValueError, OSError):
-        raise ConvGifError(f"{where} has pixel mode {mode!r}, which convgif cannot read") from None
+        raise ConvGifError(
+            f"{where} has pixel mode {mode!r}, which convgif cannot read", PARAM
+        ) from None
 
 
 def image_array(image, channels: int | None = None, size: int | None = None) -> np.ndarray:
@@ -141,12 +152,13 @@ def image_array(image, channels: int | None = None, size: int | None = None) -> 
     if channels not in (1, 3):
         raise ConvGifError(
             f"{NAME} gives 3 channels (RGB) or 1 (grayscale), but the layer has "
-            f"in_channels={channels}: use a layer with in_channels=3 or 1"
+            f"in_channels={channels}: use a layer with in_channels=3 or 1",
+            PARAM,
         )
     im = im.convert("RGB" if channels == 3 else "L")
     if size is not None:
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise ConvGifError(f"image_size={size!r} must be a whole number of cells, at least 1")
+            raise refuse("image_size", size, "must be a whole number of cells, at least 1")
         w, h = im.size
         if max(w, h) > size:
             from PIL import Image
@@ -162,7 +174,9 @@ def image_input(layer, image, size: int | None = ANIMATION_SIDE) -> np.ndarray:
     """The photo as the input of ``layer``, in the layer's own layout."""
     spec = layer.spec
     if spec.ndim != 2:
-        raise ConvGifError(f"{NAME} needs a 2-d layer (Conv2d, ...), got {spec.name}")
+        raise ConvGifError(
+            f"{NAME} needs a 2-d layer (Conv2d, ...), got {spec.name}", PARAM
+        )
     x = image_array(image, spec.in_channels, size)
     return x.transpose(1, 2, 0) if spec.channels_last else x
 

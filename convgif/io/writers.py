@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError, name_of, refuse
 
 EXTENSIONS = (".gif", ".png", ".apng", ".webp", ".mp4")
 FRAME_FORMATS = ("png", "pdf", "svg")  # of the numbered frames in a frames folder
@@ -85,9 +85,11 @@ def atomic_write(path) -> Iterator[Path]:
 def _palette_array(palette) -> np.ndarray:
     rgb = np.asarray(palette, dtype=np.int64)
     if rgb.ndim != 2 or rgb.shape[1] != 3 or not 1 <= len(rgb) <= 256:
-        raise ConvGifError(f"palette= with shape {rgb.shape} must be 1 to 256 RGB triples")
+        raise ConvGifError(
+            f"{NAME}= with shape {rgb.shape} must be 1 to 256 RGB triples", "palette"
+        )
     if rgb.min() < 0 or rgb.max() > 255:
-        raise ConvGifError("palette= values must lie in 0..255")
+        raise ConvGifError(f"{NAME}= values must lie in 0..255", "palette")
     return rgb.astype(np.uint8)
 
 
@@ -96,7 +98,7 @@ def _durations(durations, count_hint: int | None = None):
     if isinstance(durations, (int, float)):
         value = float(durations)
         if not (math.isfinite(value) and value > 0):
-            raise ConvGifError(f"durations={durations!r} must be positive milliseconds")
+            raise refuse("durations", durations, "must be positive milliseconds")
         return lambda i: value
     seq = list(durations)
     for d in seq:
@@ -104,13 +106,13 @@ def _durations(durations, count_hint: int | None = None):
             isinstance(d, (int, float, np.integer, np.floating)) and d > 0 and math.isfinite(d)
         ):
             raise ConvGifError(
-                f"durations= holds {d!r}; every duration must be positive milliseconds"
+                f"{NAME}= holds {d!r}; every duration must be positive milliseconds", "durations"
             )
 
     def get(i: int) -> float:
         if i >= len(seq):
             raise ConvGifError(
-                f"durations= has {len(seq)} entries but there are more frames than that"
+                f"{NAME}= has {len(seq)} entries but there are more frames than that", "durations"
             )
         return float(seq[i])
 
@@ -121,18 +123,21 @@ def _check_frame(frame, shape, n_colors: int, number: int) -> np.ndarray:
     frame = np.asarray(frame)
     if frame.ndim != 2 or frame.dtype != np.uint8:
         raise ConvGifError(
-            f"frames[{number}] has shape {frame.shape} and dtype {frame.dtype}; "
-            "frames must be (H, W) uint8 palette indices"
+            f"{NAME}[{number}] has shape {frame.shape} and dtype {frame.dtype}; "
+            "frames must be (H, W) uint8 palette indices",
+            "frames",
         )
     if shape is not None and frame.shape != shape:
         raise ConvGifError(
-            f"frames[{number}] has shape {frame.shape}; every frame must have the shape "
-            f"of the first, {shape}"
+            f"{NAME}[{number}] has shape {frame.shape}; every frame must have the shape "
+            f"of the first, {shape}",
+            "frames",
         )
     if frame.size and int(frame.max()) >= n_colors:
         raise ConvGifError(
-            f"frames[{number}] uses palette index {int(frame.max())}; the palette has "
-            f"{n_colors} colours"
+            f"{NAME}[{number}] uses palette index {int(frame.max())}; the palette has "
+            f"{n_colors} colours",
+            "frames",
         )
     return frame
 
@@ -376,7 +381,7 @@ def write_gif(path, frames: Iterable[np.ndarray], palette, durations, loop: int 
                 pending = [start, clock, clear]
             prev = frame
         if pending is None:
-            raise ConvGifError("frames= is empty; an animation needs at least one frame")
+            raise ConvGifError(f"{NAME}= is empty; an animation needs at least one frame", "frames")
         flush()
         out.write(b";")
 
@@ -401,7 +406,7 @@ def _collect(frames, rgb) -> list[np.ndarray]:
         shape = frame.shape
         out.append(frame)
     if not out:
-        raise ConvGifError("frames= is empty; an animation needs at least one frame")
+        raise ConvGifError(f"{NAME}= is empty; an animation needs at least one frame", "frames")
     return out
 
 
@@ -486,7 +491,7 @@ def write_mp4(
     rgb = _palette_array(palette)
     if durations is None:
         if fps is None:
-            raise ConvGifError("write_mp4 needs durations= or fps=")
+            raise ConvGifError(f"write_mp4 needs {name_of('durations')}= or {name_of('fps')}=")
         duration_of = _durations(1000.0 / fps)
     else:
         duration_of = _durations(durations)
@@ -497,7 +502,7 @@ def write_mp4(
             base = float(math.gcd(*[max(1, round(d)) for d in durations]))
         fps = min(30.0, 1000.0 / base)
     if not (math.isfinite(fps) and fps > 0):
-        raise ConvGifError(f"fps={fps!r} must be a positive number")
+        raise refuse("fps", fps, "must be a positive number")
 
     with atomic_write(path) as tmp:
         writer = imageio.get_writer(
@@ -532,7 +537,9 @@ def write_mp4(
                     writer.append_data(picture)
                 shown += repeats
             if shape is None:
-                raise ConvGifError("frames= is empty; an animation needs at least one frame")
+                raise ConvGifError(
+                    f"{NAME}= is empty; an animation needs at least one frame", "frames"
+                )
         finally:
             writer.close()
 
@@ -546,7 +553,7 @@ def write_frames_folder(
     holds exactly this animation; if writing fails, the folder is left as it was.
     """
     if fmt not in ("png",):
-        raise ConvGifError(f"fmt={fmt!r} must be 'png'")
+        raise refuse("fmt", fmt, "must be 'png'")
     with staged_folder(folder) as stage:
         names = write_numbered_pngs(stage, frames, palette)
     return [Path(os.fspath(folder)) / name for name in names]
@@ -610,7 +617,7 @@ def write(path, frames: Iterable[np.ndarray], palette, durations) -> None:
     """
     suffix = Path(os.fspath(path)).suffix.lower()
     if suffix not in EXTENSIONS:
-        raise ConvGifError(f"path={os.fspath(path)!r} must end in one of {', '.join(EXTENSIONS)}")
+        raise refuse("path", os.fspath(path), f"must end in one of {', '.join(EXTENSIONS)}")
     if suffix == ".gif":
         write_gif(path, frames, palette, durations)
     elif suffix == ".apng":
@@ -623,7 +630,7 @@ def write(path, frames: Iterable[np.ndarray], palette, durations) -> None:
         iterator = iter(frames)
         first = next(iterator, None)
         if first is None:
-            raise ConvGifError("frames= is empty; a .png needs at least one frame")
+            raise ConvGifError(f"{NAME}= is empty; a .png needs at least one frame", "frames")
         second = next(iterator, None)
         if second is None:
             write_png(path, first, palette)

@@ -107,6 +107,11 @@ def tf_same_pads(n: int, k: int, s: int, d: int) -> tuple[int, int]:
     return (total // 2, total - total // 2)
 
 
+# Beyond these a simulation would exhaust memory before it showed anything.
+MAX_PARAMETERS = 1 << 24
+MAX_INPUT = 1 << 24
+
+
 # --------------------------------------------------------------------------- the spec
 
 

@@ -1,0 +1,264 @@
+"""One short handler per command: read the layer and its input, call the API, report.
+
+Every handler that takes a layer reads it with ``given(args)``, the same
+``convgif.batch.layer_and_input`` a batch file's tables go through. Heavy
+modules (the renderer, Pillow, matplotlib, torch) are imported inside the
+handler that needs them, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from convgif.batch import LayerInput, Source, layer_and_input
+from convgif.cli.options import LAYER_FLAG_NAMES
+
+# --------------------------------------------------------------------------- shared parts
+
+
+def source(args) -> Source:
+    """The layer and input the command line gives, as ``layer_and_input`` reads them."""
+    flags = {name: getattr(args, name) for name in LAYER_FLAG_NAMES}
+    flags = {name: value for name, value in flags.items() if value is not None}
+    if flags.pop("no_bias", None):
+        flags["bias"] = False
+    return Source(layer=args.layer, flags=flags, input_shape=args.input_shape, input=args.input,
+                  image=args.image, image_size=args.image_size, seed=args.seed)
+
+
+def layer_flags_given(args) -> bool:
+    """Whether the layer came as flags (--kernel-size ...) rather than --layer."""
+    return any(getattr(args, name, None) is not None for name in LAYER_FLAG_NAMES)
+
+
+def given(args, loaded: bool = True) -> LayerInput:
+    """The command line's layer and input; ``loaded``: a photo read into an array (a
+    picture command leaves it to the renderer, which picks the photo's size)."""
+    result = layer_and_input(source(args))
+    return result.loaded() if loaded else result
+
+
+def picture_options(args, layer_input: LayerInput) -> dict:
+    """The input and the picture options of render / still / frames / sheet."""
+    options = {
+        "step": args.step, "style": args.style, "scale": args.scale, "cell": args.cell,
+        "values": args.values, "lines": args.lines, "font": args.font, "view": args.view,
+        "flip": args.flip, **layer_input.render_input(),
+    }
+    if args.channels is not None:
+        options["channels"] = parse_channels(args.channels)
+    if args.outputs is not None:
+        # a photo is read by the renderer: it checks the region then
+        options["outputs"] = (args.outputs if layer_input.image
+                              else parse_outputs(args.outputs, layer_input))
+    return options
+
+
+def parse_outputs(text: str, layer_input: LayerInput) -> tuple[range, ...]:
+    """``--outputs 0-3,0-3`` -> one range per output axis, checked against the output's size."""
+    from convgif.layers.parse import output_region
+
+    spec = layer_input.layer.spec
+    out = layer_input.layer.output_shape(layer_input.shape)
+    spatial = out[-spec.ndim - 1 : -1] if spec.channels_last else out[-spec.ndim :]
+    return output_region(text, spatial, "--outputs")
+
+
+def parse_channels(text: str) -> list[int]:
+    """``"0-3"``, ``"0,5,9"`` or ``"0-3,8"`` -> channel numbers."""
+    from convgif.layers.parse import index_range
+
+    given_as, expected = f"--channels={text!r}", "channel numbers and ranges, e.g. 0-3 or 0,5,9"
+    return [c for part in str(text).split(",") for c in index_range(part, given_as, expected)]
+
+
+def frame_list(args):
+    from convgif.api.export import parse_frame_list
+
+    return parse_frame_list(args.frames) if args.frames is not None else None
+
+
+def progress(args, unit: str = "frame"):
+    """A tqdm wrapper for long jobs on a terminal; None when quiet, piped, or without tqdm."""
+    if getattr(args, "quiet", False) or not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+
+    def wrap(iterable, total):  # delay: quick renders never show a bar
+        return tqdm(iterable, total=total, unit=unit, file=sys.stderr, delay=0.5, leave=False,
+                    dynamic_ncols=True)
+
+    return wrap
+
+
+def say(args, text: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(text)
+
+
+def wrote(args, start: float, what: str) -> int:
+    """``wrote PATH: what, 12 KB, 0.34 s`` (unless --quiet); exit status 0."""
+    size = f"{os.path.getsize(args.output) / 1024:.0f} KB"
+    say(args, f"wrote {args.output}: {what}, {size}, {time.perf_counter() - start:.2f} s")
+    return 0
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def run_info(args) -> int:
+    from convgif.layers import frameworks
+    from convgif.layers.info import describe, format_text, to_json
+
+    layer_input = given(args)
+    info = describe(layer_input.layer, layer_input.shape)
+    eq = frameworks.equivalents(layer_input.layer, layer_input.shape)
+    if args.json:
+        print(to_json({**info, "equivalents": eq}))
+    else:
+        print(format_text(info) + "\n\n" + frameworks.format_text(eq))
+    return 0
+
+
+def run_render(args) -> int:
+    from convgif.api import render
+
+    start = time.perf_counter()
+    layer_input = given(args, loaded=False)
+    pic = render.animate(
+        args.output, layer_input.layer, duration=args.duration, hold=args.hold,
+        progress=progress(args), max_frames=args.max_frames, force=args.force,
+        **picture_options(args, layer_input),
+    )
+    return wrote(args, start, f"{len(render.frame_indices(pic, args.max_frames))} frames")
+
+
+def run_still(args) -> int:
+    from convgif.api import render
+
+    start = time.perf_counter()
+    layer_input = given(args, loaded=False)
+    pic = render.still(args.output, layer_input.layer, frame=args.frame,
+                       **picture_options(args, layer_input))
+    return wrote(args, start, f"frame {args.frame % len(pic)} of {len(pic)}")
+
+
+def run_frames(args) -> int:
+    from convgif.api.export import write_frames
+
+    start = time.perf_counter()
+    layer_input = given(args, loaded=False)
+    result = write_frames(
+        args.output, layer_input.layer, frames=frame_list(args), every=args.every, fps=args.fps,
+        fmt=args.format, progress=progress(args), **picture_options(args, layer_input),
+    )
+    if not args.quiet:
+        print(result.tex, end="")
+        first, last = result.paths[0].name, result.paths[-1].name
+        print(
+            f"wrote {len(result.paths)} of {result.total} frames to {args.output}/ "
+            f"({first} .. {last}) and {args.output}/frames.tex, "
+            f"{time.perf_counter() - start:.2f} s"
+        )
+    return 0
+
+
+def run_sheet(args) -> int:
+    from convgif.api.export import contact_sheet
+
+    start = time.perf_counter()
+    layer_input = given(args, loaded=False)
+    result = contact_sheet(
+        args.output, layer_input.layer, frames=frame_list(args), count=args.count,
+        columns=args.columns, progress=progress(args), **picture_options(args, layer_input),
+    )
+    w, h = result.size
+    return wrote(args, start, f"{len(result.frames)} of {result.total} frames, {w}x{h} px")
+
+
+def run_trace(args) -> int:
+    from convgif.api.export import export_trace
+
+    start = time.perf_counter()
+    layer_input = given(args)
+    result = export_trace(args.output, layer_input.layer, x=layer_input.x,
+                          input_shape=layer_input.input_shape, view=args.view,
+                          progress=progress(args, "chunk"))
+    return wrote(args, start, f"{result.records:,} MACs x {len(result.fields)} fields")
+
+
+def run_overlap(args) -> int:
+    from convgif.api.overlap import overlap
+
+    start = time.perf_counter()
+    layer_input = given(args)
+    pic = overlap(
+        args.output, layer_input.layer, input_shape=layer_input.shape, style=args.style,
+        scale=args.scale, font=args.font, cell=args.cell, duration=args.duration, hold=args.hold,
+        max_frames=args.max_frames, force=args.force, progress=progress(args),
+    )
+    return wrote(args, start, f"up to {int(pic.final[pic.real].max(initial=0))} per cell")
+
+
+def run_cost(args) -> int:
+    from convgif.api.cost import cost_chart
+
+    start = time.perf_counter()
+    layer_input = given(args)
+    table = cost_chart(args.output, layer_input.layer, input_shape=layer_input.shape,
+                       sweep=args.sweep, measure=args.measure, repeats=args.repeats,
+                       threads=args.threads)
+    return wrote(args, start, f"{len(table)} values")
+
+
+def run_features(args) -> int:
+    from convgif.api.features import features
+
+    start = time.perf_counter()
+    f = features(args.output, args.image, args.kernel, args.layer, max_side=args.max_side,
+                 font=args.font, seed=args.seed)
+    return wrote(args, start, f"input {f.x.shape} -> feature maps {f.output.shape}")
+
+
+def run_stack(args) -> int:
+    from convgif.api.stack import stack
+    from convgif.io.inputs import parse_sizes
+
+    start = time.perf_counter()
+    pic = stack(
+        args.output, args.layers, parse_sizes(args.input_shape, "input_shape", positive=True),
+        output_cell=args.output_cell, channels=args.by_channel, cell=args.cell,
+        frame=args.frame, style=args.style, scale=args.scale, font=args.font,
+        duration=args.duration, hold=args.hold, seed=args.seed,
+    )
+    rf = pic.rf
+    return wrote(args, start, f"y{list(rf.cell)} has a receptive field of {rf.rf[0]}x{rf.rf[1]} "
+                 f"input cells, jump {rf.jump[0]}x{rf.jump[1]}; {len(pic)} frames")
+
+
+def run_batch(args) -> int:
+    from convgif.batch import run_batch as batch
+
+    start = time.perf_counter()
+    results = batch(args.file, workers=args.workers, progress=progress(args, "render"))
+    failed = [r for r in results if not r.ok]
+    for r in results:
+        if r.ok:
+            say(args, r.describe())
+        else:
+            print(f"convgif: error: {r.describe()}", file=sys.stderr)
+    say(args, f"batch {args.file}: {len(results) - len(failed)} of {len(results)} rendered, "
+        f"{time.perf_counter() - start:.2f} s")
+    return 2 if failed else 0
+
+
+HANDLERS = {
+    "info": run_info, "render": run_render, "still": run_still, "frames": run_frames,
+    "sheet": run_sheet, "trace": run_trace, "features": run_features, "stack": run_stack,
+    "batch": run_batch, "overlap": run_overlap, "cost": run_cost,
+}
