@@ -150,6 +150,22 @@ def title_width(text: str) -> float:
     return set_width(text, TITLE_SIZE)
 
 
+def title_lines(parts, room: float) -> list[str]:
+    """The title on one line when it fits a page ``room`` wide; else the shapes on one
+    line and K, P, S, D, G below."""
+    one = DASH.join(parts)
+    if title_width(one) + 2 * MARGIN <= room:
+        return [one]
+    return [DASH.join(parts[:2]), DASH.join(parts[2:])]
+
+
+def header_width(title_lines, subtitle: str, entries) -> float:
+    """The width the header's lines take: the title's lines, the subtitle, the legend row
+    of (role, label) ``entries``."""
+    widths = [title_width(line) for line in title_lines]
+    return max(widths + [set_width(subtitle, SUBTITLE_SIZE), legend_width(entries)])
+
+
 # The legend's swatches of cells that hold no data of their own are dashed, as on the grids.
 DASHED_ROLES = frozenset({"pad", "pad_copy", "inserted", "paper", "output_empty"})
 SWATCH, SWATCH_GAP, ENTRY_GAP = 13, 18, 16  # a legend entry: swatch, its label, the next entry
