@@ -239,7 +239,7 @@ def test_still_png_svg_and_gif(tmp_path):
     root = ET.parse(tmp_path / "o.svg").getroot()
     svg = ["".join(n.itertext()) for n in root.iter("{http://www.w3.org/2000/svg}text")]
     assert sorted(t for t in svg if t.isdigit()) == sorted(
-        [str(c) for c in counts.ravel()] + [label for _, label in pic._legend_entries()]
+        [str(c) for c in counts.ravel()] + [label for _, label in pic.levels.entries()]
     )
 
     convgif.overlap(tmp_path / "o.gif", layer, input_shape=(1, 4, 4), max_frames=6)
