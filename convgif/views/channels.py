@@ -50,3 +50,40 @@ def _with_gaps(channels: list) -> list:
 def hidden_at(shown: list, index: int) -> int:
     """How many channels an ellipsis at ``shown[index]`` stands for."""
     return shown[index + 1] - shown[index - 1] - 1
+
+
+def shown_lit(count: int, lit, rows: int = 6) -> list:
+    """The channels drawn for a map of ``count`` channels, top to bottom, with None for
+    each run of channels left out (one row, whose ellipsis says how many): all when they
+    fit in ``rows``; else, within ``rows``, as many ``lit`` channels as can be (a lit
+    channel left out hides what the picture is about), then the first and last for
+    context, then as many channels as fit, nearest the ends."""
+    if count <= rows:
+        return list(range(count))
+    lit = set(lit)
+
+    def worth(c: int) -> tuple:
+        return (c in lit, c in (0, count - 1), 1, -min(c, count - 1 - c), -c)
+
+    # Dynamic programming over the channels in order. A state is (rows used, whether the
+    # last channel was drawn); skipping a channel right after a drawn one opens a gap row.
+    # Scores are tuples added term by term and compared in order: the best row plan.
+    best = {(0, True): ((0, 0, 0, 0, 0), ())}
+    for c in range(count):
+        gain, after = worth(c), {}
+        for (used, drawn), (score, picks) in best.items():
+            for state, value in (
+                ((used + 1, True), (tuple(a + b for a, b in zip(score, gain)), picks + (c,))),
+                ((used + drawn, False), (score, picks)),
+            ):
+                if state[0] <= rows and (state not in after or value[0] > after[state][0]):
+                    after[state] = value
+        best = after
+    picks = max(best.values())[1]
+    out, last = [], -1
+    for c in picks:
+        if c != last + 1:
+            out.append(None)
+        out.append(c)
+        last = c
+    return out + [None] if last != count - 1 else out

@@ -184,11 +184,17 @@ def legend_width(entries) -> float:
     return sum(SWATCH_GAP + set_width(label, LABEL_SIZE - 1) + ENTRY_GAP for _, label in entries)
 
 
-def legend(entries, y: float, dashed=DASHED_ROLES) -> list:
-    """A row of (role, label) entries at the left margin: a swatch of the role, its label."""
+def legend(entries, y: float, dashed=DASHED_ROLES, outlined=frozenset()) -> list:
+    """A row of (role, label) entries at the left margin: a swatch of the role, its label.
+    ``outlined`` roles are outlines (a window, a box): their swatch is an outline too."""
     items, x = [], float(MARGIN)
     for role, label in entries:
-        items.append(Box(x, y, SWATCH, SWATCH, fill=role, edge="grid", dashed=role in dashed))
+        if role in outlined:
+            items.append(Box(x, y, SWATCH, SWATCH, edge=role, edge_width=2,
+                             dashed=role in dashed))
+        else:
+            items.append(Box(x, y, SWATCH, SWATCH, fill=role, edge="grid",
+                             dashed=role in dashed))
         items.append(Text(x + SWATCH_GAP, y + SWATCH / 2, label, LABEL_SIZE - 1, "muted",
                           anchor="lm"))
         x += SWATCH_GAP + set_width(label, LABEL_SIZE - 1) + ENTRY_GAP
