@@ -132,7 +132,7 @@ def test_prefix_counts_equal_stamps_added_one_by_one(data):
     pic = OverlapPicture(layer, shape)
     canvas = np.zeros_like(pic.final)
     for j in range(min(pic.stamps, 40)):
-        for cell in pic.stamp(j)[2]:
+        for cell in pic.stamp(j).cells:
             canvas[cell] += 1
         assert np.array_equal(canvas, pic.counts_after(j + 1))
 

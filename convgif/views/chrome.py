@@ -63,6 +63,10 @@ def title_parts(spec, pads, in_shape, out_shape) -> list[str]:
 
 DASH = " \u2014 "
 
+# Line widths every view shares: the outline of what a frame lights (the window, the
+# cell being written), and the connectors that join them.
+LIT_EDGE, CONNECTOR_WIDTH = 2.5, 1.5
+
 
 def counter_text(index: int, count: int, shown: int | None) -> str:
     """``frame 4/20``, and how many frames a sampled animation keeps."""

@@ -35,6 +35,7 @@ MIN_PAGE_WIDTH = 480.0  # a page is never narrower
 LABEL = 18  # height of a grid's label line
 TITLE_SIZE, SUBTITLE_SIZE, CAPTION_SIZE, LABEL_SIZE = 19, 14, 16, 13
 TITLE_LINE = TITLE_SIZE + 6  # from one title line to the next
+CAPTION_LINE = CAPTION_SIZE + 6  # from one caption line to the next
 
 
 @dataclass(frozen=True)

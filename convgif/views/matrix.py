@@ -23,6 +23,7 @@ from convgif.frames.storyboard import Storyboard, frame_index
 from convgif.simulate.matrix import forward_conv, from_trace
 from convgif.views.chrome import (
     DASH,
+    LIT_EDGE,
     caption,
     frame_counter,
     header,
@@ -42,7 +43,7 @@ from convgif.views.text import MIN_VALUE_SIZE, fmt, set_width, value_fit, value_
 from convgif.views.view import View
 
 MAX_CELLS = 400_000  # entries of C a picture draws; beyond this no cell size helps
-BORDER = 2.5  # the firm lines between channel blocks, and the outline of what is lit
+BLOCK_LINE = 2.5  # the firm lines between channel blocks
 
 
 @dataclass(frozen=True)
@@ -292,13 +293,13 @@ class MatrixPicture(View):
         per_out = mat.rows // t.out_channels
         for ch in range(1, t.in_channels):
             x0 = mat.x + ch * per_in * mat.cell
-            items.append(Line(x0, xr.y, x0, xr.y + xr.cell, color="muted", width=BORDER))
-            items.append(Line(x0, mat.y, x0, mat.y + mat.height, color="muted", width=BORDER))
+            items.append(Line(x0, xr.y, x0, xr.y + xr.cell, color="muted", width=BLOCK_LINE))
+            items.append(Line(x0, mat.y, x0, mat.y + mat.height, color="muted", width=BLOCK_LINE))
         for oc in range(1, t.out_channels):
             y0 = mat.y + oc * per_out * mat.cell
             for grid in (mat, lay.bias, lay.y_col):
                 items.append(Line(grid.x, y0, grid.x + grid.width, y0, color="muted",
-                                  width=BORDER))
+                                  width=BLOCK_LINE))
         return items
 
     def _columns(self) -> list:
@@ -365,7 +366,7 @@ class MatrixPicture(View):
             cx = xr.x + (c + 0.5) * xr.cell
             items.append(Line(cx, xr.y + xr.cell, cx, mat.y, color="connector", width=1.0))
         lit = (mat.x, mat.y + row * mat.cell, mat.width, mat.cell)
-        items.append(Box(*lit, edge="window", edge_width=BORDER))
+        items.append(Box(*lit, edge="window", edge_width=LIT_EDGE))
         if lay.forward is not None:  # the same entries, as column ``row`` of C
             items += self._forward_column(row, cols)
         return items + self._written(row)
@@ -376,7 +377,7 @@ class MatrixPicture(View):
         for c in cols:
             items += self._cell(fw, c, row, "kernel_active", cm.matrix[row, c])
         items.append(
-            Box(fw.x + row * fw.cell, fw.y, fw.cell, fw.height, edge="window", edge_width=BORDER)
+            Box(fw.x + row * fw.cell, fw.y, fw.cell, fw.height, edge="window", edge_width=LIT_EDGE)
         )
         return items
 
@@ -387,9 +388,9 @@ class MatrixPicture(View):
         items = self._cell(lay.bias, row, 0, role, self.cm.bias[row], dashed=not t.spec.bias)
         value = t.y[0].reshape(-1)[row]
         items += self._cell(lay.y_col, row, 0, "output_active", value, edge="window",
-                            width=BORDER)
+                            width=LIT_EDGE)
         oc, pos = self.position(row)
         items += self._cell(
-            lay.outputs[oc], *rc(pos), "output_active", value, edge="window", width=BORDER
+            lay.outputs[oc], *rc(pos), "output_active", value, edge="window", width=LIT_EDGE
         )
         return items

@@ -26,6 +26,7 @@ from convgif.frames.storyboard import frame_index
 from convgif.simulate.coverage import geometry, rule
 from convgif.views.chrome import (
     DASH,
+    LIT_EDGE,
     caption,
     counter_at,
     counter_text,
@@ -38,8 +39,18 @@ from convgif.views.chrome import (
 )
 from convgif.views.grid import Grid, rc, rows_2d
 from convgif.views.heat import Levels
-from convgif.views.layout import CAPTION_SIZE, LABEL, LABEL_SIZE, MARGIN, SUBTITLE_SIZE, TITLE_LINE
-from convgif.views.overlap_counts import StampCounts
+from convgif.views.layout import (
+    CAPTION_LINE,
+    CAPTION_SIZE,
+    LABEL,
+    LABEL_SIZE,
+    MARGIN,
+    MAX_HEIGHT,
+    MAX_WIDTH,
+    SUBTITLE_SIZE,
+    TITLE_LINE,
+)
+from convgif.views.overlap_counts import Stamp, StampCounts
 from convgif.views.overlap_text import OverlapText
 from convgif.views.scene import Box, Scene, Text
 from convgif.views.text import MIN_VALUE_SIZE, set_width, value_fit, value_size, wrap
@@ -50,8 +61,7 @@ ANIMATION_FORMATS = (".gif", ".apng", ".webp", ".mp4")
 MIN_WIDTH = 1000.0  # the page's least width: the caption's lines wrap within it
 MIN_CELL, MAX_CELL = 12, 40  # the automatic cell size's bounds
 # The room the panels get on a 1280 × 720 slide, beside and below what surrounds them.
-ROOM_W, ROOM_H = 1280 - 2 * MARGIN - 60, 720 - 260
-CAPTION_LINE = CAPTION_SIZE + 6
+ROOM_W, ROOM_H = MAX_WIDTH - 2 * MARGIN - 60, MAX_HEIGHT - 260
 
 
 @dataclass(frozen=True)
@@ -120,8 +130,8 @@ class OverlapPicture(View):
         """Counts on the canvas (rows, cols) once the first ``stamps`` stamps have landed."""
         return self.counts.after(stamps)
 
-    def stamp(self, index: int):
-        """(channel, source position, canvas cells it hits) of stamp ``index``."""
+    def stamp(self, index: int) -> Stamp:
+        """Stamp ``index``: its channel, its source cell, the canvas cells it hits."""
         return self.counts.stamp(index)
 
     def __len__(self) -> int:
@@ -269,14 +279,15 @@ class OverlapPicture(View):
     def _highlight(self, stamp: int) -> list:
         """The stamping cell, a connector across the gap, the cells its taps land on."""
         lay = self.layout
-        _, position, cells = self.stamp(stamp)
-        x, y, w, h = lay.source.rect(*rc(position))
-        items = [Box(x, y, w, h, fill="tap", edge="window", edge_width=2.5)]
+        hit = self.stamp(stamp)
+        cells = hit.cells
+        x, y, w, h = lay.source.rect(*rc(hit.position))
+        items = [Box(x, y, w, h, fill="tap", edge="window", edge_width=LIT_EDGE)]
         # Along the cell's row, across the gap, to the canvas' edge level with the stamp.
         y1 = lay.canvas.y + (sum(rr for rr, _ in cells) / len(cells) + 0.5) * lay.cell
         mid = (lay.source.x + lay.source.width + lay.canvas.x) / 2
         items += elbow_h(x + w, y + h / 2, lay.canvas.x, y1, mid)
         for rr, cc in cells:
             x, y, w, h = lay.canvas.rect(rr, cc)
-            items.append(Box(x, y, w, h, edge="window", edge_width=2.5))
+            items.append(Box(x, y, w, h, edge="window", edge_width=LIT_EDGE))
         return items

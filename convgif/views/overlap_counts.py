@@ -4,10 +4,19 @@ cell of the canvas, from per-axis prefix sums (no replay of the stamps before)."
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
 from convgif.simulate.coverage import Geometry
+
+
+class Stamp(NamedTuple):
+    """One stamp: a source cell of one channel, and the canvas cells its taps hit."""
+
+    channel: int
+    position: tuple  # the source cell
+    cells: list  # (row, col) on the canvas, one per tap
 
 
 def _outer(vectors) -> np.ndarray:
@@ -60,8 +69,8 @@ class StampCounts:
                 part = part + np.multiply.outer(rows[r + 1] - rows[r], cols[c])
         return whole * full + part
 
-    def stamp(self, index: int):
-        """(channel, source position, canvas cells it hits) of stamp ``index``."""
+    def stamp(self, index: int) -> Stamp:
+        """Stamp ``index``: its channel, its source cell, the canvas cells it hits."""
         channel, flat = divmod(index, self.per_channel)
         position = tuple(
             int(v) for v in np.unravel_index(flat, tuple(a.sources for a in self.geo.axes))
@@ -71,4 +80,4 @@ class StampCounts:
             cells = [(0, int(c)) for c in taps[0]]
         else:
             cells = [(int(r), int(c)) for r in taps[0] for c in taps[1]]
-        return channel, position, cells
+        return Stamp(channel, position, cells)

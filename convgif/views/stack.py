@@ -23,15 +23,31 @@ from convgif.errors import ConvGifError
 from convgif.simulate.receptive import ReceptiveField
 from convgif.views import stack_text as words
 from convgif.views.channels import shown_lit
-from convgif.views.chrome import caption, counter_at, header, legend, legend_width
+from convgif.views.chrome import (
+    CONNECTOR_WIDTH,
+    LIT_EDGE,
+    caption,
+    counter_at,
+    header,
+    legend,
+    legend_width,
+)
 from convgif.views.grid import Grid
-from convgif.views.layout import CAPTION_SIZE, LABEL_SIZE, MARGIN, SUBTITLE_SIZE, TITLE_SIZE
+from convgif.views.layout import (
+    CAPTION_LINE,
+    CAPTION_SIZE,
+    LABEL_SIZE,
+    MARGIN,
+    MAX_HEIGHT,
+    MAX_WIDTH,
+    SUBTITLE_SIZE,
+    TITLE_SIZE,
+)
 from convgif.views.scene import Box, Line, Scene, Text
 from convgif.views.stack_text import BOLD_FIT, short
 from convgif.views.text import set_width, text_width
 from convgif.views.view import View
 
-MAX_WIDTH, MAX_HEIGHT = 1280, 720
 CHANNELS_HEIGHT = 1000  # a page of channel columns may be taller than a slide
 MAX_CELL, MIN_CELL = 28, 3
 GAP = 36  # between map columns
@@ -155,7 +171,7 @@ class StackPicture(View):
         # a representative grid is one row of the channel columns' rows
         body = max(len(self._rows(n)) for n in maps) * self._row_pitch(c)
         notes = 4 * NOTE_LINE
-        captions = CAPTION_LINES * (CAPTION_SIZE + 6)
+        captions = CAPTION_LINES * CAPTION_LINE
         height = self._top() + body + notes + 14 + captions + LABEL_SIZE + 8 + MARGIN
         return float(round(width)), float(round(height))
 
@@ -275,7 +291,7 @@ class StackPicture(View):
             r0, r1 = max(y0 + pt, 0), min(y1 + pt, grid.rows - 1)
             c0, c1 = max(x0 + pl, 0), min(x1 + pl, grid.cols - 1)
             if r0 <= r1 and c0 <= c1 and (r1 > r0 or c1 > c0 or last):
-                items.append(Box(*grid.span(r0, c0, r1, c1), edge="window", edge_width=2.5))
+                items.append(Box(*grid.span(r0, c0, r1, c1), edge="window", edge_width=LIT_EDGE))
         return items
 
     def _lit_span(self, n: int, ch) -> Span | None:
@@ -315,7 +331,8 @@ class StackPicture(View):
             for ich in self._sources(n, och):
                 end = self._lit_span(n - 1, ich)
                 if end is not None:
-                    items.append(Line(start.left, start.y, end.right, end.y, "connector", 1.5))
+                    items.append(Line(start.left, start.y, end.right, end.y, "connector",
+                                      CONNECTOR_WIDTH))
         return items
 
     def scene(self, index: int, *, since: int | None = None, shown: int | None = None) -> Scene:
@@ -335,7 +352,7 @@ class StackPicture(View):
                 items.append(Text(col.x + col.width / 2, y, note, LABEL_SIZE, "muted", "ma"))
         for n in range(last, last - index, -1):
             items += self._connectors(n)
-        y = self.height - MARGIN - CAPTION_LINES * (CAPTION_SIZE + 6) - LABEL_SIZE - 4
+        y = self.height - MARGIN - CAPTION_LINES * CAPTION_LINE - LABEL_SIZE - 4
         items += caption(words.caption(self.rf, index), y)
         items.append(counter_at(f"{index + 1} / {count}", self.width, MARGIN, size=LABEL_SIZE))
         return Scene(self.width, self.height, self._static, tuple(items))
