@@ -132,7 +132,7 @@ def test_prefix_counts_equal_stamps_added_one_by_one(data):
     pic = OverlapPicture(layer, shape)
     canvas = np.zeros_like(pic.final)
     for j in range(min(pic.stamps, 40)):
-        for cell in pic.stamp(j)[2]:
+        for cell in pic.stamp(j).cells:
             canvas[cell] += 1
         assert np.array_equal(canvas, pic.counts_after(j + 1))
 
@@ -239,7 +239,7 @@ def test_still_png_svg_and_gif(tmp_path):
     root = ET.parse(tmp_path / "o.svg").getroot()
     svg = ["".join(n.itertext()) for n in root.iter("{http://www.w3.org/2000/svg}text")]
     assert sorted(t for t in svg if t.isdigit()) == sorted(
-        [str(c) for c in counts.ravel()] + [label for _, label in pic._legend_entries()]
+        [str(c) for c in counts.ravel()] + [label for _, label in pic.levels.entries()]
     )
 
     convgif.overlap(tmp_path / "o.gif", layer, input_shape=(1, 4, 4), max_frames=6)

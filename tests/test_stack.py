@@ -8,8 +8,9 @@ from PIL import Image
 
 from convgif import ConvGifError
 from convgif.api.stack import picture, receptive_fields, stack
+from convgif.views.channels import shown_lit as shown
 from convgif.views.scene import Box, Line
-from convgif.views.stack import StackPicture, shown
+from convgif.views.stack import StackPicture
 
 LENET = "Conv2d(1,6,5) MaxPool2d(2) Conv2d(6,16,5) MaxPool2d(2)"
 SEPARABLE = "Conv2d(8, 8, 3, groups=8) Conv2d(8, 16, 1)"

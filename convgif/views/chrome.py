@@ -10,7 +10,7 @@ from convgif.frames.storyboard import describe_region
 from convgif.views.layout import CAPTION_SIZE, LABEL_SIZE, MARGIN, SUBTITLE_SIZE, TITLE_SIZE
 from convgif.views.options import Options
 from convgif.views.scene import Box, Line, Text
-from convgif.views.text import set_width
+from convgif.views.text import set_width, text_width
 
 
 def shape_text(shape) -> str:
@@ -63,6 +63,10 @@ def title_parts(spec, pads, in_shape, out_shape) -> list[str]:
 
 DASH = " \u2014 "
 
+# Line widths every view shares: the outline of what a frame lights (the window, the
+# cell being written), and the connectors that join them.
+LIT_EDGE, CONNECTOR_WIDTH = 2.5, 1.5
+
 
 def counter_text(index: int, count: int, shown: int | None) -> str:
     """``frame 4/20``, and how many frames a sampled animation keeps."""
@@ -77,10 +81,10 @@ def frame_counter(state, shown: int | None) -> str:
     return counter_text(state.index, state.count, shown)
 
 
-def caption(lines, y: float, width: float = 0.0, counter: str = "") -> list:
+def caption(lines, y: float, width: float = 0.0, counter: str = "", color: str = "ink") -> list:
     """Caption lines from ``y`` down at the left; the counter at the right of the second."""
     items = [
-        Text(MARGIN, y + i * (CAPTION_SIZE + 6), line, CAPTION_SIZE, "ink", anchor="la",
+        Text(MARGIN, y + i * (CAPTION_SIZE + 6), line, CAPTION_SIZE, color, anchor="la",
              fleeting=True)
         for i, line in enumerate(lines)
     ]
@@ -88,6 +92,13 @@ def caption(lines, y: float, width: float = 0.0, counter: str = "") -> list:
         at = (width - MARGIN, y + CAPTION_SIZE + 6)
         items.append(Text(*at, counter, LABEL_SIZE - 1, "muted", anchor="ra", fleeting=True))
     return items
+
+
+def counter_at(text: str, width: float, y: float, size: float = LABEL_SIZE - 1,
+               anchor: str = "ra") -> Text:
+    """A frame counter at the right margin of a page ``width`` wide, at height ``y``: for
+    a view whose counter is not in its caption's second line (see ``caption``)."""
+    return Text(width - MARGIN, y, text, size, "muted", anchor=anchor, fleeting=True)
 
 
 def subtitle(trace, options: Options) -> str:
@@ -136,9 +147,10 @@ def elbow(x0, y0, x1, y1, mid) -> list:
     ]
 
 
-def elbow_h(x0, y0, x1, y1) -> list:
-    """Horizontal–vertical–horizontal, meeting the target's left edge."""
-    mid = (x0 + x1) / 2
+def elbow_h(x0, y0, x1, y1, mid=None) -> list:
+    """Horizontal–vertical–horizontal, meeting the target's left edge; the vertical at
+    ``mid`` (default: halfway)."""
+    mid = (x0 + x1) / 2 if mid is None else mid
     return [
         Line(x0, y0, mid, y0, width=1.5),
         Line(mid, y0, mid, y1, width=1.5),
@@ -148,6 +160,22 @@ def elbow_h(x0, y0, x1, y1) -> list:
 
 def title_width(text: str) -> float:
     return set_width(text, TITLE_SIZE)
+
+
+def title_lines(parts, room: float) -> list[str]:
+    """The title on one line when it fits a page ``room`` wide; else the shapes on one
+    line and K, P, S, D, G below."""
+    one = DASH.join(parts)
+    if title_width(one) + 2 * MARGIN <= room:
+        return [one]
+    return [DASH.join(parts[:2]), DASH.join(parts[2:])]
+
+
+def header_width(title_lines, subtitle: str, entries) -> float:
+    """The width the header's lines take: the title's lines, the subtitle, the legend row
+    of (role, label) ``entries``."""
+    widths = [title_width(line) for line in title_lines]
+    return max(widths + [set_width(subtitle, SUBTITLE_SIZE), legend_width(entries)])
 
 
 # The legend's swatches of cells that hold no data of their own are dashed, as on the grids.
@@ -160,12 +188,50 @@ def legend_width(entries) -> float:
     return sum(SWATCH_GAP + set_width(label, LABEL_SIZE - 1) + ENTRY_GAP for _, label in entries)
 
 
-def legend(entries, y: float, dashed=DASHED_ROLES) -> list:
-    """A row of (role, label) entries at the left margin: a swatch of the role, its label."""
+def legend(entries, y: float, dashed=DASHED_ROLES, outlined=frozenset()) -> list:
+    """A row of (role, label) entries at the left margin: a swatch of the role, its label.
+    ``outlined`` roles are outlines (a window, a box): their swatch is an outline too."""
     items, x = [], float(MARGIN)
     for role, label in entries:
-        items.append(Box(x, y, SWATCH, SWATCH, fill=role, edge="grid", dashed=role in dashed))
+        if role in outlined:
+            items.append(Box(x, y, SWATCH, SWATCH, edge=role, edge_width=2,
+                             dashed=role in dashed))
+        else:
+            items.append(Box(x, y, SWATCH, SWATCH, fill=role, edge="grid",
+                             dashed=role in dashed))
         items.append(Text(x + SWATCH_GAP, y + SWATCH / 2, label, LABEL_SIZE - 1, "muted",
                           anchor="lm"))
         x += SWATCH_GAP + set_width(label, LABEL_SIZE - 1) + ENTRY_GAP
+    return items
+
+
+# A heat scale's key: swatches KEY_H tall, at least KEY_W wide, each label written in its
+# colour with KEY_PAD to spare; NOTE_GAP on, a PAD_SWATCH square for the padding.
+KEY_H, KEY_W, KEY_PAD, NOTE_GAP, PAD_SWATCH = 24, 26.0, 10, 24, 14
+
+
+def heat_key_width(title: str, entries, note: str = "") -> float:
+    """The width of a heat key (see ``heat_key``)."""
+    key = set_width(title, LABEL_SIZE) + KEY_PAD
+    swatches = sum(max(KEY_W, text_width(label, LABEL_SIZE) + KEY_PAD) for _, label in entries)
+    extra = 40 + set_width(note, LABEL_SIZE - 1) if note else 0.0
+    return key + swatches + extra
+
+
+def heat_key(title: str, entries, y: float, note: str = "") -> list:
+    """The key of a heat scale at the left margin: its title, then its (role, label)
+    entries side by side, each label written in its colour; then, given a ``note``, a
+    dashed padding swatch and the note."""
+    mid = y + KEY_H // 2
+    items = [Text(MARGIN, mid, title, LABEL_SIZE, "ink", anchor="lm")]
+    x = MARGIN + set_width(title, LABEL_SIZE) + KEY_PAD
+    for role, label in entries:
+        w = max(KEY_W, text_width(label, LABEL_SIZE) + KEY_PAD)
+        items.append(Box(x, y, w, KEY_H, fill=role, edge="grid"))
+        items.append(Text(x + w / 2, mid, label, LABEL_SIZE, "ink"))
+        x += w
+    if note:
+        x += NOTE_GAP
+        items.append(Box(x, y + 5, PAD_SWATCH, PAD_SWATCH, fill="pad", edge="grid", dashed=True))
+        items.append(Text(x + 20, mid, note, LABEL_SIZE - 1, "muted", anchor="lm"))
     return items

@@ -14,8 +14,10 @@ that small and medium layers fit a 1280 × 720 slide at scale 1.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from convgif.views.channels import hidden_at, shown
+from convgif.views.grid import Grid, rows_2d, slice_gap
 from convgif.views.text import text_width
 
 MAX_WIDTH, MAX_HEIGHT = 1280, 720
@@ -29,54 +31,11 @@ FITS = (
     (2400, 2400, LEGIBLE_CELL - 1, MIN_CELL),
 )
 MARGIN = 24
+MIN_PAGE_WIDTH = 480.0  # a page is never narrower
 LABEL = 18  # height of a grid's label line
 TITLE_SIZE, SUBTITLE_SIZE, CAPTION_SIZE, LABEL_SIZE = 19, 14, 16, 13
-
-
-@dataclass(frozen=True)
-class Grid:
-    """A rows × cols block of square cells with its top-left corner at (x, y).
-
-    A 3-d grid is ``depth`` such blocks, its depth slices, side by side ``gap`` apart.
-    """
-
-    x: float
-    y: float
-    rows: int
-    cols: int
-    cell: float
-    depth: int = 1
-    gap: float = 0.0
-
-    @property
-    def width(self) -> float:
-        return self.depth * self.cols * self.cell + (self.depth - 1) * self.gap
-
-    def slice(self, d: int) -> Grid:
-        """Depth slice ``d`` as a 2-d grid."""
-        if self.depth == 1:
-            return self
-        return Grid(self.x + d * (self.cols * self.cell + self.gap), self.y, self.rows,
-                    self.cols, self.cell)
-
-    @property
-    def height(self) -> float:
-        return self.rows * self.cell
-
-    def rect(self, r: int, c: int) -> tuple[float, float, float, float]:
-        return (self.x + c * self.cell, self.y + r * self.cell, self.cell, self.cell)
-
-    def center(self, r: int, c: int) -> tuple[float, float]:
-        return (self.x + (c + 0.5) * self.cell, self.y + (r + 0.5) * self.cell)
-
-    def span(self, r0: int, c0: int, r1: int, c1: int) -> tuple[float, float, float, float]:
-        """The rectangle covering cells r0..r1, c0..c1 inclusive."""
-        return (
-            self.x + c0 * self.cell,
-            self.y + r0 * self.cell,
-            (c1 - c0 + 1) * self.cell,
-            (r1 - r0 + 1) * self.cell,
-        )
+TITLE_LINE = TITLE_SIZE + 6  # from one title line to the next
+CAPTION_LINE = CAPTION_SIZE + 6  # from one caption line to the next
 
 
 @dataclass(frozen=True)
@@ -99,84 +58,165 @@ class Layout:
     ellipses: tuple = ()  # (x, y, n): n input channels left out here; −n: n output channels
 
 
-def rows_2d(shape) -> tuple[int, int]:
-    """A spatial shape as (rows, cols) of cells: 1-d layers are one row."""
-    return (1, shape[0]) if len(shape) == 1 else (shape[-2], shape[-1])
-
-
-def _dims(shape) -> tuple[int, int, int]:
-    """A spatial shape as (depth slices, rows, cols): only 3-d layers have several slices."""
-    return (shape[0] if len(shape) == 3 else 1, *rows_2d(shape))
-
-
-def slice_gap(cell: float) -> float:
-    # narrower than the gap between channels, so a channel's slices read as one tensor
-    return max(5.0, 0.25 * cell)
-
-
-def _width(depth: int, cols: int, cell: float) -> float:
-    """Width of ``depth`` slices of ``cols`` cells, side by side."""
-    return depth * cols * cell + (depth - 1) * slice_gap(cell)
-
-
-def shown_channels(count: int, limit: int = 6, head: int = 3, tail: int = 2) -> list:
-    """The channels drawn: all when few, else the first and last few with None for the gap."""
-    if count <= limit:
-        return list(range(count))
-    return [*range(head), None, *range(count - tail, count)]
-
-
-def _shown_among(chosen: list, limit: int, head: int, tail: int) -> list:
-    """Like shown_channels, over a chosen list of channels."""
-    return [
-        None if i is None else chosen[i] for i in shown_channels(len(chosen), limit, head, tail)
-    ]
-
-
-def shown(trace, chosen=None) -> tuple[list, list]:
-    """The input and output channels drawn (None where an ellipsis stands for the rest):
-    all when few, else the first and last few; ``chosen`` output channels narrow them.
-    The inputs drawn are among those that feed the outputs drawn (their groups')."""
-    chosen = sorted(chosen) if chosen else None
-    if trace.kernel is None:  # pooling: each output channel sits under its input channel
-        shown_in = _shown_among(chosen, 6, 3, 2) if chosen else shown_channels(trace.in_channels)
-        return _with_gaps(shown_in), _with_gaps(shown_in)
-    # Output channels take a row each, so fewer of them fit.
-    if chosen:
-        shown_out = _shown_among(chosen, 4, 2, 1)
-    else:
-        shown_out = shown_channels(trace.out_channels, 4, 2, 1)
-    in_pg, out_pg = trace.in_per_group, trace.out_per_group
-    groups = sorted({oc // out_pg for oc in shown_out if oc is not None})
-    feeding = [g * in_pg + i for g in groups for i in range(in_pg)]
-    return _with_gaps(_shown_among(feeding, 6, 3, 2)), shown_out
-
-
-def _with_gaps(channels: list) -> list:
-    """``channels`` with an ellipsis (None) wherever consecutive ones skip some."""
-    out = []
-    for ch in channels:
-        if ch is not None and out and out[-1] is not None and ch > out[-1] + 1:
-            out.append(None)
-        out.append(ch)
-    return out
-
-
-def _gap(shown: list, index: int) -> int:
-    """How many channels an ellipsis at ``shown[index]`` stands for."""
-    return shown[index + 1] - shown[index - 1] - 1
-
-
 def _auto_cell(measure, min_cell: float = 0.0) -> int:
     """The largest cell of the first page size it fits, cells of at least ``min_cell``
     (when some page takes them; else as if none was asked)."""
     floor = math.ceil(min_cell)
     for max_w, max_h, largest, smallest in FITS:
         for c in range(max(largest, floor), max(smallest, floor) - 1, -1):
-            w, h, *_ = measure(c)
-            if w <= max_w and h <= max_h:
+            size = measure(c)
+            if size.width <= max_w and size.height <= max_h:
                 return c
     return _auto_cell(measure) if floor else MIN_CELL
+
+
+@dataclass(frozen=True)
+class Head:
+    """Where the lines above the panels go, for a title of some lines."""
+
+    title_y: float
+    subtitle_y: float
+    legend_y: float
+    top: float  # the panels' first header line
+
+    @classmethod
+    def under(cls, title_lines: int) -> Head:
+        subtitle_y = MARGIN + title_lines * TITLE_LINE + 2
+        legend_y = subtitle_y + SUBTITLE_SIZE + 10
+        return cls(MARGIN, subtitle_y, legend_y, legend_y + SUBTITLE_SIZE + 14)
+
+
+def page_height(bottom: float) -> float:
+    """The height of a page whose panels end at ``bottom``: room for two caption lines."""
+    return bottom + 16 + 2 * CAPTION_SIZE + 10 + MARGIN
+
+
+def caption_top(height: float) -> float:
+    """The first caption line's top on a page of ``height`` (see ``page_height``)."""
+    return height - MARGIN - 2 * CAPTION_SIZE - 6
+
+
+@dataclass(frozen=True)
+class Extent:
+    """A spatial extent in cells, as drawn: depth slices of rows × cols."""
+
+    depth: int
+    rows: int
+    cols: int
+
+    @classmethod
+    def of(cls, shape) -> Extent:
+        """Only 3-d layers have several slices; 1-d layers are one row."""
+        return cls(shape[0] if len(shape) == 3 else 1, *rows_2d(shape))
+
+    def width(self, cell: float) -> float:
+        """Width of the slices, side by side."""
+        return self.depth * self.cols * cell + (self.depth - 1) * slice_gap(cell)
+
+    def grid(self, x: float, y: float, cell: float) -> Grid:
+        return Grid(x, y, self.rows, self.cols, cell, self.depth, slice_gap(cell))
+
+
+@dataclass(frozen=True)
+class Measure:
+    """The picture's size and spacing at one cell size."""
+
+    width: float
+    height: float
+    gap: float  # between channels, and between the rows of output channels
+    col_gap: float  # before the output column
+    top: float  # the input panel's header line
+    row_h: float  # an output channel's row: its label and its tallest grid
+    channel_gap: float  # between the input channels
+    widths: list  # the input row's columns, one per shown channel (an ellipsis too)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the layout is made of, whatever the cell size: the extents and the channels."""
+
+    grid: Extent  # an input channel (the padded grid, or the scatter view's raw input)
+    out: Extent  # an output channel (or the scatter view's canvas)
+    kernel: Extent  # (0 rows and cols for pooling)
+    pooling: bool
+    shown_in: list
+    shown_out: list
+    groups: int
+    per_group: tuple  # (input, output) channels per group
+    bands: bool  # boxes around the groups' channels (groups > 1, not pooling)
+    band_ends: frozenset  # the last input channel drawn of each group (when bands)
+    labels_w: float  # room for a band's group name beside the last `x[i]` label
+    title_lines: int
+    output_header_width: float
+
+    def measure(self, c: float) -> Measure:
+        gap = max(12.0, 0.5 * c)  # between channels
+        # between the input channels: wider when each is a row of depth slices
+        channel_gap = gap if self.grid.depth == 1 else 2 * gap
+        col_gap = max(40.0, 1.5 * c)  # before the bias / output column
+        top = Head.under(self.title_lines).top
+        widths = self._column_widths(c)
+        input_w = sum(widths) + (len(self.shown_in) - 1) * channel_gap
+        input_h = 2 * LABEL + self.grid.rows * c + gap + LABEL
+        if self.pooling:
+            row_h = LABEL + self.out.rows * c
+            body_h = input_h + row_h
+            width = 2 * MARGIN + input_w
+        else:
+            row_h = LABEL + max(self.kernel.rows, self.out.rows) * c
+            rows_h = sum(LABEL + 8 if oc is None else row_h for oc in self.shown_out)
+            body_h = input_h + rows_h + (len(self.shown_out) - 1) * gap
+            out_w = max(self.out.width(c), self.output_header_width)
+            width = 2 * MARGIN + input_w + gap + c + col_gap + out_w
+        height = page_height(top + body_h)
+        return Measure(width, height, gap, col_gap, top, row_h, channel_gap, widths)
+
+    def _column_widths(self, c: float) -> list:
+        """The input row's columns: a channel's grid and, below it, its kernels (in the
+        scatter view a kernel can be wider than the input it stamps from); an ellipsis."""
+        ellipsis_w = max(2 * c, 40.0)
+        grid_w = self.grid.width(c)
+        column_w = grid_w if self.pooling else max(grid_w, self.kernel.width(c))
+        # a group's name sits at its band's top right, level with the last `x[i]` at the left
+        named_w = max(column_w, 2 * self.labels_w - grid_w) if self.bands else column_w
+        return [
+            ellipsis_w if ch is None else named_w if ch in self.band_ends else column_w
+            for ch in self.shown_in
+        ]
+
+
+def _plan(trace, title_lines, output_header_width, grid_spatial, out_spatial, shown_out):
+    pooling = trace.kernel is None
+    shown_in, shown_out = shown(trace, shown_out)
+    bands = trace.groups > 1 and not pooling
+    band_ends = frozenset()
+    if bands:
+        drawn = [ch for ch in shown_in if ch is not None]
+        band_ends = frozenset(
+            max(ch for ch in drawn if ch // trace.in_per_group == g)
+            for g in {ch // trace.in_per_group for ch in drawn}
+        )
+    labels_w = (
+        text_width(f"x[{trace.in_channels - 1}]", LABEL_SIZE)
+        + text_width(f"group {trace.groups - 1}", LABEL_SIZE - 1)
+        + 10
+    )
+    return _Plan(
+        # The scatter view replaces the grid by the raw input and the output by its canvas.
+        grid=Extent.of(grid_spatial or trace.grid.shape[2:]),
+        out=Extent.of(out_spatial or trace.out_spatial),
+        kernel=Extent(1, 0, 0) if pooling else Extent.of(trace.kernel_size),
+        pooling=pooling,
+        shown_in=shown_in,
+        shown_out=shown_out,
+        groups=trace.groups,
+        per_group=(trace.in_per_group, trace.out_per_group),
+        bands=bands,
+        band_ends=band_ends,
+        labels_w=labels_w,
+        title_lines=title_lines,
+        output_header_width=output_header_width,
+    )
 
 
 def compute_layout(
@@ -196,165 +236,123 @@ def compute_layout(
     ``title_lines`` leave room for the title. Many channels are shown as the
     first and last few with an ellipsis that says how many were left out.
     """
-    title_h = title_lines * (TITLE_SIZE + 6)
-    # The scatter view replaces the grid by the raw input and the output by its canvas.
-    grid_depth, grid_rows, grid_cols = _dims(grid_spatial or trace.grid.shape[2:])
-    out_depth, out_rows, out_cols = _dims(out_spatial or trace.out_spatial)
-    pooling = trace.kernel is None
-    k_depth, k_rows, k_cols = (1, 0, 0) if pooling else _dims(trace.kernel_size)
-    shown_in, shown_out = shown(trace, shown_out)
-    bands = trace.groups > 1 and not pooling
-    drawn = [ch for ch in shown_in if ch is not None]
-    band_ends = {max(ch for ch in drawn if ch // trace.in_per_group == g)
-                 for g in {ch // trace.in_per_group for ch in drawn}} if bands else set()
-    labels_w = (
-        text_width(f"x[{trace.in_channels - 1}]", LABEL_SIZE)
-        + text_width(f"group {trace.groups - 1}", LABEL_SIZE - 1)
-        + 10
+    plan = _plan(trace, title_lines, output_header_width, grid_spatial, out_spatial, shown_out)
+    if cell is None:
+        cell = _auto_cell(plan.measure, min_cell)
+    cell = float(cell)
+    size = plan.measure(cell)
+    head = Head.under(title_lines)
+    y_input = size.top + 2 * LABEL
+    placed = _Placed()
+    right = _place_inputs(plan, size, cell, y_input, placed)
+    y_rows = y_input + plan.grid.rows * cell + size.gap + LABEL
+    if plan.pooling:
+        _place_pooled(plan, cell, y_rows, placed)
+    else:
+        _place_rows(plan, size, cell, (right, y_rows), placed)
+    inputs, outputs = placed.inputs, placed.outputs
+    return Layout(
+        width=max(size.width, min_width, MIN_PAGE_WIDTH),
+        height=size.height,
+        cell=cell,
+        title_y=head.title_y,
+        subtitle_y=head.subtitle_y,
+        legend_y=head.legend_y,
+        caption_y=caption_top(size.height),
+        inputs=inputs,
+        kernels=placed.kernels,
+        biases=placed.biases,
+        outputs=outputs,
+        input_header=(MARGIN, size.top + LABEL / 2),
+        output_header=(min(g.x for g in outputs.values()), y_rows - LABEL / 2),
+        lane_y=y_input + plan.grid.rows * cell + (size.gap + LABEL) / 2,
+        bands=_bands(plan, size, inputs, outputs) if plan.bands else (),
+        ellipses=tuple(placed.ellipses),
     )
 
-    def measure(c: float):
-        gap = max(12.0, 0.5 * c)  # between channels
-        # between the input channels: wider when each is a row of depth slices
-        channel_gap = gap if grid_depth == 1 else 2 * gap
-        col_gap = max(40.0, 1.5 * c)  # before the bias / output column
-        ellipsis_w = max(2 * c, 40.0)
-        top = MARGIN + title_h + 2 + SUBTITLE_SIZE + 10 + SUBTITLE_SIZE + 14
-        grid_w = _width(grid_depth, grid_cols, c)
-        # An input channel's column holds its grid and, below, its kernels: in the scatter
-        # view a kernel can be wider than the input it stamps from.
-        column_w = grid_w if pooling else max(grid_w, _width(k_depth, k_cols, c))
-        # a group's name sits at its band's top right, level with the last `x[i]` at the left
-        named_w = max(column_w, 2 * labels_w - grid_w) if bands else column_w
-        widths = [
-            ellipsis_w if ch is None else named_w if ch in band_ends else column_w
-            for ch in shown_in
-        ]
-        input_w = sum(widths) + (len(shown_in) - 1) * channel_gap
-        if pooling:
-            row_h = LABEL + out_rows * c
-            body_h = 2 * LABEL + grid_rows * c + gap + LABEL + row_h
-            width = 2 * MARGIN + input_w
-        else:
-            row_h = LABEL + max(k_rows, out_rows) * c
-            rows_h = sum(LABEL + 8 if oc is None else row_h for oc in shown_out)
-            body_h = 2 * LABEL + grid_rows * c + gap + LABEL + rows_h + (len(shown_out) - 1) * gap
-            width = (
-                2 * MARGIN
-                + input_w
-                + gap
-                + c
-                + col_gap
-                + max(_width(out_depth, out_cols, c), output_header_width)
-            )
-        height = top + body_h + 16 + 2 * CAPTION_SIZE + 10 + MARGIN
-        return width, height, gap, col_gap, top, row_h, channel_gap, widths
 
-    if cell is None:
-        cell = _auto_cell(measure, min_cell)
-    cell = float(cell)
-    width, height, gap, col_gap, top, row_h, channel_gap, widths = measure(cell)
-    width = max(width, min_width, 480.0)
+@dataclass
+class _Placed:
+    """The grids placed so far, and the ellipses standing for channels left out."""
 
-    y_input = top + 2 * LABEL
-    inputs, ellipses = {}, []
+    inputs: dict = field(default_factory=dict)
+    kernels: dict = field(default_factory=dict)
+    biases: dict = field(default_factory=dict)
+    outputs: dict = field(default_factory=dict)
+    ellipses: list = field(default_factory=list)
+
+
+def _place_inputs(plan: _Plan, size: Measure, cell: float, y_input: float, placed) -> float:
+    """The input channels' grids, each centred in its column, and the ellipses between
+    them; returns the input row's right end."""
+    inputs, ellipses = placed.inputs, placed.ellipses
     x = MARGIN
-    grid_w = _width(grid_depth, grid_cols, cell)
-    for ch_index, (ch, column_w) in enumerate(zip(shown_in, widths)):
+    grid_w = plan.grid.width(cell)
+    for index, (ch, column_w) in enumerate(zip(plan.shown_in, size.widths)):
         if ch is None:
-            hidden = _gap(shown_in, ch_index)
-            ellipses.append((x + column_w / 2, y_input + grid_rows * cell / 2, hidden))
+            hidden = hidden_at(plan.shown_in, index)
+            ellipses.append((x + column_w / 2, y_input + plan.grid.rows * cell / 2, hidden))
         else:
-            inputs[ch] = Grid(
-                x + (column_w - grid_w) / 2, y_input, grid_rows, grid_cols, cell, grid_depth,
-                slice_gap(cell),
-            )
-        x += column_w + channel_gap
-    right = x - channel_gap
-    y_rows = y_input + grid_rows * cell + gap + LABEL
-    kernels, biases, outputs = {}, {}, {}
-    in_pg = trace.in_per_group
-    out_pg = trace.out_per_group
-    row_top = y_rows
-    for oc_index, oc in enumerate(shown_out):
-        if pooling:
-            if oc is not None:
-                src = inputs[oc]
-                ow = _width(out_depth, out_cols, cell)
-                outputs[oc] = Grid(
-                    src.x + (src.width - ow) / 2,
-                    y_rows + LABEL,
-                    out_rows,
-                    out_cols,
-                    cell,
-                    out_depth,
-                    slice_gap(cell),
-                )
-            continue
+            inputs[ch] = plan.grid.grid(x + (column_w - grid_w) / 2, y_input, cell)
+        x += column_w + size.channel_gap
+    return x - size.channel_gap
+
+
+def _place_pooled(plan: _Plan, cell: float, y_rows: float, placed: _Placed) -> None:
+    """Pooling: each output channel centred under the input channel it pools."""
+    for oc in plan.shown_out:
+        if oc is not None:
+            src = placed.inputs[oc]
+            ow = plan.out.width(cell)
+            placed.outputs[oc] = plan.out.grid(src.x + (src.width - ow) / 2, y_rows + LABEL, cell)
+
+
+def _place_rows(plan: _Plan, size: Measure, cell: float, at, placed: _Placed) -> None:
+    """One row per output channel from ``at`` = (the input row's right end, the rows' top):
+    its kernels under their input channels, its bias, its output grid; an ellipsis for the
+    output channels left out."""
+    right, row_top = at
+    inputs, kernels, biases, outputs = placed.inputs, placed.kernels, placed.biases, placed.outputs
+    in_pg, out_pg = plan.per_group
+    ellipses = placed.ellipses
+    for index, oc in enumerate(plan.shown_out):
         if oc is None:
-            hidden = _gap(shown_out, oc_index)
-            ellipses.append((right + gap + cell / 2, row_top + (LABEL + 8) / 2, -hidden))
-            row_top += LABEL + 8 + gap
+            hidden = hidden_at(plan.shown_out, index)
+            ellipses.append((right + size.gap + cell / 2, row_top + (LABEL + 8) / 2, -hidden))
+            row_top += LABEL + 8 + size.gap
             continue
         g = oc // out_pg
         top_cells = row_top + LABEL
-        inner = row_h - LABEL
+        inner = size.row_h - LABEL
         for icl in range(in_pg):
             src = inputs.get(g * in_pg + icl)
             if src is None:
                 continue
-            kx = src.x + (src.width - _width(k_depth, k_cols, cell)) / 2
-            ky = top_cells + (inner - k_rows * cell) / 2
-            kernels[(oc, icl)] = Grid(kx, ky, k_rows, k_cols, cell, k_depth, slice_gap(cell))
-        bias_x = right + gap
+            kx = src.x + (src.width - plan.kernel.width(cell)) / 2
+            ky = top_cells + (inner - plan.kernel.rows * cell) / 2
+            kernels[(oc, icl)] = plan.kernel.grid(kx, ky, cell)
+        bias_x = right + size.gap
         biases[oc] = Grid(bias_x, top_cells + (inner - cell) / 2, 1, 1, cell)
-        out_x = bias_x + cell + col_gap
-        outputs[oc] = Grid(
-            out_x,
-            top_cells + (inner - out_rows * cell) / 2,
-            out_rows,
-            out_cols,
-            cell,
-            out_depth,
-            slice_gap(cell),
-        )
-        row_top += row_h + gap
+        out_x = bias_x + cell + size.col_gap
+        outputs[oc] = plan.out.grid(out_x, top_cells + (inner - plan.out.rows * cell) / 2, cell)
+        row_top += size.row_h + size.gap
 
-    boxes = ()
-    if bands:
-        pad = min(6.0, channel_gap / 2 - 3)  # neighbouring bands keep a gap between them
-        column_of = dict(zip(shown_in, widths))
-        bottom = max(g.y + g.height for g in outputs.values())
-        boxes = []
-        for g in range(trace.groups):
-            members = [c for c in range(g * in_pg, (g + 1) * in_pg) if c in inputs]
-            if not members:
-                continue
-            # around the members' columns (a grid is centred in its column)
-            first, last = inputs[members[0]], inputs[members[-1]]
-            left = first.x - (column_of[members[0]] - first.width) / 2 - pad
-            right = last.x + (column_of[members[-1]] + last.width) / 2 + pad
-            upper = first.y - LABEL + 1
-            boxes.append((g, left, upper, right - left, bottom - upper + pad))
-        boxes = tuple(boxes)
 
-    caption_y = height - MARGIN - 2 * CAPTION_SIZE - 6
-    out_x = min(g.x for g in outputs.values())
-    return Layout(
-        width=width,
-        height=height,
-        cell=cell,
-        title_y=MARGIN,
-        subtitle_y=MARGIN + title_h + 2,
-        legend_y=MARGIN + title_h + 2 + SUBTITLE_SIZE + 10,
-        caption_y=caption_y,
-        inputs=inputs,
-        kernels=kernels,
-        biases=biases,
-        outputs=outputs,
-        input_header=(MARGIN, top + LABEL / 2),
-        output_header=(out_x, y_rows - LABEL / 2),
-        lane_y=y_input + grid_rows * cell + (gap + LABEL) / 2,
-        bands=boxes,
-        ellipses=tuple(ellipses),
-    )
+def _bands(plan: _Plan, size: Measure, inputs: dict, outputs: dict) -> tuple:
+    """(group, x, y, w, h): a box around each group's input columns, down to the outputs."""
+    in_pg, _ = plan.per_group
+    pad = min(6.0, size.channel_gap / 2 - 3)  # neighbouring bands keep a gap between them
+    column_of = dict(zip(plan.shown_in, size.widths))
+    bottom = max(g.y + g.height for g in outputs.values())
+    boxes = []
+    for g in range(plan.groups):
+        members = [c for c in range(g * in_pg, (g + 1) * in_pg) if c in inputs]
+        if not members:
+            continue
+        # around the members' columns (a grid is centred in its column)
+        first, last = inputs[members[0]], inputs[members[-1]]
+        left = first.x - (column_of[members[0]] - first.width) / 2 - pad
+        right = last.x + (column_of[members[-1]] + last.width) / 2 + pad
+        upper = first.y - LABEL + 1
+        boxes.append((g, left, upper, right - left, bottom - upper + pad))
+    return tuple(boxes)

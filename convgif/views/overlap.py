@@ -9,6 +9,8 @@ order of the scatter view's storyboard, and the counts add up frame by frame.
 
 Scenes are plain ``convgif.scene`` items, so the raster backend (PNG, GIF,
 APNG, WebP, MP4) and the vector backend (SVG, PDF) draw the same picture.
+The counts are ``convgif.views.overlap_counts``, the colours
+``convgif.views.heat``, the words ``convgif.views.overlap_text``.
 """
 
 from __future__ import annotations
@@ -21,57 +23,45 @@ import numpy as np
 from convgif.errors import ConvGifError
 from convgif.frames.budget import MAX_FRAMES_WAY
 from convgif.frames.storyboard import frame_index
-from convgif.simulate.coverage import Geometry, geometry, notes, rule
+from convgif.simulate.coverage import geometry, rule
 from convgif.views.chrome import (
     DASH,
+    LIT_EDGE,
     caption,
+    counter_at,
     counter_text,
+    elbow_h,
     header,
-    shape_text,
-    title_parts,
+    heat_key,
+    heat_key_width,
+    title_lines,
     title_width,
 )
+from convgif.views.grid import Grid, rc, rows_2d
+from convgif.views.heat import Levels
 from convgif.views.layout import (
+    CAPTION_LINE,
     CAPTION_SIZE,
     LABEL,
     LABEL_SIZE,
     MARGIN,
+    MAX_HEIGHT,
+    MAX_WIDTH,
     SUBTITLE_SIZE,
-    TITLE_SIZE,
-    Grid,
-    rows_2d,
+    TITLE_LINE,
 )
-from convgif.views.scene import Box, Line, Scene, Text
-from convgif.views.text import set_width, text_width, value_fit, wrap
+from convgif.views.overlap_counts import Stamp, StampCounts
+from convgif.views.overlap_text import OverlapText
+from convgif.views.scene import Box, Scene, Text
+from convgif.views.text import MIN_VALUE_SIZE, set_width, value_fit, value_size, wrap
 from convgif.views.view import View
 
 STILL_FORMATS = (".png", ".svg", ".pdf")
 ANIMATION_FORMATS = (".gif", ".apng", ".webp", ".mp4")
-MAX_LEVELS = 10  # colours of the scale; more distinct counts share colours in ranges
-
-@dataclass(frozen=True)
-class Levels:
-    """How counts map to colours: one colour per count when few, else ranges."""
-
-    edges: tuple[int, ...]  # level i holds counts edges[i] .. edges[i+1] − 1
-
-    @classmethod
-    def for_max(cls, top: int) -> Levels:
-        if top < MAX_LEVELS:
-            return cls(tuple(range(top + 2)))
-        # 0 keeps its own colour (a cell no tap reaches); 1..top in equal ranges.
-        step = math.ceil(top / (MAX_LEVELS - 1))
-        return cls((0, *range(1, top + 1, step), top + 1))
-
-    def __len__(self) -> int:
-        return len(self.edges) - 1
-
-    def level(self, count: int) -> int:
-        return int(np.searchsorted(self.edges, count, side="right")) - 1
-
-    def label(self, i: int) -> str:
-        lo, hi = self.edges[i], self.edges[i + 1] - 1
-        return str(lo) if lo == hi else f"{lo}\u2013{hi}"
+MIN_WIDTH = 1000.0  # the page's least width: the caption's lines wrap within it
+MIN_CELL, MAX_CELL = 12, 40  # the automatic cell size's bounds
+# The room the panels get on a 1280 × 720 slide, beside and below what surrounds them.
+ROOM_W, ROOM_H = MAX_WIDTH - 2 * MARGIN - 60, MAX_HEIGHT - 260
 
 
 @dataclass(frozen=True)
@@ -87,14 +77,16 @@ class OverlapLayout:
     title_lines: tuple[str, ...]
 
 
-def _title_parts(layer, geo: Geometry, input_shape) -> list[str]:
-    spec = layer.spec
-    out = layer.output_shape(tuple(input_shape))
-    return title_parts(spec, spec.pads(geo.in_shape[1:]), input_shape, out)
-
-
-def _rc(position) -> tuple[int, int]:
-    return (0, position[0]) if len(position) == 1 else (position[0], position[1])
+def _cell_size(cell, source: tuple, canvas: tuple) -> float:
+    """The cell asked for, or the largest (up to MAX_CELL) at which both panels fit a
+    slide side by side."""
+    if cell is None:
+        cell = min(MAX_CELL, ROOM_W / (source[1] + canvas[1]), ROOM_H / max(source[0], canvas[0]))
+        cell = max(MIN_CELL, math.floor(cell))
+    cell = float(cell)
+    if not (math.isfinite(cell) and cell > 0):
+        raise ConvGifError(f"cell={cell!r} must be a positive number of pixels")
+    return cell
 
 
 class OverlapPicture(View):
@@ -114,28 +106,17 @@ class OverlapPicture(View):
             )
         self.layer, self.geo = layer, geo
         self.input_shape = tuple(input_shape)
-        axes = geo.axes
-        spans = [a.span for a in axes]
-        self.offset = tuple(-lo for lo, _ in spans)
-        canvas_shape = tuple(hi - lo for lo, hi in spans)
-        # Per axis: taps of the first j sources on every canvas cell, j = 0..sources.
-        self._prefix = []
-        for a, (lo, hi) in zip(axes, spans):
-            rows = np.zeros((a.sources + 1, hi - lo), dtype=np.int64)
-            for j in range(a.sources):
-                rows[j + 1] = rows[j]
-                np.add.at(rows[j + 1], a.taps(j) - lo, 1)
-            self._prefix.append(rows)
-        real = [
-            (np.arange(hi - lo) + lo >= 0) & (np.arange(hi - lo) + lo < a.size)
-            for a, (lo, hi) in zip(axes, spans)
-        ]
-        self.real = real[0][None, :] if len(real) == 1 else real[0][:, None] & real[1][None, :]
-        self.final = self.counts_after(self.stamps)
+        self.counts = StampCounts(geo)
+        self.offset, self.real, self.final = self.counts.offset, self.counts.real, self.counts.final
         self.levels = Levels.for_max(int(self.final[self.real].max(initial=0)))
-        self.spatial_sources = math.prod(a.sources for a in axes)
-        self.noun = "taps" if geo.transposed else "windows"
-        self._layout(cell, canvas_shape)
+        self.text = OverlapText(layer, geo, self.counts)
+        self.title_parts = self.text.title_parts(self.input_shape)
+        self.subtitle = self.text.subtitle()
+        self.layout = self._lay_out(cell)
+        cell = self.layout.cell
+        fit = value_fit(cell, max(len(str(int(self.final.max(initial=0)))), 1))
+        self.value_size = value_size(cell, fit)
+        self.show_values = fit >= MIN_VALUE_SIZE and cell >= 14
         self._static = self._build_static()
 
     # ---- counts
@@ -143,202 +124,80 @@ class OverlapPicture(View):
     @property
     def stamps(self) -> int:
         """Source cells times the channels that stamp the same plane."""
-        return self.geo.multiplicity * math.prod(a.sources for a in self.geo.axes)
+        return self.counts.stamps
 
     def counts_after(self, stamps: int) -> np.ndarray:
-        """Counts on the canvas (rows, cols) once the first ``stamps`` stamps have landed.
+        """Counts on the canvas (rows, cols) once the first ``stamps`` stamps have landed."""
+        return self.counts.after(stamps)
 
-        Stamps go channel by channel, source cells in row-major order, so a
-        prefix is whole channels, whole rows of the current one, and part of a row.
-        """
-        per_channel = math.prod(a.sources for a in self.geo.axes)
-        whole, rest = divmod(stamps, per_channel)
-        full = self._outer([p[-1] for p in self._prefix])
-        if len(self._prefix) == 1:
-            part = self._prefix[0][rest][None, :]
-        else:
-            rows, cols = self._prefix
-            r, c = divmod(rest, self.geo.axes[1].sources)
-            part = np.multiply.outer(rows[r], cols[-1])
-            if r < self.geo.axes[0].sources:
-                part = part + np.multiply.outer(rows[r + 1] - rows[r], cols[c])
-        return whole * full + part
-
-    def _outer(self, vectors) -> np.ndarray:
-        if len(vectors) == 1:
-            return vectors[0][None, :]
-        return np.multiply.outer(vectors[0], vectors[1])
-
-    def stamp(self, index: int):
-        """(channel, source position, canvas cells it hits) of stamp ``index``."""
-        per_channel = math.prod(a.sources for a in self.geo.axes)
-        channel, flat = divmod(index, per_channel)
-        position = tuple(
-            int(v) for v in np.unravel_index(flat, tuple(a.sources for a in self.geo.axes))
-        )
-        taps = [a.taps(j) + off for a, j, off in zip(self.geo.axes, position, self.offset)]
-        if len(taps) == 1:
-            cells = [(0, int(c)) for c in taps[0]]
-        else:
-            cells = [(int(r), int(c)) for r in taps[0] for c in taps[1]]
-        return channel, position, cells
-
-    # ---- layout
+    def stamp(self, index: int) -> Stamp:
+        """Stamp ``index``: its channel, its source cell, the canvas cells it hits."""
+        return self.counts.stamp(index)
 
     def __len__(self) -> int:
         return self.stamps + 2
 
-    def _layout(self, cell, canvas_shape) -> None:
-        geo = self.geo
-        src_rows, src_cols = rows_2d(tuple(a.sources for a in geo.axes))
-        can_rows, can_cols = rows_2d(canvas_shape)
-        self.title_parts = _title_parts(self.layer, geo, self.input_shape)
-        self.subtitle = f"{self.layer!r}   \u00b7   {self._what()}"
-        if cell is None:
-            room_w = 1280 - 2 * MARGIN - 60
-            room_h = 720 - 260
-            cell = min(40, room_w / (src_cols + can_cols), room_h / max(src_rows, can_rows))
-            cell = max(12, math.floor(cell))
-        cell = float(cell)
-        if not (math.isfinite(cell) and cell > 0):
-            raise ConvGifError(f"cell={cell!r} must be a positive number of pixels")
-        headers = self._headers()
-        header_w = set_width(headers[0], LABEL_SIZE)
-        gap = max(48.0, 1.5 * cell, header_w - src_cols * cell + 24)
+    # ---- layout
+
+    def _pad_note(self) -> str:
+        """The key's note on the padding: only when the canvas shows some."""
+        return "" if self.real.all() else self.text.pad_label()
+
+    def _lay_out(self, cell) -> OverlapLayout:
+        """The source cells and the canvas side by side, centred under the title; the
+        caption below, its lines wrapped within the page."""
+        src_rows, src_cols = rows_2d(tuple(a.sources for a in self.geo.axes))
+        can_rows, can_cols = rows_2d(self.counts.shape)
+        cell = _cell_size(cell, (src_rows, src_cols), (can_rows, can_cols))
+        left_header, right_header = self.text.headers()
+        gap = max(48.0, 1.5 * cell, set_width(left_header, LABEL_SIZE) - src_cols * cell + 24)
         body_w = (
             2 * MARGIN
             + src_cols * cell
             + gap
-            + max(can_cols * cell, set_width(headers[1], LABEL_SIZE))
+            + max(can_cols * cell, set_width(right_header, LABEL_SIZE))
         )
-        one = DASH.join(self.title_parts)
-        widths = [
-            body_w,
-            title_width(DASH.join(self.title_parts[:2])) + 2 * MARGIN,
-            set_width(self.subtitle, SUBTITLE_SIZE) + 2 * MARGIN,
-            self._legend_width() + 2 * MARGIN,
-            1000.0,
-        ]
-        width = max(widths)
-        if title_width(one) + 2 * MARGIN <= width:
-            title_lines = (one,)
-        else:
-            title_lines = (DASH.join(self.title_parts[:2]), DASH.join(self.title_parts[2:]))
-            width = max(width, title_width(title_lines[1]) + 2 * MARGIN)
-        subtitle_y = MARGIN + len(title_lines) * (TITLE_SIZE + 6) + 2
-        legend_y = subtitle_y + SUBTITLE_SIZE + 12
+        lines, width = self._title_and_width(body_w)
+        legend_y = MARGIN + len(lines) * TITLE_LINE + 2 + SUBTITLE_SIZE + 12
         header_y = legend_y + 24 + 18
         grid_y = header_y + LABEL / 2 + 8
         panel_h = max(src_rows, can_rows) * cell
         left = MARGIN + (width - body_w) / 2  # the panels centred under the title
         source = Grid(left, grid_y + (panel_h - src_rows * cell) / 2, src_rows, src_cols, cell)
-        canvas = Grid(
-            left + src_cols * cell + gap,
-            grid_y + (panel_h - can_rows * cell) / 2,
-            can_rows,
-            can_cols,
-            cell,
-        )
+        canvas_y = grid_y + (panel_h - can_rows * cell) / 2
+        canvas = Grid(left + src_cols * cell + gap, canvas_y, can_rows, can_cols, cell)
         caption_y = grid_y + panel_h + 20
-        self.rule_lines = wrap(rule(geo), width - 2 * MARGIN, CAPTION_SIZE)
-        self.note_lines = wrap(self._close_caption(), width - 2 * MARGIN, CAPTION_SIZE)
-        lines = len(self.rule_lines) + max(2, len(self.note_lines))
-        height = caption_y + lines * (CAPTION_SIZE + 6) + MARGIN
-        self.layout = OverlapLayout(
-            width, height, cell, source, canvas, header_y, legend_y, caption_y, title_lines
-        )
-        fit = value_fit(cell, max(len(str(int(self.final.max(initial=0)))), 1))
-        self.value_size = max(8.0, min(0.42 * cell, 16.0, fit))
-        self.show_values = fit >= 8.0 and cell >= 14
+        self.rule_lines = wrap(rule(self.geo), width - 2 * MARGIN, CAPTION_SIZE)
+        self.note_lines = wrap(self.text.closing(), width - 2 * MARGIN, CAPTION_SIZE)
+        height = caption_y + (len(self.rule_lines) + max(2, len(self.note_lines))) * CAPTION_LINE
+        return OverlapLayout(width, height + MARGIN, cell, source, canvas, header_y, legend_y,
+                             caption_y, lines)
 
-    def _what(self) -> str:
-        if self.geo.transposed:
-            return "overlap: kernel taps landing on each output cell"
-        return "coverage: windows reading each input cell"
-
-    def _headers(self) -> tuple[str, str]:
-        geo = self.geo
-        many = geo.multiplicity > 1
-        if geo.transposed:
-            one_at_a_time = " (one channel at a time)" if many else ""
-            left = f"input x {shape_text(geo.in_shape)}{one_at_a_time}"
-            right = f"output y {shape_text(geo.out_shape)}: " + (
-                "products per cell" if many else "kernel taps landing on each cell"
-            )
-        else:
-            left = f"output y {shape_text(geo.out_shape)}: one window per cell"
-            right = f"input x {shape_text(geo.in_shape)}: " + (
-                "products reading each cell" if many else "windows covering each cell"
-            )
-        return left, right
-
-    def _close_caption(self) -> str:
-        geo = self.geo
-        added = bool(geo.transposed and (self.final[self.real] == 0).any())
-        cropped = not self.real.all()
-        parts = notes(geo, cropped, added)
-        total = int(self.final[self.real].sum())
-        if geo.transposed:
-            where = "each output channel" if geo.out_shape[0] > 1 else "the output"
-            head = f"Done: {total:,} products add into {where}"
-        elif self.layer.spec.pooling:
-            where = "each input channel" if geo.in_shape[0] > 1 else "the input"
-            head = f"Done: the windows make {total:,} taps on {where}"
-        else:
-            where = "each input channel" if geo.in_shape[0] > 1 else "the input"
-            head = f"Done: {total:,} products read {where}"
-        return head + ("; " + "; ".join(parts) if parts else "") + "."
-
-    # ---- legend
-
-    def _legend_entries(self) -> list[tuple[str, str]]:
-        entries = [(f"heat_{i}", self.levels.label(i)) for i in range(len(self.levels))]
-        return entries
-
-    def _legend_width(self) -> float:
-        key = set_width(self._legend_title(), LABEL_SIZE) + 10
-        swatches = sum(
-            max(26.0, text_width(label, LABEL_SIZE) + 10) for _, label in self._legend_entries()
-        )
-        extra = 0.0
-        if not getattr(self, "real", np.ones((1, 1), bool)).all():
-            extra = 40 + set_width(self._pad_label(), LABEL_SIZE - 1)
-        return key + swatches + extra
-
-    def _legend_title(self) -> str:
-        return "products per cell:" if self.geo.multiplicity > 1 else f"{self.noun} per cell:"
-
-    def _pad_label(self) -> str:
-        if self.geo.transposed:
-            return "cropped by padding: not counted"
-        return "padding (or past the input): not counted"
-
-    def _legend(self) -> list:
-        lay = self.layout
-        y = lay.legend_y
-        items = [Text(MARGIN, y + 12, self._legend_title(), LABEL_SIZE, "ink", anchor="lm")]
-        x = MARGIN + set_width(self._legend_title(), LABEL_SIZE) + 10
-        for role, label in self._legend_entries():
-            w = max(26.0, text_width(label, LABEL_SIZE) + 10)
-            items.append(Box(x, y, w, 24, fill=role, edge="grid"))
-            items.append(Text(x + w / 2, y + 12, label, LABEL_SIZE, "ink"))
-            x += w
-        if not self.real.all():
-            x += 24
-            items.append(Box(x, y + 5, 14, 14, fill="pad", edge="grid", dashed=True))
-            items.append(
-                Text(x + 20, y + 12, self._pad_label(), LABEL_SIZE - 1, "muted", anchor="lm")
-            )
-        return items
+    def _title_and_width(self, body_w: float) -> tuple[tuple[str, ...], float]:
+        """The title's lines and the page's width: the panels', the header's or the least."""
+        parts = self.title_parts
+        key = heat_key_width(self.text.key_title(), self.levels.entries(), self._pad_note())
+        widths = [
+            body_w,
+            title_width(DASH.join(parts[:2])) + 2 * MARGIN,
+            set_width(self.subtitle, SUBTITLE_SIZE) + 2 * MARGIN,
+            key + 2 * MARGIN,
+            MIN_WIDTH,
+        ]
+        width = max(widths)
+        lines = tuple(title_lines(parts, width))
+        if len(lines) > 1:
+            width = max(width, title_width(lines[1]) + 2 * MARGIN)
+        return lines, width
 
     # ---- scenes
 
     def _build_static(self) -> tuple:
         lay = self.layout
         items = header(lay.title_lines, self.subtitle)
-        items += self._legend()
-        left, right = self._headers()
-        for grid, text in ((lay.source, left), (lay.canvas, right)):
+        items += heat_key(self.text.key_title(), self.levels.entries(), lay.legend_y,
+                          self._pad_note())
+        for grid, text in zip((lay.source, lay.canvas), self.text.headers()):
             items.append(
                 Text(grid.x, lay.header_y, text, LABEL_SIZE, "ink", anchor="lm", bold=True)
             )
@@ -367,7 +226,7 @@ class OverlapPicture(View):
                 if self.real[r, c]:
                     if n == 0 and not done:
                         continue
-                    items.append(Box(x, y, w, h, fill=f"heat_{self.levels.level(n)}", edge="grid"))
+                    items.append(Box(x, y, w, h, fill=self.levels.role(n), edge="grid"))
                     color = "ink"
                 elif n:
                     color = "muted"
@@ -402,82 +261,33 @@ class OverlapPicture(View):
         lay = self.layout
         if index == 0:
             items = self._cells(self.counts_after(0), done=False)
-            caption = [self._open_caption()]
+            lines = [self.text.opening()]
         elif index == count - 1:
             items = self._cells(self.final, done=True)
-            caption = self.note_lines
+            lines = self.note_lines
         else:
             items = self._cells(self.counts_after(index), done=False)
             items += self._highlight(index - 1)
-            caption = [self._stamp_caption(index - 1)]
-        y0 = lay.caption_y + len(self.rule_lines) * (CAPTION_SIZE + 6)
-        for i, line in enumerate(caption):
-            items.append(Text(MARGIN, y0 + i * (CAPTION_SIZE + 6), line, CAPTION_SIZE, "muted",
-                              anchor="la", fleeting=True))
+            lines = [self.text.stamp(index - 1)]
+        y0 = lay.caption_y + len(self.rule_lines) * CAPTION_LINE
+        items += caption(lines, y0, color="muted")
         if counter:
             text = counter_text(index, count, shown)
-            items.append(Text(lay.width - MARGIN, lay.header_y, text, LABEL_SIZE - 1, "muted",
-                              anchor="rm", fleeting=True))
+            items.append(counter_at(text, lay.width, lay.header_y, anchor="rm"))
         return Scene(lay.width, lay.height, self._static, tuple(items))
 
     def _highlight(self, stamp: int) -> list:
+        """The stamping cell, a connector across the gap, the cells its taps land on."""
         lay = self.layout
-        _, position, cells = self.stamp(stamp)
-        r, c = _rc(position)
-        x, y, w, h = lay.source.rect(r, c)
-        items = [Box(x, y, w, h, fill="tap", edge="window", edge_width=2.5)]
+        hit = self.stamp(stamp)
+        cells = hit.cells
+        x, y, w, h = lay.source.rect(*rc(hit.position))
+        items = [Box(x, y, w, h, fill="tap", edge="window", edge_width=LIT_EDGE)]
         # Along the cell's row, across the gap, to the canvas' edge level with the stamp.
-        y0 = y + h / 2
         y1 = lay.canvas.y + (sum(rr for rr, _ in cells) / len(cells) + 0.5) * lay.cell
         mid = (lay.source.x + lay.source.width + lay.canvas.x) / 2
-        items += [
-            Line(x + w, y0, mid, y0, width=1.5),
-            Line(mid, y0, mid, y1, width=1.5),
-            Line(mid, y1, lay.canvas.x, y1, width=1.5),
-        ]
+        items += elbow_h(x + w, y + h / 2, lay.canvas.x, y1, mid)
         for rr, cc in cells:
             x, y, w, h = lay.canvas.rect(rr, cc)
-            items.append(Box(x, y, w, h, edge="window", edge_width=2.5))
+            items.append(Box(x, y, w, h, edge="window", edge_width=LIT_EDGE))
         return items
-
-    def _open_caption(self) -> str:
-        k = "\u00d7".join(str(a.kernel) for a in self.geo.axes)
-        if self.geo.transposed:
-            return (
-                f"Each input cell stamps its {k} kernel taps onto the output; "
-                "the counts add up where stamps overlap."
-            )
-        return (
-            f"Each output cell's {k} window reads input cells; "
-            "the counts add up where windows overlap."
-        )
-
-    def _stamp_caption(self, stamp: int) -> str:
-        geo = self.geo
-        channel, position, cells = self.stamp(stamp)
-        inside = [cell for cell in cells if self.real[cell]]
-        where = ", ".join(str(v) for v in (channel, *position))
-        if geo.transposed:
-            text = f"x[{where}] stamps its {len(cells)} kernel taps onto y"
-            lost = "cropped by padding"
-        else:
-            text = f"The window of y[{where}] reads x"
-            lost = "on padding"
-        if inside:
-            off_r, off_c = _rc(self.offset)
-            rows = sorted({r - off_r for r, _ in inside})
-            cols = sorted({c - off_c for _, c in inside})
-            span = f"cols {_range(cols)}"
-            if len(geo.axes) == 2:
-                span = f"rows {_range(rows)}, " + span
-            text += f" {span}"
-        if len(inside) < len(cells):
-            text += f" ({len(cells) - len(inside)} {lost})"
-        if geo.multiplicity > 1:
-            which = "input" if geo.transposed else "output"
-            text += f"; {which} channel {channel} of {geo.multiplicity}"
-        return text
-
-
-def _range(values) -> str:
-    return str(values[0]) if values[0] == values[-1] else f"{values[0]}\u2013{values[-1]}"

@@ -50,6 +50,16 @@ def value_fit(cell: float, chars: int) -> float:
     return TEXT_FIT * cell / (DIGIT_EM * chars)
 
 
+# A value's text size: a share of its cell, within these bounds; below the least it goes.
+MIN_VALUE_SIZE, MAX_VALUE_SIZE, VALUE_SHARE = 8.0, 16.0, 0.42
+
+
+def value_size(cell: float, fit: float) -> float:
+    """The size values are written at in ``cell`` wide cells, ``fit`` the largest that fits
+    (see ``value_fit``)."""
+    return max(MIN_VALUE_SIZE, min(VALUE_SHARE * cell, MAX_VALUE_SIZE, fit))
+
+
 def cell_for(size: float, chars: int) -> float:
     """The cell width that holds ``chars`` digits at text size ``size``."""
     return DIGIT_EM * size * chars / TEXT_FIT
