@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError, name_of
 from convgif.frames.storyboard import Storyboard, frame_index
 from convgif.simulate.matrix import forward_conv, from_trace
 from convgif.views.chrome import (
@@ -59,22 +59,25 @@ def _refuse(trace, options: Options) -> None:
     """The options the matrix view cannot draw."""
     if trace.ndim not in (1, 2):
         raise ConvGifError(
-            f"view='matrix' draws 1-d and 2-d layers, not {trace.spec.name}; use view='gather'"
+            f"{NAME}='matrix' draws 1-d and 2-d layers, not {trace.spec.name}; "
+            f"use {NAME}='gather'", "view"
         )
     if options.step != "output":
         raise ConvGifError(
-            f"step={options.step!r}: view='matrix' lights one row of C (one output cell) "
-            "per frame; use step='output'"
+            f"{NAME}={options.step!r}: {name_of('view')}='matrix' lights one row of C (one "
+            f"output cell) per frame; use {NAME}='output'", "step"
         )
     if options.values == "symbols":
         raise ConvGifError(
-            "values='symbols' is not available in view='matrix' (with reflect, replicate or "
-            "circular padding an entry of C sums several weights): use 'numbers'"
+            f"{NAME}='symbols' is not available in {name_of('view')}='matrix' (with reflect, "
+            "replicate or circular padding an entry of C sums several weights): use 'numbers'",
+            "values",
         )
     if options.outputs is not None:
         raise ConvGifError(
-            "outputs= chooses output cells of the gather view; view='matrix' lights every "
-            "row of C, so it takes no outputs= (channels= picks rows by output channel)"
+            f"{NAME}= chooses output cells of the gather view; {name_of('view')}='matrix' "
+            f"lights every row of C, so it takes no {NAME}= ({name_of('channels')}= picks rows "
+            "by output channel)", "outputs"
         )
 
 
@@ -100,8 +103,8 @@ class MatrixPicture(View):
         rows, cols = self.cm.shape
         if rows * cols > MAX_CELLS:
             raise ConvGifError(
-                f"view='matrix': C would have {rows:,} x {cols:,} entries (limit "
-                f"{MAX_CELLS:,} drawn); use a smaller input or view='gather'"
+                f"{NAME}='matrix': C would have {rows:,} x {cols:,} entries (limit "
+                f"{MAX_CELLS:,} drawn); use a smaller input or {NAME}='gather'", "view"
             )
         # Channel checks live in one place: the storyboard's.
         Storyboard(trace, "output", options.channels)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError, name_of
 from convgif.frames.storyboard import ScatterStoryboard
 from convgif.simulate.trace import DATA
 from convgif.views.chrome import elbow_h, shape_text
@@ -27,17 +27,19 @@ class ScatterPicture(LayerPicture):
     def __init__(self, trace, options: Options = DEFAULT_OPTIONS):
         if not trace.spec.transposed:
             raise ConvGifError(
-                f"view='scatter' needs a transposed layer, not {trace.spec.name}; use view='gather'"
+                f"{NAME}='scatter' needs a transposed layer, not {trace.spec.name}; "
+                f"use {NAME}='gather'", "view"
             )
         if options.outputs is not None:
             raise ConvGifError(
-                "outputs= chooses output cells of the gather view; view='scatter' stamps "
-                "whole input cells, so it takes no outputs="
+                f"{NAME}= chooses output cells of the gather view; {name_of('view')}='scatter' "
+                f"stamps whole input cells, so it takes no {NAME}=", "outputs"
             )
         if options.values == "symbols":
             raise ConvGifError(
-                "values='symbols' does not apply to view='scatter': its output cells hold "
-                "running sums of stamps, which no one symbol names; use the gather view"
+                f"{NAME}='symbols' does not apply to {name_of('view')}='scatter': its output "
+                "cells hold running sums of stamps, which no one symbol names; use the gather "
+                "view", "values"
             )
         self._sums = (0, None, None)  # (MACs added, sums, hits) of the last frame drawn
         super().__init__(trace, options)
@@ -45,8 +47,8 @@ class ScatterPicture(LayerPicture):
     def _storyboard(self):
         if self.options.step != "output":
             raise ConvGifError(
-                f"step={self.options.step!r} does not apply to view='scatter': its frames are "
-                "its stamps, one input cell onto one output channel each"
+                f"{NAME}={self.options.step!r} does not apply to {name_of('view')}='scatter': "
+                "its frames are its stamps, one input cell onto one output channel each", "step"
             )
         ins, outs = self._drawn()
         return ScatterStoryboard(self.trace, outs, ins)
