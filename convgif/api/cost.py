@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import io
 import math
 import os
 import statistics
@@ -230,14 +229,6 @@ def torch_module(layer, input_shape):
 
 # --------------------------------------------------------------------------- files
 
-SERIES = (  # field, axis label, legend, colour (Okabe-Ito), marker
-    ("params", "parameters (weights + bias)", "parameters", "#0072B2", "o"),
-    ("macs", "multiply-accumulates (MACs)", "MACs per forward pass", "#D55E00", "s"),
-    ("output_elements", "output elements", "output elements", "#009E73", "^"),
-    ("time_ms", "forward time (ms)", "measured forward time (median)", "#CC79A7", "D"),
-)
-
-
 def _base_value(layer, input_shape, name: str):
     if name == SIZE:
         spatial = layer.split_shape(input_shape)[2]
@@ -327,77 +318,24 @@ def _write_table(path, table, suffix) -> None:
 
 
 def _write_chart(path, table, layer, input_shape, name, time_note, suffix) -> None:
-    import matplotlib as mpl
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import (
-        FixedLocator,
-        FuncFormatter,
-        LogLocator,
-        NullFormatter,
-        NullLocator,
-        ScalarFormatter,
-    )
+    from convgif.backends.chart import Chart, encode
+    from convgif.io.writers import write_bytes
 
-    from convgif.backends.vector import METADATA, RC
-    from convgif.io.writers import atomic_write
-
-    series = [s for s in SERIES if s[0] != "time_ms" or time_note]
-    xs = [row["value"] for row in table]
+    shape = "(" + ", ".join(map(str, input_shape)) + ")"
+    note = "MACs and output elements: one forward pass of the whole input"
+    if time_note:
+        note += ";\n" + time_note
     base = _base_value(layer, input_shape, name)
-    with mpl.rc_context({**RC, "font.size": 10}):
-        columns = 2 if len(series) == 4 else len(series)
-        rows = math.ceil(len(series) / columns)
-        fig = Figure(figsize=(4.4 * columns, 3.6 * rows + 0.9), dpi=100, layout="constrained")
-        axes = fig.subplots(rows, columns, squeeze=False).ravel()
-        for ax, (field, label, legend, color, marker) in zip(axes, series):
-            ys = [row[field] for row in table]
-            ax.plot(xs, ys, color=color, marker=marker, linewidth=2, markersize=6, label=legend)
-            positive = [y for y in ys if y > 0]
-            # Log scale where values span more than a decade: doublings then read as steps.
-            if positive and len(positive) == len(ys) and max(ys) / min(ys) >= 10:
-                ax.set_yscale("log")
-                ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
-                ax.yaxis.set_minor_formatter(NullFormatter())
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _human(v)))
-            if min(xs) > 0 and max(xs) / min(xs) >= 8:
-                ax.set_xscale("log", base=2)
-            ax.xaxis.set_major_locator(FixedLocator(xs))
-            ax.xaxis.set_major_formatter(ScalarFormatter())
-            ax.xaxis.set_minor_locator(NullLocator())
-            if base is not None and min(xs) <= base <= max(xs):
-                ax.axvline(
-                    base,
-                    color="#5E5E5E",
-                    linestyle=":",
-                    linewidth=1.2,
-                    label=f"base layer ({name}={base})",
-                )
-            ax.set_xlabel(name + (" (input H = W)" if name == SIZE else ""))
-            ax.set_ylabel(label)
-            ax.grid(True, which="major", alpha=0.3)
-            ax.legend(loc="best", fontsize=8.5, framealpha=0.9)
-        for ax in axes[len(series) :]:
-            ax.set_visible(False)
-        shape = "(" + ", ".join(map(str, input_shape)) + ")"
-        fig.suptitle(
-            f"Cost of {layer!r} on input {shape}, sweeping {name}", fontsize=12, fontweight="bold"
-        )
-        note = "MACs and output elements: one forward pass of the whole input"
-        if time_note:
-            note += ";\n" + time_note
-        fig.text(0.5, 0.004, note, ha="center", va="bottom", fontsize=8.5, color="#5E5E5E")
-        # Room under the panels for that note.
-        fig.get_layout_engine().set(rect=(0, 0.06 if time_note else 0.035, 1, 0.94))
-        buffer = io.BytesIO()
-        metadata = {".png": {"Software": None}, **METADATA}[suffix]
-        fig.savefig(buffer, format=suffix[1:], dpi=100, metadata=metadata)
-    with atomic_write(path) as tmp:
-        tmp.write_bytes(buffer.getvalue())
-
-
-def _human(value: float) -> str:
-    """A tick label as people write counts: 950, 1.5k, 20M, 0.1."""
-    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"{value / size:g}{suffix}"
-    return f"{value:g}"
+    chart = Chart(
+        title=f"Cost of {layer!r} on input {shape}, sweeping {name}",
+        x_label=name + (" (input H = W)" if name == SIZE else ""),
+        xs=[row["value"] for row in table],
+        series=[(field, [row[field] for row in table]) for field in
+                ("params", "macs", "output_elements", "time_ms")
+                if field != "time_ms" or time_note],
+        marked=base,
+        marked_label=f"base layer ({name}={base})",
+        note=note,
+        tall_note=bool(time_note),
+    )
+    write_bytes(path, encode(chart, suffix))
