@@ -12,7 +12,6 @@ Heavy modules (Pillow, the renderer) are imported inside the functions.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,11 +188,9 @@ def contact_sheet(
     **options,
 ) -> Sheet:
     """One PNG: a grid of the chosen frames (default: ``count`` evenly spaced), each labelled."""
-    from PIL import Image, ImageDraw
-
     from convgif.api import render
-    from convgif.backends.fonts import find_font, load
-    from convgif.io.writers import atomic_write
+    from convgif.backends.sheet import sheet_png
+    from convgif.io.writers import write_bytes
 
     if Path(os.fspath(path)).suffix.lower() != ".png":
         raise ConvGifError(
@@ -211,41 +208,10 @@ def contact_sheet(
     if progress is not None:
         painted = progress(painted, len(chosen))
     tiles = [painter.to_rgb(f) for f in painted]
-
-    th, tw = tiles[0].shape[:2]
-    cols = min(columns or 4, len(tiles))
-    rows = math.ceil(len(tiles) / cols)
-    scale = painter.scale
-    gap = round(16 * scale)
-    label_size = max(10, round(15 * scale))
-    band = round(label_size * 1.6)
-    paper = painter._rgb[painter.index("paper")]
-    ink = tuple(int(v) for v in painter._rgb[painter.index("ink")])
-    rule = painter._rgb[painter.index("grid")]
-    width = cols * tw + (cols + 1) * gap
-    height = rows * (th + band) + (rows + 1) * gap
-    sheet = np.empty((height, width, 3), dtype=np.uint8)
-    sheet[:] = paper
-    origins = []
-    for i, tile in enumerate(tiles):
-        r, c = divmod(i, cols)
-        x0 = gap + c * (tw + gap)
-        y0 = gap + r * (th + band + gap)
-        sheet[y0 + band : y0 + band + th, x0 : x0 + tw] = tile
-        # a hairline frame keeps neighbouring tiles apart on a white page
-        sheet[y0 + band - 1, x0 - 1 : x0 + tw + 1] = rule
-        sheet[y0 + band + th, x0 - 1 : x0 + tw + 1] = rule
-        sheet[y0 + band - 1 : y0 + band + th + 1, x0 - 1] = rule
-        sheet[y0 + band - 1 : y0 + band + th + 1, x0 + tw] = rule
-        origins.append((x0, y0))
-    image = Image.fromarray(sheet, "RGB")
-    draw = ImageDraw.Draw(image)
-    font = load(find_font(options.get("font"), bold=True), label_size)
-    for (x0, y0), number in zip(origins, chosen):
-        draw.text((x0, y0 + band // 2), f"frame {number}", fill=ink, font=font, anchor="lm")
-    with atomic_write(path) as tmp:
-        image.save(tmp, format="PNG")
-    return Sheet(Path(os.fspath(path)), chosen, total, image.size)
+    labels = [f"frame {number}" for number in chosen]
+    data, size = sheet_png(tiles, labels, painter, columns, options.get("font"))
+    write_bytes(path, data)
+    return Sheet(Path(os.fspath(path)), chosen, total, size)
 
 
 # --------------------------------------------------------------------------- trace export
