@@ -253,3 +253,17 @@ def test_batch_image(tmp_path, photo):
     assert no_photo.ok and no_photo.frames == 3 * 3 + 2  # image = false: the shape's input
     with pytest.raises(ConvGifError, match=r"^image=3 must be a photo's path"):
         picture(convgif.Conv2d(3, 1, 3), image=3)
+
+
+def test_features_take_the_style(photo, tmp_path):
+    """The still's page and text follow style= like every other picture."""
+    from convgif.backends.style import get_style
+
+    path, _ = photo
+    for style in ("default", "dark"):
+        features(tmp_path / f"{style}.png", path, "edge", style=style)
+        corner = Image.open(tmp_path / f"{style}.png").convert("RGB").getpixel((2, 2))
+        assert corner == get_style(style).rgb("paper")
+    with pytest.raises(convgif.ConvGifError, match="style='neon'"):
+        features(tmp_path / "x.png", path, "edge", style="neon")
+    assert not (tmp_path / "x.png").exists()

@@ -14,8 +14,8 @@ zero. For a preset on a colour photo the three channels are also put back
 together as one RGB picture (clipped to 0..255), which is what a photo
 editor shows.
 
-This is a raster still built directly with Pillow: a scene of boxes cannot
-hold a photo's pixels.
+The still is composed by the backends (``convgif.backends.features``): a scene
+of boxes cannot hold a photo's pixels.
 """
 
 from __future__ import annotations
@@ -36,12 +36,7 @@ PRESETS = {
 KERNELS = (*PRESETS, "layer")
 MAX_SIDE = 640  # the photo's longer side in the still; larger photos are shrunk
 CLIP = 1.0  # percent of cells at each end whose colour saturates
-COLUMNS = 3
-MIN_PANEL = 240  # smaller photos are drawn larger, each pixel a block
-GAP, MARGIN, HEADER = 16, 24, 90
-TITLE_SIZE, TEXT_SIZE = 19, 14
 NEGATIVE, ZERO, POSITIVE = (0, 114, 178), (255, 255, 255), (213, 94, 0)  # Okabe-Ito
-INK, MUTED, PAPER = (26, 26, 26), (94, 94, 94), (255, 255, 255)
 
 
 def preset_layer(kernel: str, channels: int):
@@ -185,73 +180,32 @@ def _kernel_text(f: Features) -> str:
     return f"{f.kernel} kernel {scale}[{rows}] on each channel"
 
 
-def draw(f: Features, font=None):
-    """The still as a Pillow RGB image."""
-    from PIL import Image, ImageDraw
-
-    from convgif.backends.fonts import find_font, load
-    from convgif.views.stack import short
-
-    items = panels(f)
-    h, w = items[0][2].shape[:2]
-    zoom = max(1, MIN_PANEL // max(h, w))  # a small photo drawn with big pixels
-    h, w = h * zoom, w * zoom
-    title = f"A photo and the feature maps of one convolution: {_kernel_text(f)}"
-    sub = (f"{short(f.layer)}   \u00b7   convgif's simulator, equal to torch's conv2d   \u00b7   "
-           "each map has its own colour range")
-    regular, bold = find_font(font), find_font(font, bold=True)
-    title_font, text_font = load(bold, TITLE_SIZE), load(regular, TEXT_SIZE)
-    labels = max(text_font.getlength(t) for label, note, _ in items
-                 for t in (label, *note.split("\n")))
-    above = 3 * (TEXT_SIZE + 6) + 4  # the label and two lines of notes
-    cell_w, cell_h = max(w, int(labels) + 8), h + above + 4
-    text_w = max(title_font.getlength(title), text_font.getlength(sub))
-    # as many columns as the title's width holds (at least COLUMNS)
-    cols = min(len(items), max(COLUMNS, int((text_w + GAP) // (cell_w + GAP))))
-    rows = -(-len(items) // cols)
-    cols = -(-len(items) // rows)  # rows as full as each other
-    width = 2 * MARGIN + cols * cell_w + (cols - 1) * GAP
-    width = max(width, 2 * MARGIN + int(text_w) + 4)
-    height = MARGIN + HEADER - 24 + rows * cell_h + (rows - 1) * GAP + MARGIN
-    canvas = Image.new("RGB", (width, height), PAPER)
-    pen = ImageDraw.Draw(canvas)
-    pen.text((MARGIN, MARGIN), title, fill=INK, font=title_font, anchor="la")
-    pen.text((MARGIN, MARGIN + TITLE_SIZE + 10), sub, fill=MUTED, font=text_font, anchor="la")
-    top = MARGIN + HEADER - 24
-    for i, (label, note, rgb) in enumerate(items):
-        r, c = divmod(i, cols)
-        x0, y0 = MARGIN + c * (cell_w + GAP), top + r * (cell_h + GAP)
-        pen.text((x0, y0), label, fill=INK, font=text_font, anchor="la")
-        for k, line in enumerate(note.split("\n"), 1):
-            pen.text((x0, y0 + k * (TEXT_SIZE + 6)), line, fill=MUTED, font=text_font, anchor="la")
-        picture = Image.fromarray(rgb, "RGB")
-        if picture.size != (w, h):  # a zoom or a strided layer: each cell as a block
-            picture = picture.resize((w, h), Image.Resampling.NEAREST)
-        canvas.paste(picture, (x0, y0 + above))
-    return canvas
-
-
 def features(path, image=True, kernel: str = "edge", layer=None, *, max_side: int = MAX_SIDE,
-             font=None, seed: int = 0) -> Features:
+             style="default", font=None, seed: int = 0) -> Features:
     """Write the photo beside the feature maps of ``kernel`` as a PNG; returns what it drew.
 
     ``image``: a path, or True for matplotlib's sample photo. ``kernel``:
     ``'edge'``, ``'blur'``, ``'sharpen'`` or ``'layer'`` (then ``layer``, a
     layer or a constructor string, with its own weights). Photos larger than
-    ``max_side`` pixels are shrunk first.
+    ``max_side`` pixels are shrunk first; ``style`` colours the page and its text.
     """
-    from convgif.io.writers import atomic_write
+    from convgif.api.options import output_options
+    from convgif.backends.features import still_png
+    from convgif.io.writers import write_bytes
+    from convgif.views.stack import short
 
     if Path(os.fspath(path)).suffix.lower() != ".png":
         raise ConvGifError(
             f"{NAME}={os.fspath(path)!r}: the features still is written as .png", "path"
         )
+    output_options(style=style, font=font, animated=False)
     f = compute(image, kernel, layer, max_side, seed)
-    canvas = draw(f, font)
-    with atomic_write(path) as tmp:
-        canvas.save(tmp, format="PNG", optimize=False, compress_level=6)  # 9: 3x slower
+    title = f"A photo and the feature maps of one convolution: {_kernel_text(f)}"
+    sub = (f"{short(f.layer)}   \u00b7   convgif's simulator, equal to torch's conv2d   \u00b7   "
+           "each map has its own colour range")
+    write_bytes(path, still_png(title, sub, panels(f), style, font))
     return f
 
 
-__all__ = ["KERNELS", "PRESETS", "Features", "channel_rgb", "compute", "draw", "features",
-           "panels", "preset_layer"]
+__all__ = ["KERNELS", "PRESETS", "Features", "channel_rgb", "compute", "features", "panels",
+           "preset_layer"]

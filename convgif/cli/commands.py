@@ -221,7 +221,7 @@ def run_features(args) -> int:
 
     start = time.perf_counter()
     f = features(args.output, args.image, args.kernel, args.layer, max_side=args.max_side,
-                 font=args.font, seed=args.seed)
+                 style=args.style, font=args.font, seed=args.seed)
     return wrote(args, start, f"input {f.x.shape} -> feature maps {f.output.shape}")
 
 

@@ -207,7 +207,7 @@ OTHER_COMMANDS = (
         o.output("outputs/features.png", "output .png"),
         o.option("--max-side", type=o.number("--max-side", int, minimum=1), default=640,
                  help="shrink larger photos to this many pixels (default: 640)"),
-        o.FONT, o.SEED.but(help="seed of --layer's weights"), o.QUIET,
+        o.STYLE, o.FONT, o.SEED.but(help="seed of --layer's weights"), o.QUIET,
     ),
 )
 
