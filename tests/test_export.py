@@ -149,7 +149,7 @@ def test_contact_sheet_default_and_deterministic(tmp_path, layer):
 def test_trace_csv_round_trips_exactly(tmp_path):
     layer = convgif.Conv2d(2, 2, 2, padding=1)
     x = np.random.default_rng(1).normal(size=(2, 4, 4))  # values csv must keep to the bit
-    out = export.export_trace(tmp_path / "t.csv", layer, x, chunk=7)
+    out = export.export_trace(tmp_path / "t.csv", layer, x=x, chunk=7)
     trace = layer.trace(x)
     data = np.genfromtxt(tmp_path / "t.csv", delimiter=",", names=True)
     assert out.records == trace.num_macs == len(data)
@@ -161,8 +161,8 @@ def test_trace_csv_round_trips_exactly(tmp_path):
 def test_trace_jsonl_and_npz_agree(tmp_path):
     layer = convgif.MaxPool2d(2, padding=1)
     x = np.arange(2 * 5 * 5).reshape(2, 5, 5) % 4
-    export.export_trace(tmp_path / "t.jsonl", layer, x, chunk=5)
-    export.export_trace(tmp_path / "t.npz", layer, x, chunk=5)
+    export.export_trace(tmp_path / "t.jsonl", layer, x=x, chunk=5)
+    export.export_trace(tmp_path / "t.npz", layer, x=x, chunk=5)
     records = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
     with np.load(tmp_path / "t.npz") as z:
         assert "weight" not in z.files  # pooling has none
@@ -181,7 +181,7 @@ def test_npz_is_deterministic_and_atomic(tmp_path, layer):
 def test_scatter_records_rebuild_the_output(tmp_path):
     layer = convgif.ConvTranspose2d(2, 1, 3, stride=2, padding=1, output_padding=1)
     x = layer.example_input((2, 3, 3))
-    export.export_trace(tmp_path / "s.npz", layer, x, view="scatter", chunk=10)
+    export.export_trace(tmp_path / "s.npz", layer, x=x, view="scatter", chunk=10)
     with np.load(tmp_path / "s.npz") as z:
         out = np.zeros(z["output"].shape[1:])
         inside = z["inside"]

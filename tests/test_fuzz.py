@@ -321,7 +321,7 @@ def _render(path, layer, shape, options) -> None:
         options.pop("max_frames", None)
         options.pop("duration", None)
         frame = options.pop("frame", -1)
-        render.still(path, layer, frame, input_shape=shape, **options)
+        render.still(path, layer, frame=frame, input_shape=shape, **options)
 
 
 # --------------------------------------------------------------------------- the CLI

@@ -194,4 +194,4 @@ def test_simulated_channels_match_the_whole_layer():
     # channels the renderer will refuse: everything is simulated, the refusal comes later
     assert layer.trace(x, out_channels=[9]).computed is None
     with pytest.raises(ConvGifError, match=r"channels=\[9\] must name output channels"):
-        render.picture(layer, x, channels=[9])
+        render.picture(layer, x=x, channels=[9])

@@ -61,7 +61,7 @@ def test_svg_keeps_every_text_of_the_scene_as_text(tmp_path, scene):
 
 def test_svg_size_and_colours_follow_the_scene_and_style(tmp_path, scene):
     path = tmp_path / "dark.svg"
-    render.still(path, layer(), FRAME, input_shape=SHAPE, style="dark", scale=2)
+    render.still(path, layer(), frame=FRAME, input_shape=SHAPE, style="dark", scale=2)
     root = ET.parse(path).getroot()
     # one layout unit is one pixel at 100 dpi times the scale: 0.72 pt per unit at scale 1
     assert float(root.get("width").removesuffix("pt")) == pytest.approx(scene.width * 1.44)
@@ -97,8 +97,8 @@ def test_pdf_still_is_one_page_with_the_font_embedded(tmp_path, scene):
 @pytest.mark.parametrize("suffix", [".svg", ".pdf"])
 def test_same_call_writes_the_same_bytes(tmp_path, suffix):
     first, second = tmp_path / ("a" + suffix), tmp_path / ("b" + suffix)
-    render.still(first, layer(), FRAME, input_shape=SHAPE)
-    render.still(second, layer(), FRAME, input_shape=SHAPE)
+    render.still(first, layer(), frame=FRAME, input_shape=SHAPE)
+    render.still(second, layer(), frame=FRAME, input_shape=SHAPE)
     assert first.read_bytes() == second.read_bytes()
     # and in a fresh interpreter (no state carried over, e.g. hash salts or font caches)
     third = tmp_path / ("c" + suffix)
@@ -206,7 +206,7 @@ def test_text_anchors_put_the_baseline_where_pillow_does():
 
 def test_unknown_extension_names_path(tmp_path):
     with pytest.raises(convgif.ConvGifError, match=r"path='.*frame\.jpg'"):
-        render.still(tmp_path / "frame.jpg", layer(), FRAME, input_shape=SHAPE)
+        render.still(tmp_path / "frame.jpg", layer(), frame=FRAME, input_shape=SHAPE)
     with pytest.raises(convgif.ConvGifError, match=r"not '\.png'"):
         vector.encode(Scene(10, 10, ()), ".png")
     assert not list(tmp_path.iterdir())
@@ -216,7 +216,7 @@ def test_png_still_is_still_the_raster_one(tmp_path):
     from PIL import Image
 
     path = tmp_path / "frame.png"
-    render.still(path, layer(), FRAME, input_shape=SHAPE)
+    render.still(path, layer(), frame=FRAME, input_shape=SHAPE)
     with Image.open(path) as image:
         assert image.format == "PNG" and image.mode == "P"
 

@@ -39,7 +39,7 @@ def _prepare(layer, x, input_shape, options: dict):
     from convgif.api.options import FRAMES_KEYS, split_options
 
     output, options = split_options(options, FRAMES_KEYS)
-    pic = render.picture(layer, x, input_shape, **options)
+    pic = render.picture(layer, x=x, input_shape=input_shape, **options)
     painter = render.painter_for(pic, output.style, output.scale, output.font)
     render.check_budget(pic, painter.scale, 1)  # one frame's size, before painting any
     return pic, painter
@@ -89,9 +89,9 @@ def beamer_snippet(folder, files: int, fps: float, layer_text: str = "", note: s
 def write_frames(
     folder,
     layer,
+    *,
     x=None,
     input_shape=None,
-    *,
     frames=None,
     every=None,
     fps: float | None = None,
@@ -178,9 +178,9 @@ class Sheet:
 def contact_sheet(
     path,
     layer,
+    *,
     x=None,
     input_shape=None,
-    *,
     frames=None,
     count: int = 8,
     columns: int | None = None,
@@ -247,7 +247,7 @@ def _csv_number(kind: str) -> str:
 
 
 def export_trace(
-    path, layer, x=None, input_shape=None, *, view: str = "gather", chunk: int = 1 << 16,
+    path, layer, *, x=None, input_shape=None, view: str = "gather", chunk: int = 1 << 16,
     progress=None,
 ) -> TraceExport:
     """Every MAC record of the layer on its input, to ``.csv``, ``.jsonl`` or ``.npz``.

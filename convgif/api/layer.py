@@ -186,7 +186,7 @@ class Layer:
 
     # ---- pictures (the renderer is imported only when a picture is asked for)
 
-    def animate(self, path, input_shape=None, x=None, **options):
+    def animate(self, path, *, input_shape=None, x=None, **options):
         """Write the animation of this layer to ``path`` (.gif, .png, .webp, .mp4, ...).
 
         Options: ``step`` ('output' | 'channel' | 'mac'), ``values`` (None: when
@@ -196,16 +196,16 @@ class Layer:
         """
         from convgif.api import render
 
-        return render.animate(path, self, x, input_shape, **options)
+        return render.animate(path, self, x=x, input_shape=input_shape, **options)
 
-    def still(self, path, frame: int = -1, input_shape=None, x=None, **options):
+    def still(self, path, *, frame: int = -1, input_shape=None, x=None, **options):
         """Write one frame (negative counts from the end) as a still image."""
         from convgif.api import render
 
-        return render.still(path, self, frame, x, input_shape, **options)
+        return render.still(path, self, frame=frame, x=x, input_shape=input_shape, **options)
 
-    def frames(self, input_shape=None, x=None, **options):
+    def frames(self, *, input_shape=None, x=None, **options):
         """Every frame of the animation as an (H, W, 3) uint8 RGB array."""
         from convgif.api import render
 
-        return render.frames(self, x, input_shape, **options)
+        return render.frames(self, x=x, input_shape=input_shape, **options)

@@ -102,7 +102,8 @@ class Shown:
         if self._gif is None:
             self._gif = self._render(
                 ".gif",
-                lambda p: self.layer.animate(p, self.input_shape, self.x, **self.options),
+                lambda p: self.layer.animate(p, input_shape=self.input_shape, x=self.x,
+                                             **self.options),
             )
         return self._gif
 
@@ -112,7 +113,8 @@ class Shown:
             still = {k: v for k, v in self.options.items() if k not in ("duration", "hold")}
             self._png = self._render(
                 ".png",
-                lambda p: self.layer.still(p, self.frame, self.input_shape, self.x, **still),
+                lambda p: self.layer.still(p, frame=self.frame, input_shape=self.input_shape,
+                                           x=self.x, **still),
             )
         return self._png
 

@@ -39,7 +39,7 @@ def _kind(view: str):
     return ScatterPicture if view == "scatter" else GatherPicture
 
 
-def picture(layer, x=None, input_shape=None, *, image=None, image_size=None, outputs=None,
+def picture(layer, *, x=None, input_shape=None, image=None, image_size=None, outputs=None,
             **options) -> LayerPicture:
     """Trace the layer on the input and lay the animation out.
 

@@ -147,7 +147,7 @@ def draw_view(ax, view: View, frame=-1, *, style="default", font=None):
 # --------------------------------------------------------------------------- a layer's views
 
 
-def animate(path, layer, x=None, input_shape=None, *, progress=None, **options):
+def animate(path, layer, *, x=None, input_shape=None, progress=None, **options):
     """Write the animation of ``layer`` on its input to ``path`` (see ``animate_view``).
 
     ``options``: how to paint and write it (``scale``, ``style``, ``font``,
@@ -155,11 +155,11 @@ def animate(path, layer, x=None, input_shape=None, *, progress=None, **options):
     the picture's own (``convgif.api.pictures.picture``), all checked before any work.
     """
     output, options = split_options(options)
-    view = picture(layer, x, input_shape, **options)
+    view = picture(layer, x=x, input_shape=input_shape, **options)
     return animate_view(path, view, output, progress)
 
 
-def still(path, layer, frame=-1, x=None, input_shape=None, **options):
+def still(path, layer, *, frame=-1, x=None, input_shape=None, **options):
     """Write one frame of the layer's picture (negative counts from the end) as a PNG, SVG
     or PDF. ``force`` lifts the limit on the frame's size."""
     if _suffix(path) not in STILL_FORMATS:
@@ -167,11 +167,11 @@ def still(path, layer, frame=-1, x=None, input_shape=None, **options):
             f"path={os.fspath(path)!r}: a still is written as {', '.join(STILL_FORMATS)}"
         )
     output, options = split_options(options, STILL_KEYS)
-    view = picture(layer, x, input_shape, **options)
+    view = picture(layer, x=x, input_shape=input_shape, **options)
     return still_view(path, view, frame, output)
 
 
-def draw(ax, layer, input_shape=None, x=None, frame=-1, *, style="default", font=None,
+def draw(ax, layer, *, x=None, input_shape=None, frame=-1, style="default", font=None,
          **options):
     """Draw one frame (negative counts from the end) into a matplotlib ``Axes``; returns it.
 
@@ -183,12 +183,12 @@ def draw(ax, layer, input_shape=None, x=None, frame=-1, *, style="default", font
             f"ax={ax!r} must be a matplotlib Axes, e.g. from plt.subplots() or fig.add_subplot()"
         )
     output_options(style=style, font=font, animated=False)
-    return draw_view(ax, picture(layer, x, input_shape, **options), frame, style=style,
-                     font=font)
+    view = picture(layer, x=x, input_shape=input_shape, **options)
+    return draw_view(ax, view, frame, style=style, font=font)
 
 
-def frames(layer, x=None, input_shape=None, **options):
+def frames(layer, *, x=None, input_shape=None, **options):
     """Every frame of the layer's picture as an (H, W, 3) uint8 RGB array."""
     output, options = split_options(options, FRAMES_KEYS)
-    view = picture(layer, x, input_shape, **options)
+    view = picture(layer, x=x, input_shape=input_shape, **options)
     return rgb_frames(view, scale=output.scale, style=output.style, font=output.font)
