@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from convgif.errors import NAME, ConvGifError, in_context, name_of
-from convgif.layers.parse import DEFAULT_INPUT, DEFAULT_LAYER
+from convgif.layers import DEFAULT_INPUT, DEFAULT_LAYER
 
 __all__ = [
     "BATCH_KEYS",

@@ -12,14 +12,15 @@ import os
 import sys
 import time
 
-from convgif.batch import LayerInput, Source, layer_and_input
 from convgif.cli.options import LAYER_FLAG_NAMES
 
 # --------------------------------------------------------------------------- shared parts
 
 
-def source(args) -> Source:
+def source(args):
     """The layer and input the command line gives, as ``layer_and_input`` reads them."""
+    from convgif.batch import Source
+
     flags = {name: getattr(args, name) for name in LAYER_FLAG_NAMES}
     flags = {name: value for name, value in flags.items() if value is not None}
     if flags.pop("no_bias", None):
@@ -33,14 +34,16 @@ def layer_flags_given(args) -> bool:
     return any(getattr(args, name, None) is not None for name in LAYER_FLAG_NAMES)
 
 
-def given(args, loaded: bool = True) -> LayerInput:
+def given(args, loaded: bool = True):
     """The command line's layer and input; ``loaded``: a photo read into an array (a
     picture command leaves it to the renderer, which picks the photo's size)."""
+    from convgif.batch import layer_and_input
+
     result = layer_and_input(source(args))
     return result.loaded() if loaded else result
 
 
-def picture_options(args, layer_input: LayerInput) -> dict:
+def picture_options(args, layer_input) -> dict:
     """The input and the picture options of render / still / frames / sheet."""
     options = {
         "step": args.step, "style": args.style, "scale": args.scale, "cell": args.cell,
@@ -56,7 +59,7 @@ def picture_options(args, layer_input: LayerInput) -> dict:
     return options
 
 
-def parse_outputs(text: str, layer_input: LayerInput) -> tuple[range, ...]:
+def parse_outputs(text: str, layer_input) -> tuple[range, ...]:
     """``--outputs 0-3,0-3`` -> one range per output axis, checked against the output's size."""
     from convgif.layers.parse import output_region
 

@@ -13,7 +13,7 @@ import argparse
 import math
 from dataclasses import dataclass, field, replace
 
-from convgif.layers.parse import DEFAULT_INPUT, DEFAULT_LAYER
+from convgif.layers import DEFAULT_INPUT, DEFAULT_LAYER
 
 STYLES = ("default", "classic", "dark")
 

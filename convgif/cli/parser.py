@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from convgif.cli import options as o
 from convgif.errors import ConvGifError
-from convgif.layers.parse import DEFAULT_INPUT, DEFAULT_LAYER
+from convgif.layers import DEFAULT_INPUT, DEFAULT_LAYER
 
 DEFAULT_OUTPUT = "outputs/conv2d.gif"
 LAYER = f'--layer "{DEFAULT_LAYER}"'

@@ -12,9 +12,6 @@ import re
 
 from convgif.errors import NAME, ConvGifError, refuse
 
-DEFAULT_LAYER = "Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)"
-DEFAULT_INPUT = "3,7,7"
-
 
 def parse_shape(text, name: str = "--input-shape") -> tuple[int, ...]:
     """``"3,7,7"``, ``"3x7x7"`` or a sequence of ints -> a shape tuple."""
