@@ -15,7 +15,7 @@ import numpy as np
 
 FULL_COVERAGE = 255  # a mask pixel the glyphs cover wholly (Pillow's "L" masks)
 MARGIN_EM = 1.0  # room around a text's advance and line for bearings and overhangs
-KERNING_SLACK_EM = 0.25  # room per character for kerning that widens a text
+WIDEST_EM = 2.25  # a character's advance is at most this (DejaVu Sans's widest: 2.02 em)
 MIN_BATCH = 4  # texts in a run worth blending with one vectorised look-up
 
 
@@ -48,10 +48,12 @@ class PlacedText(NamedTuple):
 def text_mask(font, text: str, anchor: str, levels: int) -> TextMask:
     """The quantized coverage of ``text`` drawn with a Pillow FreeType ``font`` at ``anchor``.
 
-    Exactly the pixels ``ImageDraw.text`` draws, from one layout of the text: it is
-    drawn on a canvas with room to spare (see ``_canvas``), then cut to the pixels it
-    inks, so the mask spans the ink, offset from the anchor point. Ink that reaches an
-    edge of the canvas may have been cut off: the text is drawn again with wider margins.
+    Drawn with Pillow's public ``ImageDraw.text`` (``getmask2`` returns Pillow's internal
+    storage, which only private calls turn into an image), with one layout of the text:
+    on a canvas with room to spare (see ``_canvas``), then cut to the pixels it inks, so
+    the mask spans the ink, offset from the anchor point. Ink that reaches an edge of
+    the canvas may have been cut off (a font with wider glyphs): the text is drawn again
+    with wider margins.
     """
     from PIL import Image, ImageDraw
 
@@ -82,33 +84,14 @@ def _mask(quantized: np.ndarray, left: int, top: int) -> TextMask:
 
 def _canvas(font, text: str, anchor: str, margin: int):
     """((width, height), (x, y) of the anchor point) of a canvas that holds the text with
-    ``margin`` pixels around its advance and its line: the advance bounded from the
-    characters' own advances, with room for kerning that widens it."""
+    ``margin`` pixels around its line and around its advance, bounded by ``WIDEST_EM``
+    per character (no layout needed)."""
     ascent, descent = font.getmetrics()
     line = ascent + descent
-    advance = math.ceil(_advances(font, text) + len(text) * KERNING_SLACK_EM * font.size)
+    advance = math.ceil(len(text) * WIDEST_EM * font.size)
     x = {"l": 0, "m": advance // 2, "r": advance}[anchor[0]]
     y = {"a": 0, "t": 0, "m": line // 2, "s": ascent, "b": line, "d": line}[anchor[1]]
     return (advance + 2 * margin, line + 2 * margin), (x + margin, y + margin)
-
-
-_ADVANCES: dict = {}  # font -> {character: its advance in pixels}
-_ADVANCES_FONTS = 64  # fonts remembered (a painter uses a handful of sizes)
-
-
-def _advances(font, text: str) -> float:
-    """The sum of the advances of the text's characters, each laid out alone."""
-    table = _ADVANCES.get(font)
-    if table is None:
-        if len(_ADVANCES) >= _ADVANCES_FONTS:
-            _ADVANCES.clear()
-        table = _ADVANCES[font] = {}
-    try:
-        return sum(map(table.__getitem__, text))
-    except KeyError:
-        for char in set(text).difference(table):
-            table[char] = font.getlength(char)
-        return sum(map(table.__getitem__, text))
 
 
 def blend(region: np.ndarray, levels: np.ndarray, table: np.ndarray | None, index: int,

@@ -9,6 +9,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from convgif.backends.masks import FULL_COVERAGE
+
 # Dash patterns, (on, off) in layout units at scale 1; the vector backend draws the same.
 BOX_DASH = (4.0, 3.0)  # box edges, restarting at each corner
 LINE_DASH = (6.0, 4.0)  # connector lines
@@ -134,7 +136,7 @@ def line_mask(segments, width: int, w: int, h: int) -> np.ndarray:
     mask = Image.new("L", (w, h), 0)
     draw = ImageDraw.Draw(mask)
     for sx0, sy0, sx1, sy1 in segments:
-        draw.line([(sx0, sy0), (sx1, sy1)], fill=255, width=width)
+        draw.line([(sx0, sy0), (sx1, sy1)], fill=FULL_COVERAGE, width=width)
     return np.asarray(mask) > 0
 
 
