@@ -229,15 +229,26 @@ def test_text_masks_are_what_pillow_draws(anchor):
         ("Input shape: (3, 7, 7)", 22.0, True),
         ("x\u00b9\u2080\u2082", 9.5, False),
     ]:
-        levels, left, top, covered, lv_covered, rows, cols = painter._mask(text, size, bold, anchor)
+        mask = painter._mask(text, size, bold, anchor)
         font = load(painter._font_bold if bold else painter._font_regular, size)
+        # what Pillow draws with the anchor at a pixel of a large canvas, all of it
+        # inside the mask's rectangle at its offset from that pixel
+        ay, ax = 60, 300
+        canvas = Image.new("L", (600, 120), 0)
+        ImageDraw.Draw(canvas).text((ax, ay), text, fill=255, font=font, anchor=anchor)
+        want = (np.asarray(canvas, dtype=np.uint16) * painter.levels + 127) // 255
+        got = np.zeros_like(want)
+        rows, cols = mask.levels.shape
+        got[ay + mask.top : ay + mask.top + rows, ax + mask.left : ax + mask.left + cols] = (
+            mask.levels)
+        assert np.array_equal(got, want)
+        # the mask is cut to the ink, within the box Pillow lays the text out in
         x0, y0, x1, y1 = font.getbbox(text, anchor=anchor)
-        image = Image.new("L", (x1 - x0, y1 - y0), 0)
-        ImageDraw.Draw(image).text((-x0, -y0), text, fill=255, font=font, anchor=anchor)
-        want = (np.asarray(image, dtype=np.uint16) * painter.levels + 127) // 255
-        assert (left, top) == (x0, y0)
-        assert np.array_equal(levels, want)
-        assert np.array_equal(levels[covered], lv_covered) and (levels[rows, cols] > 0).all()
+        assert x0 <= mask.left and mask.left + cols <= x1
+        assert y0 <= mask.top and mask.top + rows <= y1
+        assert np.array_equal(mask.levels[mask.covered], mask.covered_levels)
+        assert (mask.levels[mask.rows, mask.cols] > 0).all()
+        assert mask.covered.sum() == len(mask.rows) == len(mask.cols)
 
 
 def _contrast(a, b) -> float:

@@ -172,9 +172,10 @@ def test_vector_matches_the_raster_picture(scene):
 
 
 def test_box_dashes_restart_at_each_corner_as_in_the_raster():
-    from convgif.backends.raster import RasterPainter
+    from convgif.backends.shapes import box_dash
 
-    dash = RasterPainter("default")._dash
+    def dash(length, width):
+        return box_dash(length, width, scale=1.0)
     for w, h in [(13, 13), (26, 26), (30, 17), (5, 40)]:
         offset, runs = vector._box_dashes(Box(0, 0, w, h, edge="grid", dashed=True))
         assert sum(runs) == pytest.approx(2 * (w + h))

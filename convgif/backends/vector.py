@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import functools
 import io
+from typing import NamedTuple
 
 from convgif.backends.fonts import find_font
+from convgif.backends.shapes import BOX_DASH, LINE_DASH, dash_lengths
 from convgif.backends.style import Style, get_style
 from convgif.errors import ConvGifError
 from convgif.views.scene import Box, Line, Scene, Text
@@ -24,11 +26,6 @@ from convgif.views.scene import Box, Line, Scene, Text
 FORMATS = (".svg", ".pdf")
 POINTS_PER_INCH = 72.0
 DPI = 100.0  # a file's figure: one layout unit per pixel at scale 1
-
-# The raster backend's dash patterns in layout units at scale 1 (see raster.py):
-# box edges 4 on / 3 off, restarting at each corner; lines 6 on / 4 off.
-_BOX_DASH = (4.0, 3.0)
-_LINE_DASH = (6.0, 4.0)
 
 # Pillow's anchors, horizontal letter -> matplotlib's ``ha``
 _HA = {"l": "left", "m": "center", "r": "right"}
@@ -108,8 +105,7 @@ def _box_dashes(box: Box) -> tuple[float, list[float]]:
     array then covers the perimeter once, and the box stays one closed patch
     whose fill and edge come together.
     """
-    width = box.edge_width
-    on, off = max(_BOX_DASH[0], 2 * width), max(_BOX_DASH[1], width + 1)
+    on, off = dash_lengths(*BOX_DASH, box.edge_width)
     top = _side_dashes(box.w, on, off)
     side = _side_dashes(box.h, on, off)
     runs: list[list] = []  # [is dash, length], alternating
@@ -138,10 +134,21 @@ def _points_per_unit(ax, scene: Scene) -> float:
     return inches * POINTS_PER_INCH
 
 
+class _Canvas(NamedTuple):
+    """Where and how the items of one scene are drawn."""
+
+    ax: object  # a matplotlib Axes
+    style: Style
+    fonts: tuple[str, str]  # regular, bold font files
+    ppu: float  # points per layout unit
+    clip: bool
+
+
 def _draw_items(ax, scene: Scene, style: Style, font, ppu: float, clip: bool) -> None:
     from matplotlib.patches import Rectangle
 
-    regular, bold = find_font(font, bold=False), find_font(font, bold=True)
+    canvas = _Canvas(ax, style, (find_font(font, bold=False), find_font(font, bold=True)), ppu,
+                     clip)
     # one z-order band, in display-list order: matplotlib would otherwise draw
     # all patches, then all lines, then all texts
     z = 1.0
@@ -160,67 +167,82 @@ def _draw_items(ax, scene: Scene, style: Style, font, ppu: float, clip: bool) ->
     for item in scene.items:
         z += step
         if isinstance(item, Box):
-            if item.fill is None and item.edge is None:
-                continue
-            width = item.edge_width * ppu if item.edge is not None else 0.0
-            patch = Rectangle(
-                (item.x, item.y),
-                item.w,
-                item.h,
-                facecolor=_rgb(style, item.fill) if item.fill is not None else "none",
-                edgecolor=_rgb(style, item.edge) if item.edge is not None else "none",
-                linewidth=width,
-                joinstyle="miter",
-                capstyle="butt",
-                zorder=z,
-                clip_on=clip,
-            )
-            if item.dashed and item.edge is not None:
-                offset, runs = _box_dashes(item)
-                factor = _dash_scale(ppu, width)
-                patch.set_linestyle((offset * factor, [run * factor for run in runs]))
-            ax.add_patch(patch)
+            _draw_box(canvas, item, z)
         elif isinstance(item, Text):
-            if not item.text:
-                continue
-            path = bold if item.bold else regular
-            offset = _baseline_offset(item.anchor, path)
-            va = "baseline" if offset is not None else {"t": "top", "b": "bottom"}[item.anchor[1]]
-            ax.text(
-                item.x,
-                item.y + (offset or 0.0) * item.size,
-                item.text,
-                fontproperties=_font_properties(path),
-                fontsize=item.size * ppu,
-                color=_rgb(style, item.color),
-                ha=_HA.get(item.anchor[:1], "center"),
-                va=va,
-                parse_math=False,
-                zorder=z,
-                clip_on=clip,
-            )
+            _draw_text(canvas, item, z)
         elif isinstance(item, Line):
-            from matplotlib.lines import Line2D
-
-            width = item.width * ppu
-            line = Line2D(
-                [item.x0, item.x1],
-                [item.y0, item.y1],
-                color=_rgb(style, item.color),
-                linewidth=width,
-                solid_capstyle="projecting",
-                dash_capstyle="butt",
-                zorder=z,
-                clip_on=clip,
-            )
-            if item.dashed:
-                on = max(_LINE_DASH[0], 2 * item.width)
-                off = max(_LINE_DASH[1], item.width + 1)
-                factor = _dash_scale(ppu, width)
-                line.set_linestyle((0.0, (on * factor, off * factor)))
-            ax.add_line(line)
+            _draw_line(canvas, item, z)
         else:
             raise TypeError(f"cannot draw {type(item).__name__}: {item!r}")
+
+
+def _draw_box(canvas: _Canvas, item: Box, z: float) -> None:
+    from matplotlib.patches import Rectangle
+
+    if item.fill is None and item.edge is None:
+        return
+    style = canvas.style
+    width = item.edge_width * canvas.ppu if item.edge is not None else 0.0
+    patch = Rectangle(
+        (item.x, item.y),
+        item.w,
+        item.h,
+        facecolor=_rgb(style, item.fill) if item.fill is not None else "none",
+        edgecolor=_rgb(style, item.edge) if item.edge is not None else "none",
+        linewidth=width,
+        joinstyle="miter",
+        capstyle="butt",
+        zorder=z,
+        clip_on=canvas.clip,
+    )
+    if item.dashed and item.edge is not None:
+        offset, runs = _box_dashes(item)
+        factor = _dash_scale(canvas.ppu, width)
+        patch.set_linestyle((offset * factor, [run * factor for run in runs]))
+    canvas.ax.add_patch(patch)
+
+
+def _draw_text(canvas: _Canvas, item: Text, z: float) -> None:
+    if not item.text:
+        return
+    regular, bold = canvas.fonts
+    path = bold if item.bold else regular
+    offset = _baseline_offset(item.anchor, path)
+    va = "baseline" if offset is not None else {"t": "top", "b": "bottom"}[item.anchor[1]]
+    canvas.ax.text(
+        item.x,
+        item.y + (offset or 0.0) * item.size,
+        item.text,
+        fontproperties=_font_properties(path),
+        fontsize=item.size * canvas.ppu,
+        color=_rgb(canvas.style, item.color),
+        ha=_HA.get(item.anchor[:1], "center"),
+        va=va,
+        parse_math=False,
+        zorder=z,
+        clip_on=canvas.clip,
+    )
+
+
+def _draw_line(canvas: _Canvas, item: Line, z: float) -> None:
+    from matplotlib.lines import Line2D
+
+    width = item.width * canvas.ppu
+    line = Line2D(
+        [item.x0, item.x1],
+        [item.y0, item.y1],
+        color=_rgb(canvas.style, item.color),
+        linewidth=width,
+        solid_capstyle="projecting",
+        dash_capstyle="butt",
+        zorder=z,
+        clip_on=canvas.clip,
+    )
+    if item.dashed:
+        on, off = dash_lengths(*LINE_DASH, item.width)
+        factor = _dash_scale(canvas.ppu, width)
+        line.set_linestyle((0.0, (on * factor, off * factor)))
+    canvas.ax.add_line(line)
 
 
 def _frame_axes(ax, scene: Scene) -> None:

@@ -1,0 +1,143 @@
+"""Text for the raster backend: coverage masks from the font, blended into indexed frames.
+
+A text is drawn once by Pillow into a coverage mask, quantized to the palette's
+coverage levels; painting it is then a table look-up per covered pixel (see
+``palette.Palette.tables``): the index under the pixel and the coverage there
+give the index to paint.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+FULL_COVERAGE = 255  # a mask pixel the glyphs cover wholly (Pillow's "L" masks)
+MARGIN_EM = 1.0  # room around a text's advance and line for bearings and overhangs
+WIDEST_EM = 2.25  # a character's advance is at most this (DejaVu Sans's widest: 2.02 em)
+MIN_BATCH = 4  # texts in a run worth blending with one vectorised look-up
+
+
+class TextMask(NamedTuple):
+    """A text's coverage, relative to its anchor point."""
+
+    levels: np.ndarray  # (rows, cols) uint8 coverage, quantized to 0..levels
+    left: int  # the mask's top-left pixel, from the anchor point
+    top: int
+    covered: np.ndarray  # where the levels are above 0
+    covered_levels: np.ndarray  # ``levels[covered]``
+    rows: np.ndarray  # ``np.nonzero(covered)``
+    cols: np.ndarray
+
+
+class PlacedText(NamedTuple):
+    """A text's mask at its place in a frame, with the table that blends it."""
+
+    y: int  # the mask's top-left pixel in the frame
+    x: int
+    covered: np.ndarray
+    covered_levels: np.ndarray
+    table: np.ndarray  # ``table[under, level]`` (see ``palette.Palette.tables``)
+    rows: np.ndarray
+    cols: np.ndarray
+    bottom: int  # the frame row and column just past the mask
+    right: int
+
+
+def text_mask(font, text: str, anchor: str, levels: int) -> TextMask:
+    """The quantized coverage of ``text`` drawn with a Pillow FreeType ``font`` at ``anchor``.
+
+    Drawn with Pillow's public ``ImageDraw.text`` (``getmask2`` returns Pillow's internal
+    storage, which only private calls turn into an image), with one layout of the text:
+    on a canvas with room to spare (see ``_canvas``), then cut to the pixels it inks, so
+    the mask spans the ink, offset from the anchor point. Ink that reaches an edge of
+    the canvas may have been cut off (a font with wider glyphs): the text is drawn again
+    with wider margins.
+    """
+    from PIL import Image, ImageDraw
+
+    margin = math.ceil(font.size * MARGIN_EM) + 1
+    while True:
+        (width, height), (ax, ay) = _canvas(font, text, anchor, margin)
+        image = Image.new("L", (width, height), 0)
+        ImageDraw.Draw(image).text((ax, ay), text, fill=FULL_COVERAGE, font=font, anchor=anchor)
+        ink = image.getbbox()
+        if ink is None:
+            return _mask(np.zeros((0, 0), dtype=np.uint8), 0, 0)
+        x0, y0, x1, y1 = ink
+        if x0 > 0 and y0 > 0 and x1 < width and y1 < height:
+            break
+        margin *= 4
+    canvas = np.frombuffer(image.tobytes(), dtype=np.uint8).reshape(height, width)
+    coverage = canvas[y0:y1, x0:x1].astype(np.uint16)
+    quantized = (coverage * levels + FULL_COVERAGE // 2) // FULL_COVERAGE  # the nearest level
+    return _mask(quantized.astype(np.uint8), x0 - ax, y0 - ay)
+
+
+def _mask(quantized: np.ndarray, left: int, top: int) -> TextMask:
+    covered = quantized > 0
+    where = np.flatnonzero(covered)
+    rows, cols = np.divmod(where, max(quantized.shape[1], 1))
+    return TextMask(quantized, left, top, covered, quantized.reshape(-1)[where], rows, cols)
+
+
+def _canvas(font, text: str, anchor: str, margin: int):
+    """((width, height), (x, y) of the anchor point) of a canvas that holds the text with
+    ``margin`` pixels around its line and around its advance, bounded by ``WIDEST_EM``
+    per character (no layout needed)."""
+    ascent, descent = font.getmetrics()
+    line = ascent + descent
+    advance = math.ceil(len(text) * WIDEST_EM * font.size)
+    x = {"l": 0, "m": advance // 2, "r": advance}[anchor[0]]
+    y = {"a": 0, "t": 0, "m": line // 2, "s": ascent, "b": line, "d": line}[anchor[1]]
+    return (advance + 2 * margin, line + 2 * margin), (x + margin, y + margin)
+
+
+def blend(region: np.ndarray, levels: np.ndarray, table: np.ndarray | None, index: int,
+          full: int) -> None:
+    """Text with coverage ``levels`` (0..``full``) over ``region`` (same shape), in place:
+    through its colour's ``table``, or, for a colour without one, hard-edged in ``index``
+    (half coverage and up)."""
+    if table is None:
+        region[levels * 2 >= full] = index
+        return
+    covered = levels > 0
+    region[covered] = table[region[covered], levels[covered]]
+
+
+def blend_at(frame: np.ndarray, text: PlacedText) -> None:
+    """Blend a placed text lying inside the frame."""
+    region = frame[text.y : text.bottom, text.x : text.right]
+    covered = text.covered
+    region[covered] = text.table[region[covered], text.covered_levels]
+
+
+def blend_all(frame: np.ndarray, texts: list[PlacedText]) -> None:
+    """Blend a run of consecutive placed texts inside the frame, as if one after another.
+
+    When no two of them cover the same pixel and they share one colour table, the
+    order does not matter and one vectorised blend does them all (a frame may hold
+    hundreds of finished values); otherwise they are blended in turn.
+    """
+    table = texts[0].table
+    if (
+        len(texts) < MIN_BATCH
+        or not frame.flags.c_contiguous
+        or any(t.table is not table for t in texts)
+    ):
+        for text in texts:
+            blend_at(frame, text)
+        return
+    sizes = [len(t.rows) for t in texts]
+    width = frame.shape[1]
+    rows = np.concatenate([t.rows for t in texts]) + np.repeat([t.y for t in texts], sizes)
+    cols = np.concatenate([t.cols for t in texts]) + np.repeat([t.x for t in texts], sizes)
+    flat_index = rows * width + cols
+    ordered = np.sort(flat_index)
+    if (ordered[1:] == ordered[:-1]).any():  # overlapping texts: the order matters
+        for text in texts:
+            blend_at(frame, text)
+        return
+    flat = frame.reshape(-1)  # a view: the frame is contiguous
+    flat[flat_index] = table[flat[flat_index], np.concatenate([t.covered_levels for t in texts])]
