@@ -13,7 +13,7 @@ from __future__ import annotations
 import convgif
 from convgif.api import render
 from convgif.backends.raster import RasterPainter
-from convgif.io import writers
+from convgif.io import gif
 from convgif.views import gather
 from convgif.views.scene import Box, Line, Text
 
@@ -48,9 +48,9 @@ def sizes(keep) -> tuple[int, int, int]:
     finally:
         gather.GatherPicture._window = window
     clear = len(painter.palette)
-    changes = [writers._delta(a, b, clear) for a, b in zip(frames, frames[1:])]
-    changed = [len(writers._lzw_image(*c)) for c in changes if c is not None]
-    return len(writers._lzw_image(frames[0], 0, 0)), sum(changed), len(changed)
+    changes = [gif.delta(a, b, clear) for a, b in zip(frames, frames[1:])]
+    changed = [len(gif.lzw_image(*c)) for c in changes if c is not None]
+    return len(gif.lzw_image(frames[0], 0, 0)), sum(changed), len(changed)
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from convgif.backends.raster import RasterPainter
-from convgif.io.writers import write_gif
+from convgif.io.gif import write_gif
 from convgif.views.scene import Box, Scene, Text
 
 N_FRAMES = 20

@@ -1,11 +1,11 @@
 """A big layer, shown in part: Conv2d(64, 128, 3, padding=1) on 64x56x56,
 with --channels 0-3 --max-frames 200.
 
-Prints the whole-process wall time, CPU time (user + system, the render's helper
-process included: steadier than wall time on a shared machine) and peak resident memory
-of the `convgif render` command (targets: under 10 s and 400 MB on a 2-core machine),
-and, as the baseline measured in the same run, the same command writing a 200-frame
-render of a small layer. The convgif imported is the one this script sits beside.
+Prints the whole-process wall time, CPU time (user + system: steadier than wall
+time on a shared machine) and peak resident memory of the `convgif render` command
+(targets: under 10 s and 400 MB on a 2-core machine), and, as the baseline measured
+in the same run, the same command writing a 200-frame render of a small layer. The
+convgif imported is the one this script sits beside.
 
     python benchmarks/bench_large.py
 """

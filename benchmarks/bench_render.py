@@ -34,7 +34,7 @@ from PIL import Image
 import convgif
 from convgif.api import render
 from convgif.backends.raster import RasterPainter
-from convgif.io import writers
+from convgif.io import gif
 
 RUNS = 7
 BUDGET = 3.0  # seconds per measurement after which no further run is started
@@ -112,9 +112,9 @@ def bench(text: str, shape, make, folder: Path, profile: bool) -> None:
           f"(Pillow's: {pillows.stat().st_size / 1024:.1f} KB; target < 80 KB)")
     # where the bytes go: the first frame whole, then each frame's change from the one before
     clear = len(painter.palette)
-    first = len(writers._lzw_image(frames[0], 0, 0))
-    changes = [writers._delta(a, b, clear) for a, b in zip(frames, frames[1:])]
-    changed = [len(writers._lzw_image(*c)) for c in changes if c is not None]
+    first = len(gif.lzw_image(frames[0], 0, 0))
+    changes = [gif.delta(a, b, clear) for a, b in zip(frames, frames[1:])]
+    changed = [len(gif.lzw_image(*c)) for c in changes if c is not None]
     print(f"  of which              : first frame {first / 1024:.1f} KB, {len(changed)} changes "
           f"{sum(changed) / 1024:.1f} KB ({sum(changed) / len(changed) / 1024:.1f} KB each)")
     if t_render / t_encode > 1.5 and not profile:

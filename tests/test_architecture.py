@@ -97,3 +97,29 @@ def test_private_names_stay_in_their_module():
         if name.startswith("_") and not name.startswith("__")
     ]
     assert not borrowed, "private names used across modules:\n" + "\n".join(borrowed)
+
+
+MAX_LINES = 400  # a module
+MAX_FUNCTION = 60  # a function; longer ones are listed here with the reason
+LONG_FUNCTIONS: dict[str, str] = {}
+
+
+def test_modules_stay_small():
+    long = {
+        _module_name(p): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+def test_functions_stay_short():
+    long = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                name = f"{_module_name(path)}.{node.name}"
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION and name not in LONG_FUNCTIONS:
+                    long.append(f"{name}: {length} lines")
+    assert not long, f"functions over {MAX_FUNCTION} lines, with no reason given: {long}"

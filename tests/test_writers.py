@@ -1,6 +1,5 @@
 import importlib.util
 import tempfile
-import threading
 
 import numpy as np
 import pytest
@@ -10,12 +9,12 @@ from PIL import Image
 
 from convgif.backends.raster import RasterPainter
 from convgif.errors import ConvGifError
+from convgif.io.files import atomic_write
+from convgif.io.gif import write_gif
 from convgif.io.writers import (
-    atomic_write,
     write,
     write_apng,
     write_frames_folder,
-    write_gif,
     write_mp4,
     write_png,
     write_webp,
@@ -247,98 +246,17 @@ def test_gif_round_trips_any_frames(h, w, n_colors, edits, seed):
         assert np.array_equal(picture, rgb[f])
 
 
-SIX_COLOURS = [(i * 40, 255 - i * 40, 7 * i) for i in range(6)]
+def test_gif_copes_with_frames_painted_into_one_buffer(tmp_path):
+    """Each change is measured against the previous picture, not against the caller's
+    buffer, which may already hold the next one."""
+    painter, frames = painted_frames(4)
+    buffer = np.empty_like(frames[0])
 
+    def one_buffer():
+        for frame in frames:
+            buffer[:] = frame
+            yield buffer
 
-def _frames(seed: int, count: int, shape=(30, 40)) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return [rng.integers(0, 6, shape).astype(np.uint8) for _ in range(count)]
-
-
-def _encoded_here(path, frames) -> bytes:
-    """The GIF's bytes with every frame encoded in this process."""
-    from convgif.io import writers
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 10**9)
-        writers.write_gif(path, iter(frames), SIX_COLOURS, 100)
-    return path.read_bytes()
-
-
-@pytest.fixture
-def helpers(monkeypatch):
-    """Every GIF asks for a helper process, however small; the list collects what each
-    request gave (the helper, or False when refused)."""
-    from convgif.io import writers
-
-    started = []
-    original = writers._LzwEncoder._start
-
-    def start(size):
-        started.append(original(size))
-        return started[-1]
-
-    monkeypatch.setattr(writers._LzwEncoder, "HEAVY_PIXELS", 1)
-    monkeypatch.setattr(writers._LzwEncoder, "_start", staticmethod(start))
-    monkeypatch.setattr(writers, "_usable_cores", lambda: 2)
-    monkeypatch.setattr(threading, "active_count", lambda: 1)  # other tests may leave threads
-    return started
-
-
-def test_gif_with_a_helper_process_is_the_same_bytes(tmp_path, helpers, monkeypatch):
-    """Heavy GIFs hand LZW to a helper process; the file must not change."""
-    from convgif.io import writers
-
-    frames = _frames(4, 6, (40, 50))
-    frames.append(frames[-1].copy())  # an identical frame lengthens the one before
-    inline = _encoded_here(tmp_path / "inline.gif", frames)
-    writers.write_gif(tmp_path / "helped.gif", iter(frames), SIX_COLOURS, 100)
-    assert len(helpers) == 1 and helpers[0]  # the helper encoded every frame
-    process = helpers[0][0]
-    process.join(timeout=10)  # it ends by itself once its pipe closes
-    assert process.exitcode == 0
-    assert (tmp_path / "helped.gif").read_bytes() == inline
-
-    # A process with other threads (a notebook kernel) is never forked: no helper.
-    helpers.clear()
-    monkeypatch.setattr(threading, "active_count", lambda: 3)
-    writers.write_gif(tmp_path / "threaded.gif", iter(frames), SIX_COLOURS, 100)
-    assert helpers == [False]
-    assert (tmp_path / "threaded.gif").read_bytes() == inline
-
-
-def test_gif_survives_its_helper_being_killed(tmp_path, helpers):
-    """A helper killed mid-animation (out of memory, say) costs nothing but speed."""
-    from convgif.io import writers
-
-    frames = _frames(5, 5)
-    inline = _encoded_here(tmp_path / "inline.gif", frames)
-
-    def frames_then_kill():
-        for i, frame in enumerate(frames):
-            if i == 2:
-                helpers[0][0].kill()
-                helpers[0][0].join(timeout=10)
-            yield frame
-
-    writers.write_gif(tmp_path / "helped.gif", frames_then_kill(), SIX_COLOURS, 100)
-    assert helpers[0][0].exitcode is not None  # it really was gone before the end
-    assert (tmp_path / "helped.gif").read_bytes() == inline
-
-
-def test_gif_without_a_fork_to_be_had_encodes_here(tmp_path, helpers, monkeypatch):
-    """A fork that fails (a process limit, no memory) is not an error: the GIF is encoded
-    in this process, the same bytes."""
-    import multiprocessing.context
-
-    from convgif.io import writers
-
-    def no_fork(self):
-        raise BlockingIOError(11, "Resource temporarily unavailable")
-
-    frames = _frames(6, 4)
-    inline = _encoded_here(tmp_path / "inline.gif", frames)
-    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", no_fork)
-    writers.write_gif(tmp_path / "refused.gif", iter(frames), SIX_COLOURS, 100)
-    assert helpers == [False]
-    assert (tmp_path / "refused.gif").read_bytes() == inline
+    write_gif(tmp_path / "reused.gif", one_buffer(), painter.palette, 100)
+    write_gif(tmp_path / "fresh.gif", iter(frames), painter.palette, 100)
+    assert (tmp_path / "reused.gif").read_bytes() == (tmp_path / "fresh.gif").read_bytes()

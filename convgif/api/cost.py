@@ -299,7 +299,7 @@ def _write_table(path, table, suffix) -> None:
     import csv
     import json
 
-    from convgif.io.writers import atomic_write
+    from convgif.io.files import atomic_write
 
     with atomic_write(path) as tmp:
         if suffix == ".json":
@@ -319,7 +319,7 @@ def _write_table(path, table, suffix) -> None:
 
 def _write_chart(path, table, layer, input_shape, name, time_note, suffix) -> None:
     from convgif.backends.chart import Chart, encode
-    from convgif.io.writers import write_bytes
+    from convgif.io.files import write_bytes
 
     shape = "(" + ", ".join(map(str, input_shape)) + ")"
     note = "MACs and output elements: one forward pass of the whole input"

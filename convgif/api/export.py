@@ -21,7 +21,7 @@ import numpy as np
 from convgif.errors import NAME, ConvGifError, name_of, refuse
 from convgif.frames.sampling import even_frames, select_frames
 from convgif.frames.timing import PACES
-from convgif.io.writers import FRAME_FORMATS
+from convgif.io.files import FRAME_FORMATS
 
 __all__ = [
     "FrameFolder",
@@ -107,7 +107,8 @@ def write_frames(
     vector backend; pdflatex animates PDF frames sharply at any zoom).
     """
     from convgif.api import render
-    from convgif.io.writers import staged_folder, write_numbered_pngs
+    from convgif.io.files import staged_folder
+    from convgif.io.writers import write_numbered_pngs
 
     if fmt not in FRAME_FORMATS:
         raise refuse("fmt", fmt, f"must be one of {', '.join(map(repr, FRAME_FORMATS))}")
@@ -190,7 +191,7 @@ def contact_sheet(
     """One PNG: a grid of the chosen frames (default: ``count`` evenly spaced), each labelled."""
     from convgif.api import render
     from convgif.backends.sheet import sheet_png
-    from convgif.io.writers import write_bytes
+    from convgif.io.files import write_bytes
 
     if Path(os.fspath(path)).suffix.lower() != ".png":
         raise ConvGifError(
@@ -258,7 +259,7 @@ def export_trace(
     returns it), ``weight`` and ``bias``. Records are streamed in chunks, so
     memory stays bounded; the file appears only when complete.
     """
-    from convgif.io.writers import atomic_write
+    from convgif.io.files import atomic_write
 
     suffix = Path(os.fspath(path)).suffix.lower()
     if suffix not in TRACE_FORMATS:

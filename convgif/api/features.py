@@ -191,7 +191,7 @@ def features(path, image=True, kernel: str = "edge", layer=None, *, max_side: in
     """
     from convgif.api.options import output_options
     from convgif.backends.features import still_png
-    from convgif.io.writers import write_bytes
+    from convgif.io.files import write_bytes
     from convgif.views.stack import short
 
     if Path(os.fspath(path)).suffix.lower() != ".png":

@@ -128,7 +128,7 @@ class Shown:
 
     def save(self, path) -> Path:
         """Write the animation (or, for .png with ``frame`` set, the still) to ``path``."""
-        from convgif.io.writers import atomic_write
+        from convgif.io.files import atomic_write
 
         data = self.png() if os.fspath(path).lower().endswith(".png") else self.gif()
         with atomic_write(path) as tmp:

@@ -118,7 +118,7 @@ def write_still(path, scene, style, scale, font) -> None:
         write_png(path, painter.paint(scene), painter.palette)
     else:
         from convgif.backends import vector
-        from convgif.io.writers import write_bytes
+        from convgif.io.files import write_bytes
 
         write_bytes(path, vector.encode(scene, _suffix(path), style, scale, font))
 
