@@ -235,3 +235,16 @@ def heat_key(title: str, entries, y: float, note: str = "") -> list:
         items.append(Box(x, y + 5, PAD_SWATCH, PAD_SWATCH, fill="pad", edge="grid", dashed=True))
         items.append(Text(x + 20, mid, note, LABEL_SIZE - 1, "muted", anchor="lm"))
     return items
+
+
+def lane_to_kernel(x: float, grid_bottom: float, lane_y: float, kernel) -> list:
+    """A connector from under an input grid at ``x``, along the lane below the inputs, then
+    down the right side of ``kernel`` (a Grid: clear of the other kernels) into it."""
+    side = kernel.x + kernel.width + 8
+    ky = kernel.y + kernel.height / 2
+    return [
+        Line(x, grid_bottom, x, lane_y, width=CONNECTOR_WIDTH),
+        Line(x, lane_y, side, lane_y, width=CONNECTOR_WIDTH),
+        Line(side, lane_y, side, ky, width=CONNECTOR_WIDTH),
+        Line(side, ky, kernel.x + kernel.width, ky, width=CONNECTOR_WIDTH),
+    ]

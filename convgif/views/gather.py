@@ -13,7 +13,7 @@ import numpy as np
 
 from convgif.frames.storyboard import describe_region
 from convgif.simulate.trace import DATA, OVERFLOW
-from convgif.views.chrome import FLIP_CAPTION, elbow, elbow_h, shape_text
+from convgif.views.chrome import FLIP_CAPTION, elbow, elbow_h, lane_to_kernel, shape_text
 from convgif.views.layer import LayerPicture
 from convgif.views.layout import rows_2d
 from convgif.views.scene import Box, Line, Scene
@@ -204,17 +204,8 @@ class GatherPicture(LayerPicture):
             items.append(
                 Box(kgrid.x, kgrid.y, kgrid.width, kgrid.height, edge="window", edge_width=2.5)
             )
-            if self.options.lines:
-                # Down from the window below the grid, along the lane, then down the kernel's
-                # right side (clear of the other kernels) into it.
-                side = kgrid.x + kgrid.width + 8
-                ky = kgrid.y + kgrid.height / 2
-                items += [
-                    Line(x + w / 2, grid.y + grid.height, x + w / 2, lay.lane_y, width=1.5),
-                    Line(x + w / 2, lay.lane_y, side, lay.lane_y, width=1.5),
-                    Line(side, lay.lane_y, side, ky, width=1.5),
-                    Line(side, ky, kgrid.x + kgrid.width, ky, width=1.5),
-                ]
+            if self.options.lines:  # from below the grid, not across its cells
+                items += lane_to_kernel(x + w / 2, grid.y + grid.height, lay.lane_y, kgrid)
         return items
 
     def _bias(self, cell, ogrid, target) -> list:

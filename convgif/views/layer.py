@@ -114,14 +114,6 @@ class LayerPicture(Notation, Panels, View):
         return len(self.storyboard)
 
     @property
-    def width(self) -> float:
-        return self.layout.width
-
-    @property
-    def height(self) -> float:
-        return self.layout.height
-
-    @property
     def pace(self) -> str:
         return self.options.step
 

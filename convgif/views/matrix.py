@@ -154,14 +154,6 @@ class MatrixPicture(View):
     def __len__(self) -> int:
         return len(self.rows) + 2
 
-    @property
-    def width(self) -> float:
-        return self.layout.width
-
-    @property
-    def height(self) -> float:
-        return self.layout.height
-
     # ---- frames
 
     def frame(self, index: int) -> MatrixFrame:

@@ -237,14 +237,6 @@ class OverlapPicture(View):
         return items
 
     @property
-    def width(self) -> float:
-        return self.layout.width
-
-    @property
-    def height(self) -> float:
-        return self.layout.height
-
-    @property
     def heat_levels(self) -> int:
         return len(self.levels)
 

@@ -8,11 +8,11 @@ import numpy as np
 from convgif.errors import NAME, ConvGifError, name_of
 from convgif.frames.storyboard import ScatterStoryboard
 from convgif.simulate.trace import DATA
-from convgif.views.chrome import elbow_h, shape_text
+from convgif.views.chrome import elbow_h, lane_to_kernel, shape_text
 from convgif.views.layer import LayerPicture
 from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
 from convgif.views.options import Options
-from convgif.views.scene import Box, Line, Scene
+from convgif.views.scene import Box, Scene
 from convgif.views.text import fmt, span_text, term
 
 
@@ -256,16 +256,9 @@ class ScatterPicture(LayerPicture):
         ox, oy, ow, oh = ogrid.span(r0, c0, r1, c1)
         items.append(Box(ox, oy, ow, oh, edge="window", edge_width=2.5))
         if self.options.lines:
-            side = kgrid.x + kgrid.width + 8
-            ky = kgrid.y + kgrid.height / 2
-            items += [
-                # from below the grid, as the gather view's window: not across the cells
-                # under the stamping one
-                Line(cx + cw / 2, grid.y + grid.height, cx + cw / 2, lay.lane_y, width=1.5),
-                Line(cx + cw / 2, lay.lane_y, side, lay.lane_y, width=1.5),
-                Line(side, lay.lane_y, side, ky, width=1.5),
-                Line(side, ky, kgrid.x + kgrid.width, ky, width=1.5),
-            ]
+            # from below the grid, as the gather view's window: not across the cells under
+            # the stamping one
+            items += lane_to_kernel(cx + cw / 2, grid.y + grid.height, lay.lane_y, kgrid)
             bgrid = lay.biases[stamp.out_channel]
             bx, by = bgrid.center(0, 0)
             # To the canvas' edge, level with the stamp: never across other cells.

@@ -91,6 +91,14 @@ class StackPicture(View):
 
     pace = "layer"
 
+    @property
+    def width(self) -> float:
+        return self.size[0]
+
+    @property
+    def height(self) -> float:
+        return self.size[1]
+
     def __init__(self, rf: ReceptiveField, channels=None, cell_size=None):
         self.rf = rf
         if channels is None:
@@ -110,7 +118,7 @@ class StackPicture(View):
         ):
             raise ConvGifError(f"cell_size={cell_size!r} must be a number of pixels from 2 to 200")
         self.cell = float(cell_size)
-        self.width, self.height = self._measure(self.cell)
+        self.size = self._measure(self.cell)  # (width, height) of every scene
         self.columns = self._place(self.cell)
         self._static = tuple(self._build_static())
 

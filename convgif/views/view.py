@@ -32,8 +32,15 @@ class View:
     pace = "output"
     heat_levels = 0
     ways_round: tuple[str, ...] = (MAX_FRAMES_WAY,)
-    width: float
-    height: float
+
+    @property
+    def width(self) -> float:
+        """Of every scene, in layout units: a view with a ``layout`` has it there."""
+        return self.layout.width
+
+    @property
+    def height(self) -> float:
+        return self.layout.height
 
     def __len__(self) -> int:
         raise NotImplementedError
