@@ -301,12 +301,15 @@ class Trace:
         canvas = np.zeros(self.y.shape)
         out = []
         for lo in range(0, stop, CHUNK):
-            table = self._scatter_chunk(lo, min(lo + CHUNK, stop), canvas)
+            table = self.scatter_chunk(lo, min(lo + CHUNK, stop), canvas)
             if lo + len(table) > start:
                 out.append(table[max(0, start - lo) :])
         return np.concatenate(out) if out else np.empty(0, _table_dtype(scatter_fields(self.ndim)))
 
-    def _scatter_chunk(self, lo: int, hi: int, canvas: np.ndarray) -> np.ndarray:
+    def scatter_chunk(self, lo: int, hi: int, canvas: np.ndarray) -> np.ndarray:
+        """Scatter-order MACs ``lo`` to ``hi``, their running sums continuing ``canvas`` (the
+        output summed so far, canonical layout), which they update in place. A walk that
+        carries its canvas reads each MAC once, where ``scatter_macs`` replays from 0."""
         nd = self.ndim
         steps = np.arange(lo, hi)
         per_input = self.out_per_group * math.prod(self.kernel_size)
@@ -361,13 +364,13 @@ class Trace:
         canvas = np.zeros(self.y.shape)
         total = self.num_scatter_macs
         for lo in range(0, total, chunk):
-            yield self._scatter_chunk(lo, min(lo + chunk, total), canvas)
+            yield self.scatter_chunk(lo, min(lo + chunk, total), canvas)
 
     def scatter_output(self) -> np.ndarray:
         """The output built by the scatter view (canonical layout), bias included."""
         canvas = np.zeros(self.y.shape)
         for lo in range(0, self.num_scatter_macs, CHUNK):
-            self._scatter_chunk(lo, min(lo + CHUNK, self.num_scatter_macs), canvas)
+            self.scatter_chunk(lo, min(lo + CHUNK, self.num_scatter_macs), canvas)
         return canvas + self.bias.reshape((1, -1) + (1,) * self.ndim)
 
 

@@ -111,6 +111,11 @@ class ScatterPicture(LayerPicture):
             ("pad", "cropped by padding"),
         ]
 
+    def _records(self, start: int, stop: int) -> np.ndarray:
+        """Scatter MACs ``start`` to ``stop`` (their running sums are not read here, so
+        nothing before ``start`` is replayed)."""
+        return self.trace.scatter_chunk(start, stop, np.zeros(self.trace.y.shape))
+
     def _canvas(self, stop: int) -> tuple[np.ndarray, np.ndarray]:
         """Sums and stamp counts on the canvas after the first ``stop`` scatter MACs.
 
@@ -123,7 +128,7 @@ class ScatterPicture(LayerPicture):
         if sums is None or stop < done:
             shape = (t.batch, t.out_channels, *self._canvas_shape())
             done, sums, hits = 0, np.zeros(shape), np.zeros(shape, dtype=np.int64)
-        macs = t.scatter_macs(done, stop)
+        macs = self._records(done, stop)
         where = (macs["n"], macs["out_channel"]) + tuple(
             macs[f] + pb for f, pb in zip(t.output_fields, self._crops)
         )
@@ -150,7 +155,7 @@ class ScatterPicture(LayerPicture):
         if n0 != n or state.phase == "close" or stop < stop0:
             return None
         t = self.trace
-        macs = t.scatter_macs(stop0, stop)
+        macs = self._records(stop0, stop)
         positions = zip(*(macs[f] + pb for f, pb in zip(t.output_fields, self._crops)))
         return {(int(oc), tuple(map(int, pos)))
                 for oc, pos in zip(macs["out_channel"], positions)}
@@ -242,7 +247,7 @@ class ScatterPicture(LayerPicture):
         )
         ogrid = lay.outputs[stamp.out_channel]
         (r0, c0), (r1, c1) = self._footprint(stamp)
-        for m in t.scatter_macs(stamp.start, stamp.stop):
+        for m in self._records(stamp.start, stamp.stop):
             pos = tuple(int(m[f]) + pb for f, pb in zip(t.output_fields, self._crops))
             orr, occ = self._rc(*pos)
             items += self._cell(
