@@ -35,6 +35,12 @@ CASES = {
         lambda: render.picture(convgif.ConvTranspose2d(1, 1, 3, stride=2),
                                input_shape=(1, 24, 24), view="scatter")
     ),
+    # the same with no values: its values spill out of their cells, and where a newly
+    # settled cell covers a neighbour's spilled text the painter repaints that region
+    "the same, values='none'": (
+        lambda: render.picture(convgif.ConvTranspose2d(1, 1, 3, stride=2),
+                               input_shape=(1, 24, 24), view="scatter", values="none")
+    ),
 }
 LAYER = ["--layer", "Conv2d(4, 4, 3, padding=1)", "--input-shape", "4,16,16", "--quiet"]
 MEMORY = {"1,026 frames": [], "102 frames": ["--outputs", "0-4,0-4"]}
