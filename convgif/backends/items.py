@@ -290,8 +290,7 @@ class ItemPainter:
             return ()
         y, x = self._px(text.y) + mask.top, self._px(text.x) + mask.left
         rows, cols = mask.covered.shape
-        return PlacedText(y, x, mask.covered, mask.covered_levels, table, mask.rows, mask.cols,
-                          y + rows, x + cols)
+        return PlacedText(y, x, mask.covered, mask.covered_levels, table, y + rows, x + cols, mask)
 
     def _text(self, frame: np.ndarray, text: Text) -> None:
         size_px = self._size_px(text)

@@ -14,21 +14,37 @@ from typing import NamedTuple
 import numpy as np
 
 FULL_COVERAGE = 255  # a mask pixel the glyphs cover wholly (Pillow's "L" masks)
-MARGIN_EM = 1.0  # room around a text's advance and line for bearings and overhangs
+MARGIN_EM = 0.5  # room around a text's advance and line for bearings and overhangs
 WIDEST_EM = 2.25  # a character's advance is at most this (DejaVu Sans's widest: 2.02 em)
 MIN_BATCH = 4  # texts in a run worth blending with one vectorised look-up
 
 
-class TextMask(NamedTuple):
+class TextMask:
     """A text's coverage, relative to its anchor point."""
 
-    levels: np.ndarray  # (rows, cols) uint8 coverage, quantized to 0..levels
-    left: int  # the mask's top-left pixel, from the anchor point
-    top: int
-    covered: np.ndarray  # where the levels are above 0
-    covered_levels: np.ndarray  # ``levels[covered]``
-    rows: np.ndarray  # ``np.nonzero(covered)``
-    cols: np.ndarray
+    __slots__ = ("levels", "left", "top", "covered", "covered_levels", "_where")
+
+    def __init__(self, levels: np.ndarray, left: int, top: int):
+        self.levels = levels  # (rows, cols) uint8 coverage, quantized to 0..levels
+        self.left = left  # the mask's top-left pixel, from the anchor point
+        self.top = top
+        self.covered = levels > 0
+        self.covered_levels = levels[self.covered]
+        self._where: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The rows of the covered pixels (with ``cols``: ``np.nonzero(covered)``), worked
+        out when first asked for: only texts blended in a run need them."""
+        if self._where is None:
+            self._where = np.nonzero(self.covered)
+        return self._where[0]
+
+    @property
+    def cols(self) -> np.ndarray:
+        if self._where is None:
+            self._where = np.nonzero(self.covered)
+        return self._where[1]
 
 
 class PlacedText(NamedTuple):
@@ -39,10 +55,9 @@ class PlacedText(NamedTuple):
     covered: np.ndarray
     covered_levels: np.ndarray
     table: np.ndarray  # ``table[under, level]`` (see ``palette.Palette.tables``)
-    rows: np.ndarray
-    cols: np.ndarray
     bottom: int  # the frame row and column just past the mask
     right: int
+    mask: TextMask
 
 
 def text_mask(font, text: str, anchor: str, levels: int) -> TextMask:
@@ -64,7 +79,7 @@ def text_mask(font, text: str, anchor: str, levels: int) -> TextMask:
         ImageDraw.Draw(image).text((ax, ay), text, fill=FULL_COVERAGE, font=font, anchor=anchor)
         ink = image.getbbox()
         if ink is None:
-            return _mask(np.zeros((0, 0), dtype=np.uint8), 0, 0)
+            return TextMask(np.zeros((0, 0), dtype=np.uint8), 0, 0)
         x0, y0, x1, y1 = ink
         if x0 > 0 and y0 > 0 and x1 < width and y1 < height:
             break
@@ -72,14 +87,7 @@ def text_mask(font, text: str, anchor: str, levels: int) -> TextMask:
     canvas = np.frombuffer(image.tobytes(), dtype=np.uint8).reshape(height, width)
     coverage = canvas[y0:y1, x0:x1].astype(np.uint16)
     quantized = (coverage * levels + FULL_COVERAGE // 2) // FULL_COVERAGE  # the nearest level
-    return _mask(quantized.astype(np.uint8), x0 - ax, y0 - ay)
-
-
-def _mask(quantized: np.ndarray, left: int, top: int) -> TextMask:
-    covered = quantized > 0
-    where = np.flatnonzero(covered)
-    rows, cols = np.divmod(where, max(quantized.shape[1], 1))
-    return TextMask(quantized, left, top, covered, quantized.reshape(-1)[where], rows, cols)
+    return TextMask(quantized.astype(np.uint8), x0 - ax, y0 - ay)
 
 
 def _canvas(font, text: str, anchor: str, margin: int):
@@ -129,10 +137,10 @@ def blend_all(frame: np.ndarray, texts: list[PlacedText]) -> None:
         for text in texts:
             blend_at(frame, text)
         return
-    sizes = [len(t.rows) for t in texts]
+    sizes = [len(t.covered_levels) for t in texts]
     width = frame.shape[1]
-    rows = np.concatenate([t.rows for t in texts]) + np.repeat([t.y for t in texts], sizes)
-    cols = np.concatenate([t.cols for t in texts]) + np.repeat([t.x for t in texts], sizes)
+    rows = np.concatenate([t.mask.rows for t in texts]) + np.repeat([t.y for t in texts], sizes)
+    cols = np.concatenate([t.mask.cols for t in texts]) + np.repeat([t.x for t in texts], sizes)
     flat_index = rows * width + cols
     ordered = np.sort(flat_index)
     if (ordered[1:] == ordered[:-1]).any():  # overlapping texts: the order matters
