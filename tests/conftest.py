@@ -16,6 +16,12 @@ settings.register_profile("ci", deadline=None, print_blob=True, derandomize=True
 settings.register_profile("explore", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# Commands the tests start import the tree under test, whichever copy is installed.
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p
+)
+
 
 @pytest.fixture
 def cli(tmp_path):

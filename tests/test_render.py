@@ -496,7 +496,7 @@ def test_conv3d_window_lights_exactly_the_slices_it_taps():
 
     layer = convgif.Conv3d(2, 2, (2, 2, 2), stride=(1, 2, 1), padding=(1, 0, 1),
                            dilation=(2, 1, 1))
-    pic = render.picture(layer, input_shape=(2, 4, 3, 3))
+    pic = render.picture(layer, input_shape=(2, 4, 3, 3), values="numbers")
     t = pic.trace
     assert pic.show_values
     for i in range(len(pic)):

@@ -10,7 +10,7 @@ from convgif.frames.storyboard import describe_region
 from convgif.views.layout import CAPTION_SIZE, LABEL_SIZE, MARGIN, SUBTITLE_SIZE, TITLE_SIZE
 from convgif.views.options import Options
 from convgif.views.scene import Box, Line, Text
-from convgif.views.text import set_width, text_width
+from convgif.views.text import text_width
 
 
 def shape_text(shape) -> str:
@@ -159,7 +159,7 @@ def elbow_h(x0, y0, x1, y1, mid=None) -> list:
 
 
 def title_width(text: str) -> float:
-    return set_width(text, TITLE_SIZE)
+    return text_width(text, TITLE_SIZE, bold=True)
 
 
 def title_lines(parts, room: float) -> list[str]:
@@ -175,7 +175,7 @@ def header_width(title_lines, subtitle: str, entries) -> float:
     """The width the header's lines take: the title's lines, the subtitle, the legend row
     of (role, label) ``entries``."""
     widths = [title_width(line) for line in title_lines]
-    return max(widths + [set_width(subtitle, SUBTITLE_SIZE), legend_width(entries)])
+    return max(widths + [text_width(subtitle, SUBTITLE_SIZE), legend_width(entries)])
 
 
 # The legend's swatches of cells that hold no data of their own are dashed, as on the grids.
@@ -185,7 +185,7 @@ SWATCH, SWATCH_GAP, ENTRY_GAP = 13, 18, 16  # a legend entry: swatch, its label,
 
 def legend_width(entries) -> float:
     """The width of a legend row of (role, label) entries."""
-    return sum(SWATCH_GAP + set_width(label, LABEL_SIZE - 1) + ENTRY_GAP for _, label in entries)
+    return sum(SWATCH_GAP + text_width(label, LABEL_SIZE - 1) + ENTRY_GAP for _, label in entries)
 
 
 def legend(entries, y: float, dashed=DASHED_ROLES, outlined=frozenset()) -> list:
@@ -201,7 +201,7 @@ def legend(entries, y: float, dashed=DASHED_ROLES, outlined=frozenset()) -> list
                              dashed=role in dashed))
         items.append(Text(x + SWATCH_GAP, y + SWATCH / 2, label, LABEL_SIZE - 1, "muted",
                           anchor="lm"))
-        x += SWATCH_GAP + set_width(label, LABEL_SIZE - 1) + ENTRY_GAP
+        x += SWATCH_GAP + text_width(label, LABEL_SIZE - 1) + ENTRY_GAP
     return items
 
 
@@ -212,9 +212,9 @@ KEY_H, KEY_W, KEY_PAD, NOTE_GAP, PAD_SWATCH = 24, 26.0, 10, 24, 14
 
 def heat_key_width(title: str, entries, note: str = "") -> float:
     """The width of a heat key (see ``heat_key``)."""
-    key = set_width(title, LABEL_SIZE) + KEY_PAD
+    key = text_width(title, LABEL_SIZE) + KEY_PAD
     swatches = sum(max(KEY_W, text_width(label, LABEL_SIZE) + KEY_PAD) for _, label in entries)
-    extra = 40 + set_width(note, LABEL_SIZE - 1) if note else 0.0
+    extra = 40 + text_width(note, LABEL_SIZE - 1) if note else 0.0
     return key + swatches + extra
 
 
@@ -224,7 +224,7 @@ def heat_key(title: str, entries, y: float, note: str = "") -> list:
     dashed padding swatch and the note."""
     mid = y + KEY_H // 2
     items = [Text(MARGIN, mid, title, LABEL_SIZE, "ink", anchor="lm")]
-    x = MARGIN + set_width(title, LABEL_SIZE) + KEY_PAD
+    x = MARGIN + text_width(title, LABEL_SIZE) + KEY_PAD
     for role, label in entries:
         w = max(KEY_W, text_width(label, LABEL_SIZE) + KEY_PAD)
         items.append(Box(x, y, w, KEY_H, fill=role, edge="grid"))

@@ -36,6 +36,7 @@ from convgif.views.layout import (
     compute_layout,
     rows_2d,
     shown,
+    slide_scale,
 )
 from convgif.views.notation import Notation
 from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
@@ -43,12 +44,13 @@ from convgif.views.options import SYMBOL_SIZE, VALUE_MODES, Options
 from convgif.views.panels import Panels
 from convgif.views.scene import Box, Text
 from convgif.views.text import (
+    MIN_VALUE_SIZE,
     cell_for,
     distinct,
     fmt,
-    set_width,
     text_width,
     value_fit,
+    value_size,
 )
 from convgif.views.view import View
 
@@ -74,15 +76,19 @@ class LayerPicture(Notation, Panels, View):
                 "(or True / False / None for 'when they fit')"
             )
         self.symbols = mode == "symbols"
-        # Symbols were asked for: cells wide enough to write them at SYMBOL_SIZE, on a
-        # larger page if need be (a number is shorter; auto mode hides what does not fit).
-        min_cell = cell_for(SYMBOL_SIZE, self._widest_label()) if self.symbols else 0.0
+        # Values that were asked for get cells wide enough to write them legibly, on a
+        # larger page if need be; when they were not, a slide with smaller cells comes first
+        # (the values left out).
+        widest = self._widest_label()
+        legible = cell_for(SYMBOL_SIZE if self.symbols else MIN_VALUE_SIZE, widest)
+        min_cell = legible if mode in ("symbols", "numbers") else 0.0
         parts = title(trace)
         # One title line when it fits the picture; else shapes on one line, K/P/S/D/G below.
         header_w = text_width(self._output_header(), LABEL_SIZE)
         sizes = {"grid_spatial": self._grid().shape[2:], "out_spatial": self._canvas_shape()}
         sizes["shown_out"] = options.channels
         sizes["min_cell"] = min_cell
+        sizes["legible"] = legible
         natural = compute_layout(trace, options.cell, output_header_width=header_w, **sizes).width
         one = DASH.join(parts)
         if title_width(one) + 2 * MARGIN <= natural:
@@ -93,9 +99,9 @@ class LayerPicture(Notation, Panels, View):
         self.subtitle = subtitle(self.trace, self.options)
         self.legend = self._legend_entries()
         widths = [title_width(line) for line in self.title_lines]
-        widths += [set_width(self.subtitle, SUBTITLE_SIZE), legend_width(self.legend)]
+        widths += [text_width(self.subtitle, SUBTITLE_SIZE), legend_width(self.legend)]
         if options.flip:  # the caption's note, clear of the frame counter
-            widths.append(set_width(FLIP_CAPTION, CAPTION_SIZE) + 110)
+            widths.append(text_width(FLIP_CAPTION, CAPTION_SIZE) + 110)
         self.layout = compute_layout(
             trace,
             options.cell,
@@ -104,11 +110,12 @@ class LayerPicture(Notation, Panels, View):
             output_header_width=header_w,
             **sizes,
         )
-        # Values shrink to fit their cells (DejaVu digits are ~0.6 em wide); below 8 px they go.
-        cell = self.layout.cell
-        fit = value_fit(cell, self._widest_label())
-        self.value_size = max(8.0, min(0.42 * cell, 16.0, fit))
-        self.show_values = fit >= 8.0 and cell >= 16 if mode == "auto" else mode != "none"
+        # Values are written at the size that fits the widest; left out (auto mode) when that
+        # is under 10 px once the frame is put on a slide.
+        lay = self.layout
+        self.value_size = value_size(lay.cell, value_fit(lay.cell, widest))
+        readable = self.value_size * slide_scale(lay.width, lay.height) >= MIN_VALUE_SIZE
+        self.show_values = readable if mode == "auto" else mode != "none"
 
     def __len__(self) -> int:
         return len(self.storyboard)

@@ -20,16 +20,22 @@ from convgif.views.channels import hidden_at, shown
 from convgif.views.grid import Grid, rows_2d, slice_gap
 from convgif.views.text import text_width
 
-MAX_WIDTH, MAX_HEIGHT = 1280, 720
+MAX_WIDTH, MAX_HEIGHT = 1280, 720  # the slide a frame must read on
 MAX_CELL, MIN_CELL = 40, 6
-LEGIBLE_CELL = 18  # the smallest cell whose value stays readable
+LEGIBLE_CELL = 18  # the smallest cell whose value stays readable, for views that do not measure
+LARGE = 2400  # the largest page, for layers too big for a slide at the smallest cell
 # Tried in turn (width, height, largest and smallest cell): a slide with legible values;
-# a taller page with values just legible; for big layers, a large page without values.
+# a slide with values left out; for big layers, a large page without values.
 FITS = (
     (MAX_WIDTH, MAX_HEIGHT, MAX_CELL, LEGIBLE_CELL),
-    (1600, 1100, LEGIBLE_CELL + 2, LEGIBLE_CELL),
-    (2400, 2400, LEGIBLE_CELL - 1, MIN_CELL),
+    (MAX_WIDTH, MAX_HEIGHT, LEGIBLE_CELL - 1, MIN_CELL),
+    (LARGE, LARGE, LEGIBLE_CELL - 1, MIN_CELL),
 )
+
+
+def slide_scale(width: float, height: float) -> float:
+    """How much a frame shrinks when put on a 1280 × 720 slide (never enlarged)."""
+    return min(1.0, MAX_WIDTH / width, MAX_HEIGHT / height)
 MARGIN = 24
 MIN_PAGE_WIDTH = 480.0  # a page is never narrower
 LABEL = 18  # height of a grid's label line
@@ -58,16 +64,24 @@ class Layout:
     ellipses: tuple = ()  # (x, y, n): n input channels left out here; −n: n output channels
 
 
-def _auto_cell(measure, min_cell: float = 0.0) -> int:
-    """The largest cell of the first page size it fits, cells of at least ``min_cell``
-    (when some page takes them; else as if none was asked)."""
+def _auto_cell(measure, legible: float, min_cell: float = 0.0) -> int:
+    """The largest cell of the first page size it fits: a slide with cells of at least
+    ``legible`` (their values readable), a slide with smaller cells (values left out), a
+    large page. Cells of at least ``min_cell`` when values were asked for, on a page up
+    to the largest."""
+    legible = math.ceil(max(legible, min_cell))
     floor = math.ceil(min_cell)
-    for max_w, max_h, largest, smallest in FITS:
-        for c in range(max(largest, floor), max(smallest, floor) - 1, -1):
+    ladder = (
+        (MAX_WIDTH, MAX_HEIGHT, max(MAX_CELL, legible), legible),
+        (MAX_WIDTH, MAX_HEIGHT, legible - 1, max(MIN_CELL, floor)),
+        (LARGE, LARGE, max(legible - 1, floor), max(MIN_CELL, floor)),
+    )
+    for max_w, max_h, largest, smallest in ladder:
+        for c in range(largest, smallest - 1, -1):
             size = measure(c)
             if size.width <= max_w and size.height <= max_h:
                 return c
-    return _auto_cell(measure) if floor else MIN_CELL
+    return max(MIN_CELL, floor)
 
 
 @dataclass(frozen=True)
@@ -229,6 +243,7 @@ def compute_layout(
     out_spatial: tuple | None = None,
     shown_out: tuple | None = None,
     min_cell: float = 0.0,
+    legible: float = LEGIBLE_CELL,
 ) -> Layout:
     """The layout of a 1-d, 2-d or 3-d trace (3-d grids as rows of depth slices).
 
@@ -238,7 +253,7 @@ def compute_layout(
     """
     plan = _plan(trace, title_lines, output_header_width, grid_spatial, out_spatial, shown_out)
     if cell is None:
-        cell = _auto_cell(plan.measure, min_cell)
+        cell = _auto_cell(plan.measure, legible, min_cell)
     cell = float(cell)
     size = plan.measure(cell)
     head = Head.under(title_lines)

@@ -39,7 +39,7 @@ from convgif.views.matrix_layout import MatrixLayout, MatrixSizes
 from convgif.views.matrix_text import MatrixText
 from convgif.views.options import VALUE_MODES, Options
 from convgif.views.scene import Box, Line, Scene, Text
-from convgif.views.text import MIN_VALUE_SIZE, fmt, set_width, value_fit, value_size
+from convgif.views.text import MIN_VALUE_SIZE, fmt, text_width, value_fit, value_size
 from convgif.views.view import View
 
 MAX_CELLS = 400_000  # entries of C a picture draws; beyond this no cell size helps
@@ -124,10 +124,11 @@ class MatrixPicture(View):
         self.title = DASH.join(parts)
         self.subtitle = subtitle(self.trace, self.options)
         self.legend = self.text.legend()
-        sizes = MatrixSizes.of(self.trace, self.cm.shape, set_width(self.text.header(), LABEL_SIZE))
+        header_w = text_width(self.text.header(), LABEL_SIZE, bold=True)
+        sizes = MatrixSizes.of(self.trace, self.cm.shape, header_w)
         self.title_lines = title_lines(parts, sizes.layout(sizes.auto_cell()).width)
         widths = [header_width(self.title_lines, self.subtitle, self.legend)]
-        widths += [set_width(line, CAPTION_SIZE) for line in self.text.opening()]
+        widths += [text_width(line, CAPTION_SIZE) for line in self.text.opening()]
         self.min_width = max(widths) + 2 * MARGIN
         sizes = replace(sizes, title_lines=len(self.title_lines), min_width=self.min_width)
         return sizes.layout(sizes.auto_cell() if cell is None else float(cell))

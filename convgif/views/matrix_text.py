@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from convgif.views.chrome import shape_text
-from convgif.views.text import fmt, shorten, term
+from convgif.views.text import fmt, shorten, term, widest
 
 PADDING_NOTE = {
     "zeros": "taps on zero padding drop out",
@@ -102,11 +102,11 @@ class MatrixText:
             where += f" (column {row} of C)"
         return f"{where}: y[{index}] = {body} = {fmt(t.y[0].reshape(-1)[row])}"
 
-    def widest_value(self) -> int:
-        """Characters of the widest value a cell writes (of a spread sample when many)."""
+    def widest_value(self) -> str:
+        """The widest value a cell writes (of a spread sample when many)."""
         t, cm = self.trace, self.cm
         arrays = [cm.matrix[cm.count > 0], t.x[0], t.y[0], t.bias]
         values = np.unique(np.concatenate([a.ravel() for a in arrays]))
         if len(values) > 4096:
             values = values[np.linspace(0, len(values) - 1, 4096).astype(int)]
-        return max(len(fmt(v)) for v in values)
+        return widest(fmt(v) for v in values)

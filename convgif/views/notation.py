@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convgif.views.text import distinct, fmt, symbol
+from convgif.views.text import distinct, fmt, symbol, widest
 
 
 class Notation:
@@ -40,8 +40,8 @@ class Notation:
     def _b(self, oc: int) -> str:
         return symbol("b", (), (oc,) if self.trace.out_channels > 1 else ())
 
-    def _widest_label(self) -> int:
-        """Characters in the widest cell label (number or symbol)."""
+    def _widest_label(self) -> str:
+        """The widest cell label (number or symbol)."""
         t = self.trace
         if self.symbols:
             last_in = tuple(n - 1 for n in t.in_spatial)
@@ -49,7 +49,7 @@ class Notation:
             labels = [self._x(t.in_channels - 1, last_in), self._y(t.out_channels - 1, last_in)]
             if t.kernel is not None:
                 labels.append(self._kernel_symbol(t.out_channels - 1, t.in_per_group - 1, last_k))
-            return max(map(len, labels))
+            return widest(labels)
         y = t.y if t.computed is None else t.y[:, list(t.computed)]
         arrays = [t.grid[np.isfinite(t.grid)], y, t.bias]
         if t.kernel is not None:
@@ -57,4 +57,4 @@ class Notation:
         values = distinct(np.concatenate([a.ravel() for a in arrays]))
         if len(values) > 4096:  # a sample keeps this cheap on big layers
             values = values[np.linspace(0, len(values) - 1, 4096).astype(int)]
-        return max(len(fmt(v)) for v in values)
+        return widest(fmt(v) for v in values)

@@ -53,7 +53,7 @@ from convgif.views.layout import (
 from convgif.views.overlap_counts import Stamp, StampCounts
 from convgif.views.overlap_text import OverlapText
 from convgif.views.scene import Box, Scene, Text
-from convgif.views.text import MIN_VALUE_SIZE, set_width, value_fit, value_size, wrap
+from convgif.views.text import MIN_VALUE_SIZE, text_width, value_fit, value_size, wrap
 from convgif.views.view import View
 
 STILL_FORMATS = (".png", ".svg", ".pdf")
@@ -114,7 +114,7 @@ class OverlapPicture(View):
         self.subtitle = self.text.subtitle()
         self.layout = self._lay_out(cell)
         cell = self.layout.cell
-        fit = value_fit(cell, max(len(str(int(self.final.max(initial=0)))), 1))
+        fit = value_fit(cell, str(int(self.final.max(initial=0))))
         self.value_size = value_size(cell, fit)
         self.show_values = fit >= MIN_VALUE_SIZE and cell >= 14
         self._static = self._build_static()
@@ -150,12 +150,12 @@ class OverlapPicture(View):
         can_rows, can_cols = rows_2d(self.counts.shape)
         cell = _cell_size(cell, (src_rows, src_cols), (can_rows, can_cols))
         left_header, right_header = self.text.headers()
-        gap = max(48.0, 1.5 * cell, set_width(left_header, LABEL_SIZE) - src_cols * cell + 24)
+        gap = max(48.0, 1.5 * cell, text_width(left_header, LABEL_SIZE) - src_cols * cell + 24)
         body_w = (
             2 * MARGIN
             + src_cols * cell
             + gap
-            + max(can_cols * cell, set_width(right_header, LABEL_SIZE))
+            + max(can_cols * cell, text_width(right_header, LABEL_SIZE))
         )
         lines, width = self._title_and_width(body_w)
         legend_y = MARGIN + len(lines) * TITLE_LINE + 2 + SUBTITLE_SIZE + 12
@@ -180,7 +180,7 @@ class OverlapPicture(View):
         widths = [
             body_w,
             title_width(DASH.join(parts[:2])) + 2 * MARGIN,
-            set_width(self.subtitle, SUBTITLE_SIZE) + 2 * MARGIN,
+            text_width(self.subtitle, SUBTITLE_SIZE) + 2 * MARGIN,
             key + 2 * MARGIN,
             MIN_WIDTH,
         ]

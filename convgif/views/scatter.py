@@ -12,8 +12,10 @@ from convgif.views.chrome import elbow_h, lane_to_kernel, shape_text
 from convgif.views.layer import LayerPicture
 from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
 from convgif.views.options import Options
-from convgif.views.scene import Box, Scene
+from convgif.views.scene import Box, Scene, Text
 from convgif.views.text import fmt, span_text, term
+
+INSET = 1.5  # a cropped sum's fill stays this far inside its cell's outline
 
 
 class ScatterPicture(LayerPicture):
@@ -174,14 +176,22 @@ class ScatterPicture(LayerPicture):
                 r, c = self._rc(*pos)
                 if outside[r, c]:
                     if hits[(n, oc, *pos)]:
-                        items += self._cell(
-                            grid, r, c, "pad", sums[(n, oc, *pos)], dashed=True, color="muted"
-                        )
+                        items += self._outside_sum(grid, r, c, sums[(n, oc, *pos)])
                 elif state.phase == "close":
                     real = tuple(p - pb for p, pb in zip(pos, self._crops))
                     items += self._cell(grid, r, c, "output", t.y[(n, oc, *real)])
                 elif hits[(n, oc, *pos)]:
                     items += self._cell(grid, r, c, "output", sums[(n, oc, *pos)])
+        return items
+
+    def _outside_sum(self, grid, r: int, c: int, value: float) -> list:
+        """A sum that padding crops: written inside the cell's static dashed outline, which
+        it leaves alone, so a walk that settles its neighbours in another order paints the
+        shared edges the same."""
+        x, y, w, h = grid.rect(r, c)
+        items = [Box(x + INSET, y + INSET, w - 2 * INSET, h - 2 * INSET, fill="pad", edge=None)]
+        if self.show_values:
+            items.append(Text(x + w / 2, y + h / 2, fmt(value), self.value_size, "muted"))
         return items
 
     def scene(self, index: int, *, since: int | None = None, shown: int | None = None) -> Scene:

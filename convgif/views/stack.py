@@ -44,8 +44,8 @@ from convgif.views.layout import (
     TITLE_SIZE,
 )
 from convgif.views.scene import Box, Line, Scene, Text
-from convgif.views.stack_text import BOLD_FIT, short
-from convgif.views.text import set_width, text_width
+from convgif.views.stack_text import short
+from convgif.views.text import text_width
 from convgif.views.view import View
 
 CHANNELS_HEIGHT = 1000  # a page of channel columns may be taller than a slide
@@ -149,8 +149,8 @@ class StackPicture(View):
 
     def _note_width(self, n: int) -> float:
         texts = [*self.notes[n], words.lit_note(self.rf, n)]
-        widths = [set_width(t, LABEL_SIZE) for t in texts]
-        widths += [text_width(line, LABEL_SIZE) * BOLD_FIT for line in words.header(self.rf, n)]
+        widths = [text_width(t, LABEL_SIZE) for t in texts]
+        widths += [text_width(line, LABEL_SIZE, bold=True) for line in words.header(self.rf, n)]
         return max(widths)
 
     def _column_width(self, n: int, c: float) -> float:
@@ -170,8 +170,8 @@ class StackPicture(View):
         maps = range(len(self.rf.maps))
         widths = [self._column_width(n, c) for n in maps]
         width = 2 * MARGIN + sum(widths) + GAP * (len(widths) - 1)
-        title_w = max(text_width(self.title, TITLE_SIZE) * BOLD_FIT,
-                      set_width(self.subtitle, SUBTITLE_SIZE), legend_width(self.legend))
+        title_w = max(text_width(self.title, TITLE_SIZE, bold=True),
+                      text_width(self.subtitle, SUBTITLE_SIZE), legend_width(self.legend))
         caption_w = max(text_width(line, CAPTION_SIZE) * CAPTION_FIT
                         for i in range(len(self)) for line in words.caption(self.rf, i))
         caption_w = min(caption_w, MAX_WIDTH - 2 * MARGIN)

@@ -17,7 +17,6 @@ FORMULA = (
     "one cell's field, in input cells."
 )
 HEADER_WIDTH = 200  # a layer's call wraps after a comma beyond this
-BOLD_FIT = 0.95  # the share of text_width a bold header or the title takes
 
 
 def short(layer) -> str:
@@ -104,7 +103,7 @@ def header(rf: ReceptiveField, n: int) -> list[str]:
     lines, line = [], ""
     for part in text.split(", "):
         joined = f"{line}, {part}" if line else part
-        if line and text_width(joined + ",", LABEL_SIZE) * BOLD_FIT > HEADER_WIDTH:
+        if line and text_width(joined + ",", LABEL_SIZE, bold=True) > HEADER_WIDTH:
             lines.append(line + ",")
             joined = part
         line = joined
