@@ -10,7 +10,7 @@ from convgif.frames.storyboard import describe_region
 from convgif.views.layout import CAPTION_SIZE, LABEL_SIZE, MARGIN, SUBTITLE_SIZE, TITLE_SIZE
 from convgif.views.options import Options
 from convgif.views.scene import Box, Line, Text
-from convgif.views.text import text_width
+from convgif.views.text import text_width, wrap_into
 
 
 def shape_text(shape) -> str:
@@ -81,11 +81,43 @@ def frame_counter(state, shown: int | None) -> str:
     return counter_text(state.index, state.count, shown)
 
 
+CAPTION_LINES = 2  # the caption's room at the foot of a page (see ``layout.page_height``)
+MIN_CAPTION_SIZE = 12
+
+
+def fit_caption(lines, room: list[float]) -> tuple[float, list[str]]:
+    """(size, lines): the caption wrapped into lines of the widths in ``room``, at the
+    largest size down to ``MIN_CAPTION_SIZE`` at which it takes no more lines than that;
+    at the least size, what is still left over ends the last line with an ellipsis."""
+    size = float(CAPTION_SIZE)
+    while True:
+        out = []
+        for line in lines:
+            out += wrap_into(line, room[len(out):] or room[-1:], size)
+        if len(out) <= len(room) or size <= MIN_CAPTION_SIZE:
+            break
+        size -= 1
+    if len(out) > len(room):
+        out = out[: len(room)]
+        out[-1] = _ellipsized(out[-1], room[len(out) - 1], size)
+    return size, out
+
+
+def _ellipsized(line: str, width: float, size: float) -> str:
+    while line and text_width(line + " \u2026", size) > width:
+        line = line[:-1]
+    return line.rstrip() + " \u2026"
+
+
 def caption(lines, y: float, width: float = 0.0, counter: str = "", color: str = "ink") -> list:
-    """Caption lines from ``y`` down at the left; the counter at the right of the second."""
+    """Caption lines from ``y`` down at the left, wrapped to the page; the counter at the
+    right of the second."""
+    inner = max(width - 2 * MARGIN, 1.0) if width else float("inf")
+    counter_w = text_width(counter, LABEL_SIZE - 1) + 16 if counter else 0.0
+    room = [inner] + [inner - counter_w] * (CAPTION_LINES - 1)
+    size, lines = fit_caption(lines, room) if width else (CAPTION_SIZE, list(lines))
     items = [
-        Text(MARGIN, y + i * (CAPTION_SIZE + 6), line, CAPTION_SIZE, color, anchor="la",
-             fleeting=True)
+        Text(MARGIN, y + i * (CAPTION_SIZE + 6), line, size, color, anchor="la", fleeting=True)
         for i, line in enumerate(lines)
     ]
     if counter:
@@ -247,4 +279,37 @@ def lane_to_kernel(x: float, grid_bottom: float, lane_y: float, kernel) -> list:
         Line(x, lane_y, side, lane_y, width=CONNECTOR_WIDTH),
         Line(side, lane_y, side, ky, width=CONNECTOR_WIDTH),
         Line(side, ky, kernel.x + kernel.width, ky, width=CONNECTOR_WIDTH),
+    ]
+
+
+BUS_DROP = 6.0  # how far under the kernels in use the line to the Σ runs
+
+
+def sum_bus(kernels, node) -> list:
+    """From the bottom of each kernel in use (Grids) down to a bus just under them, along
+    it to below the Σ ``node`` and up into it: the products of every kernel gather there."""
+    bus = max(k.y + k.height for k in kernels) + BUS_DROP
+    mids = [k.x + k.width / 2 for k in kernels]
+    nx = node.x + node.cell / 2
+    items = [Line(x, k.y + k.height, x, bus, width=CONNECTOR_WIDTH) for x, k in zip(mids, kernels)]
+    items.append(Line(min(mids), bus, nx, bus, width=CONNECTOR_WIDTH))
+    items.append(Line(nx, bus, nx, node.y + node.cell, width=CONNECTOR_WIDTH))
+    return items
+
+
+def to_cell(x0: float, y0: float, grid, rect) -> list:
+    """From (x0, y0), left of the output ``grid``, to the cell at ``rect`` (x, y, w, h):
+    straight into its left edge in the first column; else along under the grid and up
+    through the cells below it (not yet written in a row-by-row walk) into its bottom
+    edge, never across a written value."""
+    x, y, w, h = rect
+    if x <= grid.x + 0.01:
+        return elbow_h(x0, y0, x, y + h / 2)
+    # up right of the cells' centres, where an empty cell's fill (and a value) is seen
+    mid, below, cx = (x0 + grid.x) / 2, grid.y + grid.height + BUS_DROP, x + 0.75 * w
+    return [
+        Line(x0, y0, mid, y0, width=CONNECTOR_WIDTH),
+        Line(mid, y0, mid, below, width=CONNECTOR_WIDTH),
+        Line(mid, below, cx, below, width=CONNECTOR_WIDTH),
+        Line(cx, below, cx, y + h, width=CONNECTOR_WIDTH),
     ]

@@ -13,7 +13,15 @@ import numpy as np
 
 from convgif.frames.storyboard import describe_region
 from convgif.simulate.trace import DATA, OVERFLOW
-from convgif.views.chrome import FLIP_CAPTION, elbow, elbow_h, lane_to_kernel, shape_text
+from convgif.views.chrome import (
+    CONNECTOR_WIDTH,
+    FLIP_CAPTION,
+    elbow,
+    lane_to_kernel,
+    shape_text,
+    sum_bus,
+    to_cell,
+)
 from convgif.views.layer import LayerPicture
 from convgif.views.layout import rows_2d
 from convgif.views.scene import Box, Line, Scene
@@ -139,7 +147,7 @@ class GatherPicture(LayerPicture):
         channels = sorted(set(macs["in_channel"].tolist()))
         items += self._outlines(state, cell, channels, ogrid, target)
         if self.trace.kernel is not None:
-            items += self._bias(cell, ogrid, target)
+            items += self._sum_and_bias(cell, channels, ogrid, ocell[0].rect(*ocell[1:]))
         return items
 
     def _taps(self, cell, macs) -> list:
@@ -208,17 +216,25 @@ class GatherPicture(LayerPicture):
                 items += lane_to_kernel(x + w / 2, grid.y + grid.height, lay.lane_y, kgrid)
         return items
 
-    def _bias(self, cell, ogrid, target) -> list:
-        """The bias, lit once the cell's products are summed, and its line to the output."""
-        t, items = self.trace, []
-        bgrid = self.layout.biases[cell.out_channel]
+    def _sum_and_bias(self, cell, channels, ogrid, rect) -> list:
+        """The path on from the kernels in use: along a bus under them to the Σ that gathers
+        their products, then + b (lit once the cell's products are all summed), then the
+        cell being written."""
+        t, lay = self.trace, self.layout
+        oc = cell.out_channel
+        node, bgrid = lay.sums[oc], lay.biases[oc]
+        items = self._sum_node(node, lit=True)
         if cell.stop == cell.cell_stop and t.spec.bias:
-            oc = cell.out_channel
             items += self._cell(bgrid, 0, 0, "kernel_active", self._b(oc) if self.symbols
                                 else t.bias[oc])
         if self.options.lines:
+            kernels = [lay.kernels[(oc, ch % t.in_per_group)] for ch in channels
+                       if ch in lay.inputs]
+            items += sum_bus(kernels, node) if kernels else []
+            ny = node.y + node.cell / 2
+            items.append(Line(node.x + node.cell, ny, bgrid.x, ny, width=CONNECTOR_WIDTH))
             bx, by = bgrid.center(0, 0)
-            items += elbow_h(bx + bgrid.cell / 2, by, ogrid.x, target[1])
+            items += to_cell(bx + bgrid.cell / 2, by, ogrid, rect)
         return items
 
     def _symbolic_equation(self, state, cell, macs, finished: bool) -> str:

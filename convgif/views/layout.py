@@ -44,6 +44,16 @@ TITLE_LINE = TITLE_SIZE + 6  # from one title line to the next
 CAPTION_LINE = CAPTION_SIZE + 6  # from one caption line to the next
 
 
+def sum_node(cell: float) -> float:
+    """The side of the Σ node that gathers an output channel's products."""
+    return max(14.0, 0.8 * cell)
+
+
+def sum_width(cell: float) -> float:
+    """The room the Σ node takes before the bias: the node and the line on to the bias."""
+    return sum_node(cell) + max(16.0, 0.6 * cell)
+
+
 @dataclass(frozen=True)
 class Layout:
     width: float
@@ -56,6 +66,7 @@ class Layout:
     inputs: dict  # input channel -> Grid (the padded grid)
     kernels: dict  # (out_channel, in_channel_of_group) -> Grid
     biases: dict  # out_channel -> Grid (1 × 1)
+    sums: dict  # out_channel -> Grid (1 × 1): the Σ that gathers the kernels' products
     outputs: dict  # out_channel -> Grid
     input_header: tuple  # (x, y) of the input panel's header
     output_header: tuple
@@ -181,7 +192,7 @@ class _Plan:
             rows_h = sum(LABEL + 8 if oc is None else row_h for oc in self.shown_out)
             body_h = input_h + rows_h + (len(self.shown_out) - 1) * gap
             out_w = max(self.out.width(c), self.output_header_width)
-            width = 2 * MARGIN + input_w + gap + c + col_gap + out_w
+            width = 2 * MARGIN + input_w + gap + sum_width(c) + c + col_gap + out_w
         height = page_height(top + body_h)
         return Measure(width, height, gap, col_gap, top, row_h, channel_gap, widths)
 
@@ -267,7 +278,8 @@ def compute_layout(
         _place_rows(plan, size, cell, (right, y_rows), placed)
     inputs, outputs = placed.inputs, placed.outputs
     return Layout(
-        width=max(size.width, min_width, MIN_PAGE_WIDTH),
+        # whole pixels; never portrait (a slide and a blog column are landscape)
+        width=math.ceil(max(size.width, min_width, MIN_PAGE_WIDTH, size.height)),
         height=size.height,
         cell=cell,
         title_y=head.title_y,
@@ -277,6 +289,7 @@ def compute_layout(
         inputs=inputs,
         kernels=placed.kernels,
         biases=placed.biases,
+        sums=placed.sums,
         outputs=outputs,
         input_header=(MARGIN, size.top + LABEL / 2),
         output_header=(min(g.x for g in outputs.values()), y_rows - LABEL / 2),
@@ -293,6 +306,7 @@ class _Placed:
     inputs: dict = field(default_factory=dict)
     kernels: dict = field(default_factory=dict)
     biases: dict = field(default_factory=dict)
+    sums: dict = field(default_factory=dict)
     outputs: dict = field(default_factory=dict)
     ellipses: list = field(default_factory=list)
 
@@ -346,7 +360,10 @@ def _place_rows(plan: _Plan, size: Measure, cell: float, at, placed: _Placed) ->
             kx = src.x + (src.width - plan.kernel.width(cell)) / 2
             ky = top_cells + (inner - plan.kernel.rows * cell) / 2
             kernels[(oc, icl)] = plan.kernel.grid(kx, ky, cell)
-        bias_x = right + size.gap
+        node = sum_node(cell)
+        sum_x = right + size.gap
+        placed.sums[oc] = Grid(sum_x, top_cells + (inner - node) / 2, 1, 1, node)
+        bias_x = sum_x + sum_width(cell)
         biases[oc] = Grid(bias_x, top_cells + (inner - cell) / 2, 1, 1, cell)
         out_x = bias_x + cell + size.col_gap
         outputs[oc] = plan.out.grid(out_x, top_cells + (inner - plan.out.rows * cell) / 2, cell)

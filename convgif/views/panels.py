@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from convgif.simulate.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
-from convgif.views.chrome import shape_text
+from convgif.views.chrome import LIT_EDGE, shape_text
 from convgif.views.layout import LABEL_SIZE
 from convgif.views.scene import Box, Text
 from convgif.views.text import text_width
@@ -21,12 +21,15 @@ KIND_ROLE = {
     INSERTED: "inserted",
     OVERFLOW: "paper",
 }
+SUM_SIZE = 12  # the Σ in its node
 ELLIPSIS_SIZE = 22  # the ⋯ and ⋮ that stand for channels left out
 LABEL_LIFT = 9  # a grid's name sits this far above its top edge
 
 
 class Panels:
     """Input, kernel, bias and output panels, and the marks of channels left out."""
+
+    SUM_NODES = True  # the scatter view adds its stamps on the output itself: no Σ
 
     def _marks(self) -> list:
         """Ellipses with the count of channels left out, and the dashed group bands."""
@@ -110,9 +113,19 @@ class Panels:
                 items += self._cell(grid, 0, 0, "bias", self._b(oc) if self.symbols else t.bias[oc])
             else:
                 items += self._cell(grid, 0, 0, "pad", 0.0, dashed=True, color="muted")
+        if self.SUM_NODES:
+            for node in lay.sums.values():
+                items += self._sum_node(node, lit=False)
         ox, oy = lay.output_header
         items.append(Text(ox, oy, self._output_header(), LABEL_SIZE, "ink", anchor="lm", bold=True))
         return items
+
+    def _sum_node(self, node, lit: bool) -> list:
+        """The Σ where an output channel's products gather, before its bias is added."""
+        box = Box(node.x, node.y, node.cell, node.cell, fill="paper",
+                  edge="window" if lit else "grid", edge_width=LIT_EDGE if lit else 1.0)
+        x, y = node.center(0, 0)
+        return [box, Text(x, y, "\u03a3", SUM_SIZE, "ink" if lit else "muted")]
 
     def _output_items(self) -> list:
         """The empty output grids (dashed where a canvas reaches past the output) and the

@@ -26,6 +26,8 @@ class ScatterPicture(LayerPicture):
     products go. Overlapping stamps add up, and the running sums are shown.
     """
 
+    SUM_NODES = False
+
     def __init__(self, trace, options: Options = DEFAULT_OPTIONS):
         if not trace.spec.transposed:
             raise ConvGifError(

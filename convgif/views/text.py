@@ -131,10 +131,15 @@ def shorten(terms: list) -> list:
 
 def wrap(text: str, width: float, size: float) -> list[str]:
     """Greedy word wrap by measured width."""
+    return wrap_into(text, [width], size)
+
+
+def wrap_into(text: str, widths: list[float], size: float) -> list[str]:
+    """Greedy word wrap into lines ``widths[i]`` wide (the last width for any further)."""
     lines, line = [], ""
     for word in text.split(" "):
         trial = f"{line} {word}" if line else word
-        if line and text_width(trial, size) > width:
+        if line and text_width(trial, size) > widths[min(len(lines), len(widths) - 1)]:
             lines.append(line)
             line = word
         else:
