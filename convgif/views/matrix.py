@@ -62,7 +62,7 @@ def _refuse(trace, options: Options) -> None:
             f"{NAME}='matrix' draws 1-d and 2-d layers, not {trace.spec.name}; "
             f"use {NAME}='gather'", "view"
         )
-    if options.step != "output":
+    if options.step not in ("auto", "output"):
         raise ConvGifError(
             f"{NAME}={options.step!r}: {name_of('view')}='matrix' lights one row of C (one "
             f"output cell) per frame; use {NAME}='output'", "step"
