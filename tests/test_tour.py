@@ -243,3 +243,35 @@ def test_first_channel_too_long_walks_its_first_cells_then_blocks():
     assert board.tour[-1].stop == 64
     state = board.frame(len(walked) + 1)
     assert state.block.walked == len(walked)
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (convgif.ConvTranspose2d(2, 2, 4, stride=2, padding=1), (2, 4, 4)),
+    (convgif.ConvTranspose2d(4, 4, 3, stride=2), (4, 7, 7)),
+    (convgif.Conv1d(1, 2, 3), (1, 64)),
+    (convgif.Conv2d(2, 3, 3, padding=1), (2, 6, 6)),
+])
+def test_matrix_view_loops_within_30_s_every_frame_exact(layer, shape):
+    view = render.picture(layer, input_shape=shape, view="matrix")
+    full = render.picture(layer, input_shape=shape, view="matrix", step="output")
+    assert len(full) == len(full.rows) + 2  # step 'output' lights every row
+    assert sum(render.durations(view)) <= LOOP_MS
+    flat_y = view.trace.y[0].reshape(-1)
+    done = 0  # rows of C whose y entries are computed, in the order walked
+    for i in range(1, len(view) - 1):
+        state = view.frame(i)
+        if state.first < 0:  # one row lit: the full walk's frame for that row
+            assert state.step == done and state.row == view.rows[done]
+            done += 1
+        else:
+            assert state.first == done < state.step
+            scene, col = view.scene(i), view.layout.y_col
+            lit = {round((it.y - col.y) / col.cell) for it in scene.items
+                   if getattr(it, "fill", None) == "output_active" and it.x == col.x}
+            assert lit == set(view.rows[state.first:state.step])
+            texts = scene.texts()
+            if view.show_values:
+                assert all(fmt(flat_y[r]) in texts for r in view.rows[state.first:state.step])
+            assert "filled at once" in " ".join(texts)
+            done = state.step
+    assert done == len(view.rows) and view.frame(-1).step == done
