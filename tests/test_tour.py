@@ -178,8 +178,12 @@ def test_block_frames_fill_exactly_the_block():
                 assert fmt(t.y[(0, oc, *divmod(k, cols))]) in texts
             assert board.finished(state, oc) == block.stop
         caption = " ".join(texts)
-        assert "filled at once" in caption and "Frames skipped" in caption
-        assert "step 'output' walks every cell" in caption
+        assert "filled at once" in caption
+        assert "(Frames skipped: step 'output' walks every cell.)" in caption
+        if block.walked:
+            assert f"its first {block.walked} cells were walked one by one" in caption
+        else:
+            assert "computed as the walk of y[0] showed" in caption
         # kernels of the block's channel are lit: every weight cell, nothing else
         kernels = [it for it in scene.items
                    if getattr(it, "fill", None) == "kernel_active" and it.w == cell]
@@ -217,10 +221,10 @@ def test_channels_and_outputs_walk_what_was_chosen():
 def test_opening_caption_tells_the_plan():
     layer = convgif.Conv2d(2, 3, 3, padding=1)
     text = " ".join(render.picture(layer, input_shape=(2, 5, 5)).scene(0).texts())
-    assert "walk y[0] cell by cell, then fill the other channels" in text
+    assert "walk y[0] cell by cell, then the other channels fill a block at a time" in text
     assert "step 'output' walks every cell" in text
     text = " ".join(render.picture(layer, input_shape=(2, 6, 6)).scene(0).texts())
-    assert "the first 30 cells of y[0] one by one, then fill the rest and the other" in text
+    assert "walk the first 30 cells of y[0], then the rest fill a block at a time" in text
 
 
 def test_plan_blocks_cover_each_channel_once_in_order():

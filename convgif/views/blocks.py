@@ -14,6 +14,7 @@ import numpy as np
 from convgif.views.scene import Box
 
 WHOLE_WALK = "step 'output' walks every cell"
+SKIPPED = f"(Frames skipped: {WHOLE_WALK}.)"
 
 
 def describe_cells(region: tuple[range, ...], start: int, stop: int) -> str:
@@ -80,21 +81,16 @@ class BlockFrames:
         return items
 
     def _block_caption(self, state) -> list[str]:
-        """What the block frame fills, and what it skipped."""
+        """What the block frame fills, and what it skipped: short lines, for narrow frames."""
         block = state.block
         where = describe_cells(self.storyboard.region, block.start, block.stop)
-        cells = block.stop - block.start
-        lit = ", its kernels lit" if self.trace.kernel is not None and not block.walked else ""
-        head = f"{self._names(state, block.out_channels)}: {where} filled at once "
-        head += f"({cells:,} cell{'s' if cells > 1 else ''}{lit})."
         if block.walked:
-            skipped = (f"Frames skipped: the first {block.walked:,} cells were walked one by "
-                       f"one; {WHOLE_WALK}.")
+            how = f"its first {block.walked:,} cells were walked one by one"
         else:
-            first = self._names(state, self.storyboard.first_channels)
-            skipped = (f"Frames skipped: the walk of {first} showed how each cell is computed; "
-                       f"{WHOLE_WALK}.")
-        return [head, skipped]
+            how = f"computed as the walk of {self._names(state, self.storyboard.first_channels)}"
+            how += " showed"
+        return [f"{self._names(state, block.out_channels)}: {where} filled at once ({how}).",
+                SKIPPED]
 
     def _tour_opening(self) -> list[str]:
         """The opening caption of a tour: what will be walked, what filled in blocks."""
@@ -102,10 +98,8 @@ class BlockFrames:
         first = ", ".join(f"y[{oc}]" for oc in board.first_channels[:3])
         walked = sum(1 for s in board.tour if s.segment == 0 and s.walk)
         size = int(np.prod([len(r) for r in board.region]))
-        which = f"{first} cell by cell" if walked == size else (
-            f"the first {walked:,} cells of {first} one by one")
-        others = any(s.segment for s in board.tour)
-        rest = ("the other channels" if walked == size else
-                "the rest and the other channels" if others else "the rest")
-        return [f"The layer at rest: the window will walk {which}, then fill {rest}",
-                f"a block of cells at a time ({WHOLE_WALK})."]
+        if walked == size:
+            return [f"The layer at rest: the window will walk {first} cell by cell, then the "
+                    "other channels", f"fill a block at a time ({WHOLE_WALK})."]
+        return [f"The layer at rest: the window will walk the first {walked:,} cells of "
+                f"{first}, then the rest", f"fill a block at a time ({WHOLE_WALK})."]

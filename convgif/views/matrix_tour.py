@@ -17,7 +17,7 @@ import numpy as np
 from convgif.frames.storyboard import frame_index
 from convgif.frames.timing import steps_within
 from convgif.frames.tour import Span, plan_tour
-from convgif.views.blocks import WHOLE_WALK, describe_cells
+from convgif.views.blocks import SKIPPED, describe_cells
 from convgif.views.chrome import LIT_EDGE
 from convgif.views.grid import rows_2d
 from convgif.views.scene import Box
@@ -80,7 +80,7 @@ class MatrixTour:
         return items
 
     def _block_lines(self, state) -> list[str]:
-        """What a block frame fills, and what it skipped."""
+        """What a block frame fills, and what it skipped: short lines, as the gather view's."""
         oc, _ = self.position(self.rows[state.first])
         size = len(self.rows) // len(self.channels)
         start = state.first % size
@@ -88,7 +88,7 @@ class MatrixTour:
         where = describe_cells(region, start, start + state.step - state.first)
         walked = sum(1 for s in self.tour if s.walk and s.segment == state.first // size)
         first, _ = self.position(self.rows[0])
-        skipped = (f"the first {walked:,} rows were lit one by one" if walked
-                   else f"the rows of y[{first}] showed how each entry is computed")
-        return [f"y[{oc}]: {where} filled at once ({state.step - state.first:,} rows of "
-                f"{self.name}).", f"Frames skipped: {skipped}; {WHOLE_WALK}."]
+        how = (f"its first {walked:,} rows were lit one by one" if walked
+               else f"computed as the rows of y[{first}] showed")
+        return [f"y[{oc}]: {where} filled at once, {state.step - state.first:,} rows of "
+                f"{self.name} ({how}).", SKIPPED]
