@@ -565,10 +565,12 @@ def test_numeric_cli_options_name_the_option(tmp_path, capsys, command, option, 
         ("Conv2d(3, 8, 3, padding=1)", (3, 20, 20), dict(step="mac"),
          "step='output' instead of 'mac', max_frames=N (--max-frames), fewer channels= "
          "(--channels), or force=True (--force)"),
-        # 3 of the 8 output channels are drawn (0, 1, 7), so frames walk 3 x 44 x 44
-        ("Conv2d(3, 8, 3, padding=1)", (3, 44, 44), {},
+        # 3 of the 8 output channels are drawn (0, 1, 7), so the full walk is 3 x 44 x 44
+        # frames (the default tour has a few dozen)
+        ("Conv2d(3, 8, 3, padding=1)", (3, 44, 44), dict(step="output"),
          "max_frames=N (--max-frames), fewer channels= (--channels), or force=True (--force)"),
-        ("Conv2d(1, 1, 3)", (1, 80, 80), {}, "max_frames=N (--max-frames), or force=True"),
+        ("Conv2d(1, 1, 3)", (1, 80, 80), dict(step="output"),
+         "max_frames=N (--max-frames), or force=True"),
         ("ConvTranspose2d(1, 1, 3, stride=2)", (1, 80, 80), dict(view="scatter"),
          "max_frames=N (--max-frames), or force=True"),
     ],

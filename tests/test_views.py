@@ -31,7 +31,7 @@ def _walk_matches_each_frame(view, indices, style="default"):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(conv_layers(), pool_layers(), transposed_layers()),
-       st.sampled_from(["output", "channel", "mac"]), st.sampled_from([None, 3, 7]))
+       st.sampled_from(["auto", "output", "channel", "mac"]), st.sampled_from([None, 3, 7]))
 def test_walk_equals_random_access(layer_shape, step, max_frames):
     layer, shape = layer_shape
     view = render.picture(layer, input_shape=shape, step=step)
@@ -109,7 +109,7 @@ def test_sampled_counter_says_how_many_are_shown(tmp_path):
     assert not any("shown" in t for t in view.scene(3).texts())
 
 
-@pytest.mark.parametrize("pace", ["output", "channel", "mac", "stamp", "layer"])
+@pytest.mark.parametrize("pace", ["auto", "output", "channel", "mac", "stamp", "layer"])
 def test_one_timing_table(pace):
     from convgif.frames.timing import PACES, durations
 

@@ -189,8 +189,10 @@ class Layer:
     def animate(self, path, *, input_shape=None, x=None, **options):
         """Write the animation of this layer to ``path`` (.gif, .png, .webp, .mp4, ...).
 
-        Options: ``step`` ('output' | 'channel' | 'mac'), ``values`` (None: when
-        they fit), ``lines``, ``cell``, ``scale``, ``style``, ``font``,
+        Options: ``step`` ('auto', the default: a loop of about 30 s, the first
+        output channel walked cell by cell and the others filled a block of cells
+        a frame; 'output': every output cell its frame; 'channel' | 'mac'),
+        ``values`` (None: when they fit), ``lines``, ``cell``, ``scale``, ``style``, ``font``,
         ``duration`` and ``hold`` (milliseconds), ``view`` ('gather' | 'scatter' |
         'matrix': y = C·x) and ``flip`` (true convolution, the kernel rotated 180°).
         """

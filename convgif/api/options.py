@@ -80,7 +80,7 @@ def _check_values(values):
     return values
 
 
-def picture_options(*, step="output", values=None, lines=True, cell=None, view="gather",
+def picture_options(*, step="auto", values=None, lines=True, cell=None, view="gather",
                     channels=None, flip=False, **unknown) -> tuple[str, Options]:
     """(the view asked for, the picture's options), each checked."""
     if unknown:

@@ -44,14 +44,16 @@ def picture(layer, *, x=None, input_shape=None, image=None, image_size=None, out
     """Trace the layer on the input and lay the animation out.
 
     ``options`` (checked by ``convgif.api.options.picture_options``): ``step``
-    ('output' | 'channel' | 'mac'), ``values`` (None: when they fit), ``lines``,
-    ``cell`` (size in pixels at scale 1), ``view`` ('gather', 'scatter' for
-    transposed layers: each input cell stamps value × kernel, or 'matrix': the
-    layer as ``y = C·x + b``, one row of C per frame), ``channels`` (the output
-    channels to animate, e.g. ``range(4)``) and ``flip`` (True: true
-    convolution, the kernel rotated 180°; the output is then ``x ∗ w``, not the
-    layer's cross-correlation). ``outputs``: the output cells to animate, one
-    range per axis (``"0-3,0-3"`` or ``(range(4), range(4))``; the other cells
+    ('auto', the default: a loop of about 30 s that walks the first output channel of
+    each group cell by cell and fills the others a block of cells a frame, each frame
+    exact; 'output': the full walk, one frame per output cell; 'channel' | 'mac'),
+    ``values`` (None: when they fit), ``lines``, ``cell`` (size in pixels at scale 1),
+    ``view`` ('gather', 'scatter' for transposed layers: each input cell stamps
+    value × kernel, or 'matrix': the layer as ``y = C·x + b``, one row of C per
+    frame), ``channels`` (the output channels to animate, e.g. ``range(4)``) and
+    ``flip`` (True: true convolution, the kernel rotated 180°; the output is then
+    ``x ∗ w``, not the layer's cross-correlation). ``outputs``: the output cells to
+    animate, one range per axis (``"0-3,0-3"`` or ``(range(4), range(4))``; the other cells
     stay empty). ``image``: a photo as the input (a path, or True for
     matplotlib's sample photo), shrunk until its longer side is ``image_size``
     cells (default: the largest up to 16 at which the pixel values still fit).

@@ -149,8 +149,10 @@ VALUES = Group(
     exclusive=True,
 )
 PICTURE = (
-    option("--step", default="output", choices=("output", "channel", "mac"),
-           help="one frame per output cell (default), input channel, or MAC"),
+    option("--step", default="auto", choices=("auto", "output", "channel", "mac"),
+           help="auto (default): a loop of about 30 s, the first output channel cell by "
+           "cell, the others a block of cells a frame; output: every output cell (the "
+           "full walk); channel: one frame per input channel; mac: one per MAC"),
     option("--view", default="gather", choices=("gather", "scatter", "matrix"),
            help="gather (default); scatter (transposed layers: each input cell stamps "
            "value x kernel); matrix (the layer as y = C x, one row of C per frame)"),

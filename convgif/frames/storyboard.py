@@ -4,6 +4,9 @@ Frames walk *slots*: (sample, output channel within its group, output
 position). All groups advance side by side, so one slot writes one output cell
 per group. Granularity decides how many frames a slot takes:
 
+- ``auto`` (the default): a tour that loops in about 30 s (``convgif.frames.tour``):
+  the first output channel's slots one frame each, then the further channels'
+  slots a block at a time (a layer whose full walk fits keeps every frame);
 - ``output``: one frame per slot (the whole window at once);
 - ``channel``: one frame per input channel of the group;
 - ``mac``: one frame per multiply-accumulate.
@@ -23,10 +26,12 @@ from functools import cached_property
 from typing import NamedTuple
 
 from convgif.errors import NAME, refuse
+from convgif.frames.timing import steps_within
+from convgif.frames.tour import Span, plan_tour, walked
 from convgif.layers.parse import check_region, region_axes
 from convgif.simulate.trace import Trace
 
-STEPS = ("output", "channel", "mac")
+STEPS = ("auto", "output", "channel", "mac")
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,16 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class Block:
+    """Output cells a tour's frame fills at once: computed exactly, not walked."""
+
+    out_channels: tuple[int, ...]  # the channel filled in each group
+    start: int  # first cell filled, row-major in the region
+    stop: int  # one past the last; the cells before ``start`` were finished already
+    walked: int  # cells of these channels walked one by one before (0: none)
+
+
+@dataclass(frozen=True)
 class FrameState:
     index: int
     count: int
@@ -51,6 +66,7 @@ class FrameState:
     cells: tuple[Cell, ...] = ()
     slot: int = -1  # slots before this one are finished
     finishes: bool = False  # this frame completes its cells
+    block: Block | None = None  # a tour's frame that fills many cells at once
 
 
 def frame_index(frame, count: int) -> int:
@@ -93,7 +109,7 @@ def _check_channels(channels, count: int) -> None:
 @dataclass(frozen=True)
 class Storyboard:
     trace: Trace
-    step: str = "output"
+    step: str = "auto"
     channels: tuple[int, ...] | None = None  # output channels to animate (None: all)
     # output positions to animate, one range per axis (None: all); the boundary reads text
     # (convgif.layers.parse.output_region)
@@ -147,31 +163,66 @@ class Storyboard:
     @property
     def substeps(self) -> int:
         t = self.trace
-        if self.step == "output":
+        if self.step in ("auto", "output"):
             return 1
         per_channel = t.macs_per_cell // t.in_per_group
         return len(self.walked_inputs) * (1 if self.step == "channel" else per_channel)
 
+    @cached_property
+    def tour(self) -> tuple[Span, ...] | None:
+        """The step frames of ``step='auto'`` when the full walk is too long to watch
+        (None: every slot gets its frame)."""
+        if self.step != "auto":
+            return None
+        size = math.prod(self.slot_shape[2:])
+        segments = self.slots // size
+        return plan_tour(segments, size, len(self.region[-1]), steps_within(self.step))
+
+    @property
+    def first_channels(self) -> tuple[int, ...]:
+        """The output channels a tour walks cell by cell: the first animated one of each
+        group (of the first sample)."""
+        t = self.trace
+        local = self.locals[0]
+        ocs = (g * t.out_per_group + local for g in range(t.groups))
+        return tuple(oc for oc in ocs if self.animates(oc))
+
     def __len__(self) -> int:
+        if self.tour is not None:
+            return len(self.tour) + 2
         return self.slots * self.substeps + 2
 
     def frame(self, index: int) -> FrameState:
         count = len(self)
         index = frame_index(index, count)
-        shape = self.slot_shape
         if index == 0:
             return FrameState(index, count, "open")
         if index == count - 1:
             return FrameState(index, count, "close", slot=self.slots)
+        if self.tour is None:
+            return self._slot_frame(index, count, *divmod(index - 1, self.substeps))
+        span = self.tour[index - 1]
+        size = self.slots // (self.trace.batch * len(self.locals))
+        if span.walk:
+            return self._slot_frame(index, count, span.segment * size + span.start, 0)
+        n, which = divmod(span.segment, len(self.locals))
         t = self.trace
-        slot, sub = divmod(index - 1, self.substeps)
-        n, which, *local_position = _unravel(slot, shape)
+        ocs = (g * t.out_per_group + self.locals[which] for g in range(t.groups))
+        block = Block(tuple(oc for oc in ocs if self.animates(oc)), span.start, span.stop,
+                      walked(self.tour, span.segment))
+        return FrameState(index, count, "step", n=n, slot=span.segment * size + span.stop,
+                          finishes=True, block=block)
+
+    def _slot_frame(self, index: int, count: int, slot: int, sub: int) -> FrameState:
+        """A frame that shows (part of) one slot's cells being written."""
+        t = self.trace
+        n, which, *local_position = _unravel(slot, self.slot_shape)
         position = [r.start + p for r, p in zip(self.region, local_position)]
         local = self.locals[which]
         m = t.macs_per_cell
         per_channel = m // t.in_per_group
         # The MACs this frame shows; the cell's value so far is its running sum at ``hi``.
-        if self.step == "output":
+        if self.substeps == 1:
             lo, hi = 0, m
         else:
             # a cell's MACs run input channel by input channel

@@ -19,6 +19,7 @@ class Pace:
 
 
 PACES = {
+    "auto": Pace(1200, 700, 2500),  # the tour: one output cell, or a block of cells, a frame
     "output": Pace(1200, 700, 2500),  # one output cell per frame
     "channel": Pace(1200, 450, 2500),  # one input channel's share of a cell
     "mac": Pace(1200, 250, 2500),  # one multiply-accumulate
@@ -26,6 +27,15 @@ PACES = {
     "layer": Pace(1500, 1400, 3500),  # the receptive-field stack: one layer back
 }
 MIN_MS, MAX_MS = 10, 60_000
+# A default animation loops in at most this long, opening and held frames included: longer
+# loops are not watched to the end in a blog post or on a slide.
+LOOP_MS = 30_000
+
+
+def steps_within(pace: str, ms: int = LOOP_MS) -> int:
+    """How many step frames fit a loop of ``ms`` at the pace's default timing."""
+    p = PACES[pace]
+    return max(1, (ms - p.open_ms - p.hold_ms) // p.step_ms)
 
 
 def check_ms(name: str, ms) -> None:

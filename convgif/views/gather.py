@@ -13,6 +13,7 @@ import numpy as np
 
 from convgif.frames.storyboard import describe_region
 from convgif.simulate.trace import DATA, OVERFLOW
+from convgif.views.blocks import BlockFrames
 from convgif.views.chrome import (
     CONNECTOR_WIDTH,
     FLIP_CAPTION,
@@ -28,7 +29,7 @@ from convgif.views.scene import Box, Line, Scene
 from convgif.views.text import fmt, shorten, term
 
 
-class GatherPicture(LayerPicture):
+class GatherPicture(BlockFrames, LayerPicture):
     """A layer drawn as gathering: each output cell reads its window of the input."""
 
     def scene(self, index: int, *, since: int | None = None, shown: int | None = None) -> Scene:
@@ -45,8 +46,13 @@ class GatherPicture(LayerPicture):
         for cell in state.cells:
             items += self._window(state, cell)
             captions.append(self._equation(state, cell))
+        if state.block is not None:  # a tour's frame: many cells at once, no window
+            items += self._block(state)
+            captions = self._block_caption(state)
         region = self.options.outputs
-        if state.phase == "open" and region is not None:
+        if state.phase == "open" and self.storyboard.tour is not None:
+            captions = self._tour_opening()
+        elif state.phase == "open" and region is not None:
             cells = math.prod(len(r) for r in region)
             captions = [
                 f"The layer at rest: the window will visit the {cells:,} chosen output cells",

@@ -128,7 +128,7 @@ class LayerPicture(Notation, Panels, View):
     def ways_round(self) -> tuple[str, ...]:
         """Only the ways round that apply: a coarser step, fewer of several output channels."""
         board, ways = self.storyboard, [MAX_FRAMES_WAY]
-        if getattr(board, "step", "output") != "output":
+        if getattr(board, "step", "output") not in ("auto", "output"):
             ways.insert(0, f"step='output' instead of {board.step!r}")
         if len(board.channels or range(self.trace.out_channels)) > 1:
             ways.append("fewer channels= (--channels)")

@@ -14,12 +14,12 @@ Where the parts go is ``convgif.views.matrix_layout``; what the view writes,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from convgif.errors import NAME, ConvGifError, name_of
-from convgif.frames.storyboard import Storyboard, frame_index
+from convgif.frames.storyboard import Storyboard
 from convgif.simulate.matrix import forward_conv, from_trace
 from convgif.views.chrome import (
     DASH,
@@ -37,6 +37,7 @@ from convgif.views.grid import rc
 from convgif.views.layout import CAPTION_SIZE, LABEL, LABEL_SIZE, MARGIN
 from convgif.views.matrix_layout import MatrixLayout, MatrixSizes
 from convgif.views.matrix_text import MatrixText
+from convgif.views.matrix_tour import MatrixTour
 from convgif.views.options import VALUE_MODES, Options
 from convgif.views.scene import Box, Line, Scene, Text
 from convgif.views.text import MIN_VALUE_SIZE, fmt, text_width, value_fit, value_size
@@ -46,15 +47,6 @@ MAX_CELLS = 400_000  # entries of C a picture draws; beyond this no cell size he
 BLOCK_LINE = 2.5  # the firm lines between channel blocks
 
 
-@dataclass(frozen=True)
-class MatrixFrame:
-    index: int
-    count: int
-    phase: str  # "open", "step" or "close"
-    step: int = -1  # position in the rows the animation walks
-    row: int = -1  # the row of C lit
-
-
 def _refuse(trace, options: Options) -> None:
     """The options the matrix view cannot draw."""
     if trace.ndim not in (1, 2):
@@ -62,7 +54,7 @@ def _refuse(trace, options: Options) -> None:
             f"{NAME}='matrix' draws 1-d and 2-d layers, not {trace.spec.name}; "
             f"use {NAME}='gather'", "view"
         )
-    if options.step != "output":
+    if options.step not in ("auto", "output"):
         raise ConvGifError(
             f"{NAME}={options.step!r}: {name_of('view')}='matrix' lights one row of C (one "
             f"output cell) per frame; use {NAME}='output'", "step"
@@ -91,7 +83,7 @@ def _forward(trace):
         return None
 
 
-class MatrixPicture(View):
+class MatrixPicture(MatrixTour, View):
     """Everything fixed for one matrix-view animation of one trace."""
 
     def __init__(self, trace, options: Options | None = None):
@@ -110,7 +102,9 @@ class MatrixPicture(View):
         Storyboard(trace, "output", options.channels)
         per_channel = rows // trace.out_channels
         chosen = range(trace.out_channels) if options.channels is None else options.channels
-        self.rows = [oc * per_channel + i for oc in sorted(set(chosen)) for i in range(per_channel)]
+        self.channels = sorted(set(chosen))
+        self.rows = [oc * per_channel + i for oc in self.channels for i in range(per_channel)]
+        self.tour = self._tour()
         self.forward = _forward(trace)
         self.text = MatrixText(trace, self.cm, self.forward)
         self.name = self.text.name
@@ -152,19 +146,7 @@ class MatrixPicture(View):
         self.small_value_size = value_size(small, small_fit)
         self.small_values = self.show_values and small_fit >= MIN_VALUE_SIZE and small >= 14
 
-    def __len__(self) -> int:
-        return len(self.rows) + 2
-
     # ---- frames
-
-    def frame(self, index: int) -> MatrixFrame:
-        count = len(self)
-        index = frame_index(index, count)
-        if index == 0:
-            return MatrixFrame(index, count, "open")
-        if index == count - 1:
-            return MatrixFrame(index, count, "close", len(self.rows))
-        return MatrixFrame(index, count, "step", index - 1, self.rows[index - 1])
 
     def position(self, row: int) -> tuple[int, tuple[int, ...]]:
         """(output channel, spatial position) of a row of C."""
@@ -333,7 +315,10 @@ class MatrixPicture(View):
             oc, pos = self.position(r)
             settled += self._cell(lay.outputs[oc], *rc(pos), "output", flat_y[r])
         items = []
-        if state.phase == "step":
+        if state.first >= 0:  # a tour's block of rows
+            items += self._block_rows(state)
+            lines = self._block_lines(state)
+        elif state.phase == "step":
             items += self._row(state.row)
             oc, pos = self.position(state.row)
             lines = [self.text.row(state.row, (oc, *pos))]

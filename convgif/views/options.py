@@ -19,7 +19,7 @@ VALUE_MODES = {
 
 @dataclass(frozen=True)
 class Options:
-    step: str = "output"
+    step: str = "auto"  # the tour: a loop of about 30 s (convgif.frames.tour)
     values: bool | None = None  # None: when they fit
     lines: bool = True
     cell: float | None = None

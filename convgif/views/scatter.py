@@ -49,7 +49,7 @@ class ScatterPicture(LayerPicture):
         super().__init__(trace, options)
 
     def _storyboard(self):
-        if self.options.step != "output":
+        if self.options.step not in ("auto", "output"):
             raise ConvGifError(
                 f"{NAME}={self.options.step!r} does not apply to {name_of('view')}='scatter': "
                 "its frames are its stamps, one input cell onto one output channel each", "step"
