@@ -17,6 +17,7 @@ from convgif.views.chrome import FLIP_CAPTION, elbow, elbow_h, lane_to_kernel, s
 from convgif.views.layer import LayerPicture
 from convgif.views.layout import rows_2d
 from convgif.views.scene import Box, Line, Scene
+from convgif.views.terms import index_text
 from convgif.views.text import fmt, shorten, term
 
 
@@ -209,10 +210,13 @@ class GatherPicture(LayerPicture):
         return items
 
     def _bias(self, cell, ogrid, target) -> list:
-        """The bias, lit once the cell's products are summed, and its line to the output."""
+        """The bias, lit once the cell's products are summed, and its line to the output;
+        nothing for a layer without a bias."""
         t, items = self.trace, []
+        if not t.spec.bias:
+            return items
         bgrid = self.layout.biases[cell.out_channel]
-        if cell.stop == cell.cell_stop and t.spec.bias:
+        if cell.stop == cell.cell_stop:
             oc = cell.out_channel
             items += self._cell(bgrid, 0, 0, "kernel_active", self._b(oc) if self.symbols
                                 else t.bias[oc])
@@ -281,11 +285,8 @@ class GatherPicture(LayerPicture):
         """``y[0, 1, 2] = 1·2 + 0·(−1) + … + b = 7``, shortened when long."""
         t = self.trace
         macs = self._macs(cell.cell_start, cell.stop)
-        index = ", ".join(
-            str(v)
-            for v in ((state.n,) if t.batch > 1 else ()) + (cell.out_channel, *state.position)
-        )
-        head = f"y[{index}]"
+        sample = state.n if t.batch > 1 else None
+        head = f"y[{index_text(t.spec, cell.out_channel, state.position, sample)}]"
         finished = cell.stop == cell.cell_stop
         if self.symbols:
             return self._symbolic_equation(state, cell, macs, finished)
