@@ -80,9 +80,9 @@ def test_the_path_runs_from_the_kernels_through_the_sum_to_the_cell(layer_shape)
                           and lay.outputs[oc].y <= b.y < lay.outputs[oc].y + lay.outputs[oc].height)
             ending = [k for k, ln in enumerate(lines) if _touches(target, ln)]
             assert ending, f"frame {i}: no connector ends on the cell being written"
-            node, bias = lay.sums[oc], lay.biases[oc]
+            node = lay.sums[oc]
             sigma = Box(node.x, node.y, node.cell, node.cell)
-            via = [sigma, Box(bias.x, bias.y, bias.cell, bias.cell)]
+            via = [sigma] + [Box(b.x, b.y, b.cell, b.cell) for b in [lay.biases.get(oc)] if b]
             via += [Box(g.x, g.y, g.width, g.height)
                     for (o, _), g in lay.kernels.items() if o == oc]
             path = next(c for c in _components(lines, via) if ending[0] in c)

@@ -162,7 +162,7 @@ def expected_roles(pic: GatherPicture, index: int):
             roles[("kernel", (oc, icl), pos)] = (*at(grid, pos), role)
     for oc, grid in lay.biases.items():
         if not t.spec.bias:
-            role = "pad"
+            role = "paper"  # a layer without a bias draws none
         else:
             role = "kernel_active" if oc in finished else "bias"
         roles[("bias", oc, (0, 0))] = (grid, 0, 0, role)

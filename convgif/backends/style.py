@@ -87,9 +87,11 @@ STYLES = {
         muted="#555555",
         grid="#5A6B7D",
         input="#9CC3EA",
-        pad="#FFFFFF",
+        # padding grey and inserted zeros white, as in the default style: a transposed
+        # layer's grid holds both, and near-white for both could not be told apart
+        pad="#E3E3E3",
         pad_copy="#DCE8F5",
-        inserted="#F3F6FA",
+        inserted="#FFFFFF",
         weight="#D9D9D9",
         bias="#E6E6E6",
         output_empty="#FFFFFF",
@@ -108,9 +110,9 @@ STYLES = {
         muted="#A9AAB3",
         grid="#5C5E68",
         input="#26435E",
-        pad="#2A2B31",
+        pad="#313239",  # clear of the inserted zeros, which are the paper
         pad_copy="#343947",
-        inserted="#232429",
+        inserted="#1C1D22",
         weight="#4F3A12",
         bias="#5A3452",
         output_empty="#232429",

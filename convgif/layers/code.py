@@ -68,7 +68,8 @@ def _pool_args(s: LayerSpec, before: tuple[int, ...]) -> list[str]:
 
 def keras_args(s: LayerSpec, padding: str) -> list[str]:
     """The arguments of a Keras spec; ``padding``: 'valid', 'same' or 'causal' as given."""
-    args = [str(s.out_channels), f"kernel_size={short_value(s.kernel_size)}"]
+    # filters by name, as Keras' own documentation writes every argument
+    args = [f"filters={s.out_channels}", f"kernel_size={short_value(s.kernel_size)}"]
     if any(v != 1 for v in s.stride):
         args.append(f"strides={short_value(s.stride)}")
     if padding != "valid":

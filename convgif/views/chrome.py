@@ -10,11 +10,8 @@ from convgif.frames.storyboard import describe_region
 from convgif.views.layout import CAPTION_SIZE, LABEL_SIZE, MARGIN, SUBTITLE_SIZE, TITLE_SIZE
 from convgif.views.options import Options
 from convgif.views.scene import Box, Line, Text
+from convgif.views.terms import as_given, shape_text, weight_text
 from convgif.views.text import text_width, wrap_into
-
-
-def shape_text(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def pair_text(values) -> str:
@@ -23,9 +20,7 @@ def pair_text(values) -> str:
 
 def input_shape(trace) -> tuple[int, ...]:
     """The input's shape as the user gave it (framework layout, batch if batched)."""
-    shape = trace.x.shape
-    if trace.spec.channels_last:
-        shape = (shape[0], *shape[2:], shape[1])
+    shape = as_given(trace.spec, trace.x.shape, batched=True)
     batched = trace.output.ndim == trace.ndim + 2
     return shape if batched else shape[1:]
 
@@ -133,13 +128,15 @@ def counter_at(text: str, width: float, y: float, size: float = LABEL_SIZE - 1,
     return Text(width - MARGIN, y, text, size, "muted", anchor=anchor, fleeting=True)
 
 
-def subtitle(trace, options: Options) -> str:
-    """The layer as written, its weight and bias shapes, and what the picture leaves out
-    (a region of the output) or changes (the kernel flipped)."""
+def subtitle(trace, options: Options, kernel_note: str = "") -> str:
+    """The layer as written, its weight and bias shapes (a Keras layer's kernel as Keras
+    stores it, and the ``kernel_note`` on how its grids are indexed), and what the picture
+    leaves out (a region of the output) or changes (the kernel flipped)."""
     parts = [trace.layer]
     if trace.kernel is not None:
-        bias = f"bias {shape_text(trace.bias.shape)}" if trace.spec.bias else "no bias"
-        parts.append(f"weight {shape_text(trace.weight.shape)}, {bias}")
+        parts.append(weight_text(trace.spec, trace.weight.shape, trace.bias.shape))
+        if kernel_note:
+            parts.append(kernel_note)
     if options.outputs is not None:
         parts.append(f"a selection: output {describe_region(options.outputs)}")
     if options.flip:

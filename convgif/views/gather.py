@@ -26,6 +26,7 @@ from convgif.views.chrome import (
 from convgif.views.layer import LayerPicture
 from convgif.views.layout import rows_2d
 from convgif.views.scene import Box, Line, Scene
+from convgif.views.terms import index_text
 from convgif.views.text import fmt, shorten, term
 
 
@@ -224,11 +225,11 @@ class GatherPicture(BlockFrames, LayerPicture):
 
     def _sum_and_bias(self, cell, channels, ogrid, rect) -> list:
         """The path on from the kernels in use: along a bus under them to the Σ that gathers
-        their products, then + b (lit once the cell's products are all summed), then the
-        cell being written."""
+        their products, then + b (lit once the cell's products are all summed; none for a
+        layer without a bias), then the cell being written."""
         t, lay = self.trace, self.layout
         oc = cell.out_channel
-        node, bgrid = lay.sums[oc], lay.biases[oc]
+        node, bgrid = lay.sums[oc], lay.biases.get(oc)
         items = self._sum_node(node, lit=True)
         if cell.stop == cell.cell_stop and t.spec.bias:
             items += self._cell(bgrid, 0, 0, "kernel_active", self._b(oc) if self.symbols
@@ -238,6 +239,8 @@ class GatherPicture(BlockFrames, LayerPicture):
                        if ch in lay.inputs]
             items += sum_bus(kernels, node) if kernels else []
             ny = node.y + node.cell / 2
+            if not t.spec.bias:  # nothing to add: on from the Σ to the cell
+                return items + to_cell(node.x + node.cell, ny, ogrid, rect)
             items.append(Line(node.x + node.cell, ny, bgrid.x, ny, width=CONNECTOR_WIDTH))
             bx, by = bgrid.center(0, 0)
             items += to_cell(bx + bgrid.cell / 2, by, ogrid, rect)
@@ -303,11 +306,8 @@ class GatherPicture(BlockFrames, LayerPicture):
         """``y[0, 1, 2] = 1·2 + 0·(−1) + … + b = 7``, shortened when long."""
         t = self.trace
         macs = self._macs(cell.cell_start, cell.stop)
-        index = ", ".join(
-            str(v)
-            for v in ((state.n,) if t.batch > 1 else ()) + (cell.out_channel, *state.position)
-        )
-        head = f"y[{index}]"
+        sample = state.n if t.batch > 1 else None
+        head = f"y[{index_text(t.spec, cell.out_channel, state.position, sample)}]"
         finished = cell.stop == cell.cell_stop
         if self.symbols:
             return self._symbolic_equation(state, cell, macs, finished)

@@ -43,6 +43,7 @@ from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
 from convgif.views.options import SYMBOL_SIZE, VALUE_MODES, Options
 from convgif.views.panels import Panels
 from convgif.views.scene import Box, Text
+from convgif.views.terms import as_given, channel_note, kernel_note
 from convgif.views.text import (
     MIN_VALUE_SIZE,
     cell_for,
@@ -96,7 +97,7 @@ class LayerPicture(Notation, Panels, View):
         else:
             self.title_lines = [DASH.join(parts[:2]), DASH.join(parts[2:])]
         self.title = DASH.join(parts)
-        self.subtitle = subtitle(self.trace, self.options)
+        self.subtitle = subtitle(self.trace, self.options, self._kernel_note())
         self.legend = self._legend_entries()
         widths = [title_width(line) for line in self.title_lines]
         widths += [text_width(self.subtitle, SUBTITLE_SIZE), legend_width(self.legend)]
@@ -167,7 +168,7 @@ class LayerPicture(Notation, Panels, View):
 
     def _input_note(self) -> str:
         t = self.trace
-        grid_shape = t.grid.shape[1:]
+        grid_shape = as_given(t.spec, t.grid.shape[1:])
         if t.spec.transposed:
             # the gather view's grid: S − 1 zeros between cells, then D·(K−1) − P cells of
             # padding on each side (output_padding more at the end); a negative count crops
@@ -182,7 +183,7 @@ class LayerPicture(Notation, Panels, View):
             if changes == ["zeros inserted"]:
                 return f": zeros inserted, giving {shape_text(grid_shape)}"
             return f": {' and '.join(changes)} to {shape_text(grid_shape)}"
-        if grid_shape != t.x.shape[1:]:
+        if t.grid.shape != t.x.shape:
             return f", padded to {shape_text(grid_shape)}"
         return ""
 
@@ -194,6 +195,10 @@ class LayerPicture(Notation, Panels, View):
     def _kernel_value(self, oc: int, icl: int, pos) -> float:
         return self.trace.kernel[(oc, icl, *pos)]
 
+    def _kernel_note(self) -> str:
+        """How the kernel grids' ``w[i, j]`` index a Keras layer's kernel."""
+        return kernel_note(self.trace.spec)
+
     def _canvas_cells(self) -> tuple[np.ndarray, np.ndarray]:
         """(rows, cols) masks of output cells drawn dashed, and of cells outside the output."""
         added = self._output_padding_cells()
@@ -202,7 +207,9 @@ class LayerPicture(Notation, Panels, View):
     # ---- helpers
 
     def _output_header(self) -> str:
-        return f"output y {shape_text(self.trace.y.shape[1:])}"
+        spec = self.trace.spec
+        shape = shape_text(as_given(spec, self.trace.y.shape[1:]))
+        return f"output y {shape}{channel_note(spec, 'y')}"
 
     def _rc(self, *position) -> tuple[int, int]:
         return (0, position[0]) if len(position) == 1 else (position[-2], position[-1])

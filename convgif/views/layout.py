@@ -169,6 +169,7 @@ class _Plan:
     groups: int
     per_group: tuple  # (input, output) channels per group
     bands: bool  # boxes around the groups' channels (groups > 1, not pooling)
+    bias: bool  # a bias column (a layer without a bias has none)
     band_ends: frozenset  # the last input channel drawn of each group (when bands)
     labels_w: float  # room for a band's group name beside the last `x[i]` label
     title_lines: int
@@ -192,7 +193,8 @@ class _Plan:
             rows_h = sum(LABEL + 8 if oc is None else row_h for oc in self.shown_out)
             body_h = input_h + rows_h + (len(self.shown_out) - 1) * gap
             out_w = max(self.out.width(c), self.output_header_width)
-            width = 2 * MARGIN + input_w + gap + sum_width(c) + c + col_gap + out_w
+            bias_w = sum_width(c) + c if self.bias else sum_node(c)
+            width = 2 * MARGIN + input_w + gap + bias_w + col_gap + out_w
         height = page_height(top + body_h)
         return Measure(width, height, gap, col_gap, top, row_h, channel_gap, widths)
 
@@ -237,6 +239,7 @@ def _plan(trace, title_lines, output_header_width, grid_spatial, out_spatial, sh
         groups=trace.groups,
         per_group=(trace.in_per_group, trace.out_per_group),
         bands=bands,
+        bias=bool(trace.spec.bias),
         band_ends=band_ends,
         labels_w=labels_w,
         title_lines=title_lines,
@@ -363,9 +366,11 @@ def _place_rows(plan: _Plan, size: Measure, cell: float, at, placed: _Placed) ->
         node = sum_node(cell)
         sum_x = right + size.gap
         placed.sums[oc] = Grid(sum_x, top_cells + (inner - node) / 2, 1, 1, node)
-        bias_x = sum_x + sum_width(cell)
-        biases[oc] = Grid(bias_x, top_cells + (inner - cell) / 2, 1, 1, cell)
-        out_x = bias_x + cell + size.col_gap
+        out_x = sum_x + node + size.col_gap
+        if plan.bias:
+            bias_x = sum_x + sum_width(cell)
+            biases[oc] = Grid(bias_x, top_cells + (inner - cell) / 2, 1, 1, cell)
+            out_x = bias_x + cell + size.col_gap
         outputs[oc] = plan.out.grid(out_x, top_cells + (inner - plan.out.rows * cell) / 2, cell)
         row_top += size.row_h + size.gap
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from convgif.views.chrome import shape_text
+from convgif.views.terms import as_given, index_text
 from convgif.views.text import fmt, shorten, term, widest
 
 PADDING_NOTE = {
@@ -33,9 +34,13 @@ class MatrixText:
     def header(self) -> str:
         _, cols = self.cm.shape
         note = "" if self.trace.batch == 1 else f"  (sample 0 of {self.trace.batch})"
+        spec = self.trace.spec
+        # C's columns run channel by channel (x[0] first), whatever the layout the user
+        # gave x in: a channels-last x is not flattened in its own memory order
+        order = " channel by channel" if spec.channels_last else ""
         return (
-            f"x {shape_text(self.cm.in_shape)} flattened to {cols} values, "
-            f"drawn above the columns of {self.name} it multiplies{note}"
+            f"x {shape_text(as_given(spec, self.cm.in_shape))} flattened{order} to {cols} "
+            f"values, drawn above the columns of {self.name} it multiplies{note}"
         )
 
     def equation(self) -> str:
@@ -96,7 +101,7 @@ class MatrixText:
         body = " + ".join(terms) if terms else "0"
         if t.spec.bias:
             body += f" + {term(cm.bias[row])}"
-        index = ", ".join(str(v) for v in out_position)
+        index = index_text(t.spec, out_position[0], out_position[1:])
         where = f"row {row} of {self.name}"
         if self.forward is not None:
             where += f" (column {row} of C)"

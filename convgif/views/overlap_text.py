@@ -8,6 +8,7 @@ from convgif.simulate.coverage import Geometry, notes
 from convgif.views.chrome import shape_text, title_parts
 from convgif.views.grid import rc
 from convgif.views.overlap_counts import StampCounts
+from convgif.views.terms import as_given
 
 
 def _range(values) -> str:
@@ -40,17 +41,19 @@ class OverlapText:
 
     def headers(self) -> tuple[str, str]:
         """The headers of the stamping cells (left) and of the counted cells (right)."""
-        geo = self.geo
+        geo, spec = self.geo, self.layer.spec
         many = geo.multiplicity > 1
+        x = shape_text(as_given(spec, geo.in_shape))
+        y = shape_text(as_given(spec, geo.out_shape))
         if geo.transposed:
             one_at_a_time = " (one channel at a time)" if many else ""
-            left = f"input x {shape_text(geo.in_shape)}{one_at_a_time}"
-            right = f"output y {shape_text(geo.out_shape)}: " + (
+            left = f"input x {x}{one_at_a_time}"
+            right = f"output y {y}: " + (
                 "products per cell" if many else "kernel taps landing on each cell"
             )
         else:
-            left = f"output y {shape_text(geo.out_shape)}: one window per cell"
-            right = f"input x {shape_text(geo.in_shape)}: " + (
+            left = f"output y {y}: one window per cell"
+            right = f"input x {x}: " + (
                 "products reading each cell" if many else "windows covering each cell"
             )
         return left, right

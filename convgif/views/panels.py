@@ -12,6 +12,7 @@ from convgif.simulate.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
 from convgif.views.chrome import LIT_EDGE, shape_text
 from convgif.views.layout import LABEL_SIZE
 from convgif.views.scene import Box, Text
+from convgif.views.terms import as_given, channel_note
 from convgif.views.text import text_width
 
 KIND_ROLE = {
@@ -52,7 +53,7 @@ class Panels:
 
     def _input_header(self, n: int) -> Text:
         t = self.trace
-        note = self._input_note()
+        note = self._input_note() + channel_note(t.spec, "x")
         if self.options.source:
             note += f"  \u2014  {self.options.source}"
         if t.batch > 1:
@@ -60,7 +61,7 @@ class Panels:
         if t.kernel is None:  # pooling: the output rows sit right below, so name them here
             note += f"  \u2192  {self._output_header()}"
         hx, hy = self.layout.input_header
-        text = f"input x {shape_text(t.x.shape[1:])}{note}"
+        text = f"input x {shape_text(as_given(t.spec, t.x.shape[1:]))}{note}"
         return Text(hx, hy, text, LABEL_SIZE, "ink", anchor="lm", bold=True)
 
     def _input_items(self, n: int) -> list:
@@ -96,7 +97,7 @@ class Panels:
         return [Text(grid.x, grid.y - LABEL_LIFT, label, LABEL_SIZE, "muted", anchor="lm")]
 
     def _kernel_items(self) -> list:
-        """Every kernel with its weights, each bias (or its absence), the output header."""
+        """Every kernel with its weights, each bias (if the layer has one), the output header."""
         t, lay, items = self.trace, self.layout, []
         for (oc, icl), grid in lay.kernels.items():
             items += self._kernel_label(oc, icl, grid)
@@ -105,14 +106,13 @@ class Panels:
                 if self.symbols:
                     value = self._kernel_symbol(oc, icl, pos)
                 items += self._cell(*self._at(grid, pos), "weight", value)
-        for oc, grid in lay.biases.items():
+        # A layer without a bias draws none: a box of 0 would read as a term it adds
+        # (the subtitle says "no bias").
+        for oc, grid in lay.biases.items() if t.spec.bias else ():
             items.append(
                 Text(grid.x, grid.y - LABEL_LIFT, f"b[{oc}]", LABEL_SIZE, "muted", anchor="lm")
             )
-            if t.spec.bias:
-                items += self._cell(grid, 0, 0, "bias", self._b(oc) if self.symbols else t.bias[oc])
-            else:
-                items += self._cell(grid, 0, 0, "pad", 0.0, dashed=True, color="muted")
+            items += self._cell(grid, 0, 0, "bias", self._b(oc) if self.symbols else t.bias[oc])
         if self.SUM_NODES:
             for node in lay.sums.values():
                 items += self._sum_node(node, lit=False)

@@ -13,6 +13,7 @@ from convgif.views.layer import LayerPicture
 from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
 from convgif.views.options import Options
 from convgif.views.scene import Box, Scene, Text
+from convgif.views.terms import index_text, kernel_note
 from convgif.views.text import fmt, span_text, term
 
 INSET = 1.5  # a cropped sum's fill stays this far inside its cell's outline
@@ -98,6 +99,9 @@ class ScatterPicture(LayerPicture):
         t = self.trace
         ic = (oc // t.out_per_group) * t.in_per_group + icl
         return f"w[{ic}, {oc % t.out_per_group}]"
+
+    def _kernel_note(self) -> str:
+        return kernel_note(self.trace.spec, scatter=True)
 
     def _kernel_value(self, oc: int, icl: int, pos) -> float:
         t = self.trace
@@ -215,8 +219,9 @@ class ScatterPicture(LayerPicture):
             ]
         elif state.phase == "close":
             caption = [
-                f"Done: {t.num_scatter_macs:,} products stamped, then + b gives the output "
-                f"{shape_text(t.output.shape)}" + (";" if outside.any() else "."),
+                (f"Done: {t.num_scatter_macs:,} products stamped, then + b gives"
+                 if t.spec.bias else f"Done: the {t.num_scatter_macs:,} stamped products give")
+                + f" the output {shape_text(t.output.shape)}" + (";" if outside.any() else "."),
             ]
             if outside.any():
                 caption.append(
@@ -276,6 +281,7 @@ class ScatterPicture(LayerPicture):
             # from below the grid, as the gather view's window: not across the cells under
             # the stamping one
             items += lane_to_kernel(cx + cw / 2, grid.y + grid.height, lay.lane_y, kgrid)
+        if self.options.lines and t.spec.bias:  # no bias drawn, no line from it
             bgrid = lay.biases[stamp.out_channel]
             bx, by = bgrid.center(0, 0)
             # To the canvas' edge, level with the stamp: never across other cells.
@@ -284,7 +290,7 @@ class ScatterPicture(LayerPicture):
 
     def _stamp_caption(self, stamp) -> list[str]:
         t = self.trace
-        where = ", ".join(str(v) for v in (stamp.in_channel, *stamp.position))
+        where = index_text(t.spec, stamp.in_channel, stamp.position)
         x = t.x[(stamp.n, stamp.in_channel, *stamp.position)]
         (r0, c0), (r1, c1) = self._footprint(stamp)
         crops = self._crops
