@@ -321,7 +321,7 @@ def test_scatter_view_stamps_only_the_channels_drawn(make, shape, options):
 
 
 def test_scatter_caption_says_when_left_out_channels_stamped():
-    pic = render.picture(convgif.ConvTranspose2d(8, 2, 3, stride=2), input_shape=(8, 2, 2),
+    pic = render.picture(convgif.ConvTranspose2d(12, 2, 3, stride=2), input_shape=(12, 2, 2),
                          view="scatter")
     notes = {}
     for index in range(1, len(pic) - 1):
@@ -329,9 +329,9 @@ def test_scatter_caption_says_when_left_out_channels_stamped():
         texts = [i.text for i in pic.scene(index).dynamic if isinstance(i, Text)]
         notes[(stamp.in_channel, stamp.position, stamp.out_channel)] = [
             line for line in texts if line.startswith("Since the last frame")]
-    # x[0], x[1], x[2], then "3 more", then x[6], x[7]: x[6]'s first stamp says so, once
-    assert notes.pop((6, (0, 0), 0)) == [
-        "Since the last frame, the sums also took in the stamps of the 3 input channels "
+    # x[0] … x[6], then "4 more", then x[11]: x[11]'s first stamp says so, once
+    assert notes.pop((11, (0, 0), 0)) == [
+        "Since the last frame, the sums also took in the stamps of the 4 input channels "
         "left out."]
     assert not any(notes.values())
 
@@ -361,11 +361,11 @@ def test_transposed_input_header_says_what_became_of_the_input(layer, shape, not
 
 
 def test_frames_animate_only_the_output_channels_drawn():
-    """Conv2d(1, 8, 3): the layout draws y[0], y[1], an ellipsis and y[7]; the frames walk
-    those three channels, not the five behind the ellipsis."""
-    pic = render.picture(convgif.Conv2d(1, 8, 3), input_shape=(1, 5, 5))
-    assert sorted(pic.layout.outputs) == [0, 1, 7]
-    assert len(pic) == 3 * 9 + 2
+    """Conv2d(1, 12, 3): the layout draws y[0] … y[6], an ellipsis and y[11]; the frames
+    walk those eight channels, not the four behind the ellipsis."""
+    pic = render.picture(convgif.Conv2d(1, 12, 3), input_shape=(1, 5, 5), step="output")
+    assert sorted(pic.layout.outputs) == [0, 1, 2, 3, 4, 5, 6, 11]
+    assert len(pic) == 8 * 9 + 2
     for index in range(1, len(pic) - 1):
         cells = pic.storyboard.frame(index).cells
         assert cells and all(c.out_channel in pic.layout.outputs for c in cells)
@@ -404,12 +404,12 @@ def test_group_and_channel_labels_keep_clear(layer, shape, view):
 
 @pytest.mark.parametrize("step", ["channel", "mac"])
 def test_channel_and_mac_steps_walk_only_the_inputs_drawn(step):
-    """Conv2d(8, 6, 2): x[3], x[4], x[5] are behind the ellipsis, so no frame walks
-    them: every step frame lights a drawn input cell (and the running sums stay true)."""
-    pic = render.picture(convgif.Conv2d(8, 6, 2), input_shape=(8, 3, 3), step=step)
-    assert sorted(pic.layout.inputs) == [0, 1, 2, 6, 7]
-    per_cell = 5 if step == "channel" else 5 * 4
-    assert len(pic) == 2 + 3 * 4 * per_cell  # outputs 0, 1, 5; 2x2 positions
+    """Conv2d(12, 2, 2): x[7] … x[10] are behind the ellipsis, so no frame walks them:
+    every step frame lights a drawn input cell (and the running sums stay true)."""
+    pic = render.picture(convgif.Conv2d(12, 2, 2), input_shape=(12, 3, 3), step=step)
+    assert sorted(pic.layout.inputs) == [0, 1, 2, 3, 4, 5, 6, 11]
+    per_cell = 8 if step == "channel" else 8 * 4
+    assert len(pic) == 2 + 2 * 4 * per_cell  # outputs 0, 1; 2x2 positions
     for index in range(1, len(pic) - 1):
         check_frame(pic, index)
         roles = expected_roles(pic, index)
@@ -417,12 +417,12 @@ def test_channel_and_mac_steps_walk_only_the_inputs_drawn(step):
 
 
 def test_inputs_drawn_are_those_that_feed_the_outputs_drawn():
-    """Depthwise, 12 channels: y[0], y[1], y[11] are drawn, so x[0], x[1], x[11], with
-    an ellipsis that counts the nine left out between them."""
+    """Depthwise, 12 channels: y[0] … y[6] and y[11] are drawn, so x[0] … x[6] and x[11],
+    with an ellipsis that counts the four left out between them."""
     pic = render.picture(convgif.Conv2d(12, 12, 3, groups=12), input_shape=(12, 5, 5))
-    assert sorted(pic.layout.inputs) == [0, 1, 11] == sorted(pic.layout.outputs)
+    assert sorted(pic.layout.inputs) == [0, 1, 2, 3, 4, 5, 6, 11] == sorted(pic.layout.outputs)
     texts = [i.text for i in pic.static if isinstance(i, Text)]
-    assert texts.count("9 more") == 2  # between the inputs, and between the output rows
+    assert texts.count("4 more") == 2  # between the inputs, and between the output rows
     # a chosen channel brings its input: the scatter view stamps from x[5] onto y[5]
     scatter = render.picture(convgif.ConvTranspose2d(12, 12, 2, groups=12),
                              input_shape=(12, 2, 2), view="scatter", channels=[5])
@@ -432,7 +432,7 @@ def test_inputs_drawn_are_those_that_feed_the_outputs_drawn():
 def test_captions_name_a_pools_channels_and_skip_an_empty_crop_note():
     pool = render.picture(convgif.MaxPool2d(3, 2, 1), input_shape=(8, 5, 5))
     texts = [i.text for i in pool.scene(3).dynamic if isinstance(i, Text)]
-    assert "… and the same for 4 more channels" in texts
+    assert "… and the same for 7 more channels" in texts
     scatter = render.picture(convgif.ConvTranspose2d(1, 1, 3, stride=2), input_shape=(1, 2, 2),
                              view="scatter")
     texts = [i.text for i in scatter.scene(-1).dynamic if isinstance(i, Text)]

@@ -18,23 +18,55 @@ def _shown_among(chosen: list, limit: int, head: int, tail: int) -> list:
     ]
 
 
+# Every channel is drawn up to these counts (the legibility rule's promise); beyond, the
+# first and last few of each group.
+MAX_SHOWN_IN, MAX_SHOWN_OUT = 8, 8
+
+
 def shown(trace, chosen=None) -> tuple[list, list]:
     """The input and output channels drawn (None where an ellipsis stands for the rest):
-    all when few, else the first and last few; ``chosen`` output channels narrow them.
-    The inputs drawn are among those that feed the outputs drawn (their groups')."""
+    all up to eight, else some of every group (the ellipsis inside its group);
+    ``chosen`` output channels narrow them, all of them drawn when few. The inputs drawn
+    are those that feed the outputs drawn (their groups')."""
     chosen = sorted(chosen) if chosen else None
     if trace.kernel is None:  # pooling: each output channel sits under its input channel
-        shown_in = _shown_among(chosen, 6, 3, 2) if chosen else shown_channels(trace.in_channels)
-        return _with_gaps(shown_in), _with_gaps(shown_in)
-    # Output channels take a row each, so fewer of them fit.
-    if chosen:
-        shown_out = _shown_among(chosen, 4, 2, 1)
-    else:
-        shown_out = shown_channels(trace.out_channels, 4, 2, 1)
+        drawn = _by_group(chosen or range(trace.in_channels), 1, MAX_SHOWN_IN)
+        return _with_gaps(drawn), _with_gaps(drawn)
     in_pg, out_pg = trace.in_per_group, trace.out_per_group
-    groups = sorted({oc // out_pg for oc in shown_out if oc is not None})
+    drawn_out = _by_group(chosen or range(trace.out_channels), out_pg, MAX_SHOWN_OUT)
+    groups = sorted({oc // out_pg for oc in drawn_out})
     feeding = [g * in_pg + i for g in groups for i in range(in_pg)]
-    return _with_gaps(_shown_among(feeding, 6, 3, 2)), shown_out
+    return _with_gaps(_by_group(feeding, in_pg, MAX_SHOWN_IN)), _with_gaps(drawn_out)
+
+
+def _by_group(channels, per_group: int, limit: int) -> list:
+    """``channels`` when at most ``limit``; else the first and last of each group, then as
+    many more of each group's first as the limit allows (each group's share in turn), so
+    no group is hidden whole while groups are fewer than the limit and each ellipsis
+    stands inside its group. With more groups than that, the first and last groups'."""
+    channels = list(channels)
+    if len(channels) <= limit:
+        return channels
+    members: dict[int, list] = {}
+    for ch in channels:
+        members.setdefault(ch // per_group, []).append(ch)
+    groups = list(members.values())
+    if len(groups) > limit:  # one channel of the first groups and of the last
+        kept = groups[: limit - 1] + groups[-1:]
+        return [g[0] for g in kept]
+    drawn = [set(g[:1] + g[-1:]) for g in groups]
+    budget = limit - sum(map(len, drawn))
+    while budget > 0:
+        grew = False
+        for g, picks in zip(groups, drawn):
+            more = [ch for ch in g if ch not in picks]
+            if budget > 0 and more:
+                picks.add(more[0])
+                budget -= 1
+                grew = True
+        if not grew:
+            break
+    return sorted(set().union(*drawn))
 
 
 def _with_gaps(channels: list) -> list:

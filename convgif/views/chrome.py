@@ -294,16 +294,19 @@ def sum_bus(kernels, node) -> list:
     return items
 
 
-def to_cell(x0: float, y0: float, grid, rect) -> list:
-    """From (x0, y0), left of the output ``grid``, to the cell at ``rect`` (x, y, w, h):
-    straight into its left edge in the first column; else along under the grid and up
-    through the cells below it (not yet written in a row-by-row walk) into its bottom
-    edge, never across a written value."""
+def to_cell(x0: float, y0: float, grid, rect, lane: float | None = None,
+            open_left: bool = True) -> list:
+    """From (x0, y0), left of the output ``grid``, to the cell at ``rect`` (x, y, w, h),
+    down the vertical ``lane`` (default: halfway): straight into its left edge in the
+    first column when nothing stands left of the grid (``open_left``); else along under
+    the grid and up through the cells below it (not yet written in a row-by-row walk)
+    into its bottom edge, never across a written value."""
     x, y, w, h = rect
-    if x <= grid.x + 0.01:
-        return elbow_h(x0, y0, x, y + h / 2)
+    mid = (x0 + grid.x) / 2 if lane is None else lane
+    if x <= grid.x + 0.01 and open_left:
+        return elbow_h(x0, y0, x, y + h / 2, mid)
     # up right of the cells' centres, where an empty cell's fill (and a value) is seen
-    mid, below, cx = (x0 + grid.x) / 2, grid.y + grid.height + BUS_DROP, x + 0.75 * w
+    below, cx = grid.y + grid.height + BUS_DROP, x + 0.75 * w
     return [
         Line(x0, y0, mid, y0, width=CONNECTOR_WIDTH),
         Line(mid, y0, mid, below, width=CONNECTOR_WIDTH),

@@ -77,20 +77,11 @@ class LayerPicture(Notation, Panels, View):
                 "(or True / False / None for 'when they fit')"
             )
         self.symbols = mode == "symbols"
-        # Values that were asked for get cells wide enough to write them legibly, on a
-        # larger page if need be; when they were not, a slide with smaller cells comes first
-        # (the values left out).
         widest = self._widest_label()
-        legible = cell_for(SYMBOL_SIZE if self.symbols else MIN_VALUE_SIZE, widest)
-        min_cell = legible if mode in ("symbols", "numbers") else 0.0
+        sizes = self._sizes(widest, mode)
         parts = title(trace)
         # One title line when it fits the picture; else shapes on one line, K/P/S/D/G below.
-        header_w = text_width(self._output_header(), LABEL_SIZE)
-        sizes = {"grid_spatial": self._grid().shape[2:], "out_spatial": self._canvas_shape()}
-        sizes["shown_out"] = options.channels
-        sizes["min_cell"] = min_cell
-        sizes["legible"] = legible
-        natural = compute_layout(trace, options.cell, output_header_width=header_w, **sizes).width
+        natural = compute_layout(trace, options.cell, **sizes).width
         one = DASH.join(parts)
         if title_width(one) + 2 * MARGIN <= natural:
             self.title_lines = [one]
@@ -108,7 +99,6 @@ class LayerPicture(Notation, Panels, View):
             options.cell,
             min_width=math.ceil(max(widths) + 2 * MARGIN),  # whole pixels in every backend
             title_lines=len(self.title_lines),
-            output_header_width=header_w,
             **sizes,
         )
         # Values are written at the size that fits the widest; left out (auto mode) when that
@@ -117,6 +107,29 @@ class LayerPicture(Notation, Panels, View):
         self.value_size = value_size(lay.cell, value_fit(lay.cell, widest))
         readable = self.value_size * slide_scale(lay.width, lay.height) >= MIN_VALUE_SIZE
         self.show_values = readable if mode == "auto" else mode != "none"
+
+    def _sizes(self, widest: str, mode: str) -> dict:
+        """What the layout needs to know besides the trace: the cells values need, the
+        widths of the labels, the channels chosen."""
+        t = self.trace
+        # Values that were asked for get cells wide enough to write them legibly, on a
+        # larger page if need be; when they were not, a slide with smaller cells comes first
+        # (the values left out).
+        legible = cell_for(SYMBOL_SIZE if self.symbols else MIN_VALUE_SIZE, widest)
+        headers = (self._input_header_text(t.batch - 1), self._output_header())
+        widths = tuple(text_width(text, LABEL_SIZE, bold=True) for text in headers)
+        last = (t.out_channels - 1, t.in_per_group - 1)
+        widths += (text_width(self._kernel_name(*last), LABEL_SIZE),
+                   text_width(self._row_name(last[0]), LABEL_SIZE))
+        return {
+            "grid_spatial": self._grid().shape[2:],
+            "out_spatial": self._canvas_shape(),
+            "wrap_outputs": self.WRAPS_OUTPUTS,
+            "shown_out": self.options.channels,
+            "min_cell": legible if mode in ("symbols", "numbers") else 0.0,
+            "legible": legible,
+            "header_widths": widths,
+        }
 
     def __len__(self) -> int:
         return len(self.storyboard)
@@ -191,6 +204,11 @@ class LayerPicture(Notation, Panels, View):
         # Transposed layers and true convolution show the flipped kernel the window slides.
         name = "w\u2032" if self.trace.spec.transposed or self.options.flip else "w"
         return f"{name}[{oc}, {icl}]"
+
+    def _row_name(self, oc: int) -> str:
+        """A kernel row's name when its kernels are not named one by one: PyTorch's slice of
+        the weight it holds."""
+        return self._kernel_name(oc, 0).split(",")[0] + "]"
 
     def _kernel_value(self, oc: int, icl: int, pos) -> float:
         return self.trace.kernel[(oc, icl, *pos)]

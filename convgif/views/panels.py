@@ -10,7 +10,7 @@ import numpy as np
 
 from convgif.simulate.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
 from convgif.views.chrome import LIT_EDGE, shape_text
-from convgif.views.layout import LABEL_SIZE
+from convgif.views.layout import LABEL_SIZE, MARGIN
 from convgif.views.scene import Box, Text
 from convgif.views.terms import as_given, channel_note
 from convgif.views.text import text_width
@@ -31,6 +31,7 @@ class Panels:
     """Input, kernel, bias and output panels, and the marks of channels left out."""
 
     SUM_NODES = True  # the scatter view adds its stamps on the output itself: no Σ
+    WRAPS_OUTPUTS = True  # outputs in a panel of their own when rows would grow too tall
 
     def _marks(self) -> list:
         """Ellipses with the count of channels left out, and the dashed group bands."""
@@ -52,6 +53,10 @@ class Panels:
         return items
 
     def _input_header(self, n: int) -> Text:
+        hx, hy = self.layout.input_header
+        return Text(hx, hy, self._input_header_text(n), LABEL_SIZE, "ink", anchor="lm", bold=True)
+
+    def _input_header_text(self, n: int) -> str:
         t = self.trace
         note = self._input_note() + channel_note(t.spec, "x")
         if self.options.source:
@@ -60,9 +65,7 @@ class Panels:
             note += f"  \u2014  sample {n} of {t.batch}"
         if t.kernel is None:  # pooling: the output rows sit right below, so name them here
             note += f"  \u2192  {self._output_header()}"
-        hx, hy = self.layout.input_header
-        text = f"input x {shape_text(as_given(t.spec, t.x.shape[1:]))}{note}"
-        return Text(hx, hy, text, LABEL_SIZE, "ink", anchor="lm", bold=True)
+        return f"input x {shape_text(as_given(t.spec, t.x.shape[1:]))}{note}"
 
     def _input_items(self, n: int) -> list:
         """The input grids of sample ``n``: values, padding cells dashed with what they hold."""
@@ -88,10 +91,15 @@ class Panels:
         """A kernel's name: left of it when there is room, else above it."""
         t, lay = self.trace, self.layout
         label = self._kernel_name(oc, icl)
-        room = grid.x - lay.inputs[(oc // t.out_per_group) * t.in_per_group + icl].x
         if grid.depth > 1:
             return grid_labels(grid, label[:-1])
-        if room >= text_width(label, LABEL_SIZE) + 6:
+        if lay.row_lead:  # the row is named once, in the column left of all
+            if icl != min(i for o, i in lay.kernels if o == oc):
+                return []
+            y = grid.y + grid.height / 2
+            return [Text(MARGIN, y, self._row_name(oc), LABEL_SIZE, "muted", anchor="lm")]
+        room = grid.x - lay.inputs[(oc // t.out_per_group) * t.in_per_group + icl].x
+        if room >= text_width(label, LABEL_SIZE) + 6 or not lay.row_band:
             y = grid.y + grid.height / 2
             return [Text(grid.x - 6, y, label, LABEL_SIZE, "muted", anchor="rm")]
         return [Text(grid.x, grid.y - LABEL_LIFT, label, LABEL_SIZE, "muted", anchor="lm")]
@@ -108,10 +116,12 @@ class Panels:
                 items += self._cell(*self._at(grid, pos), "weight", value)
         # A layer without a bias draws none: a box of 0 would read as a term it adds
         # (the subtitle says "no bias").
+        first = min(lay.biases, default=None)
         for oc, grid in lay.biases.items() if t.spec.bias else ():
-            items.append(
-                Text(grid.x, grid.y - LABEL_LIFT, f"b[{oc}]", LABEL_SIZE, "muted", anchor="lm")
-            )
+            # rows without a label line: only the top row's bias is named (the line above it)
+            if lay.row_band or oc == first:
+                items.append(Text(grid.x, grid.y - LABEL_LIFT, f"b[{oc}]", LABEL_SIZE, "muted",
+                                  anchor="lm"))
             items += self._cell(grid, 0, 0, "bias", self._b(oc) if self.symbols else t.bias[oc])
         if self.SUM_NODES:
             for node in lay.sums.values():

@@ -28,6 +28,7 @@ class ScatterPicture(LayerPicture):
     """
 
     SUM_NODES = False
+    WRAPS_OUTPUTS = False  # its lines reach the canvas level with the stamp, from the left
 
     def __init__(self, trace, options: Options = DEFAULT_OPTIONS):
         if not trace.spec.transposed:
@@ -99,6 +100,9 @@ class ScatterPicture(LayerPicture):
         t = self.trace
         ic = (oc // t.out_per_group) * t.in_per_group + icl
         return f"w[{ic}, {oc % t.out_per_group}]"
+
+    def _row_name(self, oc: int) -> str:
+        return f"w[:, {oc % self.trace.out_per_group}]"
 
     def _kernel_note(self) -> str:
         return kernel_note(self.trace.spec, scatter=True)

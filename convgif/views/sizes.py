@@ -1,0 +1,91 @@
+"""The sizes every layer picture is laid out with: the slide a frame must read on, text
+sizes, the lines above and below the panels, and the extent of a grid in cells.
+
+Units are layout units (1 unit = 1 pixel at scale 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from convgif.views.grid import Grid, rows_2d, slice_gap
+
+MAX_WIDTH, MAX_HEIGHT = 1280, 720  # the slide a frame must read on
+MAX_CELL, MIN_CELL = 40, 6
+LEGIBLE_CELL = 18  # the smallest cell whose value stays readable, for views that do not measure
+LARGE = 2400  # the largest page, for layers too big for a slide at the smallest cell
+# Tried in turn (width, height, largest and smallest cell): a slide with legible values;
+# a slide with values left out; for big layers, a large page without values.
+FITS = (
+    (MAX_WIDTH, MAX_HEIGHT, MAX_CELL, LEGIBLE_CELL),
+    (MAX_WIDTH, MAX_HEIGHT, LEGIBLE_CELL - 1, MIN_CELL),
+    (LARGE, LARGE, LEGIBLE_CELL - 1, MIN_CELL),
+)
+
+
+def slide_scale(width: float, height: float) -> float:
+    """How much a frame shrinks when put on a 1280 × 720 slide (never enlarged)."""
+    return min(1.0, MAX_WIDTH / width, MAX_HEIGHT / height)
+MARGIN = 24
+MIN_PAGE_WIDTH = 480.0  # a page is never narrower
+LABEL = 18  # height of a grid's label line
+TITLE_SIZE, SUBTITLE_SIZE, CAPTION_SIZE, LABEL_SIZE = 19, 14, 16, 13
+TITLE_LINE = TITLE_SIZE + 6  # from one title line to the next
+CAPTION_LINE = CAPTION_SIZE + 6  # from one caption line to the next
+
+
+def sum_node(cell: float) -> float:
+    """The side of the Σ node that gathers an output channel's products."""
+    return max(14.0, 0.8 * cell)
+
+
+def sum_width(cell: float) -> float:
+    """The room the Σ node takes before the bias: the node and the line on to the bias."""
+    return sum_node(cell) + max(16.0, 0.6 * cell)
+
+
+@dataclass(frozen=True)
+class Head:
+    """Where the lines above the panels go, for a title of some lines."""
+
+    title_y: float
+    subtitle_y: float
+    legend_y: float
+    top: float  # the panels' first header line
+
+    @classmethod
+    def under(cls, title_lines: int) -> Head:
+        subtitle_y = MARGIN + title_lines * TITLE_LINE + 2
+        legend_y = subtitle_y + SUBTITLE_SIZE + 10
+        return cls(MARGIN, subtitle_y, legend_y, legend_y + SUBTITLE_SIZE + 14)
+
+
+def page_height(bottom: float) -> float:
+    """The height of a page whose panels end at ``bottom``: room for two caption lines."""
+    return bottom + 16 + 2 * CAPTION_SIZE + 10 + MARGIN
+
+
+def caption_top(height: float) -> float:
+    """The first caption line's top on a page of ``height`` (see ``page_height``)."""
+    return height - MARGIN - 2 * CAPTION_SIZE - 6
+
+
+@dataclass(frozen=True)
+class Extent:
+    """A spatial extent in cells, as drawn: depth slices of rows × cols."""
+
+    depth: int
+    rows: int
+    cols: int
+
+    @classmethod
+    def of(cls, shape) -> Extent:
+        """Only 3-d layers have several slices; 1-d layers are one row."""
+        return cls(shape[0] if len(shape) == 3 else 1, *rows_2d(shape))
+
+    def width(self, cell: float) -> float:
+        """Width of the slices, side by side."""
+        return self.depth * self.cols * cell + (self.depth - 1) * slice_gap(cell)
+
+    def grid(self, x: float, y: float, cell: float) -> Grid:
+        return Grid(x, y, self.rows, self.cols, cell, self.depth, slice_gap(cell))
