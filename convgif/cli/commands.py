@@ -192,7 +192,9 @@ def run_trace(args) -> int:
     result = export_trace(args.output, layer_input.layer, x=layer_input.x,
                           input_shape=layer_input.input_shape, view=args.view,
                           progress=progress(args, "chunk"))
-    return wrote(args, start, f"{result.records:,} MACs x {len(result.fields)} fields")
+    # a pool's records are the values its windows read: it multiplies nothing
+    what = "taps" if layer_input.layer.spec.pooling else "MACs"
+    return wrote(args, start, f"{result.records:,} {what} x {len(result.fields)} fields")
 
 
 def run_overlap(args) -> int:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from convgif.views.chrome import shape_text
-from convgif.views.text import fmt, shorten, term
+from convgif.views.equation import shorten
+from convgif.views.text import fmt, term
 
 PADDING_NOTE = {
     "zeros": "taps on zero padding drop out",
