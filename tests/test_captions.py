@@ -9,12 +9,13 @@ import re
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_render import conv_layers, transposed_layers
+from test_render import check_frame, conv_layers, expected_scatter_roles, transposed_layers
 
 import convgif
 from convgif.api import render
 from convgif.layers.info import describe, format_text
 from convgif.views.equation import product_terms
+from convgif.views.scene import Text
 
 MINUS = "\u2212"
 
@@ -131,3 +132,49 @@ def test_info_gives_a_pool_s_comparisons_additions_and_divisions():
     assert ("additions 128 and divisions 16: a sum of 9 values and one division in each of "
             "16 windows") in text
     assert "MACs 486" in format_text(describe(convgif.Conv2d(3, 2, 3), (3, 5, 5)))
+
+
+def _output_texts(view, index: int, oc: int) -> dict:
+    """The values written in the real output cells (not the cropped border) of channel oc."""
+    t, grid = view.trace, view.layout.outputs[oc]
+    crop = [pb for pb, _ in t.pads]
+    scene = view.scene(index)
+    texts = {(round(i.x, 3), round(i.y, 3)): i.text for i in scene.settled + scene.dynamic
+             if isinstance(i, Text)}
+    values = {}
+    for pos in np.ndindex(*t.out_spatial):
+        x, y = grid.center(*(p + pb for p, pb in zip(pos, crop)))
+        values[pos] = texts.get((round(x, 3), round(y, 3)))
+    return values
+
+
+def test_the_scatter_view_adds_the_bias_in_a_frame_of_its_own():
+    layer = convgif.ConvTranspose2d(2, 2, 4, stride=2, padding=1)
+    view = render.picture(layer, input_shape=(2, 4, 4), view="scatter")
+    t, board = view.trace, view.storyboard
+    assert len(view) == board.stamps + 3  # open, the stamps, + b, done
+    bias_frame = board.stamps + 1
+    assert board.frame(bias_frame).phase == "bias"
+    # lit: the bias cells, and no stamp (input, kernel cells) -- from the painted pixels
+    check_frame(view, bias_frame, roles=expected_scatter_roles)
+    check_frame(view, bias_frame - 1, roles=expected_scatter_roles)  # bias not lit before
+    texts = view.scene(bias_frame).texts()
+    assert "Then + b: every cell of each output channel adds its bias (the cropped border " \
+           "takes none):" in texts
+    assert "y[0] + 2, y[1] + (\u22122)." in texts
+    for oc in range(2):
+        before, after = (_output_texts(view, i, oc) for i in (bias_frame - 1, bias_frame))
+        for pos, text in after.items():
+            assert _number(text) == t.y[(0, oc, *pos)]
+            assert _number(text) - _number(before[pos]) == t.bias[oc]
+    assert _output_texts(view, -1, 0) == _output_texts(view, bias_frame, 0)
+    assert "Done: 1,024 products stamped and the bias added give the output (2, 8, 8);" \
+        in view.scene(-1).texts()
+
+
+def test_no_bias_no_bias_frame():
+    layer = convgif.ConvTranspose2d(1, 1, 3, stride=2, bias=False)
+    view = render.picture(layer, input_shape=(1, 2, 2), view="scatter")
+    assert len(view) == view.storyboard.stamps + 2
+    assert {view.storyboard.frame(i).phase for i in range(len(view))} == {"open", "step", "close"}
+    assert "Done: 36 products stamped give the output (1, 5, 5)." in view.scene(-1).texts()

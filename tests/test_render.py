@@ -193,15 +193,17 @@ def expected_roles(pic: GatherPicture, index: int):
 def expected_scatter_roles(pic: GatherPicture, index: int):
     """role per (panel, key, r, c) of a scatter-view frame, from the trace's scatter MACs:
     the stamping input cell, its kernel, the output cells its stamp lands on, the cells
-    earlier stamps reached (dashed "pad" where padding crops them)."""
+    earlier stamps reached (dashed "pad" where padding crops them); the bias lit in the
+    frame that adds it (after the last stamp), and only there."""
     t, lay = pic.trace, pic.layout
     state = pic.storyboard.frame(index)
     stamp = pic.storyboard.stamp(state) if state.phase == "step" else None
-    n = stamp.n if stamp else 0
+    n = stamp.n if stamp else (t.batch - 1 if state.phase == "bias" else 0)
     crop = [pb for pb, _ in t.pads]
     canvas_shape = tuple(max((i - 1) * s + d * (k - 1) + 1, pb + o) for i, s, d, k, pb, o in zip(
         t.in_spatial, t.spec.stride, t.dilation, t.kernel_size, crop, t.out_spatial))
-    stop = stamp.stop if stamp else (t.num_scatter_macs if state.phase == "close" else 0)
+    stop = stamp.stop if stamp else (t.num_scatter_macs if state.phase in ("close", "bias")
+                                     else 0)
     reached, landing = set(), set()
     for i, m in enumerate(t.scatter_macs(0, stop)):
         if int(m["n"]) == n:
@@ -227,11 +229,15 @@ def expected_scatter_roles(pic: GatherPicture, index: int):
                 role = "output_active"
             elif not inside:
                 role = "pad"
-            elif state.phase == "close" or (oc, pos) in reached:
-                role = "output"
+            elif state.phase in ("close", "bias") or (oc, pos) in reached:
+                role = "output"  # the bias reaches every cell, even those no stamp reached
             else:
                 role = "output_empty"
             roles[("output", oc, pos)] = (*at(grid, pos), role)
+    for oc, grid in lay.biases.items():
+        if t.spec.bias:
+            role = "kernel_active" if state.phase == "bias" else "bias"
+            roles[("bias", oc, (0, 0))] = (grid, 0, 0, role)
     return roles
 
 
@@ -324,7 +330,7 @@ def test_scatter_caption_says_when_left_out_channels_stamped():
     pic = render.picture(convgif.ConvTranspose2d(8, 2, 3, stride=2), input_shape=(8, 2, 2),
                          view="scatter")
     notes = {}
-    for index in range(1, len(pic) - 1):
+    for index in range(1, pic.storyboard.stamps + 1):
         stamp = pic.storyboard.stamp(pic.storyboard.frame(index))
         texts = [i.text for i in pic.scene(index).dynamic if isinstance(i, Text)]
         notes[(stamp.in_channel, stamp.position, stamp.out_channel)] = [
@@ -460,23 +466,34 @@ def _output_values(pic: GatherPicture, index: int) -> dict:
 @given(transposed_layers())
 def test_scatter_view_builds_the_gather_views_output(layer_shape):
     """The scatter view's sums after its last stamp, plus the bias, are the numbers the
-    gather view finishes with, and the trace's output."""
+    gather view finishes with, and the trace's output; a layer with a bias adds it in a
+    frame of its own after the last stamp, which shows those final numbers."""
     layer, shape = layer_shape
     gather = render.picture(layer, input_shape=shape, values=True)
-    scatter = render.picture(layer, input_shape=shape, view="scatter", values=True)
+    scatter = render.picture(layer, input_shape=shape, values=True, view="scatter")
     t = scatter.trace
     crop = [pb for pb, _ in t.pads]
+
+    def shown(index):
+        scene = scatter.scene(index)
+        return {(round(i.x, 3), round(i.y, 3)): i.text for i in scene.settled + scene.dynamic
+                if isinstance(i, Text)}
+
     # the last stamp's frame shows the canvas (cropped cells included) before the bias
-    last = scatter.scene(len(scatter) - 2)
-    texts = {(round(i.x, 3), round(i.y, 3)): i.text for i in last.settled + last.dynamic
-             if isinstance(i, Text)}
+    stamps = scatter.storyboard.stamps
+    before = shown(stamps)
+    after = shown(stamps + 1) if t.spec.bias else None
+    assert len(scatter) == stamps + 2 + bool(t.spec.bias)
     finished = _output_values(gather, len(gather) - 1)
     for oc, grid in scatter.layout.outputs.items():
         for pos in np.ndindex(*t.out_spatial):
             g, r, c = at(grid, tuple(p + pb for p, pb in zip(pos, crop)))
             x, y = g.center(r, c)
-            summed = float(texts.get((round(x, 3), round(y, 3)), "0").replace("\u2212", "-"))
+            key = (round(x, 3), round(y, 3))
+            summed = float(before.get(key, "0").replace("\u2212", "-"))
             assert fmt(summed + t.bias[oc]) == finished[(oc, pos)] == fmt(t.y[(0, oc, *pos)])
+            if after is not None:
+                assert after[key] == finished[(oc, pos)]
 
 
 @pytest.mark.parametrize("style", ["default", "classic", "dark"])
