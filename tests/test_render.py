@@ -693,14 +693,20 @@ def test_gif_matches_the_painted_frames(tmp_path, layer, shape, options):
     assert path.read_bytes() == again.read_bytes()
 
 
-@pytest.mark.parametrize("k", [0, 3, 7, -1, -2])
+@pytest.mark.parametrize("k", [1, 4, 8, 18, -1, -2, -18])
 def test_still_equals_its_frame(tmp_path, k):
+    """still(frame=k) draws the frame whose counter says "frame k/n" (k from 1; negative
+    from the end)."""
     layer = convgif.Conv2d(2, 2, 3, padding=1, groups=2, padding_mode="circular")
     shape = (2, 4, 4)
     path = tmp_path / f"s{k}.png"
     pic = layer.still(path, frame=k, input_shape=shape)
+    n = len(pic)
+    assert n == 18
+    index = k - 1 if k > 0 else n + k
+    assert f"frame {index + 1}/{n}" in pic.scene(index).texts()
     paint = painter()
-    want = paint.to_rgb(paint.paint(pic.scene(k)))
+    want = paint.to_rgb(paint.paint(pic.scene(index)))
     (got, _), = _decoded(path)
     np.testing.assert_array_equal(got, want)
     again = tmp_path / "again.png"
@@ -712,6 +718,10 @@ def test_still_refuses_bad_frame_and_suffix(tmp_path):
     layer = convgif.Conv2d(1, 1, 2)
     with pytest.raises(ConvGifError, match="frame=99"):
         layer.still(tmp_path / "s.png", frame=99, input_shape=(1, 3, 3))
+    with pytest.raises(ConvGifError, match="frame=0 is not a frame: frames are numbered 1..6"):
+        layer.still(tmp_path / "s.png", frame=0, input_shape=(1, 3, 3))
+    with pytest.raises(ConvGifError, match=r"frame=-7 must lie in 1..6 or -6..-1"):
+        layer.still(tmp_path / "s.png", frame=-7, input_shape=(1, 3, 3))
     with pytest.raises(ConvGifError, match="path="):
         layer.still(tmp_path / "s.gif", frame=0, input_shape=(1, 3, 3))
     assert list(tmp_path.iterdir()) == []
@@ -756,8 +766,14 @@ def test_cli_render_and_still(tmp_path):
     done = run_cli(["still", "--layer", LAYER, "--input-shape", "2,4,4", "--frame", "5",
                     "-o", "s.png"], tmp_path)
     assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"wrote s.png: frame 5 of {len(pic)}, ")
     (got, _), = _decoded(tmp_path / "s.png")
-    np.testing.assert_array_equal(got, paint.to_rgb(paint.paint(pic.scene(5))))
+    # --frame 5 is the frame whose counter says 5 (index 4)
+    assert f"frame 5/{len(pic)}" in pic.scene(4).texts()
+    np.testing.assert_array_equal(got, paint.to_rgb(paint.paint(pic.scene(4))))
+    refused = run_cli(["still", "--frame", "0", "-o", "z.png"], tmp_path)
+    assert refused.returncode == 2 and len(refused.stderr.splitlines()) == 1
+    assert "--frame=0 is not a frame: frames are numbered 1.." in refused.stderr
 
 
 def test_cli_without_arguments_writes_the_default(tmp_path):
