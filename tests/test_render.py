@@ -432,7 +432,7 @@ def test_inputs_drawn_are_those_that_feed_the_outputs_drawn():
     # a chosen channel brings its input: the scatter view stamps from x[5] onto y[5]
     scatter = render.picture(convgif.ConvTranspose2d(12, 12, 2, groups=12),
                              input_shape=(12, 2, 2), view="scatter", channels=[5])
-    assert sorted(scatter.layout.inputs) == [5] and len(scatter) == 2 + 4
+    assert sorted(scatter.layout.inputs) == [5] and len(scatter) == 2 + 4 + 1  # + b
 
 
 def test_captions_name_a_pools_channels_and_skip_an_empty_crop_note():
@@ -442,7 +442,7 @@ def test_captions_name_a_pools_channels_and_skip_an_empty_crop_note():
     scatter = render.picture(convgif.ConvTranspose2d(1, 1, 3, stride=2), input_shape=(1, 2, 2),
                              view="scatter")
     texts = [i.text for i in scatter.scene(-1).dynamic if isinstance(i, Text)]
-    assert "Done: 36 products stamped, then + b gives the output (1, 5, 5)." in texts
+    assert "Done: 36 products stamped and the bias added give the output (1, 5, 5)." in texts
     assert not any("crops" in t for t in texts)  # P = 0: nothing is cropped
 
 
