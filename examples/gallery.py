@@ -94,7 +94,7 @@ def teaching() -> None:
         render(name, layer, shape, **options)
     # Row 8 of Cᵀ lit, beside column 8 of the forward Conv2d's C.
     transposed = convgif.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1)
-    transposed.still(OUT / "matrix_transposed.png", frame=9, input_shape=(1, 3, 3), view="matrix")
+    transposed.still(OUT / "matrix_transposed.png", frame=10, input_shape=(1, 3, 3), view="matrix")
     print("wrote outputs/matrix_transposed.png")
     # The overlap (checkerboard) view as a still and built up, and a cost chart.
     checkerboard = convgif.ConvTranspose2d(1, 1, 3, stride=2)
@@ -145,7 +145,7 @@ def main() -> int:
     # Stills: a slide-ready symbols frame as SVG and PDF, and the headline frame as PNG.
     sym = convgif.Conv2d(1, 1, 3, padding=1, padding_mode="reflect")
     for ext in ("svg", "pdf"):
-        sym.still(OUT / f"symbols_reflect.{ext}", frame=2, input_shape=(1, 5, 5), values="symbols")
+        sym.still(OUT / f"symbols_reflect.{ext}", frame=3, input_shape=(1, 5, 5), values="symbols")
     headline = convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)
     headline.still(OUT / "conv2d_frame5.png", frame=5, input_shape=(3, 7, 7))
     try:

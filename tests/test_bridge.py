@@ -82,7 +82,7 @@ def test_import_convgif_does_not_import_torch_or_pillow():
 
 def test_show_for_notebooks():
     layer = convgif.Conv2d(1, 1, 3)
-    shown = convgif.show(layer, input_shape=(1, 4, 4), frame=2)
+    shown = convgif.show(layer, input_shape=(1, 4, 4), frame=3)  # from 1: frames[2]
     html = shown._repr_html_()
     assert html.startswith('<img src="data:image/gif;base64,')
     data = base64.b64decode(html.split("base64,")[1].split('"')[0])

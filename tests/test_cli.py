@@ -238,23 +238,25 @@ def test_frames_folder_and_beamer_snippet(tmp_path):
 def test_frames_by_number_and_stale_files_removed(tmp_path):
     assert run("frames", "-o", "f", cwd=tmp_path).returncode == 0
     assert len(list((tmp_path / "f").glob("frame_*.png"))) == 20
-    result = run("frames", "--frames", "0,-1", "-o", "f", "--quiet", cwd=tmp_path)
+    result = run("frames", "--frames", "1,-1", "-o", "f", "--quiet", cwd=tmp_path)
     assert result.returncode == 0 and result.stdout == ""
     assert sorted(p.name for p in (tmp_path / "f").glob("frame_*.png")) == [
         "frame_0001.png", "frame_0002.png"]
-    line = one_error_line(run("frames", "--frames", "0,99", "-o", "f", cwd=tmp_path))
-    assert "frame 99 does not exist" in line
+    line = one_error_line(run("frames", "--frames", "1,99", "-o", "f", cwd=tmp_path))
+    assert "--frames=99 must lie in 1..20 or -20..-1" in line
+    line = one_error_line(run("frames", "--frames", "0", "-o", "f", cwd=tmp_path))
+    assert "--frames=0 is not a frame: frames are numbered 1..20" in line
 
 
 def test_contact_sheet(tmp_path):
-    result = run("sheet", "--frames", "0,3,6", "--columns", "2", "-o", "s.png", cwd=tmp_path)
+    result = run("sheet", "--frames", "1,4,7", "--columns", "2", "-o", "s.png", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("wrote s.png: 3 of 20 frames, ")
     with Image.open(tmp_path / "s.png") as im:
         assert im.format == "PNG"
         sheet_w, sheet_h = im.size
-    assert run("still", "--frame", "0", "-o", "f0.png", cwd=tmp_path).returncode == 0
-    with Image.open(tmp_path / "f0.png") as im:
+    assert run("still", "--frame", "1", "-o", "f1.png", cwd=tmp_path).returncode == 0
+    with Image.open(tmp_path / "f1.png") as im:
         w, h = im.size
     assert 2 * w < sheet_w < 2 * w + 100 and 2 * h < sheet_h < 2 * h + 150
     line = one_error_line(run("sheet", "-o", "s.gif", cwd=tmp_path))

@@ -49,16 +49,17 @@ def test_select_frames():
 
 
 def test_frames_folder_holds_the_animation_frames(tmp_path, layer, rgb_frames):
-    result = export.write_frames(tmp_path / "f", layer, input_shape=SHAPE, frames=[0, 7, -1])
-    assert result.frames == [0, 7, 19] and result.total == 20
+    # frame numbers from 1, as the counter writes them
+    result = export.write_frames(tmp_path / "f", layer, input_shape=SHAPE, frames=[1, 8, -1])
+    assert result.frames == [1, 8, 20] and result.total == 20
     assert [p.name for p in result.paths] == ["frame_0001.png", "frame_0002.png",
                                               "frame_0003.png"]
     for path, number in zip(result.paths, result.frames):
-        np.testing.assert_array_equal(png_rgb(path), rgb_frames[number])
+        np.testing.assert_array_equal(png_rgb(path), rgb_frames[number - 1])
     tex = (tmp_path / "f" / "frames.tex").read_text()
     assert tex == result.tex
     assert tex.rstrip().endswith("{0001}{0003}")
-    assert "animation frames 0, 7, 19" in tex
+    assert "animation frames 1, 8, 20" in tex
 
 
 @pytest.mark.parametrize("fmt, error", [("png", RuntimeError), ("png", KeyboardInterrupt),
@@ -94,11 +95,11 @@ def test_a_failed_frames_write_leaves_the_folder_as_it_was(tmp_path, layer, fmt,
 
 def test_frames_folder_refuses_a_folder_in_the_way_and_drops_other_formats(tmp_path, layer):
     folder = tmp_path / "f"
-    export.write_frames(folder, layer, input_shape=SHAPE, frames=[0, 1])
+    export.write_frames(folder, layer, input_shape=SHAPE, frames=[1, 2])
     (folder / "frame_0009.pdf").write_bytes(b"an earlier run, as PDF")
     (folder / "frame_0001.svg").write_bytes(b"and as SVG")
     (folder / "frame_notes.txt").write_text("not a frame")
-    export.write_frames(folder, layer, input_shape=SHAPE, frames=[0, 1, 2])
+    export.write_frames(folder, layer, input_shape=SHAPE, frames=[1, 2, 3])
     # LaTeX would pick the PDFs before the PNGs: only this run's frames stay
     assert sorted(p.name for p in folder.iterdir()) == [
         "frame_0001.png", "frame_0002.png", "frame_0003.png", "frame_notes.txt", "frames.tex"]
@@ -119,14 +120,14 @@ def test_frames_fps_and_step(tmp_path, layer):
 
 def test_contact_sheet_tiles_are_the_frames(tmp_path, layer, rgb_frames):
     sheet = export.contact_sheet(tmp_path / "s.png", layer, input_shape=SHAPE,
-                                 frames=[2, 9], columns=1)
+                                 frames=[3, 10], columns=1)
     image = png_rgb(tmp_path / "s.png")
     assert image.shape[1::-1] == sheet.size
     th, tw = rgb_frames[0].shape[:2]
     found = []
     # each tile sits somewhere in its own row: find it by its first pixel row
     for number in sheet.frames:
-        tile = rgb_frames[number]
+        tile = rgb_frames[number - 1]  # numbered from 1, as the counter writes them
         hits = [
             (y, x)
             for y in range(image.shape[0] - th + 1)
@@ -142,7 +143,7 @@ def test_contact_sheet_tiles_are_the_frames(tmp_path, layer, rgb_frames):
 def test_contact_sheet_default_and_deterministic(tmp_path, layer):
     a = export.contact_sheet(tmp_path / "a.png", layer, input_shape=SHAPE)
     export.contact_sheet(tmp_path / "b.png", layer, input_shape=SHAPE)
-    assert a.frames == even_frames(20, 8)
+    assert a.frames == [i + 1 for i in even_frames(20, 8)]
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
 
 

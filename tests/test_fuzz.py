@@ -391,7 +391,7 @@ def cli_calls(draw, folder):
     if command == "sheet":
         argv += ["--count", "2"]
     if command == "frames":
-        argv += ["--frames", "0,-1"]
+        argv += ["--frames", "1,-1"]
     if command != "info":
         suffix = SUFFIX[command]
         if command == "render":

@@ -198,7 +198,7 @@ def test_the_checkerboard_by_hand():
     assert np.array_equal(counts[0], np.outer(row, row))
     geo = geometry(convgif.ConvTranspose2d(1, 1, 3, stride=2), (1, 4, 4))
     assert rule(geo).startswith(
-        "K=3 not divisible by S=2: uneven overlap, 1 or 2 taps per axis, so 1, 2 or 4 per cell"
+        "K=3 not divisible by S=2: uneven overlap, 1 or 2 taps per axis, so 1, 2 or 4 taps per cell"
     )
     even = geometry(convgif.ConvTranspose2d(1, 1, 4, stride=2, padding=1), (1, 4, 4))
     assert rule(even).startswith("K=4 divisible by S=2: even")
@@ -295,3 +295,47 @@ def test_cli_overlap(tmp_path, cli):
     )
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
     assert "convgif: error: --output='x.bmp' must end in one of" in r.stderr
+
+
+def _interior(axis) -> range:
+    """Cells every kernel tap of every source reaches: away from the borders."""
+    first = (axis.kernel - 1) * axis.dilation - axis.before
+    last = (axis.sources - 1) * axis.stride - axis.before
+    return range(max(first, 0), min(last, axis.size - 1) + 1)
+
+
+@settings(max_examples=60)
+@given(
+    transposed=st.booleans(),
+    ndim=st.integers(1, 2),
+    in_ch=st.integers(1, 3),
+    out_ch=st.integers(1, 3),
+    groups=st.sampled_from([1, 2]),
+    kernel=st.integers(1, 4),
+    stride=st.integers(1, 3),
+    dilation=st.integers(1, 2),
+    padding=st.integers(0, 1),
+)
+def test_the_rule_states_the_numbers_the_map_holds(
+    transposed, ndim, in_ch, out_ch, groups, kernel, stride, dilation, padding
+):
+    """The caption's "N per cell" are exactly the counts the map holds away from its borders
+    (the issue saw "so 4 per cell" above a map of 8s: taps, while the map counts products)."""
+    kind = ("ConvTranspose" if transposed else "Conv") + f"{ndim}d"
+    layer = getattr(convgif, kind)(
+        in_ch * groups, out_ch * groups, kernel, stride=stride, padding=padding,
+        dilation=dilation, groups=groups,
+    )
+    size = 12 if transposed else 30
+    geo = geometry(layer, (in_ch * groups, *([size] * ndim)))
+    spans = [_interior(a) for a in geo.axes]
+    assume(all(len(r) >= a.stride for r, a in zip(spans, geo.axes)))
+    plane = geo.counts()[0].reshape([a.size for a in geo.axes])
+    inner = plane[np.ix_(*spans)] if ndim == 2 else plane[spans[0]]
+    text = rule(geo)
+    stated = re.findall(r"(\d+(?:, \d+)*(?: or \d+)?) (?:products?|taps?|windows?) per cell",
+                        text)[-1]
+    numbers = {int(v) for v in re.findall(r"\d+", stated)}
+    assert numbers == set(inner.ravel().tolist()), text
+    if geo.multiplicity > 1:
+        assert "products per cell" in text

@@ -193,15 +193,17 @@ def expected_roles(pic: GatherPicture, index: int):
 def expected_scatter_roles(pic: GatherPicture, index: int):
     """role per (panel, key, r, c) of a scatter-view frame, from the trace's scatter MACs:
     the stamping input cell, its kernel, the output cells its stamp lands on, the cells
-    earlier stamps reached (dashed "pad" where padding crops them)."""
+    earlier stamps reached (dashed "pad" where padding crops them); the bias lit in the
+    frame that adds it (after the last stamp), and only there."""
     t, lay = pic.trace, pic.layout
     state = pic.storyboard.frame(index)
     stamp = pic.storyboard.stamp(state) if state.phase == "step" else None
-    n = stamp.n if stamp else 0
+    n = stamp.n if stamp else (t.batch - 1 if state.phase == "bias" else 0)
     crop = [pb for pb, _ in t.pads]
     canvas_shape = tuple(max((i - 1) * s + d * (k - 1) + 1, pb + o) for i, s, d, k, pb, o in zip(
         t.in_spatial, t.spec.stride, t.dilation, t.kernel_size, crop, t.out_spatial))
-    stop = stamp.stop if stamp else (t.num_scatter_macs if state.phase == "close" else 0)
+    stop = stamp.stop if stamp else (t.num_scatter_macs if state.phase in ("close", "bias")
+                                     else 0)
     reached, landing = set(), set()
     for i, m in enumerate(t.scatter_macs(0, stop)):
         if int(m["n"]) == n:
@@ -227,11 +229,15 @@ def expected_scatter_roles(pic: GatherPicture, index: int):
                 role = "output_active"
             elif not inside:
                 role = "pad"
-            elif state.phase == "close" or (oc, pos) in reached:
-                role = "output"
+            elif state.phase in ("close", "bias") or (oc, pos) in reached:
+                role = "output"  # the bias reaches every cell, even those no stamp reached
             else:
                 role = "output_empty"
             roles[("output", oc, pos)] = (*at(grid, pos), role)
+    for oc, grid in lay.biases.items():
+        if t.spec.bias:
+            role = "kernel_active" if state.phase == "bias" else "bias"
+            roles[("bias", oc, (0, 0))] = (grid, 0, 0, role)
     return roles
 
 
@@ -324,7 +330,7 @@ def test_scatter_caption_says_when_left_out_channels_stamped():
     pic = render.picture(convgif.ConvTranspose2d(12, 2, 3, stride=2), input_shape=(12, 2, 2),
                          view="scatter")
     notes = {}
-    for index in range(1, len(pic) - 1):
+    for index in range(1, pic.storyboard.stamps + 1):
         stamp = pic.storyboard.stamp(pic.storyboard.frame(index))
         texts = [i.text for i in pic.scene(index).dynamic if isinstance(i, Text)]
         notes[(stamp.in_channel, stamp.position, stamp.out_channel)] = [
@@ -426,7 +432,7 @@ def test_inputs_drawn_are_those_that_feed_the_outputs_drawn():
     # a chosen channel brings its input: the scatter view stamps from x[5] onto y[5]
     scatter = render.picture(convgif.ConvTranspose2d(12, 12, 2, groups=12),
                              input_shape=(12, 2, 2), view="scatter", channels=[5])
-    assert sorted(scatter.layout.inputs) == [5] and len(scatter) == 2 + 4
+    assert sorted(scatter.layout.inputs) == [5] and len(scatter) == 2 + 4 + 1  # + b
 
 
 def test_captions_name_a_pools_channels_and_skip_an_empty_crop_note():
@@ -436,7 +442,7 @@ def test_captions_name_a_pools_channels_and_skip_an_empty_crop_note():
     scatter = render.picture(convgif.ConvTranspose2d(1, 1, 3, stride=2), input_shape=(1, 2, 2),
                              view="scatter")
     texts = [i.text for i in scatter.scene(-1).dynamic if isinstance(i, Text)]
-    assert "Done: 36 products stamped, then + b gives the output (1, 5, 5)." in texts
+    assert "Done: 36 products stamped and the bias added give the output (1, 5, 5)." in texts
     assert not any("crops" in t for t in texts)  # P = 0: nothing is cropped
 
 
@@ -460,23 +466,34 @@ def _output_values(pic: GatherPicture, index: int) -> dict:
 @given(transposed_layers())
 def test_scatter_view_builds_the_gather_views_output(layer_shape):
     """The scatter view's sums after its last stamp, plus the bias, are the numbers the
-    gather view finishes with, and the trace's output."""
+    gather view finishes with, and the trace's output; a layer with a bias adds it in a
+    frame of its own after the last stamp, which shows those final numbers."""
     layer, shape = layer_shape
     gather = render.picture(layer, input_shape=shape, values=True)
-    scatter = render.picture(layer, input_shape=shape, view="scatter", values=True)
+    scatter = render.picture(layer, input_shape=shape, values=True, view="scatter")
     t = scatter.trace
     crop = [pb for pb, _ in t.pads]
+
+    def shown(index):
+        scene = scatter.scene(index)
+        return {(round(i.x, 3), round(i.y, 3)): i.text for i in scene.settled + scene.dynamic
+                if isinstance(i, Text)}
+
     # the last stamp's frame shows the canvas (cropped cells included) before the bias
-    last = scatter.scene(len(scatter) - 2)
-    texts = {(round(i.x, 3), round(i.y, 3)): i.text for i in last.settled + last.dynamic
-             if isinstance(i, Text)}
+    stamps = scatter.storyboard.stamps
+    before = shown(stamps)
+    after = shown(stamps + 1) if t.spec.bias else None
+    assert len(scatter) == stamps + 2 + bool(t.spec.bias)
     finished = _output_values(gather, len(gather) - 1)
     for oc, grid in scatter.layout.outputs.items():
         for pos in np.ndindex(*t.out_spatial):
             g, r, c = at(grid, tuple(p + pb for p, pb in zip(pos, crop)))
             x, y = g.center(r, c)
-            summed = float(texts.get((round(x, 3), round(y, 3)), "0").replace("\u2212", "-"))
+            key = (round(x, 3), round(y, 3))
+            summed = float(before.get(key, "0").replace("\u2212", "-"))
             assert fmt(summed + t.bias[oc]) == finished[(oc, pos)] == fmt(t.y[(0, oc, *pos)])
+            if after is not None:
+                assert after[key] == finished[(oc, pos)]
 
 
 @pytest.mark.parametrize("style", ["default", "classic", "dark"])
@@ -676,14 +693,20 @@ def test_gif_matches_the_painted_frames(tmp_path, layer, shape, options):
     assert path.read_bytes() == again.read_bytes()
 
 
-@pytest.mark.parametrize("k", [0, 3, 7, -1, -2])
+@pytest.mark.parametrize("k", [1, 4, 8, 18, -1, -2, -18])
 def test_still_equals_its_frame(tmp_path, k):
+    """still(frame=k) draws the frame whose counter says "frame k/n" (k from 1; negative
+    from the end)."""
     layer = convgif.Conv2d(2, 2, 3, padding=1, groups=2, padding_mode="circular")
     shape = (2, 4, 4)
     path = tmp_path / f"s{k}.png"
     pic = layer.still(path, frame=k, input_shape=shape)
+    n = len(pic)
+    assert n == 18
+    index = k - 1 if k > 0 else n + k
+    assert f"frame {index + 1}/{n}" in pic.scene(index).texts()
     paint = painter()
-    want = paint.to_rgb(paint.paint(pic.scene(k)))
+    want = paint.to_rgb(paint.paint(pic.scene(index)))
     (got, _), = _decoded(path)
     np.testing.assert_array_equal(got, want)
     again = tmp_path / "again.png"
@@ -695,6 +718,10 @@ def test_still_refuses_bad_frame_and_suffix(tmp_path):
     layer = convgif.Conv2d(1, 1, 2)
     with pytest.raises(ConvGifError, match="frame=99"):
         layer.still(tmp_path / "s.png", frame=99, input_shape=(1, 3, 3))
+    with pytest.raises(ConvGifError, match="frame=0 is not a frame: frames are numbered 1..6"):
+        layer.still(tmp_path / "s.png", frame=0, input_shape=(1, 3, 3))
+    with pytest.raises(ConvGifError, match=r"frame=-7 must lie in 1..6 or -6..-1"):
+        layer.still(tmp_path / "s.png", frame=-7, input_shape=(1, 3, 3))
     with pytest.raises(ConvGifError, match="path="):
         layer.still(tmp_path / "s.gif", frame=0, input_shape=(1, 3, 3))
     assert list(tmp_path.iterdir()) == []
@@ -739,8 +766,14 @@ def test_cli_render_and_still(tmp_path):
     done = run_cli(["still", "--layer", LAYER, "--input-shape", "2,4,4", "--frame", "5",
                     "-o", "s.png"], tmp_path)
     assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"wrote s.png: frame 5 of {len(pic)}, ")
     (got, _), = _decoded(tmp_path / "s.png")
-    np.testing.assert_array_equal(got, paint.to_rgb(paint.paint(pic.scene(5))))
+    # --frame 5 is the frame whose counter says 5 (index 4)
+    assert f"frame 5/{len(pic)}" in pic.scene(4).texts()
+    np.testing.assert_array_equal(got, paint.to_rgb(paint.paint(pic.scene(4))))
+    refused = run_cli(["still", "--frame", "0", "-o", "z.png"], tmp_path)
+    assert refused.returncode == 2 and len(refused.stderr.splitlines()) == 1
+    assert "--frame=0 is not a frame: frames are numbered 1.." in refused.stderr
 
 
 def test_cli_without_arguments_writes_the_default(tmp_path):

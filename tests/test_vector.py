@@ -21,7 +21,7 @@ pytest.importorskip("matplotlib")
 from convgif.backends import vector  # noqa: E402
 
 SHAPE = (3, 7, 7)
-FRAME = 5
+FRAME = 6  # as the counter writes it ("frame 6/20"): the scene of index 5
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
@@ -31,7 +31,7 @@ def layer():
 
 @pytest.fixture(scope="module")
 def scene():
-    return render.picture(layer(), input_shape=SHAPE).scene(FRAME)
+    return render.picture(layer(), input_shape=SHAPE).scene(FRAME - 1)
 
 
 def svg_texts(path) -> list[str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from convgif.api.options import frame_positions
 from convgif.errors import NAME, ConvGifError, name_of, refuse
 from convgif.frames.sampling import even_frames, select_frames
 from convgif.frames.timing import PACES
@@ -46,7 +47,8 @@ def _prepare(layer, x, input_shape, options: dict):
 
 
 def parse_frame_list(text: str, name: str = "--frames") -> list[int]:
-    """``"1,5,9"`` -> [1, 5, 9] (negative numbers count from the end)."""
+    """``"1,5,9"`` -> [1, 5, 9]: frame numbers from 1, as the counter writes them
+    (negative numbers count from the end)."""
     try:
         frames = [int(p) for p in str(text).split(",") if p.strip()]
     except ValueError:
@@ -63,7 +65,7 @@ def parse_frame_list(text: str, name: str = "--frames") -> list[int]:
 class FrameFolder:
     folder: Path
     paths: list[Path]
-    frames: list[int]  # animation frame number of each file
+    frames: list[int]  # animation frame number of each file, from 1 as the counter writes it
     total: int  # frames in the whole animation
     tex: str  # the Beamer snippet (also saved as folder/frames.tex)
 
@@ -104,7 +106,8 @@ def write_frames(
     Files are numbered 1, 2, 3... in the order chosen (the ``animate`` package
     needs consecutive numbers); ``FrameFolder.frames`` maps them back to the
     animation's frame numbers. ``fmt``: 'png', or 'pdf' / 'svg' (drawn by the
-    vector backend; pdflatex animates PDF frames sharply at any zoom).
+    vector backend; pdflatex animates PDF frames sharply at any zoom). ``frames``: frame
+    numbers from 1, as the counter writes them (negative: from the end).
     """
     from convgif.api import render
     from convgif.io.files import staged_folder
@@ -114,7 +117,8 @@ def write_frames(
         raise refuse("fmt", fmt, f"must be one of {', '.join(map(repr, FRAME_FORMATS))}")
     pic, painter = _prepare(layer, x, input_shape, options)
     total = len(pic)
-    chosen = select_frames(total, frames, every)
+    chosen = select_frames(total, frame_positions(frames, total), every)
+    numbers = [i + 1 for i in chosen]
     if fps is None:
         fps = round(1000 / PACES[pic.pace].step_ms, 2)
     elif isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps <= 100:
@@ -122,7 +126,7 @@ def write_frames(
     if len(chosen) == total:
         note = f"all {total} frames"
     else:
-        shown = ", ".join(map(str, chosen[:12])) + (", ..." if len(chosen) > 12 else "")
+        shown = ", ".join(map(str, numbers[:12])) + (", ..." if len(chosen) > 12 else "")
         note = f"{len(chosen)} of {total} frames (animation frames {shown})"
     tex = beamer_snippet(folder, len(chosen), fps, pic.title, note)
     # all or nothing: the frames and frames.tex replace the folder's old ones together
@@ -136,7 +140,7 @@ def write_frames(
             names = _vector_frames(stage, pic, chosen, fmt, options, progress)
         (stage / "frames.tex").write_text(tex, encoding="utf-8")
     folder = Path(os.fspath(folder))
-    return FrameFolder(folder, [folder / name for name in names], chosen, total, tex)
+    return FrameFolder(folder, [folder / name for name in names], numbers, total, tex)
 
 
 def _vector_frames(folder: Path, pic, chosen, fmt, options, progress) -> list[str]:
@@ -171,7 +175,7 @@ def _vector_frames(folder: Path, pic, chosen, fmt, options, progress) -> list[st
 @dataclass(frozen=True)
 class Sheet:
     path: Path
-    frames: list[int]
+    frames: list[int]  # from 1, as the counter writes them
     total: int
     size: tuple[int, int]  # (width, height) in pixels
 
@@ -188,7 +192,8 @@ def contact_sheet(
     progress=None,
     **options,
 ) -> Sheet:
-    """One PNG: a grid of the chosen frames (default: ``count`` evenly spaced), each labelled."""
+    """One PNG: a grid of the chosen frames (default: ``count`` evenly spaced), each labelled
+    with its number (from 1, as the counter writes it; ``frames`` counts the same way)."""
     from convgif.api import render
     from convgif.backends.sheet import sheet_png
     from convgif.io.files import write_bytes
@@ -204,15 +209,17 @@ def contact_sheet(
         raise refuse("count", count, "must be a positive integer")
     pic, painter = _prepare(layer, x, input_shape, options)
     total = len(pic)
-    chosen = even_frames(total, count) if frames is None else select_frames(total, frames)
+    chosen = (even_frames(total, count) if frames is None
+              else select_frames(total, frame_positions(frames, total)))
     painted = render.painted(pic, painter, chosen)
     if progress is not None:
         painted = progress(painted, len(chosen))
     tiles = [painter.to_rgb(f) for f in painted]
-    labels = [f"frame {number}" for number in chosen]
+    numbers = [i + 1 for i in chosen]
+    labels = [f"frame {number}" for number in numbers]
     data, size = sheet_png(tiles, labels, painter, columns, options.get("font"))
     write_bytes(path, data)
-    return Sheet(Path(os.fspath(path)), chosen, total, size)
+    return Sheet(Path(os.fspath(path)), numbers, total, size)
 
 
 # --------------------------------------------------------------------------- trace export

@@ -10,6 +10,7 @@ the option (``param``), which the command line spells as its flag.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 
 from convgif.backends.raster import check_scale
@@ -121,3 +122,31 @@ def split_options(options: dict, keys=ANIMATION_KEYS) -> tuple[Output, dict]:
     given = {k: v for k, v in options.items() if k in keys}
     rest = {k: v for k, v in options.items() if k not in keys}
     return output_options(**given, animated="duration" in keys), rest
+
+
+def frame_position(frame, count: int, name: str = "frame") -> int:
+    """The view's index (from 0) of a frame number as a user gives it: from 1, as the
+    counter writes it ("frame 3/20" is frame 3), negative counting from the end (−1 the
+    last). Every front door converts here, once; views count from 0."""
+    try:
+        number = operator.index(frame)  # numpy integers too, but not 2.0
+    except TypeError:
+        number = None
+    if isinstance(frame, bool) or number is None:
+        raise refuse(name, frame, "must be a whole frame number")
+    if number == 0:
+        raise refuse(name, frame, f"is not a frame: frames are numbered 1..{count}, as the "
+                     "counter writes them (negative: from the end, -1 the last)")
+    if not -count <= number <= count:
+        raise refuse(name, frame, f"must lie in 1..{count} or -{count}..-1 (this animation "
+                     f"has {count} frames)")
+    return number - 1 if number > 0 else count + number
+
+
+def frame_positions(frames, count: int, name: str = "frames") -> list[int] | None:
+    """``frame_position`` of each of a list of frame numbers (None stays None)."""
+    if frames is None:
+        return None
+    if isinstance(frames, (str, bytes)) or not hasattr(frames, "__iter__"):
+        raise refuse(name, frames, "must be a list of frame numbers")
+    return [frame_position(f, count, name) for f in frames]

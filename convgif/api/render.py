@@ -21,6 +21,7 @@ from convgif.api.options import (
     FRAMES_KEYS,
     STILL_KEYS,
     Output,
+    frame_position,
     output_options,
     split_options,
 )
@@ -100,12 +101,14 @@ def animate_view(path, view: View, output: Output = DEFAULT_OUTPUT, progress=Non
 
 
 def still_view(path, view: View, frame=-1, output: Output = DEFAULT_OUTPUT) -> View:
-    """Write one frame of the view (negative counts from the end) as a PNG, SVG or PDF."""
+    """Write frame ``frame`` of the view (numbered from 1 as its counter writes it, negative
+    from the end) as a PNG, SVG or PDF."""
     if _suffix(path) not in STILL_FORMATS:
         raise refuse("path", os.fspath(path), f"must end in one of {', '.join(STILL_FORMATS)}")
+    index = frame_position(frame, len(view))
     check_budget(view, output.scale, 1, output.force)
     style = heat_style(output.style, view.heat_levels) if view.heat_levels else output.style
-    write_still(path, view.still(frame), style, output.scale, output.font)
+    write_still(path, view.still(index), style, output.scale, output.font)
     return view
 
 
@@ -131,7 +134,8 @@ def rgb_frames(view: View, *, scale=1.0, style="default", font=None) -> Iterator
 
 
 def draw_view(ax, view: View, frame=-1, *, style="default", font=None):
-    """Draw one frame of the view into a matplotlib ``Axes``; returns it."""
+    """Draw frame ``frame`` of the view (from 1, negative from the end) into a matplotlib
+    ``Axes``; returns it."""
     from convgif.backends import vector
 
     # a matplotlib Axes (only the vector backend imports matplotlib: no isinstance here)
@@ -141,7 +145,7 @@ def draw_view(ax, view: View, frame=-1, *, style="default", font=None):
         )
     if view.heat_levels:
         style = heat_style(style, view.heat_levels)
-    return vector.draw_scene(ax, view.still(frame), style, font)
+    return vector.draw_scene(ax, view.still(frame_position(frame, len(view))), style, font)
 
 
 # --------------------------------------------------------------------------- a layer's views
@@ -160,8 +164,9 @@ def animate(path, layer, *, x=None, input_shape=None, progress=None, **options):
 
 
 def still(path, layer, *, frame=-1, x=None, input_shape=None, **options):
-    """Write one frame of the layer's picture (negative counts from the end) as a PNG, SVG
-    or PDF. ``force`` lifts the limit on the frame's size."""
+    """Write frame ``frame`` of the layer's picture (from 1, as the counter writes it;
+    negative counts from the end) as a PNG, SVG or PDF. ``force`` lifts the limit on the
+    frame's size."""
     if _suffix(path) not in STILL_FORMATS:
         raise ConvGifError(
             f"path={os.fspath(path)!r}: a still is written as {', '.join(STILL_FORMATS)}"
@@ -173,7 +178,8 @@ def still(path, layer, *, frame=-1, x=None, input_shape=None, **options):
 
 def draw(ax, layer, *, x=None, input_shape=None, frame=-1, style="default", font=None,
          **options):
-    """Draw one frame (negative counts from the end) into a matplotlib ``Axes``; returns it.
+    """Draw frame ``frame`` (from 1; negative counts from the end) into a matplotlib
+    ``Axes``; returns it.
 
     The axes gets the scene's limits, equal aspect, a downward y axis and no
     axis lines; text sizes follow the axes' size at the time of the call.

@@ -143,12 +143,14 @@ def run_render(args) -> int:
 
 def run_still(args) -> int:
     from convgif.api import render
+    from convgif.api.options import frame_position
 
     start = time.perf_counter()
     layer_input = given(args, loaded=False)
     pic = render.still(args.output, layer_input.layer, frame=args.frame,
                        **picture_options(args, layer_input))
-    return wrote(args, start, f"frame {args.frame % len(pic)} of {len(pic)}")
+    number = frame_position(args.frame, len(pic)) + 1  # as the counter writes it
+    return wrote(args, start, f"frame {number} of {len(pic)}")
 
 
 def run_frames(args) -> int:
@@ -192,7 +194,9 @@ def run_trace(args) -> int:
     result = export_trace(args.output, layer_input.layer, x=layer_input.x,
                           input_shape=layer_input.input_shape, view=args.view,
                           progress=progress(args, "chunk"))
-    return wrote(args, start, f"{result.records:,} MACs x {len(result.fields)} fields")
+    # a pool's records are the values its windows read: it multiplies nothing
+    what = "taps" if layer_input.layer.spec.pooling else "MACs"
+    return wrote(args, start, f"{result.records:,} {what} x {len(result.fields)} fields")
 
 
 def run_overlap(args) -> int:

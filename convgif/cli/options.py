@@ -191,7 +191,8 @@ def output(default: str, what: str = "output file") -> Option:
 def frame_choice(every: bool) -> Group:
     """--frames (numbers), or with ``every`` --every N."""
     frames = option("--frames",
-                    help="frame numbers from 0, separated by commas (negative: from the end)")
+                    help="frame numbers from 1, as the counter writes them, separated by "
+                         "commas (negative: from the end, -1 the last)")
     every_nth = _counted("--every", "every Nth frame (and the last)")
     return Group((frames, every_nth) if every else (frames,), exclusive=True)
 

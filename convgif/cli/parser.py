@@ -54,12 +54,14 @@ PICTURE_COMMANDS = (
     ),
     _command(
         "still", "write one frame as a PNG (or SVG / PDF)",
-        "Write one frame of the animation (negative counts from the end).",
+        "Write one frame of the animation: frames are numbered from 1, as the counter "
+        "writes them (\"frame 5/20\" is --frame 5); negative counts from the end.",
         [f"convgif still {LAYER} --frame 5 -o frame5.png",
          "convgif still --frame -1 --style dark -o result.png"],
         *o.LAYER_AND_INPUT, o.output("outputs/still.png"),
         o.option("--frame", type=o.number("--frame", int), default=-1,
-                 help="frame number (default: the last)"),
+                 help="frame number from 1, as the counter writes it; negative from the "
+                      "end (default: -1, the last)"),
         *o.PICTURE,
     ),
     _command(
@@ -69,7 +71,7 @@ PICTURE_COMMANDS = (
         "(also printed). Files are numbered 1, 2, 3... in the order chosen.",
         ["convgif frames -o outputs/frames",
          f"convgif frames {LAYER} --every 3 -o slides/conv",
-         "convgif frames --frames 0,5,9,-1 --format pdf -o slides/conv"],
+         "convgif frames --frames 1,5,9,-1 --format pdf -o slides/conv"],
         *o.LAYER_AND_INPUT, o.output("outputs/frames", "folder"), o.frame_choice(every=True),
         o.option("--format", default="png", choices=("png", "pdf", "svg"),
                  help="file format of the frames (default: png)"),
@@ -82,7 +84,7 @@ PICTURE_COMMANDS = (
         "Write a grid of frames (default: about 8, evenly spaced), each labelled with its "
         "frame number, as one PNG.",
         ["convgif sheet -o sheet.png",
-         f"convgif sheet {LAYER} --frames 0,3,6,9 --columns 2 -o sheet.png"],
+         f"convgif sheet {LAYER} --frames 1,4,7,10 --columns 2 -o sheet.png"],
         *o.LAYER_AND_INPUT, o.output("outputs/sheet.png", "output .png"),
         o.frame_choice(every=False),
         o.option("--count", type=o.number("--count", int, minimum=1), default=8,

@@ -60,7 +60,7 @@ class Block:
 class FrameState:
     index: int
     count: int
-    phase: str  # "open", "step" or "close"
+    phase: str  # "open", "step", "close"; "bias": the scatter view adds the bias
     n: int = 0
     position: tuple[int, ...] = ()
     cells: tuple[Cell, ...] = ()
@@ -348,8 +348,14 @@ class ScatterStoryboard:
     def stamps(self) -> int:
         return self.trace.batch * self._offsets[-1]
 
+    @property
+    def adds_bias(self) -> bool:
+        """Whether a frame of its own adds the bias after the last stamp: a step of the sum
+        like any other, not a jump hidden in the closing frame."""
+        return bool(self.trace.spec.bias)
+
     def __len__(self) -> int:
-        return self.stamps + 2
+        return self.stamps + 2 + self.adds_bias
 
     def frame(self, index: int) -> FrameState:
         count = len(self)
@@ -358,6 +364,8 @@ class ScatterStoryboard:
             return FrameState(index, count, "open")
         if index == count - 1:
             return FrameState(index, count, "close", slot=self.stamps)
+        if index == self.stamps + 1:  # after the last stamp: the bias frame
+            return FrameState(index, count, "bias", n=self.trace.batch - 1, slot=self.stamps)
         return FrameState(index, count, "step", slot=index - 1)
 
     def stamp(self, state: FrameState) -> Stamp:

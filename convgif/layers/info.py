@@ -56,7 +56,33 @@ def describe(layer, input_shape) -> dict:
         "weight_shape": list(spec.weight_shape) if spec.weight_shape else None,
         "parameters": {"weight": weight_count, "bias": bias_count, "total": spec.param_count},
         "macs": layer.mac_count(input_shape),
+        "pooling": _pool_work(spec, layer.mac_count(input_shape), pads) if spec.pooling else None,
     }
+
+
+def _pool_work(spec, taps: int, pads) -> dict:
+    """A pool's work in its own terms: a max over k values is k − 1 comparisons; an average
+    is a sum of k values (k − 1 additions) and one division. ``at_most``: windows on
+    padding the pool leaves out, or past the input (ceil_mode), take fewer values."""
+    k = math.prod(spec.kernel_size)
+    windows = taps // k
+    padded = any(b or a for b, a in pads)
+    if spec.op == "max_pool":
+        return {"windows": windows, "values": k, "comparisons": windows * (k - 1),
+                "at_most": padded or spec.ceil_mode}
+    return {"windows": windows, "values": k, "additions": windows * (k - 1),
+            "divisions": windows,
+            "at_most": spec.ceil_mode or (padded and not spec.count_include_pad)}
+
+
+def _pool_text(work: dict) -> str:
+    at_most = "at most " if work["at_most"] else ""
+    k, windows = work["values"], work["windows"]
+    if "comparisons" in work:
+        return (f"  comparisons {at_most}{work['comparisons']:,}: a max over {at_most}{k} values "
+                f"({at_most}{k - 1} comparisons) in each of {windows:,} windows")
+    return (f"  additions {at_most}{work['additions']:,} and divisions {work['divisions']:,}: "
+            f"a sum of {at_most}{k} values and one division in each of {windows:,} windows")
 
 
 def format_text(info: dict) -> str:
@@ -88,7 +114,10 @@ def format_text(info: dict) -> str:
         )
     else:
         lines.append("  parameters 0")
-    lines.append(f"  MACs {info['macs']:,}")
+    if info.get("pooling"):  # a pool multiplies nothing
+        lines.append(_pool_text(info["pooling"]))
+    else:
+        lines.append(f"  MACs {info['macs']:,}")
     return "\n".join(lines)
 
 

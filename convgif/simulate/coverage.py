@@ -165,26 +165,35 @@ def axis_rule(axis: Axis, noun: str) -> tuple[str, bool]:
             why = f"K={k} < S={s}"
         return f"{why}: some cells get no {noun[:-1]} at all, the others {_join(values[1:])}", True
     if len(values) == 1:
-        return f"{kd} divisible by S={s}: even, {values[0]} {noun} per cell", False
+        one = noun[:-1] if values == [1] else noun
+        return f"{kd} divisible by S={s}: even, {values[0]} {one} per cell", False
     return f"{kd} not divisible by S={s}: uneven overlap, {_join(values)} {noun} per cell", True
 
 
 def rule(geo: Geometry) -> str:
-    """The caption's first line: why the counts are even or uneven, per axis when they differ."""
+    """The caption's first line: why the counts are even or uneven, per axis when they differ,
+    ending on the numbers the map holds away from the borders (products, when each tap is
+    one product per channel of the group: the map counts products)."""
     noun = "taps" if geo.transposed else "windows"
     rules = [axis_rule(a, noun) for a in geo.axes]
     uneven = any(u for _, u in rules)
     same = len({(a.kernel, a.stride, a.dilation) for a in geo.axes}) == 1
+    taps = sorted({math.prod(c) for c in _combos([a.interior for a in geo.axes])})
     if same:
         text = rules[0][0]
         if len(geo.axes) > 1:
-            text = text.replace(" per cell", "")
-            products = sorted({math.prod(c) for c in _combos([a.interior for a in geo.axes])})
-            text += f" per axis, so {_join(products)} per cell"
+            text = text.replace(" per cell", "") + " per axis"
     else:
         text = "; ".join(
             f"{a.name}: {r.replace(' per cell', '')}" for a, (r, _) in zip(geo.axes, rules)
         )
+    noun = noun[:-1] if taps == [1] else noun
+    if not text.endswith(f"{_join(taps)} {noun} per cell"):
+        text += f", so {_join(taps)} {noun} per cell"
+    if geo.multiplicity > 1:  # the map counts products: say so, with its numbers
+        which = "input" if geo.transposed else "output"
+        products = _join(v * geo.multiplicity for v in taps)
+        text += f" \u00d7 {geo.multiplicity} {which} channels = {products} products per cell"
     if uneven:
         text += " \u2014 the checkerboard" if geo.transposed else " \u2014 a checkerboard"
     return text

@@ -23,11 +23,12 @@ from convgif.views.chrome import (
     sum_bus,
     to_cell,
 )
+from convgif.views.equation import plural, pool_work, product_terms, shorten, work_per_cell
 from convgif.views.layer import LayerPicture
 from convgif.views.layout import rows_2d
 from convgif.views.scene import Box, Line, Scene
 from convgif.views.terms import index_text
-from convgif.views.text import fmt, shorten, term
+from convgif.views.text import fmt, term
 
 
 class GatherPicture(BlockFrames, LayerPicture):
@@ -62,7 +63,7 @@ class GatherPicture(BlockFrames, LayerPicture):
         elif state.phase == "close" and region is not None:
             captions = [
                 f"Done: the chosen cells ({describe_region(region)}) of the output "
-                f"{shape_text(t.output.shape)}, {t.macs_per_cell:,} multiply-accumulates each;",
+                f"{shape_text(t.output.shape)}, {work_per_cell(t)} each;",
                 "the cells left empty were not part of the selection.",
             ]
         elif state.phase == "open":
@@ -71,6 +72,10 @@ class GatherPicture(BlockFrames, LayerPicture):
                         "in turn."]
             if self.options.flip:
                 captions.append(FLIP_CAPTION)
+        elif state.phase == "close" and t.kernel is None:  # a pool multiplies nothing
+            windows = t.num_macs // t.macs_per_cell
+            captions = [f"Done: {plural(windows, 'window')} gave the output "
+                        f"{shape_text(t.output.shape)},", f"each {pool_work(t)}."]
         elif state.phase == "close":
             captions = [
                 f"Done: {t.num_macs:,} multiply-accumulates"
@@ -306,7 +311,8 @@ class GatherPicture(BlockFrames, LayerPicture):
         return float(t.divisor[pos])
 
     def _equation(self, state, cell) -> str:
-        """``y[0, 1, 2] = 1·2 + 0·(−1) + … + b = 7``, shortened when long."""
+        """``y[0, 1, 2] = 1·2 + 0·(−1) + 3·1 + b = 7``; when long, the terms that carry the
+        value (see ``product_terms``)."""
         t = self.trace
         macs = self._macs(cell.cell_start, cell.stop)
         sample = state.n if t.batch > 1 else None
@@ -323,11 +329,7 @@ class GatherPicture(BlockFrames, LayerPicture):
                 if finished:
                     body += f" / {fmt(self._divisor(macs))}"
         else:
-            xs, ws = macs["x"], macs["w"]
-            # only the terms the shortened caption keeps are worth formatting
-            kept = shorten(list(range(len(xs))))
-            terms = [k if k == "\u2026" else f"{term(xs[k])}\u00b7{term(ws[k])}" for k in kept]
-            body = " + ".join(terms)
+            body = " + ".join(product_terms(macs["x"], macs["w"]))
             if finished and t.spec.bias:
                 body += " + b"
         value = self._value_so_far(cell, macs)

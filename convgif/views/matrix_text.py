@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from convgif.views.chrome import shape_text
+from convgif.views.equation import shorten
 from convgif.views.terms import as_given, index_text
-from convgif.views.text import fmt, shorten, term, widest
+from convgif.views.text import fmt, term, widest
 
 PADDING_NOTE = {
     "zeros": "taps on zero padding drop out",

@@ -9,6 +9,7 @@ from convgif.errors import NAME, ConvGifError, name_of
 from convgif.frames.storyboard import ScatterStoryboard
 from convgif.simulate.trace import DATA
 from convgif.views.chrome import elbow_h, lane_to_kernel, shape_text
+from convgif.views.equation import shorten
 from convgif.views.layer import LayerPicture
 from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
 from convgif.views.options import Options
@@ -155,6 +156,8 @@ class ScatterPicture(LayerPicture):
         if state.phase == "step":
             stamp = self.storyboard.stamp(state)
             return stamp.n, stamp.stop
+        if state.phase == "bias":
+            return state.n, t.num_scatter_macs
         return 0, (t.num_scatter_macs if state.phase == "close" else 0)
 
     def _changed(self, before, state) -> set | None:
@@ -164,7 +167,7 @@ class ScatterPicture(LayerPicture):
         (n0, stop0), (n, stop) = self._progress(before), self._progress(state)
         if before.phase == "close" and state.phase == "close":
             return set()
-        if n0 != n or state.phase == "close" or stop < stop0:
+        if n0 != n or state.phase in ("close", "bias") or stop < stop0:
             return None
         t = self.trace
         macs = self._records(stop0, stop)
@@ -187,7 +190,7 @@ class ScatterPicture(LayerPicture):
                 if outside[r, c]:
                     if hits[(n, oc, *pos)]:
                         items += self._outside_sum(grid, r, c, sums[(n, oc, *pos)])
-                elif state.phase == "close":
+                elif state.phase in ("close", "bias"):  # the bias is in: the final values
                     real = tuple(p - pb for p, pb in zip(pos, self._crops))
                     items += self._cell(grid, r, c, "output", t.y[(n, oc, *real)])
                 elif hits[(n, oc, *pos)]:
@@ -221,11 +224,14 @@ class ScatterPicture(LayerPicture):
                 "Scatter view: each input cell stamps value \u00d7 kernel onto the output;"
                 " overlapping stamps add up."
             ]
+        elif state.phase == "bias":
+            items += self._bias_added(n)
+            caption = self._bias_caption()
         elif state.phase == "close":
+            added = " and the bias added give" if t.spec.bias else " give"
             caption = [
-                (f"Done: {t.num_scatter_macs:,} products stamped, then + b gives"
-                 if t.spec.bias else f"Done: the {t.num_scatter_macs:,} stamped products give")
-                + f" the output {shape_text(t.output.shape)}" + (";" if outside.any() else "."),
+                f"Done: {t.num_scatter_macs:,} products stamped{added} the output "
+                f"{shape_text(t.output.shape)}" + (";" if outside.any() else "."),
             ]
             if outside.any():
                 caption.append(
@@ -285,12 +291,33 @@ class ScatterPicture(LayerPicture):
             # from below the grid, as the gather view's window: not across the cells under
             # the stamping one
             items += lane_to_kernel(cx + cw / 2, grid.y + grid.height, lay.lane_y, kgrid)
-        if self.options.lines and t.spec.bias:  # no bias drawn, no line from it
-            bgrid = lay.biases[stamp.out_channel]
-            bx, by = bgrid.center(0, 0)
-            # To the canvas' edge, level with the stamp: never across other cells.
-            items += elbow_h(bx + bgrid.cell / 2, by, ogrid.x, oy + oh / 2)
+        # no line from the bias: a stamp adds none of it (the bias frame does)
         return items
+
+    def _bias_added(self, n: int) -> list:
+        """The bias frame: each drawn output channel's bias lit, the real output (not the
+        cropped border) outlined, and the line from one to the other."""
+        t, lay = self.trace, self.layout
+        items = []
+        (r0, c0), (r1, c1) = self._rc(*self._crops), self._rc(
+            *(pb + o - 1 for pb, o in zip(self._crops, t.out_spatial)))
+        for oc, ogrid in lay.outputs.items():
+            bgrid = lay.biases[oc]
+            items += self._cell(bgrid, 0, 0, "kernel_active", t.bias[oc])
+            ox, oy, ow, oh = ogrid.span(r0, c0, r1, c1)
+            items.append(Box(ox, oy, ow, oh, edge="window", edge_width=2.5))
+            if self.options.lines:
+                bx, by = bgrid.center(0, 0)
+                items += elbow_h(bx + bgrid.cell / 2, by, ogrid.x, oy + oh / 2)
+        return items
+
+    def _bias_caption(self) -> list[str]:
+        """``+ b: every cell of y[0] adds b[0] = 2; y[1] adds b[1] = −2``, per channel drawn."""
+        t = self.trace
+        adds = shorten([f"y[{oc}] + {term(t.bias[oc])}" for oc in self.layout.outputs])
+        where = " (the cropped border takes none)" if self._canvas_cells()[1].any() else ""
+        return [f"Then + b: every cell of each output channel adds its bias{where}:",
+                ", ".join(adds) + "."]
 
     def _stamp_caption(self, stamp) -> list[str]:
         t = self.trace

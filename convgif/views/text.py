@@ -87,9 +87,6 @@ def cell_for(size: float, text: str) -> float:
     return HINTING * size * max(em_width(text), 0.5) / (1 - 2 * CELL_PAD)
 
 
-MAX_TERMS = 6  # terms of the caption's equation before it is shortened
-
-
 _SUB = str.maketrans("0123456789", "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
 
 
@@ -121,12 +118,6 @@ def distinct(values: np.ndarray) -> np.ndarray:
 def span_text(first: int, last: int) -> str:
     """``1–3``; ``−1 to 1`` when it starts in the cropped border (a dash would read as minus)."""
     return f"{first}\u2013{last}" if first >= 0 else f"{fmt(first)} to {fmt(last)}"
-
-
-def shorten(terms: list) -> list:
-    if len(terms) <= MAX_TERMS:
-        return terms
-    return terms[:3] + ["\u2026"] + terms[-2:]
 
 
 def wrap(text: str, width: float, size: float) -> list[str]:
