@@ -42,6 +42,7 @@ from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
 from convgif.views.options import SYMBOL_SIZE, VALUE_MODES, Options
 from convgif.views.panels import Panels
 from convgif.views.scene import Box, Text
+from convgif.views.shading import Shading
 from convgif.views.text import (
     cell_for,
     distinct,
@@ -53,7 +54,7 @@ from convgif.views.text import (
 from convgif.views.view import View
 
 
-class LayerPicture(Notation, Panels, View):
+class LayerPicture(Notation, Panels, Shading, View):
     """Everything fixed for one animation of one trace."""
 
     def __init__(self, trace, options: Options = DEFAULT_OPTIONS):
@@ -64,6 +65,7 @@ class LayerPicture(Notation, Panels, View):
         self._cells = {}  # _cell's arguments -> its items (the grids live as long as self)
         self._last_macs = (None, None)
         self.storyboard = self._storyboard()
+        self.shades = self._shade_scales()
         try:
             mode = VALUE_MODES.get(options.values)
         except TypeError:  # unhashable, e.g. a list
@@ -91,9 +93,10 @@ class LayerPicture(Notation, Panels, View):
             self.title_lines = [DASH.join(parts[:2]), DASH.join(parts[2:])]
         self.title = DASH.join(parts)
         self.subtitle = subtitle(self.trace, self.options)
-        self.legend = self._legend_entries()
+        self.legend = self._unshaded_legend(self._legend_entries())
         widths = [title_width(line) for line in self.title_lines]
-        widths += [set_width(self.subtitle, SUBTITLE_SIZE), legend_width(self.legend)]
+        widths += [set_width(self.subtitle, SUBTITLE_SIZE),
+                   legend_width(self.legend) + self._keys_width()]
         if options.flip:  # the caption's note, clear of the frame counter
             widths.append(set_width(FLIP_CAPTION, CAPTION_SIZE) + 110)
         self.layout = compute_layout(
@@ -238,6 +241,7 @@ class LayerPicture(Notation, Panels, View):
     def _build_static(self, n: int) -> tuple:
         items = header(self.title_lines, self.subtitle)
         items += legend(self.legend, self.layout.legend_y)
+        items += self._shade_keys(self.layout.legend_y)
         items += self._marks()
         items += self._input_items(n)
         if self.trace.kernel is not None:

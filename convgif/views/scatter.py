@@ -177,11 +177,11 @@ class ScatterPicture(LayerPicture):
                         items += self._cell(
                             grid, r, c, "pad", sums[(n, oc, *pos)], dashed=True, color="muted"
                         )
-                elif state.phase == "close":
+                elif state.phase == "close" or hits[(n, oc, *pos)]:
                     real = tuple(p - pb for p, pb in zip(pos, self._crops))
-                    items += self._cell(grid, r, c, "output", t.y[(n, oc, *real)])
-                elif hits[(n, oc, *pos)]:
-                    items += self._cell(grid, r, c, "output", sums[(n, oc, *pos)])
+                    value = t.y[(n, oc, *real)] if state.phase == "close" else sums[(n, oc, *pos)]
+                    fill, color = self._shade("output", oc, value, "output")
+                    items += self._cell(grid, r, c, fill, value, color=color)
         return items
 
     def scene(self, index: int, *, since: int | None = None, shown: int | None = None) -> Scene:
