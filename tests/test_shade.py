@@ -174,3 +174,22 @@ def test_photo_size_search_never_fails(kind, channels, out, k, s, d, p):
     pic = picture(layer, image=True)
     assert min(pic.trace.out_spatial) >= 1
     assert pic.width >= pic.height, (layer.spec.name, pic.trace.x.shape, pic.width, pic.height)
+
+
+def test_commands_that_read_the_photo_use_the_pictures_size(cli):
+    r = cli("info", "--layer", "Conv2d(1, 4, 5)", "--image")
+    assert r.returncode == 0, r.stderr
+    pic = picture(convgif.Conv2d(1, 4, 5), image=True)
+    assert str(tuple(pic.trace.x.shape[1:])) in r.stdout
+    r = cli("still", "--layer", "Conv2d(1, 4, 5)", "--image", "-o", "p.png")
+    assert r.returncode == 0, r.stderr
+    # a kernel larger than the default sizes: the photo grows to what the layer needs
+    big = picture(convgif.Conv2d(1, 1, 41), image=True)
+    assert min(big.trace.x.shape[2:]) >= 41
+    r = cli("render", "--layer", "Conv2d(1, 1, 700)", "--image", "-o", "x.gif")
+    assert r.returncode == 2 and "--image" in r.stderr and len(r.stderr.splitlines()) == 1
+
+
+def test_a_view_with_its_own_size_limit_gets_a_smaller_photo():
+    pic = picture(convgif.Conv2d(3, 2, 3), image=True, view="matrix")
+    assert pic.width <= 1920 and pic.height <= 1080

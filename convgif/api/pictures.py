@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from convgif.api.options import picture_options
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError, name_of
 from convgif.frames.budget import MAX_FRAMES
 from convgif.views.gather import GatherPicture
 from convgif.views.layer import LayerPicture
@@ -129,13 +129,23 @@ def _image_picture(kind, layer, x, input_shape, image, image_size, options, outp
     fitting = None  # the largest picture that fits a frame, landscape or not
     sizes = _photo_sizes(layer, image)
     for size in reversed(sizes):
-        pic = make(size)
+        try:
+            pic = make(size)
+        except ConvGifError:  # too big for the view (the matrix view's limit): smaller
+            continue
         fits = pic.width <= MAX_FRAME[0] and pic.height <= MAX_FRAME[1] and len(pic) <= MAX_FRAMES
         if fits and pic.width >= pic.height:
             return pic
         if fits and fitting is None:
             fitting = pic
     return fitting if fitting is not None else make(sizes[0])
+
+
+def photo_size(layer, image) -> int:
+    """The longer side, in cells, a default picture of ``layer`` gives the photo: what
+    the commands that read the photo themselves (info, trace, overlap) use too."""
+    pic = picture(layer, image=image)
+    return int(max(pic.trace.x.shape[2:]))
 
 
 def _photo_sizes(layer, image) -> list[int]:
@@ -156,8 +166,9 @@ def _photo_sizes(layer, image) -> list[int]:
             break
     if not sizes:
         raise ConvGifError(
-            f"image= would need more than {MAX_PHOTO_SIDE} cells a side for "
-            f"{layer.spec.name}: give an input with x= or input_shape=", "image"
+            f"{NAME} would need more than {MAX_PHOTO_SIDE} cells a side for "
+            f"{layer.spec.name}: give an input with {name_of('x')} or "
+            f"{name_of('input_shape')}", "image"
         )
     return sizes
 
