@@ -71,9 +71,11 @@ class LayerInput:
         """The same with a photo read into ``x``, at the size an animation gives it."""
         if not self.image:
             return self
-        from convgif.io.images import ANIMATION_SIDE, image_input
+        from convgif.api.pictures import photo_size
+        from convgif.io.images import image_input
 
-        x = image_input(self.layer, self.image, self.image_size or ANIMATION_SIDE)
+        size = self.image_size or photo_size(self.layer, self.image)
+        x = image_input(self.layer, self.image, size)
         return replace(self, x=x, image=None, image_size=None)
 
     @property

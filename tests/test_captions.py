@@ -46,8 +46,18 @@ def check_equation(caption: str, bias: float) -> float:
 
 
 def equation(view, index: int) -> str:
-    """The first running equation of a frame's caption (not a panel's ``y[0]`` label)."""
-    return next(t for t in view.scene(index).texts() if t.startswith("y[") and " = " in t)
+    """The first running equation of a frame's caption (not a panel's ``y[0]`` label),
+    its lines joined where the caption wraps it to the page."""
+    lines = [t.text for t in view.scene(index).dynamic
+             if isinstance(t, Text) and t.fleeting and t.anchor == "la"]
+    start = next(i for i, t in enumerate(lines) if t.startswith("y[") and " =" in t)
+    text = lines[start]
+    for more in lines[start + 1:]:
+        if text.count(" = ") >= 2:
+            break
+        text += " " + more
+    head, body, rest = text.split(" = ", 2)
+    return f"{head} = {body} = {rest.split(' ')[0]}"
 
 
 @st.composite
@@ -88,7 +98,7 @@ def test_the_issue_s_frame_shows_the_products_that_carry_the_value():
     """ConvTranspose2d(2, 2, 4, stride=2, padding=1) on 2×4×4, frame 66 (1-based): the two
     non-zero products were hidden behind an ellipsis of 0·w terms."""
     layer = convgif.ConvTranspose2d(2, 2, 4, stride=2, padding=1)
-    view = render.picture(layer, input_shape=(2, 4, 4))
+    view = render.picture(layer, input_shape=(2, 4, 4), step="output")  # the full walk
     caption = equation(view, 65)
     assert caption == "y[1, 0, 0] = 2\u00b72 + 3\u00b72 + 30 products of 0 + b = 8"
 
@@ -150,7 +160,8 @@ def _output_texts(view, index: int, oc: int) -> dict:
 
 def test_the_scatter_view_adds_the_bias_in_a_frame_of_its_own():
     layer = convgif.ConvTranspose2d(2, 2, 4, stride=2, padding=1)
-    view = render.picture(layer, input_shape=(2, 4, 4), view="scatter")
+    view = render.picture(layer, input_shape=(2, 4, 4), view="scatter",
+                          values="numbers")
     t, board = view.trace, view.storyboard
     assert len(view) == board.stamps + 3  # open, the stamps, + b, done
     bias_frame = board.stamps + 1

@@ -58,9 +58,12 @@ def test_the_traced_input_is_the_image(photo):
     expected = F.conv2d(torch.from_numpy(a.transpose(2, 0, 1)[None].astype(np.float64)),
                         torch.from_numpy(layer.weight), torch.from_numpy(layer.bias), stride=2)
     assert np.array_equal(pic.trace.output, expected[0].numpy())
-    # the default size: the largest (up to 16 cells) whose values fit in the cells
+    # the default size: the largest (up to 32 cells, never enlarged) whose frame is
+    # landscape and fits 1920 x 1080; its cells shaded by value
     auto = picture(layer, image=path)
-    assert max(auto.trace.x.shape[2:]) <= 16 and auto.show_values
+    assert auto.trace.x.shape[2:] == (20, 24)
+    assert auto.height <= auto.width <= 1920 and auto.height <= 1080
+    assert auto.options.shade == {"input", "output"}
     gray = picture(convgif.Conv2d(1, 1, 3), image=path, image_size=12)
     assert gray.trace.x.shape == (1, 1, 10, 12)
     # the input's header says where the numbers came from

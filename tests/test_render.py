@@ -310,7 +310,7 @@ def test_lit_cells_follow_the_trace_scatter(layer_shape, values, data):
 def test_scatter_view_stamps_only_the_channels_drawn(make, shape, options):
     """Channels behind an ellipsis, or not chosen, never stamp: each frame's stamp comes
     from a drawn input channel onto a drawn output channel, lit as the trace says."""
-    pic = render.picture(make(), input_shape=shape, view="scatter", **options)
+    pic = render.picture(make(), input_shape=shape, view="scatter", shade=False, **options)
     lay, t = pic.layout, pic.trace
     stamped = set()
     for index in range(len(pic)):
@@ -369,7 +369,8 @@ def test_transposed_input_header_says_what_became_of_the_input(layer, shape, not
 def test_frames_animate_only_the_output_channels_drawn():
     """Conv2d(1, 12, 3): the layout draws y[0] … y[6], an ellipsis and y[11]; the frames
     walk those eight channels, not the four behind the ellipsis."""
-    pic = render.picture(convgif.Conv2d(1, 12, 3), input_shape=(1, 5, 5), step="output")
+    pic = render.picture(convgif.Conv2d(1, 12, 3), input_shape=(1, 5, 5), step="output",
+                         shade=False)
     assert sorted(pic.layout.outputs) == [0, 1, 2, 3, 4, 5, 6, 11]
     assert len(pic) == 8 * 9 + 2
     for index in range(1, len(pic) - 1):

@@ -92,10 +92,14 @@ def check_legible_on_a_slide(view) -> None:
 
 
 def check_legible_values(view) -> None:
-    """Values are written at 10 px or more once the frame is put on a slide, or not at all."""
+    """Values are written at 10 px or more once the frame is put on a slide, or not at all
+    and the cells shaded by value instead."""
     scale = slide_scale(view.width, view.height)
     if getattr(view, "show_values", False):
         assert view.value_size * scale >= MIN_VALUE_SIZE - 1e-9
+    elif hasattr(view, "shades") and view.options.values is None:
+        # left out for legibility: the cells are shaded by value instead
+        assert {"input", "output"} <= set(view.shades), view.shades
 
 
 SETTINGS = settings(max_examples=25, suppress_health_check=list(HealthCheck), deadline=None)

@@ -145,6 +145,8 @@ def write_frames(
 
 def _vector_frames(folder: Path, pic, chosen, fmt, options, progress) -> list[str]:
     """``frame_0001.svg``... (or .pdf) of the chosen frames in ``folder``; their names."""
+    from convgif.api import render
+
     try:
         from convgif.backends import vector
     except ImportError:
@@ -161,7 +163,7 @@ def _vector_frames(folder: Path, pic, chosen, fmt, options, progress) -> list[st
         data = vector.encode(
             pic.scene(frame),
             f".{fmt}",
-            options.get("style", "default"),
+            render.view_style(pic, options.get("style", "default")),
             options.get("scale", 1.0),
             options.get("font"),
         )

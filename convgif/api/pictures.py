@@ -13,11 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from convgif.api.options import picture_options
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError, name_of
+from convgif.frames.budget import MAX_FRAMES
 from convgif.views.gather import GatherPicture
 from convgif.views.layer import LayerPicture
 from convgif.views.options import Options
 from convgif.views.scatter import ScatterPicture
+from convgif.views.shade import PANELS
 
 
 def _input(layer, x, input_shape):
@@ -28,7 +30,11 @@ def _input(layer, x, input_shape):
     return layer.example_input(input_shape)
 
 
-LEGIBLE_VALUE = 10  # px: the smallest value text a photo's animation settles for
+# A photo's size by default: the largest up to PHOTO_SIDE cells whose frame is landscape
+# and fits MAX_FRAME (its cells shaded, values written where they fit), with no more
+# frames than an animation may have unforced.
+PHOTO_SIDE, MAX_PHOTO_SIDE = 32, 256
+MAX_FRAME = (1920, 1080)
 
 
 def _kind(view: str):
@@ -40,7 +46,7 @@ def _kind(view: str):
 
 
 def picture(layer, *, x=None, input_shape=None, image=None, image_size=None, outputs=None,
-            **options) -> LayerPicture:
+            shade=None, **options) -> LayerPicture:
     """Trace the layer on the input and lay the animation out.
 
     ``options`` (checked by ``convgif.api.options.picture_options``): ``step``
@@ -56,14 +62,37 @@ def picture(layer, *, x=None, input_shape=None, image=None, image_size=None, out
     animate, one range per axis (``"0-3,0-3"`` or ``(range(4), range(4))``; the other cells
     stay empty). ``image``: a photo as the input (a path, or True for
     matplotlib's sample photo), shrunk until its longer side is ``image_size``
-    cells (default: the largest up to 16 at which the pixel values still fit).
+    cells (default: the largest up to 32 whose frame is landscape and fits
+    1920 x 1080). ``shade``: the panels whose cells are shaded by value, a set
+    of 'input', 'kernel', 'output', True for all, False for none (default: input
+    and output for a photo; else every panel when the values are left out because
+    they cannot be written legibly).
     """
     view, checked = picture_options(**options)
     kind = _kind(view)
-    if image is not None and image is not False:
+    photo = image is not None and image is not False
+    if shade is None and photo:  # a photo shows as a photo, its output maps by their signs
+        shade = {"input", "output"}
+    checked = replace(checked, shade=None if shade is None else _check_shade(shade))
+    if photo:
         return _image_picture(kind, layer, x, input_shape, image, image_size, checked, outputs)
     x = _input(layer, x, input_shape)
     return _picture(kind, layer, x, checked, outputs)
+
+
+def _check_shade(shade) -> frozenset:
+    if shade is True:
+        return PANELS
+    if shade is False:
+        return frozenset()
+    if isinstance(shade, str) or not isinstance(shade, (set, frozenset, tuple, list)) or not (
+        set(shade) <= PANELS
+    ):
+        raise ConvGifError(
+            f"shade={shade!r} must be True, False or a set of panels from "
+            f"{', '.join(sorted(PANELS))}", "shade"
+        )
+    return frozenset(shade)
 
 
 def _picture(kind, layer, x, options: Options, outputs):
@@ -83,24 +112,68 @@ def _picture(kind, layer, x, options: Options, outputs):
 
 
 def _image_picture(kind, layer, x, input_shape, image, image_size, options, outputs):
-    """A photo as the input: by default the largest size (longer side 16 cells or less)
-    whose picture writes the values (pixel values 0..255) in the cells at 10 px or more."""
-    from convgif.io.images import ANIMATION_SIDE, SAMPLE, check_image, image_input
+    """A photo as the input, its cells shaded by value (input and output) unless asked
+    otherwise; sized by ``_photo_sizes`` unless ``image_size`` is given."""
+    from convgif.io.images import SAMPLE, check_image, image_input
 
     if x is not None or input_shape is not None:
         raise ConvGifError("give image= or x= / input_shape=, not both")
     check_image(image)
-    sizes = [image_size] if image_size is not None else range(ANIMATION_SIDE, 3, -1)
     name = SAMPLE if image is True else Path(image).name
-    for size in sizes:
+
+    def make(size):
         x = image_input(layer, image, size)
         rows, cols = x.shape[:2] if layer.spec.channels_last else x.shape[1:]
         source = f"the photo {name}, shrunk to {rows} \u00d7 {cols}"
-        pic = _picture(kind, layer, x, replace(options, source=source), outputs)
-        # values of 10 px and up read on a slide; the renderer's own floor (8 px) is too small
-        if options.values is not None or pic.show_values and pic.value_size >= LEGIBLE_VALUE:
+        return _picture(kind, layer, x, replace(options, source=source), outputs)
+
+    if image_size is not None:
+        return make(image_size)
+    fitting = None  # the largest picture that fits a frame, landscape or not
+    sizes = _photo_sizes(layer, image)
+    for size in reversed(sizes):
+        try:
+            pic = make(size)
+        except ConvGifError:  # too big for the view (the matrix view's limit): smaller
+            continue
+        fits = pic.width <= MAX_FRAME[0] and pic.height <= MAX_FRAME[1] and len(pic) <= MAX_FRAMES
+        if fits and pic.width >= pic.height:
+            return pic
+        if fits and fitting is None:
+            fitting = pic
+    return fitting if fitting is not None else make(sizes[0])
+
+
+def photo_size(layer, image) -> int:
+    """The longer side, in cells, a default picture of ``layer`` gives the photo: what
+    the commands that read the photo themselves (info, trace, overlap) use too."""
+    pic = picture(layer, image=image)
+    return int(max(pic.trace.x.shape[2:]))
+
+
+def _photo_sizes(layer, image) -> list[int]:
+    """The photo's sizes (its longer side, in cells) to try, smallest first: from the
+    smallest the layer accepts (its effective kernel, stride and padding) up to
+    PHOTO_SIDE, or past it as far as a big kernel needs."""
+    from convgif.io.images import image_input
+
+    sizes = []
+    for size in range(1, MAX_PHOTO_SIDE + 1):
+        shape = np.shape(image_input(layer, image, size))  # a bad photo is refused here
+        try:
+            layer.output_shape(shape)
+        except ConvGifError:  # too small for the layer
+            continue
+        sizes.append(size)
+        if size >= PHOTO_SIDE:
             break
-    return pic
+    if not sizes:
+        raise ConvGifError(
+            f"{NAME} would need more than {MAX_PHOTO_SIDE} cells a side for "
+            f"{layer.spec.name}: give an input with {name_of('x')} or "
+            f"{name_of('input_shape')}", "image"
+        )
+    return sizes
 
 
 def flipped(layer):

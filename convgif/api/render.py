@@ -27,7 +27,7 @@ from convgif.api.options import (
 )
 from convgif.api.pictures import picture
 from convgif.backends.raster import RasterPainter
-from convgif.backends.style import heat_style
+from convgif.backends.style import heat_style, shade_style
 from convgif.errors import ConvGifError, refuse
 from convgif.frames import budget, timing
 from convgif.frames.sampling import spread
@@ -40,11 +40,18 @@ def _suffix(path) -> str:
     return Path(os.fspath(path)).suffix.lower()
 
 
-def painter_for(view: View, style="default", scale=1.0, font=None) -> RasterPainter:
-    """The raster painter of a view: the style, plus the heat colours the view uses."""
+def view_style(view: View, style="default"):
+    """The style plus the colours the view adds: its heat scale, its value shades."""
     if view.heat_levels:
         style = heat_style(style, view.heat_levels)
-    return RasterPainter(style, scale, font)
+    if view.shade_ramps:
+        style = shade_style(style, view.shade_ramps)
+    return style
+
+
+def painter_for(view: View, style="default", scale=1.0, font=None) -> RasterPainter:
+    """The raster painter of a view: the style, plus the colours the view adds."""
+    return RasterPainter(view_style(view, style), scale, font)
 
 
 def frame_indices(view: View, max_frames=None) -> list[int]:
@@ -107,8 +114,8 @@ def still_view(path, view: View, frame=-1, output: Output = DEFAULT_OUTPUT) -> V
         raise refuse("path", os.fspath(path), f"must end in one of {', '.join(STILL_FORMATS)}")
     index = frame_position(frame, len(view))
     check_budget(view, output.scale, 1, output.force)
-    style = heat_style(output.style, view.heat_levels) if view.heat_levels else output.style
-    write_still(path, view.still(index), style, output.scale, output.font)
+    write_still(path, view.still(index), view_style(view, output.style), output.scale,
+                output.font)
     return view
 
 
@@ -143,9 +150,8 @@ def draw_view(ax, view: View, frame=-1, *, style="default", font=None):
         raise ConvGifError(
             f"ax={ax!r} must be a matplotlib Axes, e.g. from plt.subplots() or fig.add_subplot()"
         )
-    if view.heat_levels:
-        style = heat_style(style, view.heat_levels)
-    return vector.draw_scene(ax, view.still(frame_position(frame, len(view))), style, font)
+    return vector.draw_scene(ax, view.still(frame_position(frame, len(view))),
+                             view_style(view, style), font)
 
 
 # --------------------------------------------------------------------------- a layer's views

@@ -17,6 +17,7 @@ from convgif.backends.style import Style
 
 PALETTE_SIZE = 256  # entries of a GIF (and PNG "P" mode) palette
 TEXT_ROLES = ("ink", "muted")
+SHADE_TEXT = "_text"  # a role named <fill>_text: the colour of text on that fill only
 MAX_LEVELS = 7  # coverage levels of text, the full-coverage level included
 MIN_LEVELS = 2  # at least one blend between a colour and the text over it
 
@@ -47,24 +48,41 @@ def build_palette(style: Style) -> Palette:
     """The fixed palette: the style's distinct colours, then the text ramps."""
     colors, role_index = _style_colors(style)
     n_base = len(colors)
+    over = _text_over(role_index)
     text_roles = [r for r in TEXT_ROLES if r in role_index]
-    ramps = len({role_index[r] for r in text_roles})
-    levels = _text_levels(n_base, ramps)
-    if n_base + ramps * n_base * (levels - 1) > PALETTE_SIZE:
+    text_roles += [r for r in role_index if r.endswith(SHADE_TEXT)]
+    levels = _text_levels(n_base, sum(len(bases) for bases in over.values()))
+    if n_base + sum(len(b) for b in over.values()) * (levels - 1) > PALETTE_SIZE:
         raise ValueError(
             f"style {style.name!r} has too many colours for a {PALETTE_SIZE}-entry palette"
         )
     origins = _Origins(list(range(n_base)), [-1] * n_base, [0] * n_base)
     ramp_of: dict[int, np.ndarray] = {}  # text colour index -> (n_base, levels + 1) table
-    for role in text_roles:
-        ink = role_index[role]
-        if ink not in ramp_of:
-            ramp_of[ink] = _add_ramp(colors, origins, n_base, ink, levels)
+    for ink in sorted(over):
+        ramp_of[ink] = _add_ramp(colors, origins, sorted(over[ink]), ink, levels, n_base)
     tables = {
         role: _text_table(ramp_of[role_index[role]], origins, role_index[role], levels)
         for role in text_roles
     }
     return Palette(colors, role_index, tables, levels)
+
+
+def _text_over(role_index: dict[str, int]) -> dict[int, set[int]]:
+    """Text colour index -> the base colours text of that colour is drawn over.
+
+    Ink and muted text go on every colour but the value shades; a shade's own text
+    role (ink or paper, see ``style.shade_style``) only on that shade. Blending each
+    text colour only where it is drawn keeps room for smooth text in the palette.
+    """
+    shades = {r[: -len(SHADE_TEXT)] for r in role_index if r.endswith(SHADE_TEXT)}
+    plain = {i for r, i in role_index.items() if r not in shades and not r.endswith(SHADE_TEXT)}
+    over: dict[int, set[int]] = {}
+    for r in TEXT_ROLES:
+        if r in role_index:
+            over.setdefault(role_index[r], set()).update(plain)
+    for r in shades:
+        over.setdefault(role_index[r + SHADE_TEXT], set()).add(role_index[r])
+    return over
 
 
 def _style_colors(style: Style) -> tuple[list[RGB], dict[str, int]]:
@@ -79,31 +97,38 @@ def _style_colors(style: Style) -> tuple[list[RGB], dict[str, int]]:
     return colors, role_index
 
 
-def _text_levels(n_base: int, ramps: int) -> int:
-    """As many coverage levels as the palette has room for, up to MAX_LEVELS."""
-    if not ramps:
+def _text_levels(n_base: int, blended: int) -> int:
+    """As many coverage levels as the palette has room for, up to MAX_LEVELS, when
+    ``blended`` (text colour, base colour) pairs each need their blends."""
+    if not blended:
         return MAX_LEVELS
-    room = (PALETTE_SIZE - n_base) // (ramps * n_base) + 1
+    room = (PALETTE_SIZE - n_base) // blended + 1
     return max(MIN_LEVELS, min(MAX_LEVELS, room))
 
 
-def _add_ramp(colors: list[RGB], origins: _Origins, n_base: int, ink: int,
-              levels: int) -> np.ndarray:
-    """Append the blends of text colour ``ink`` over every base colour to the palette.
+def _add_ramp(colors: list[RGB], origins: _Origins, bases: list[int], ink: int,
+              levels: int, n_base: int) -> np.ndarray:
+    """Append the blends of text colour ``ink`` over the ``bases`` to the palette.
 
     Returns the ramp's table: ``table[base colour, level]`` is the index of the
-    blend, level 0 the base colour itself and ``levels`` the text colour.
+    blend, level 0 the base colour itself and ``levels`` the text colour. Over a
+    base it is never drawn on, text is not anti-aliased (each pixel the nearer of
+    the two).
     """
     fg = np.array(colors[ink], dtype=np.float64)
-    bg = np.array(colors[:n_base], dtype=np.float64)[:, None, :]  # (base, level, rgb)
-    fractions = np.array([level / levels for level in range(1, levels)])[None, :, None]
-    blends = np.floor(bg + (fg - bg) * fractions + 0.5).astype(int).tolist()
     table = np.empty((n_base, levels + 1), dtype=np.int64)
     table[:, 0] = np.arange(n_base)
     table[:, levels] = ink
-    table[:, 1:levels] = len(colors) + np.arange(n_base * (levels - 1)).reshape(n_base, -1)
-    for b in range(n_base):
-        colors += [tuple(rgb) for rgb in blends[b]]
+    half = np.arange(1, levels) * 2 >= levels
+    table[:, 1:levels] = np.where(half[None, :], ink, np.arange(n_base)[:, None])
+    if not bases:
+        return table
+    bg = np.array([colors[b] for b in bases], dtype=np.float64)[:, None, :]  # (base, level, rgb)
+    fractions = np.array([level / levels for level in range(1, levels)])[None, :, None]
+    blends = np.floor(bg + (fg - bg) * fractions + 0.5).astype(int).tolist()
+    for row, b in enumerate(bases):
+        table[b, 1:levels] = len(colors) + np.arange(levels - 1)
+        colors += [tuple(rgb) for rgb in blends[row]]
         origins.base.extend([b] * (levels - 1))
         origins.ink.extend([ink] * (levels - 1))
         origins.level.extend(range(1, levels))

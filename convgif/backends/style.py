@@ -14,6 +14,7 @@ from types import MappingProxyType
 import numpy as np
 
 from convgif.errors import ConvGifError
+from convgif.views.shade import RAMPS, role
 
 # Every colour a scene may name. Text uses "ink" or "muted".
 ROLES = (
@@ -179,3 +180,93 @@ def heat_style(style: str | Style, levels: int) -> Style:
     for i, rgb in enumerate(_scale(_DARK if dark else _LIGHT, levels)):
         colors[f"heat_{i}"] = rgb
     return Style(f"{base.name}+overlap", MappingProxyType(colors))
+
+
+# --------------------------------------------------------------------------- shading by value
+
+# Each ramp runs along the path black -> hue -> white, its levels at even steps of
+# lightness (CIE L*) between two ends; a level on which neither ink nor paper keeps
+# MIN_CONTRAST is moved to the nearest lightness where one of them does.
+MIN_CONTRAST = 4.5
+_HUES = {"grey": "#808080", "red": "#E8000B", "green": "#1A9E3A", "blue": "#1F5FD6"}
+_SEQUENTIAL_LIGHTNESS = {"grey": (8.0, 97.0), "red": (10.0, 72.0), "green": (10.0, 72.0),
+                         "blue": (10.0, 72.0)}
+# Diverging: blue below 0, orange above (Okabe-Ito's pair, safe for colour blindness),
+# from a neutral middle near the paper to strong ends.
+_DIVERGING_HUES = ("#0072B2", "#D55E00")
+_DIVERGING_LIGHTNESS = {False: (97.0, 38.0), True: (16.0, 78.0)}  # dark paper? -> (middle, ends)
+
+
+def _luminance(rgb) -> float:
+    """WCAG relative luminance of an sRGB colour."""
+    c = np.asarray(rgb, dtype=np.float64) / 255
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2])
+
+
+def contrast(a, b) -> float:
+    """WCAG contrast ratio of two sRGB colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)))
+    return (lb + 0.05) / (la + 0.05)
+
+
+def _luminance_of_lightness(lightness: float) -> float:
+    f = (lightness + 16) / 116
+    return f**3 if f**3 > 0.008856 else (f - 16 / 116) / 7.787
+
+
+def _on_path(hue: np.ndarray, lightness: float) -> tuple[int, int, int]:
+    """The colour of the given lightness on the path black -> hue -> white."""
+    target = _luminance_of_lightness(lightness)
+
+    def at(s: float) -> np.ndarray:
+        return hue * s if s <= 1 else hue + (255 - hue) * (s - 1)
+
+    lo, hi = 0.0, 2.0
+    for _ in range(40):  # luminance grows along the path: bisection
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if _luminance(at(mid)) < target else (lo, mid)
+    return tuple(int(v) for v in np.floor(at(lo) + 0.5))
+
+
+def _legible(hue: np.ndarray, lightness: float, ink, paper) -> tuple[int, int, int]:
+    """The colour at ``lightness``, or at the nearest lightness where ink or paper text
+    keeps MIN_CONTRAST (mid greys are too dark for dark ink and too light for white)."""
+    for step in range(0, 60):
+        for sign in (1, -1):
+            rgb = _on_path(hue, min(max(lightness + sign * step, 0.0), 100.0))
+            if max(contrast(rgb, ink), contrast(rgb, paper)) >= MIN_CONTRAST + 0.05:
+                return rgb
+    raise AssertionError("no legible lightness")  # unreachable: black or white always is
+
+
+def _ramp_colors(ramp: str, dark: bool) -> list[tuple[np.ndarray, float]]:
+    """(hue, lightness) of each level of ``ramp``, lowest value first."""
+    count = RAMPS[ramp]
+    if ramp != "div":
+        lo, hi = _SEQUENTIAL_LIGHTNESS[ramp]
+        return [(_hex(_HUES[ramp]), lo + (hi - lo) * i / (count - 1)) for i in range(count)]
+    middle, ends = _DIVERGING_LIGHTNESS[dark]
+    half = count // 2
+    levels = []
+    for i in range(count):
+        k = i - half  # −half .. half: 0 is the middle
+        hue = _hex(_DIVERGING_HUES[k > 0] if k else _HUES["grey"])  # 0: neutral
+        levels.append((hue, middle + (ends - middle) * abs(k) / half))
+    return levels
+
+
+def shade_style(style: str | Style, ramps) -> Style:
+    """The style plus each ramp's levels (``shade_<ramp>_<i>``) and, for each, the text
+    colour on it (``shade_<ramp>_<i>_text``: ink or paper, whichever contrasts more)."""
+    base = get_style(style)
+    ink, paper = base.rgb("ink"), base.rgb("paper")
+    dark = _luminance(paper) < _luminance(ink)
+    colors = dict(base.colors)
+    for ramp in ramps:
+        for i, (hue, lightness) in enumerate(_ramp_colors(ramp, dark)):
+            rgb = _legible(hue, lightness, ink, paper)
+            colors[role(ramp, i)] = rgb
+            better = ink if contrast(rgb, ink) >= contrast(rgb, paper) else paper
+            colors[role(ramp, i) + "_text"] = better
+    return Style(f"{base.name}+shade", MappingProxyType(colors))

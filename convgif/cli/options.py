@@ -120,8 +120,8 @@ INPUT = (
     ),
     option(
         "--image-size", type=int,
-        help="--image's longer side in cells (default: the largest up to 16 at which the "
-        "pixel values fit in the cells)",
+        help="--image's longer side in cells (default: the largest up to 32 whose frame is "
+        "landscape and fits 1920x1080)",
     ),
 )
 SEED = option("--seed", type=number("--seed", int, minimum=0), default=0,

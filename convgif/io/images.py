@@ -3,9 +3,9 @@
 A photo becomes a (C, H, W) array of whole numbers 0..255, the pixel values
 as the file stores them (8 bits), so a viewer can recognise them: C = 3 (R,
 G, B) for a layer with ``in_channels=3``, C = 1 (Pillow's luma, ``L``) for one
-channel. An animation shows every value, so the photo is shrunk (area
-average) until its longer side is ``size`` cells (16 by default: values stay
-legible on a slide); the features still keeps it large.
+channel. An animation draws a cell per value, so the photo is shrunk (area
+average) until its longer side is ``size`` cells (the picture chooses it:
+``convgif.api.pictures``); the features still keeps it large.
 
 Every failure is one ConvGifError about ``image`` (``--image`` on the command
 line; ``param="image"``): a missing, unreadable,

@@ -104,6 +104,9 @@ class GatherPicture(BlockFrames, LayerPicture):
         """
         done = self.storyboard.finished(state, oc)
         was = 0 if before is None else self.storyboard.finished(before, oc)
+        if self._shaded("output"):  # each cell its own shade: one box a cell
+            cells = self._finished_values(grid, state.n, oc)[was:done]
+            return [item for cell in cells for item in cell]
         items = []
         # The finished cells fill the region (the whole output by default) row by row,
         # one depth slice after another.
@@ -118,13 +121,13 @@ class GatherPicture(BlockFrames, LayerPicture):
             if in_slice > was_in_slice:
                 items += _filled(grid.slice(d), was_in_slice, in_slice, r0, c0, cols)
         if self.show_values:
-            items += self._finished_values(grid, state.n, oc)[was:done]
+            items += [c[1] for c in self._finished_values(grid, state.n, oc)[was:done]]
         return items
 
     def _finished_values(self, grid, n: int, oc: int) -> list:
-        """The value texts of the region's output cells (all by default) of a channel in
-        row-major order, made once: each frame shows a prefix of them, and rebuilding it
-        made scenes cost O(cells²)."""
+        """The items (box, value text) of the region's output cells (all by default) of a
+        channel in row-major order, made once: each frame shows a prefix of them, and
+        rebuilding it made scenes cost O(cells²)."""
         key = (n, oc)
         if key not in self._values:
             t = self.trace
@@ -132,8 +135,11 @@ class GatherPicture(BlockFrames, LayerPicture):
             items = []
             for local in np.ndindex(*map(len, region)):
                 pos = tuple(r.start + p for r, p in zip(region, local))
-                value = self._y(oc, pos) if self.symbols else t.y[(n, oc, *pos)]
-                items += self._cell(*self._at(grid, pos), "output", value)[1:]
+                value = t.y[(n, oc, *pos)]
+                fill, color = self._shade("output", oc, value, "output")
+                if self.symbols:
+                    value = self._y(oc, pos)
+                items.append(self._cell(*self._at(grid, pos), fill, value, color=color))
             self._values[key] = items
         return self._values[key]
 

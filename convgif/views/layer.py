@@ -43,6 +43,8 @@ from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
 from convgif.views.options import SYMBOL_SIZE, VALUE_MODES, Options
 from convgif.views.panels import Panels
 from convgif.views.scene import Box, Text
+from convgif.views.shade import PANELS
+from convgif.views.shading import Shading
 from convgif.views.terms import as_given, channel_note, kernel_note
 from convgif.views.text import (
     MIN_VALUE_SIZE,
@@ -56,7 +58,7 @@ from convgif.views.text import (
 from convgif.views.view import View
 
 
-class LayerPicture(Notation, Panels, View):
+class LayerPicture(Notation, Panels, Shading, View):
     """Everything fixed for one animation of one trace."""
 
     def __init__(self, trace, options: Options = DEFAULT_OPTIONS):
@@ -67,6 +69,7 @@ class LayerPicture(Notation, Panels, View):
         self._cells = {}  # _cell's arguments -> its items (the grids live as long as self)
         self._last_macs = (None, None)
         self.storyboard = self._storyboard()
+        self.shades = self._shade_scales(options.shade or frozenset())
         try:
             mode = VALUE_MODES.get(options.values)
         except TypeError:  # unhashable, e.g. a list
@@ -79,6 +82,16 @@ class LayerPicture(Notation, Panels, View):
         self.symbols = mode == "symbols"
         widest = self._widest_label()
         sizes = self._sizes(widest, mode)
+        self._lay_out(sizes, widest, mode)
+        if options.shade is None and mode == "auto" and not self.show_values:
+            # values left out for legibility: cells shaded by value still show them (the
+            # keys replace swatches in the legend, so the page is laid out again)
+            self.shades = self._shade_scales(PANELS)
+            self._lay_out(sizes, widest, mode)
+
+    def _lay_out(self, sizes: dict, widest: str, mode: str) -> None:
+        """The title's lines, the legend, the layout, and whether values are written."""
+        trace, options = self.trace, self.options
         parts = title(trace)
         # One title line when it fits the picture; else shapes on one line, K/P/S/D/G below.
         natural = compute_layout(trace, options.cell, **sizes).width
@@ -89,9 +102,10 @@ class LayerPicture(Notation, Panels, View):
             self.title_lines = [DASH.join(parts[:2]), DASH.join(parts[2:])]
         self.title = DASH.join(parts)
         self.subtitle = subtitle(self.trace, self.options, self._kernel_note())
-        self.legend = self._legend_entries()
+        self.legend = self._unshaded_legend(self._legend_entries())
         widths = [title_width(line) for line in self.title_lines]
-        widths += [text_width(self.subtitle, SUBTITLE_SIZE), legend_width(self.legend)]
+        widths += [text_width(self.subtitle, SUBTITLE_SIZE),
+                   legend_width(self.legend) + self._keys_width()]
         if options.flip:  # the caption's note, clear of the frame counter
             widths.append(text_width(FLIP_CAPTION, CAPTION_SIZE) + 110)
         self.layout = compute_layout(
@@ -270,6 +284,7 @@ class LayerPicture(Notation, Panels, View):
     def _build_static(self, n: int) -> tuple:
         items = header(self.title_lines, self.subtitle)
         items += legend(self.legend, self.layout.legend_y)
+        items += self._shade_keys(self.layout.legend_y)
         items += self._marks()
         items += self._input_items(n)
         if self.trace.kernel is not None:

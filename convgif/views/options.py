@@ -27,6 +27,10 @@ class Options:
     flip: bool = False  # the trace slides the kernel rotated 180°: true convolution x ∗ w
     source: str = ""  # where the input came from, when it is not made up (a photo)
     outputs: tuple[range, ...] | None = None  # output positions to animate (a region)
+    # panels ("input", "kernel", "output") whose cells are shaded by value: a photo shows
+    # as a photo (see views.shade). None: every panel when values are left out for
+    # legibility, so that they still show
+    shade: frozenset | None = None
 
 
 DEFAULT = Options()  # a picture as convgif draws it when asked for nothing else

@@ -76,14 +76,13 @@ class Panels:
             for pos in np.ndindex(*kind.shape):
                 k = int(kind[pos])
                 value = None if k == OVERFLOW else values[(n, ch, *pos)]
+                # only real cells are shaded: padding keeps its dashed look
+                fill, color = (self._shade("input", ch, value, "input") if k == DATA
+                               else (KIND_ROLE[k], "muted"))
                 if self.symbols and k != OVERFLOW:
                     value = self._input_symbol(ch, pos)
                 items += self._cell(
-                    *self._at(grid, pos),
-                    KIND_ROLE[k],
-                    value,
-                    dashed=k != DATA,
-                    color="ink" if k == DATA else "muted",
+                    *self._at(grid, pos), fill, value, dashed=k != DATA, color=color
                 )
         return items
 
@@ -111,9 +110,10 @@ class Panels:
             items += self._kernel_label(oc, icl, grid)
             for pos in np.ndindex(*t.kernel_size):
                 value = self._kernel_value(oc, icl, pos)
+                fill, color = self._shade("kernel", oc, value, "weight")
                 if self.symbols:
                     value = self._kernel_symbol(oc, icl, pos)
-                items += self._cell(*self._at(grid, pos), "weight", value)
+                items += self._cell(*self._at(grid, pos), fill, value, color=color)
         # A layer without a bias draws none: a box of 0 would read as a term it adds
         # (the subtitle says "no bias").
         first = min(lay.biases, default=None)

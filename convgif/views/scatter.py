@@ -190,11 +190,13 @@ class ScatterPicture(LayerPicture):
                 if outside[r, c]:
                     if hits[(n, oc, *pos)]:
                         items += self._outside_sum(grid, r, c, sums[(n, oc, *pos)])
-                elif state.phase in ("close", "bias"):  # the bias is in: the final values
+                elif state.phase in ("close", "bias") or hits[(n, oc, *pos)]:
                     real = tuple(p - pb for p, pb in zip(pos, self._crops))
-                    items += self._cell(grid, r, c, "output", t.y[(n, oc, *real)])
-                elif hits[(n, oc, *pos)]:
-                    items += self._cell(grid, r, c, "output", sums[(n, oc, *pos)])
+                    # the bias is in from the bias frame on: the final values
+                    final = state.phase in ("close", "bias")
+                    value = t.y[(n, oc, *real)] if final else sums[(n, oc, *pos)]
+                    fill, color = self._shade("output", oc, value, "output")
+                    items += self._cell(grid, r, c, fill, value, color=color)
         return items
 
     def _outside_sum(self, grid, r: int, c: int, value: float) -> list:

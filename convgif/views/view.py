@@ -17,7 +17,9 @@ The API's one loop (``convgif.api.render``) turns any view into any output
   keeps, for the frame counter to say;
 - ``view.still(index)``: the scene a still of that frame shows;
 - ``view.ways_round``: what a refusal suggests when there are too many frames;
-- ``view.heat_levels``: colours of a heat scale the style must add (0: none).
+- ``view.heat_levels``: colours of a heat scale the style must add (0: none);
+- ``view.shade_ramps``: the value-shade ramps the style must add (see
+  ``convgif.views.shade``; empty: none).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class View:
 
     pace = "output"
     heat_levels = 0
+    shade_ramps: tuple[str, ...] = ()
     ways_round: tuple[str, ...] = (MAX_FRAMES_WAY,)
 
     @property
