@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 
 import convgif
 from convgif.api.kinds import parse_layer
+from convgif.layers.parse import parse_shape
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -125,3 +127,64 @@ def test_parse_layer_builds_the_same_layer():
     assert layer.output_shape((4, 5, 5)) == (2, 12, 11)
     with pytest.raises(convgif.ConvGifError, match="unexpected keyword argument 'foo'"):
         parse_layer("Conv2d(3, 2, 3, foo=1)")
+
+
+# --------------------------------------------------------------------------- Keras' words
+
+
+KERAS_INFO = [
+    # (layer, input shape, Keras class and arguments, parameter line, axes line)
+    ("Conv1D(filters=4, kernel_size=3)", "10,2", ("Conv1D", dict(filters=4, kernel_size=3)),
+     "parameters 28 = kernel (3, 2, 4) 24 + bias (4,) 4",
+     "kernel axes (k, in, filters), bias (filters,)"),
+    ("Conv2D(filters=2, kernel_size=3, strides=2, padding='same')", "7,7,3",
+     ("Conv2D", dict(filters=2, kernel_size=3, strides=2, padding="same")),
+     "parameters 56 = kernel (3, 3, 3, 2) 54 + bias (2,) 2",
+     "kernel axes (kh, kw, in, filters), bias (filters,)"),
+    ("Conv2DTranspose(filters=2, kernel_size=(3, 2), strides=2, use_bias=False)", "4,4,3",
+     ("Conv2DTranspose", dict(filters=2, kernel_size=(3, 2), strides=2, use_bias=False)),
+     "parameters 36 = kernel (3, 2, 2, 3) 36 (use_bias=False)",
+     "kernel axes (kh, kw, filters, in)"),
+    ("Conv2D(filters=4, kernel_size=(3, 2), groups=2, data_format='channels_first')", "6,7,7",
+     ("Conv2D", dict(filters=4, kernel_size=(3, 2), groups=2, data_format="channels_first")),
+     "parameters 76 = kernel (3, 2, 3, 4) 72 + bias (4,) 4",
+     "kernel axes (kh, kw, in/groups, filters), bias (filters,)"),
+]
+
+
+@pytest.mark.parametrize("layer, shape, real, params, axes", KERAS_INFO)
+def test_keras_info_names_the_kernel_as_keras_stores_it(layer, shape, real, params, axes):
+    """``info`` on a Keras layer: kernel (not weight) in Keras' order, which is the shape
+    Keras 3 itself builds; kernel_size, not kernel, for the window; Keras' padding word."""
+    result = run("--layer", layer, "--input-shape", shape)
+    assert result.returncode == 0, result.stderr
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert params in lines and axes in lines
+    report = result.stdout.split("\n\n  PyTorch:")[0]  # the equivalents name torch's weight
+    assert "weight" not in report
+    assert any(line.startswith("kernel_size (") for line in lines)
+    assert not any(line.startswith("kernel (") for line in lines)
+    padding = real[1].get("padding", "valid")
+    assert any(line.startswith(f"padding {padding!r}, (before, after)") for line in lines)
+    info = json.loads(run("--layer", layer, "--input-shape", shape, "--json").stdout)
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    built = getattr(keras.layers, real[0])(**real[1])
+    built.build((1, *parse_shape(shape)))
+    assert info["keras_kernel"]["shape"] == list(built.kernel.shape)
+    assert f"kernel {tuple(built.kernel.shape)} " in params
+    assert info["keras_padding"] == padding
+    assert info["weight_shape"] is not None  # PyTorch's order stays under its own name
+    if built.bias is not None:
+        assert f"bias ({built.bias.shape[0]},)" in params
+
+
+def test_torch_info_keeps_pytorch_words():
+    result = run("--layer", "ConvTranspose2d(3, 2, 3, stride=2, bias=False)",
+                 "--input-shape", "3,4,4")
+    out = result.stdout
+    assert "parameters 54 = weight (3, 2, 3, 3) 54" in out
+    assert "kernel (3, 3), effective (3, 3)" in out and "kernel axes" not in out
+    assert "padding (before, after) per axis" in out
+    assert json.loads(run("--layer", "Conv2d(3, 2, 3)", "--input-shape", "3,5,5",
+                          "--json").stdout)["keras_kernel"] is None

@@ -19,12 +19,14 @@ from test_oracle import F_CONV, F_CONV_T, F_PAD_MODE, conv_cases, conv_t_cases, 
 
 import convgif
 from convgif.api import render
+from convgif.api.kinds import parse_layer
 from convgif.backends.raster import RasterPainter
 from convgif.cli.main import main
 from convgif.errors import ConvGifError
 from convgif.simulate import matrix
 from convgif.simulate.matrix import conv_matrix
 from convgif.views.matrix import MatrixPicture
+from convgif.views.scene import Box
 from convgif.views.text import fmt
 
 # --------------------------------------------------------------------------- the algebra
@@ -327,3 +329,102 @@ def test_matrix_view_refuses_an_output_region():
     with pytest.raises(ConvGifError, match="view='matrix' lights every row of C"):
         render.picture(convgif.Conv2d(1, 1, 3), input_shape=(1, 5, 5), view="matrix",
                        outputs="0-1,0-1")
+
+
+# --------------------------------------------------------------------------- without a bias
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda bias: convgif.Conv2d(1, 1, 3, bias=bias), (1, 5, 5)),
+    (lambda bias: convgif.Conv2d(2, 2, 3, groups=2, bias=bias), (2, 4, 4)),
+    (lambda bias: convgif.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1,
+                                          bias=bias), (1, 3, 3)),
+    (lambda bias: convgif.keras.Conv1D(filters=2, kernel_size=3, use_bias=bias), (6, 1)),
+])
+def test_a_layer_without_a_bias_draws_no_b_column(make, shape):
+    """No b column, no "+ b" anywhere, and y stands where b would: one gap right of C."""
+    pic = render.picture(make(False), input_shape=shape, view="matrix", step="output")
+    lay = pic.layout
+    assert lay.bias is None
+    # Same cell size for both: without the b column the automatic size may grow.
+    lay_c = render.picture(make(False), input_shape=shape, view="matrix", cell=20).layout
+    twin = render.picture(make(True), input_shape=shape, view="matrix", cell=20).layout
+    assert twin.bias is not None
+    assert lay_c.y_col.x - lay_c.matrix.x == pytest.approx(twin.bias.x - twin.matrix.x)
+    assert lay_c.width <= twin.width  # the header or the caption may set the width
+    right_of_c = lay.matrix.x + lay.matrix.width
+    left_of_forward = lay.forward.x if lay.forward is not None else math.inf
+    for i in range(len(pic)):
+        scene = pic.scene(i)
+        texts = scene.texts()
+        assert not [s for s in texts if "+ b" in s or "b (none)" in s or "plus b" in s], i
+        assert "b" not in texts  # the legend's entry for the bias
+        boxes = [b for b in scene.items if isinstance(b, Box)]
+        assert not [b for b in boxes if b.fill == "bias" or (b.dashed and b.fill == "pad")]
+        # Beside C's rows, right of C (left of a transposed layer's C), only y is drawn.
+        between = [b for b in boxes if right_of_c + 1 < b.x < left_of_forward - 1
+                   and b.y >= lay.matrix.y - 1]
+        assert between and all(b.x == pytest.approx(lay.y_col.x) for b in between), i
+    opening = " ".join(pic.scene(0).texts())
+    assert f"y = {pic.name}\u00b7x, {pic.name} is" in opening
+    row = [s for s in pic.scene(1).texts() if s.startswith(f"row 0 of {pic.name}")]
+    assert len(row) == 1 and row[0].endswith(f" = {fmt(pic.trace.y[0].reshape(-1)[0])}")
+
+
+def test_a_layer_with_a_bias_keeps_its_b_column():
+    pic = render.picture(convgif.Conv2d(1, 1, 3), input_shape=(1, 5, 5), view="matrix")
+    lay = pic.layout
+    assert lay.bias is not None and lay.y_col.x > lay.bias.x + lay.bias.cell
+    texts = pic.scene(1).texts()
+    assert "+ b" in texts and "b" in texts
+    assert any(s.startswith("row 0 of C: ") and f" + {fmt(pic.trace.bias[0])} = " in s
+               for s in texts)
+
+
+# --------------------------------------------------------------------------- Keras' words
+
+
+KERAS_TRANSPOSED = [
+    (dict(filters=1, kernel_size=3, strides=2, padding="same"), (3, 3, 1),
+     "Conv2D(filters=1, kernel_size=3, strides=2, padding='same', use_bias=False)", (6, 6, 1)),
+    (dict(filters=2, kernel_size=3, strides=2), (3, 4, 2),
+     "Conv2D(filters=2, kernel_size=3, strides=2, use_bias=False)", (7, 9, 2)),
+    (dict(filters=2, kernel_size=(3, 2), strides=2, padding="same", output_padding=1),
+     (3, 3, 1), "Conv2D(filters=1, kernel_size=(3, 2), strides=2, padding='same', "
+     "use_bias=False)", (6, 5, 2)),
+    (dict(filters=1, kernel_size=4, strides=2, padding="same", data_format="channels_first"),
+     (2, 3, 3), "Conv2D(filters=2, kernel_size=4, strides=2, padding='same', "
+     "data_format='channels_first', use_bias=False)", (1, 6, 6)),
+]
+
+
+@pytest.mark.parametrize("args, shape, forward, out_shape", KERAS_TRANSPOSED)
+def test_keras_transposed_matrix_names_the_forward_conv_as_keras_does(args, shape, forward,
+                                                                      out_shape):
+    layer = convgif.keras.Conv2DTranspose(**args)
+    pic = render.picture(layer, input_shape=shape, view="matrix")
+    texts = [s for i in (0, 1) for s in pic.scene(i).texts()]
+    fw = pic.layout.forward
+    assert f"C  ({fw.rows} \u00d7 {fw.cols}): matrix of the forward Conv2D" in texts
+    opening = " ".join(pic.scene(0).texts())
+    assert f"the matrix of {forward} on {out_shape}." in opening
+    assert "Conv2d" not in " ".join(texts)  # PyTorch's spelling nowhere
+    # The named Conv2D, read back by the layer parser, is the one whose matrix Cᵀ transposes.
+    conv = parse_layer(forward)
+    conv.built_for(out_shape)
+    conv.weight = layer.weight
+    np.testing.assert_array_equal(conv_matrix(conv, out_shape).matrix, pic.cm.matrix.T)
+
+
+def test_keras_forward_conv_with_padding_neither_valid_nor_same():
+    """Keras' Conv pads 'valid' or 'same' only: other padding is named as its own layer."""
+    layer = convgif.keras.Conv2DTranspose(filters=1, kernel_size=2, padding="same",
+                                          output_padding=0)
+    layer.built_for((3, 3, 1))
+    forward = matrix.forward_conv(layer.spec, (3, 3))
+    assert forward.keras_padding is None and forward.name == "Conv2D"
+    assert forward.text == ("ZeroPadding2D(((1, 1), (1, 1))) then "
+                            "Conv2D(filters=1, kernel_size=2, use_bias=False)")
+    # torch's spelling of the same forward convolution is unchanged
+    assert matrix.forward_conv(convgif.ConvTranspose2d(1, 1, 3, stride=2, padding=1).spec,
+                               (3, 3)).text.startswith("Conv2d(1, 1, kernel_size=3")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 
+from convgif.layers.terms import keras_kernel_axes, keras_kernel_shape
+
 
 def _axis_formula(spec, axis: str, n: int, k: int, s: int, d: int, pb: int, pa: int, out: int):
     pad = f"2*{pb}" if pb == pa else f"{pb} + {pa}"
@@ -22,6 +24,35 @@ def _axis_formula(spec, axis: str, n: int, k: int, s: int, d: int, pb: int, pa: 
     general += " - D*(K-1) - 1) / S) + 1"
     filled = f"{rounding}(({n} + {pad} - {d}*({k}-1) - 1) / {s}) + 1 = {out}"
     return general, filled
+
+
+def _keras_kernel(spec) -> dict | None:
+    if not (spec.keras and spec.weight_shape):
+        return None
+    return {"shape": list(keras_kernel_shape(spec.weight_shape)),
+            "axes": list(keras_kernel_axes(spec))}
+
+
+def _tuple_text(values) -> str:
+    """``(2,)`` and ``(kh, kw, in, filters)``: a tuple as Python writes it, names unquoted."""
+    values = [str(v) for v in values]
+    return "(" + ", ".join(values) + ("," if len(values) == 1 else "") + ")"
+
+
+def _parameter_lines(info: dict) -> list[str]:
+    """The parameter count; for a Keras layer in Keras' words: its kernel in the order
+    Keras stores it, what each axis counts, and the bias per filter."""
+    p, kernel = info["parameters"], info["keras_kernel"]
+    if kernel is None:
+        return [f"  parameters {p['total']:,} = weight {tuple(info['weight_shape'])} "
+                f"{p['weight']:,}" + (f" + bias {p['bias']:,}" if p["bias"] else "")]
+    line = f"  parameters {p['total']:,} = kernel {_tuple_text(kernel['shape'])} {p['weight']:,}"
+    if p["bias"]:  # one bias per filter
+        line += f" + bias {_tuple_text([p['bias']])} {p['bias']:,}"
+    else:
+        line += " (use_bias=False)"
+    axes = f"  kernel axes {_tuple_text(kernel['axes'])}"
+    return [line, axes + (", bias (filters,)" if p["bias"] else "")]
 
 
 def describe(layer, input_shape) -> dict:
@@ -54,6 +85,9 @@ def describe(layer, input_shape) -> dict:
         "output_padding": list(spec.output_padding) if spec.output_padding else None,
         "formulas": formulas,
         "weight_shape": list(spec.weight_shape) if spec.weight_shape else None,
+        # A Keras layer's weight as Keras stores it (weight_shape keeps PyTorch's order)
+        "keras_kernel": _keras_kernel(spec),
+        "keras_padding": getattr(layer, "padding_given", None) if spec.keras else None,
         "parameters": {"weight": weight_count, "bias": bias_count, "total": spec.param_count},
         "macs": layer.mac_count(input_shape),
         "pooling": _pool_work(spec, layer.mac_count(input_shape), pads) if spec.pooling else None,
@@ -97,21 +131,22 @@ def format_text(info: dict) -> str:
     for f in info["formulas"]:
         lines.append(f"  {f['formula']}")
         lines.append(f"  {' ' * (len(f['axis']) + 4)}= {f['filled']}")
+    # Keras' words: its weight is the "kernel", so the window's size is "kernel_size"
+    keras = info["keras_padding"] is not None
+    size = "kernel_size" if keras else "kernel"
+    padding = f"padding {info['keras_padding']!r}," if keras else "padding"
     lines += [
         "",
-        f"  kernel {tuple(info['kernel_size'])}, effective {tuple(info['effective_kernel_size'])}"
-        f" = D*(K-1)+1",
-        f"  padding (before, after) per axis: {axes_pad}"
+        f"  {size} {tuple(info['kernel_size'])}, effective "
+        f"{tuple(info['effective_kernel_size'])} = D*(K-1)+1",
+        f"  {padding} (before, after) per axis: {axes_pad}"
         + (f", mode {info['padding_mode']!r}" if info["padding_mode"] != "zeros" else ""),
     ]
     if info["output_padding"]:
-        lines.append(f"  output padding {tuple(info['output_padding'])}")
-    p = info["parameters"]
+        lines.append(f"  {'output_padding' if keras else 'output padding'} "
+                     f"{tuple(info['output_padding'])}")
     if info["weight_shape"]:
-        lines.append(
-            f"  parameters {p['total']:,} = weight {tuple(info['weight_shape'])} {p['weight']:,}"
-            + (f" + bias {p['bias']:,}" if p["bias"] else "")
-        )
+        lines += _parameter_lines(info)
     else:
         lines.append("  parameters 0")
     if info.get("pooling"):  # a pool multiplies nothing

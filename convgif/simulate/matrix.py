@@ -26,13 +26,13 @@ fastest), columns over the input the same way: ``x.reshape(-1)`` and
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from convgif.errors import NAME, ConvGifError
 from convgif.layers.code import call_text
-from convgif.layers.spec import LayerSpec
+from convgif.layers.spec import LayerSpec, tf_same_pads
 from convgif.simulate.trace import CHUNK, Trace
 
 MAX_ENTRIES = 16_000_000  # a dense float64 C of 128 MB: beyond that a matrix teaches nothing
@@ -148,10 +148,40 @@ class ForwardConv:
     spec: LayerSpec
     padding: tuple[int, ...]  # as torch's constructor takes it: per axis, or in F.pad order
     in_shape: tuple[int, ...]  # its input: the transposed layer's output, one sample
+    # A Keras layer's forward convolution as Keras spells it (spec stays torch's: it is
+    # what the simulation runs), and its padding word: 'valid', 'same' or None, neither.
+    keras: LayerSpec | None = None
+    keras_padding: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name if self.keras is None else self.keras.name
 
     @property
     def text(self) -> str:
-        return call_text(self.spec, self.padding)
+        if self.keras is None:
+            return call_text(self.spec, self.padding)
+        if self.keras_padding is not None:
+            return call_text(self.keras, self.keras_padding)
+        # Keras' Conv pads 'valid' or 'same' only: other padding is a layer of its own
+        pads = self.keras.padding
+        pads = pads[0] if len(pads) == 1 else pads
+        return f"ZeroPadding{self.keras.ndim}D({pads}) then {call_text(self.keras, 'valid')}"
+
+
+def _keras_forward(spec: LayerSpec, forward: LayerSpec, out, spatial) -> dict:
+    """The fields of a Keras layer's ForwardConv: the Keras Conv that, on ``out``, gives
+    back ``spatial`` through the same windows (the same padding before each axis)."""
+    keras = replace(forward, name=f"Conv{spec.ndim}D", keras=True,
+                    channels_last=spec.channels_last)
+    befores = tuple(b for b, _ in forward.padding)
+    axes = tuple(zip(out, spatial, spec.kernel_size, spec.stride, spec.dilation))
+    if not any(befores) and all((o - d * (k - 1) - 1) // s + 1 == n for o, n, k, s, d in axes):
+        return {"keras": keras, "keras_padding": "valid"}
+    same = tuple(tf_same_pads(o, k, s, d)[0] for o, _, k, s, d in axes)
+    if same == befores and all(-(-o // s) == n for o, n, _, s, _ in axes):
+        return {"keras": keras, "keras_padding": "same"}
+    return {"keras": keras, "keras_padding": None}
 
 
 def forward_conv(spec: LayerSpec, spatial) -> ForwardConv:
@@ -198,4 +228,5 @@ def forward_conv(spec: LayerSpec, spatial) -> ForwardConv:
             )
         padding = tuple(p for pair in reversed(pads) for p in pair)  # F.pad order
         forward = build(tuple(pads))
-    return ForwardConv(forward, padding, (spec.out_channels, *out))
+    keras = _keras_forward(spec, forward, out, spatial) if spec.keras else {}
+    return ForwardConv(forward, padding, (spec.out_channels, *out), **keras)

@@ -218,7 +218,7 @@ class MatrixPicture(MatrixTour, View):
     def _names(self) -> list:
         """C's name under it (above it, the guides from x come down); C beside Cᵀ; the
         heads of the b and y columns."""
-        t, lay = self.trace, self.layout
+        lay = self.layout
         mat, xr = lay.matrix, lay.x_row
         below = mat.y + mat.height + 4 + LABEL / 2
         items = [Text(mat.x, below, f"{self.name}  ({mat.rows} \u00d7 {mat.cols})", LABEL_SIZE,
@@ -226,10 +226,9 @@ class MatrixPicture(MatrixTour, View):
         if lay.forward is not None:
             items += self._forward_sheet()
         gap_y = xr.y + xr.cell + (mat.y - xr.y - xr.cell) / 2
-        bias_head = "+ b" if t.spec.bias else "+ b (none)"
-        anchor = "mm" if t.spec.bias else "lm"
-        items.append(Text(lay.bias.x + lay.bias.cell / 2, gap_y, bias_head, LABEL_SIZE, "ink",
-                          anchor=anchor, bold=True))
+        if lay.bias is not None:
+            items.append(Text(lay.bias.x + lay.bias.cell / 2, gap_y, "+ b", LABEL_SIZE, "ink",
+                              bold=True))
         items.append(
             Text(lay.y_col.x + lay.y_col.cell / 2, gap_y, "= y", LABEL_SIZE, "ink", bold=True)
         )
@@ -240,7 +239,7 @@ class MatrixPicture(MatrixTour, View):
         fw, cm = self.layout.forward, self.cm
         name = f"C  ({fw.rows} \u00d7 {fw.cols})"
         if self.forward:
-            name += f": matrix of the forward {self.forward.spec.name}"
+            name += f": matrix of the forward {self.forward.name}"
         note = f"row r of {self.name} is column r of C"
         items = [
             Text(fw.x, fw.y - LABEL / 2 - 2, name, LABEL_SIZE, "ink", anchor="lm", bold=True),
@@ -275,20 +274,18 @@ class MatrixPicture(MatrixTour, View):
             items.append(Line(x0, mat.y, x0, mat.y + mat.height, color="muted", width=BLOCK_LINE))
         for oc in range(1, t.out_channels):
             y0 = mat.y + oc * per_out * mat.cell
-            for grid in (mat, lay.bias, lay.y_col):
+            for grid in (g for g in (mat, lay.bias, lay.y_col) if g is not None):
                 items.append(Line(grid.x, y0, grid.x + grid.width, y0, color="muted",
                                   width=BLOCK_LINE))
         return items
 
     def _columns(self) -> list:
-        """The b column (dashed zeros without a bias), the empty y column, its channels."""
+        """The b column (none without a bias), the empty y column, its channels."""
         t, lay, cm, items = self.trace, self.layout, self.cm, []
         mat = lay.matrix
         for r in range(mat.rows):
-            if t.spec.bias:
+            if lay.bias is not None:
                 items += self._cell(lay.bias, r, 0, "bias", cm.bias[r])
-            else:
-                items += self._cell(lay.bias, r, 0, "pad", 0.0, dashed=True)
             items += self._cell(lay.y_col, r, 0, "output_empty")
         if t.out_channels > 1:
             per_out = mat.rows // t.out_channels
@@ -364,9 +361,9 @@ class MatrixPicture(MatrixTour, View):
 
     def _written(self, row: int) -> list:
         """The bias added and the y entry being written, in the column and its small grid."""
-        t, lay = self.trace, self.layout
-        role = "kernel_active" if t.spec.bias else "pad"
-        items = self._cell(lay.bias, row, 0, role, self.cm.bias[row], dashed=not t.spec.bias)
+        t, lay, items = self.trace, self.layout, []
+        if lay.bias is not None:
+            items += self._cell(lay.bias, row, 0, "kernel_active", self.cm.bias[row])
         value = t.y[0].reshape(-1)[row]
         items += self._cell(lay.y_col, row, 0, "output_active", value, edge="window",
                             width=LIT_EDGE)

@@ -40,7 +40,7 @@ class MatrixLayout:
     header_y: float  # the matrix block's header line
     x_row: Grid  # x, flattened: 1 × cols, right above C's columns
     matrix: Grid  # C (or Cᵀ): rows × cols
-    bias: Grid  # rows × 1
+    bias: Grid | None  # rows × 1; None for a layer without a bias: no column at all
     y_col: Grid  # rows × 1
     inputs: dict  # input channel -> Grid (the small spatial grids)
     outputs: dict  # output channel -> Grid
@@ -58,13 +58,14 @@ class MatrixSizes:
     out_spatial: tuple
     transposed: bool  # C is drawn beside Cᵀ
     header_w: float  # the matrix block's header line
+    bias: bool = True  # a b column between C and y
     title_lines: int = 1
     min_width: float = 0.0
 
     @classmethod
     def of(cls, trace, shape, header_w: float) -> MatrixSizes:
         return cls(shape, trace.in_channels, trace.out_channels, trace.in_spatial,
-                   trace.out_spatial, trace.spec.transposed, header_w)
+                   trace.out_spatial, trace.spec.transposed, header_w, trace.spec.bias)
 
     def auto_cell(self) -> float:
         """The grids' ladder of page sizes: a slide with legible values, a taller page, a
@@ -116,8 +117,9 @@ class MatrixSizes:
         mx = MARGIN + panel_w + max(36.0, 1.5 * c)
         gap = max(24.0, 1.2 * c)
         matrix = Grid(mx, c_y, rows, cols, c)
-        bias = Grid(mx + cols * c + gap, c_y, rows, 1, c)
-        y_col = Grid(bias.x + c + gap, c_y, rows, 1, c)
+        bias = Grid(mx + cols * c + gap, c_y, rows, 1, c) if self.bias else None
+        # without a bias, y stands where b would: C·x = y needs no empty column between
+        y_col = Grid((mx + cols * c if bias is None else bias.x + c) + gap, c_y, rows, 1, c)
         label_w = text_width("y[0]", LABEL_SIZE) + 10 if self.out_channels > 1 else 0
         right = y_col.x + c + LABEL_GAP + label_w
         forward = None

@@ -57,10 +57,10 @@ class MatrixText:
             ("paper", "0"),
             ("tap", "x entries in use"),
             ("kernel_active", "row in use"),
-            ("bias", "b"),
-            ("output", "y"),
-            ("output_active", "being written"),
         ]
+        if self.trace.spec.bias:
+            entries.append(("bias", "b"))
+        entries += [("output", "y"), ("output_active", "being written")]
         return entries
 
     def opening(self) -> list[str]:
@@ -71,7 +71,8 @@ class MatrixText:
         if self.forward is not None:
             return [
                 f"{self.equation()}: the transpose of C ({cols} \u00d7 {rows}), "
-                f"the matrix of {self.forward.text} on {shape_text(self.cm.out_shape)}.",
+                f"the matrix of {self.forward.text} on "
+                f"{shape_text(as_given(self.trace.spec, self.cm.out_shape))}.",
                 each_row,
             ]
         extra = PADDING_NOTE[self.trace.spec.padding_mode]

@@ -8,6 +8,8 @@ turn back to those here, in one place, so every view says the same.
 
 from __future__ import annotations
 
+from convgif.layers.terms import keras_kernel_shape
+
 
 def shape_text(shape) -> str:
     """``(3, 7, 7)``; one size as ``(7,)``, as Python writes a tuple."""
@@ -39,13 +41,6 @@ def channel_note(spec, name: str) -> str:
     """What a grid label's index means, where it could be misread: a channels-last
     tensor's grids are still labelled by channel, ``x[c]``, not by its first axis."""
     return f"; {name}[c] = channel c" if spec.channels_last else ""
-
-
-def keras_kernel_shape(weight_shape) -> tuple[int, ...]:
-    """Keras' kernel shape: ``(*K, in/groups, filters)``; transposed ``(*K, filters, in)``
-    (the weight is held as PyTorch's ``(filters, in/groups, *K)`` / ``(in, filters, *K)``)."""
-    first, second, *kernel = weight_shape
-    return (*kernel, second, first)
 
 
 def weight_text(spec, weight_shape, bias_shape) -> str:
