@@ -252,7 +252,8 @@ class GatherPicture(BlockFrames, LayerPicture):
             ny = node.y + node.cell / 2
             lane = lay.out_lane_x
             # in the output panel, a grid right of another is reached from below
-            open_left = lane is None or ogrid.x <= min(g.x for g in lay.outputs.values())
+            open_left = lane is None or (
+                not lay.out_below and ogrid.x <= min(g.x for g in lay.outputs.values()))
             if not t.spec.bias:  # nothing to add: on from the Σ to the cell
                 return items + to_cell(node.x + node.cell, ny, ogrid, rect, lane, open_left)
             items.append(Line(node.x + node.cell, ny, bgrid.x, ny, width=CONNECTOR_WIDTH))

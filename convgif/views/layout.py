@@ -23,12 +23,13 @@ from convgif.views.grid import Grid, rows_2d, slice_gap  # noqa: F401  (views im
 from convgif.views.placement import (
     Placed,
     bands,
+    place_below,
     place_inputs,
     place_panel,
     place_pooled,
     place_rows,
 )
-from convgif.views.plan import Plan, make_plan
+from convgif.views.plan import BELOW, Plan, make_plan
 from convgif.views.sizes import (  # noqa: F401  (views import these here)
     CAPTION_LINE,
     CAPTION_SIZE,
@@ -75,7 +76,8 @@ class Layout:
     lane_y: float  # height of the lane between the input row and the rows below, for connectors
     bands: tuple  # (group, x, y, w, h) boxes around a group's channels, when groups > 1
     ellipses: tuple = ()  # (x, y, n): n input channels left out here; −n: n output channels
-    out_lane_x: float | None = None  # the lane left of the output panel (None: no panel)
+    out_lane_x: float | None = None  # the lane to the output panel (None: no panel)
+    out_below: bool = False  # the outputs under the rows (their lane right of the rows)
     row_band: float = 0.0  # the label line atop each kernel row (3-d kernels)
     row_lead: float = 0.0  # the column of the rows' names left of all (0: none)
 
@@ -101,11 +103,15 @@ def _ladder(measure, legible: float, min_cell: float = 0.0) -> tuple[int, int]:
 
 
 def _arrangements(plan: Plan, wrap_outputs: bool) -> list[Plan]:
-    """The outputs aligned with their rows, then in a panel of 1, 2, … columns."""
+    """The outputs aligned with their rows, then in a panel of 1, 2, … columns; a 1-d
+    layer's first under the rows, each output under its input."""
     if plan.pooling or not wrap_outputs:
         return [plan]
     count = sum(oc is not None for oc in plan.shown_out)
-    return [plan] + [replace(plan, out_cols=k) for k in range(1, count + 1)]
+    plans = [plan] + [replace(plan, out_cols=k) for k in range(1, count + 1)]
+    if plan.grid.rows == 1 and plan.grid.depth == 1:
+        plans.insert(0, replace(plan, out_cols=BELOW))
+    return plans
 
 
 def _choose(plans: list[Plan], cell, legible: float, min_cell: float) -> tuple[Plan, float]:
@@ -128,9 +134,17 @@ def _choose(plans: list[Plan], cell, legible: float, min_cell: float) -> tuple[P
     return best[1], best[2]
 
 
-def _place_outputs(plan: Plan, size, cell: float, y_rows: float, placed: Placed) -> tuple:
-    """(the lane left of the output panel or None, where the output header goes): the
-    panel's grids placed when the outputs have one."""
+def _place_outputs(plan: Plan, size, cell: float, at, placed: Placed) -> tuple:
+    """The kernel rows (or a pool's outputs) from ``at`` = (the input row's right end, the
+    rows' top) and the outputs; returns (the lane to the outputs when they are apart from
+    the rows, else None; where the output header goes)."""
+    right, y_rows = at
+    if plan.pooling:
+        place_pooled(plan, cell, y_rows, placed)
+    else:
+        bottom = place_rows(plan, size, cell, at, placed)
+        if plan.out_cols == BELOW:
+            return place_below(plan, size, cell, bottom, placed)
     if size.panel is None:
         left = min(g.x for g in placed.outputs.values()) if placed.outputs else MARGIN
         return None, (left, y_rows - LABEL / 2)
@@ -165,12 +179,8 @@ def compute_layout(
     y_input = size.top + 2 * LABEL
     placed = Placed()
     right = place_inputs(plan, size, cell, y_input, placed)
-    y_rows = y_input + plan.grid.rows * cell + size.gap + LABEL
-    if plan.pooling:
-        place_pooled(plan, cell, y_rows, placed)
-    else:
-        place_rows(plan, size, cell, (right, y_rows), placed)
-    lane_x, output_header = _place_outputs(plan, size, cell, y_rows, placed)
+    y_rows = y_input + plan.grid.height(cell) + size.gap + LABEL
+    lane_x, output_header = _place_outputs(plan, size, cell, (right, y_rows), placed)
     return Layout(
         # whole pixels; never portrait (a slide and a blog column are landscape)
         width=math.ceil(max(size.width, min_width, MIN_PAGE_WIDTH, size.height)),
@@ -187,10 +197,11 @@ def compute_layout(
         outputs=placed.outputs,
         input_header=(MARGIN, size.top + LABEL / 2),
         output_header=output_header,
-        lane_y=y_input + plan.grid.rows * cell + (size.gap + LABEL) / 2,
+        lane_y=y_input + plan.grid.height(cell) + (size.gap + LABEL) / 2,
         bands=bands(plan, size, placed) if plan.bands else (),
         ellipses=tuple(placed.ellipses),
         out_lane_x=lane_x,
+        out_below=plan.out_cols == BELOW,
         row_band=size.row_band,
         row_lead=size.lead,
     )

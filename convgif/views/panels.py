@@ -90,7 +90,7 @@ class Panels:
         """A kernel's name: left of it when there is room, else above it."""
         t, lay = self.trace, self.layout
         label = self._kernel_name(oc, icl)
-        if grid.depth > 1:
+        if grid.depth > 1 and not lay.row_lead:
             return grid_labels(grid, label[:-1])
         if lay.row_lead:  # the row is named once, in the column left of all
             if icl != min(i for o, i in lay.kernels if o == oc):
@@ -172,6 +172,6 @@ def grid_labels(grid, head: str, names=None) -> list:
     fits = [o for o in offers if max(text_width(n, LABEL_SIZE) for n in o) <= pitch - 4]
     chosen = fits[0] if fits else [head + "]"]  # else the whole tensor, named once
     return [
-        Text(grid.slice(d).x, grid.y - 9, name, LABEL_SIZE, "muted", anchor="lm")
+        Text(grid.slice(d).x, grid.slice(d).y - 9, name, LABEL_SIZE, "muted", anchor="lm")
         for d, name in enumerate(chosen)
     ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from convgif.views.channels import hidden_at
 from convgif.views.grid import Grid
-from convgif.views.plan import Measure, Plan
+from convgif.views.plan import BELOW, Measure, Plan
 from convgif.views.sizes import LABEL, MARGIN, sum_node, sum_width
 
 
@@ -32,7 +32,7 @@ def place_inputs(plan: Plan, size: Measure, cell: float, y_input: float, placed)
     for index, (ch, column_w) in enumerate(zip(plan.shown_in, size.widths)):
         if ch is None:
             hidden = hidden_at(plan.shown_in, index)
-            ellipses.append((x + column_w / 2, y_input + plan.grid.rows * cell / 2, hidden))
+            ellipses.append((x + column_w / 2, y_input + plan.grid.height(cell) / 2, hidden))
         else:
             inputs[ch] = plan.grid.grid(x + (column_w - grid_w) / 2, y_input, cell)
         x += column_w + size.channel_gap
@@ -48,10 +48,11 @@ def place_pooled(plan: Plan, cell: float, y_rows: float, placed: Placed) -> None
             placed.outputs[oc] = plan.out.grid(src.x + (src.width - ow) / 2, y_rows + LABEL, cell)
 
 
-def place_rows(plan: Plan, size: Measure, cell: float, at, placed: Placed) -> None:
+def place_rows(plan: Plan, size: Measure, cell: float, at, placed: Placed) -> float:
     """One row per output channel from ``at`` = (the input row's right end, the rows' top):
     its kernels under their input channels, its Σ and bias, its output grid (unless the
-    outputs are in a panel); an ellipsis for the output channels left out."""
+    outputs are in a panel); an ellipsis for the output channels left out. Returns the
+    rows' bottom."""
     right, row_top = at
     inputs, kernels, biases, outputs = placed.inputs, placed.kernels, placed.biases, placed.outputs
     in_pg, out_pg = plan.per_group
@@ -70,7 +71,7 @@ def place_rows(plan: Plan, size: Measure, cell: float, at, placed: Placed) -> No
             if src is None:
                 continue
             kx = src.x + (src.width - plan.kernel.width(cell)) / 2
-            ky = top_cells + (inner - plan.kernel.rows * cell) / 2
+            ky = top_cells + (inner - plan.kernel.height(cell)) / 2
             kernels[(oc, icl)] = plan.kernel.grid(kx, ky, cell)
         node = sum_node(cell)
         sum_x = right + size.gap
@@ -80,10 +81,23 @@ def place_rows(plan: Plan, size: Measure, cell: float, at, placed: Placed) -> No
             bias_x = sum_x + sum_width(cell)
             biases[oc] = Grid(bias_x, top_cells + (inner - cell) / 2, 1, 1, cell)
             out_x = bias_x + cell + size.col_gap
-        if size.panel is None:
-            out_y = top_cells + (inner - plan.out.rows * cell) / 2
+        if size.panel is None and plan.out_cols != BELOW:
+            out_y = top_cells + (inner - plan.out.height(cell)) / 2
             outputs[oc] = plan.out.grid(out_x, out_y, cell)
         row_top += size.row_h + size.row_gap
+    return row_top
+
+
+def place_below(plan: Plan, size: Measure, cell: float, top: float, placed: Placed) -> tuple:
+    """The outputs under the rows from ``top``, one under another, each starting under the
+    input's first real cell; returns (the lane right of the rows, the header's place)."""
+    x = plan.below_x(cell, size.lead, size.widths)
+    y = top + size.gap - size.row_gap + LABEL
+    header = (x, y - LABEL / 2)
+    for oc in (oc for oc in plan.shown_out if oc is not None):
+        placed.outputs[oc] = plan.out.grid(x, y + LABEL, cell)
+        y += LABEL + plan.out.height(cell) + size.gap
+    return MARGIN + size.left_w + size.col_gap / 2, header
 
 
 def place_panel(plan: Plan, size: Measure, cell: float, placed: Placed) -> float:
@@ -104,7 +118,7 @@ def bands(plan: Plan, size: Measure, placed: Placed) -> tuple:
     pad = min(6.0, size.channel_gap / 2 - 3)  # neighbouring bands keep a gap between them
     column_of = dict(zip(plan.shown_in, size.widths))
     row_grids = [*placed.kernels.values(), *placed.biases.values(), *placed.sums.values()]
-    if size.panel is None:
+    if size.panel is None and plan.out_cols != BELOW:
         row_grids += placed.outputs.values()
     bottom = max(g.y + g.height for g in row_grids)
     boxes = []

@@ -24,6 +24,8 @@ from convgif.views.sizes import (
 )
 from convgif.views.text import text_width
 
+BELOW = -1  # Plan.out_cols: the outputs under the rows, each under its input's cells
+
 
 @dataclass(frozen=True)
 class OutPanel:
@@ -86,7 +88,8 @@ class Plan:
     labels_w: float  # room for a band's group name beside the last `x[i]` label
     title_lines: int
     header_widths: tuple  # (input, output) panel headers, the widest kernel's and row's name
-    out_cols: int = 0  # 0: outputs aligned with their rows; else the panel's columns
+    out_cols: int = 0  # 0: outputs aligned with their rows; BELOW; else the panel's columns
+    shift: int = 0  # cells from an input grid's left edge to its first real cell (1-d)
 
     def measure(self, c: float) -> Measure:
         gap = max(12.0, 0.5 * c)  # between channels
@@ -96,10 +99,10 @@ class Plan:
         top = Head.under(self.title_lines).top
         widths = self._column_widths(c)
         input_w = sum(widths) + (len(self.shown_in) - 1) * channel_gap
-        input_h = 2 * LABEL + self.grid.rows * c + gap + LABEL
+        input_h = 2 * LABEL + self.grid.height(c) + gap + LABEL
         in_header, out_header, kernel_label, row_label = self.header_widths
         if self.pooling:
-            row_h = LABEL + self.out.rows * c
+            row_h = LABEL + self.out.height(c)
             height = page_height(top + input_h + row_h)
             width = 2 * MARGIN + input_w
             return Measure(width, height, gap, col_gap, top, row_h, channel_gap, widths,
@@ -107,20 +110,30 @@ class Plan:
         # A kernel's name goes left of it when its column leaves room (see
         # ``Panels._kernel_label``); else each row is named once, in a column left of all
         # (``w[o]``: PyTorch's slice of the weight the row holds). A label line atop each
-        # row holds the names of an aligned output and its bias, and of 3-d kernels (above
-        # their slices); without them, rows sit closer.
+        # row holds the names of an aligned output and its bias, and of 3-d kernels' slices
+        # (else their rows are named at the left); without it, rows sit closer.
         room = (self.grid.width(c) - self.kernel.width(c)) / 2 + channel_gap / 2
-        lead = 0.0 if room >= kernel_label + 6 else row_label + 10
-        banded = self.kernel.depth > 1 or not self.out_cols
+        banded = not self.out_cols
+        fits_left = room >= kernel_label + 6 and (self.kernel.depth == 1 or banded)
+        lead = 0.0 if fits_left else row_label + 10
         band, row_gap = (LABEL, gap) if banded else (0.0, max(6.0, 0.3 * c))
         input_w += lead
-        tallest = self.kernel.rows if self.out_cols else max(self.kernel.rows, self.out.rows)
-        row_h = band + tallest * c
+        tallest = self.kernel.height(c)
+        if not self.out_cols:
+            tallest = max(tallest, self.out.height(c))
+        row_h = band + tallest
         rows_h = sum(LABEL + 8 if oc is None else row_h for oc in self.shown_out)
         body_h = input_h + rows_h + (len(self.shown_out) - 1) * row_gap
         bias_w = sum_width(c) + c if self.bias else sum_node(c)
         left_w = input_w + gap + bias_w
         panel = None
+        if self.out_cols == BELOW:
+            drawn = sum(oc is not None for oc in self.shown_out)
+            body_h += gap + LABEL + drawn * (LABEL + self.out.height(c) + gap) - gap
+            right = max(self.below_x(c, lead, widths) + self.out.width(c), MARGIN + out_header)
+            width = MARGIN + max(left_w + col_gap, right - MARGIN)
+            return Measure(width + MARGIN, page_height(top + body_h), gap, col_gap, top, row_h,
+                           channel_gap, widths, left_w, None, band, row_gap, lead)
         if self.out_cols:
             panel = self._panel(c, gap)
             left_w = max(left_w, in_header + gap)
@@ -132,11 +145,17 @@ class Plan:
         return Measure(width, page_height(top + body_h), gap, col_gap, top, row_h, channel_gap,
                        widths, left_w, panel, band, row_gap, lead)
 
+    def below_x(self, c: float, lead: float, widths: list) -> float:
+        """Where the outputs under the rows start: under the first input grid's first real
+        cell, so that a 'same' output sits under the input it was computed from."""
+        first = widths[0] if widths else self.grid.width(c)
+        return MARGIN + lead + (first - self.grid.width(c)) / 2 + self.shift * c
+
     def _panel(self, c: float, gap: float) -> OutPanel:
         count = sum(oc is not None for oc in self.shown_out)
         label_w = text_width(f"y[{max(oc or 0 for oc in self.shown_out)}]", LABEL_SIZE) + 4
         return OutPanel(self.out_cols, math.ceil(count / self.out_cols),
-                        max(self.out.width(c), label_w), LABEL + self.out.rows * c, gap)
+                        max(self.out.width(c), label_w), LABEL + self.out.height(c), gap)
 
     def _column_widths(self, c: float) -> list:
         """The input row's columns: a channel's grid and, below it, its kernels (in the
@@ -171,12 +190,13 @@ def make_plan(trace, title_lines, header_widths, grid_spatial, out_spatial, show
     )
     return Plan(
         # The scatter view replaces the grid by the raw input and the output by its canvas.
-        grid=Extent.of(grid_spatial or trace.grid.shape[2:]),
-        out=Extent.of(out_spatial or trace.out_spatial),
+        grid=Extent.of(grid_spatial or trace.grid.shape[2:], wrap=True),
+        out=Extent.of(out_spatial or trace.out_spatial, wrap=True),
         kernel=Extent(1, 0, 0) if pooling else Extent.of(trace.kernel_size),
         pooling=pooling,
         shown_in=shown_in,
         shown_out=shown_out,
+        shift=trace.pads[0][0] if trace.ndim == 1 and not trace.spec.transposed else 0,
         groups=trace.groups,
         per_group=(trace.in_per_group, trace.out_per_group),
         bands=bands,

@@ -6,6 +6,7 @@ Units are layout units (1 unit = 1 pixel at scale 1).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from convgif.views.grid import Grid, rows_2d, slice_gap
@@ -77,15 +78,25 @@ class Extent:
     depth: int
     rows: int
     cols: int
+    per_row: int = 0  # depth slices to a row (0: all side by side)
 
     @classmethod
-    def of(cls, shape) -> Extent:
-        """Only 3-d layers have several slices; 1-d layers are one row."""
-        return cls(shape[0] if len(shape) == 3 else 1, *rows_2d(shape))
+    def of(cls, shape, wrap: bool = False) -> Extent:
+        """Only 3-d layers have several slices; 1-d layers are one row. ``wrap``: the
+        slices in rows of about the square root of their count, so that a tensor of many
+        slices is a block, not a long strip."""
+        depth = shape[0] if len(shape) == 3 else 1
+        per_row = math.ceil(math.sqrt(depth)) if wrap and depth > 2 else 0
+        return cls(depth, *rows_2d(shape), per_row)
 
     def width(self, cell: float) -> float:
         """Width of the slices, side by side."""
-        return self.depth * self.cols * cell + (self.depth - 1) * slice_gap(cell)
+        return self.grid(0.0, 0.0, cell).width
+
+    def height(self, cell: float) -> float:
+        """Height of the rows of slices."""
+        return self.grid(0.0, 0.0, cell).height
 
     def grid(self, x: float, y: float, cell: float) -> Grid:
-        return Grid(x, y, self.rows, self.cols, cell, self.depth, slice_gap(cell))
+        return Grid(x, y, self.rows, self.cols, cell, self.depth, slice_gap(cell),
+                    self.per_row, LABEL)
