@@ -10,6 +10,7 @@ from convgif.frames.storyboard import describe_region
 from convgif.views.layout import CAPTION_SIZE, LABEL_SIZE, MARGIN, SUBTITLE_SIZE, TITLE_SIZE
 from convgif.views.options import Options
 from convgif.views.scene import Box, Line, Text
+from convgif.views.sizes import BUS_DROP
 from convgif.views.terms import as_given, shape_text, weight_text
 from convgif.views.text import text_width, wrap_into
 
@@ -279,7 +280,6 @@ def lane_to_kernel(x: float, grid_bottom: float, lane_y: float, kernel) -> list:
     ]
 
 
-BUS_DROP = 6.0  # how far under the kernels in use the line to the Σ runs
 
 
 def sum_bus(kernels, node) -> list:

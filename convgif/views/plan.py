@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from convgif.views.channels import shown
 from convgif.views.sizes import (
+    BUS_DROP,
     LABEL,
     LABEL_SIZE,
     MARGIN,
@@ -116,7 +117,8 @@ class Plan:
         banded = not self.out_cols
         fits_left = room >= kernel_label + 6 and (self.kernel.depth == 1 or banded)
         lead = 0.0 if fits_left else row_label + 10
-        band, row_gap = (LABEL, gap) if banded else (0.0, max(6.0, 0.3 * c))
+        # the bus under a row of kernels runs midway to the next row
+        band, row_gap = (LABEL, gap) if banded else (0.0, max(2 * BUS_DROP, 0.4 * c))
         input_w += lead
         tallest = self.kernel.height(c)
         if not self.out_cols:

@@ -30,6 +30,7 @@ def slide_scale(width: float, height: float) -> float:
 MARGIN = 24
 MIN_PAGE_WIDTH = 480.0  # a page is never narrower
 LABEL = 18  # height of a grid's label line
+BUS_DROP = 6.0  # how far under the kernels in use the line to the Σ runs
 TITLE_SIZE, SUBTITLE_SIZE, CAPTION_SIZE, LABEL_SIZE = 19, 14, 16, 13
 TITLE_LINE = TITLE_SIZE + 6  # from one title line to the next
 CAPTION_LINE = CAPTION_SIZE + 6  # from one caption line to the next
