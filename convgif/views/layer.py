@@ -83,9 +83,11 @@ class LayerPicture(Notation, Panels, Shading, View):
         widest = self._widest_label()
         sizes = self._sizes(widest, mode)
         self._lay_out(sizes, widest, mode)
-        if options.shade is None and mode == "auto" and not self.show_values:
-            # values left out for legibility: cells shaded by value still show them (the
-            # keys replace swatches in the legend, so the page is laid out again)
+        # values left out for legibility: cells shaded by value still show them, in every
+        # panel (a photo's kernels too), unless the panels were chosen; the keys replace
+        # swatches in the legend, so the page is laid out again
+        chosen = options.shade is not None and not options.source
+        if mode == "auto" and not self.show_values and not chosen:
             self.shades = self._shade_scales(PANELS)
             self._lay_out(sizes, widest, mode)
 
