@@ -1,15 +1,20 @@
 """One path for the eye: in every frame that writes an output cell of a convolution, the
 connectors form one connected path that touches each kernel in use, the Σ node that
-gathers their products, and ends on the cell being written."""
+gathers their products, and ends on the cell being written; a pool's runs from its
+window to the cell it writes. Lines never run beside an idle kernel, across a label or
+across a value already written."""
 
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_render import conv_layers, transposed_layers
+from test_render import conv_layers, pool_layers, transposed_layers
 
+import convgif
 from convgif.api import render
-from convgif.views.scene import Box, Line
+from convgif.views.chrome import BUS_DROP
+from convgif.views.route import Rect, distance, text_rect
+from convgif.views.scene import Box, Line, Text
 
 EPS = 0.01
 
@@ -93,3 +98,143 @@ def test_the_path_runs_from_the_kernels_through_the_sum_to_the_cell(layer_shape)
             assert lit
             for box in lit:
                 assert any(_touches(box, lines[k]) for k in path), f"frame {i}: kernel off the path"
+
+
+def _output_box(dynamic, grid) -> Box:
+    """The cell being written in an output grid: lit, outlined as the window."""
+    return next(b for b in dynamic if isinstance(b, Box) and b.fill == "output_active"
+                and b.edge == "window" and grid.x <= b.x < grid.x + grid.width
+                and grid.y <= b.y < grid.y + grid.height)
+
+
+def _crosses(line: Line, rect: Rect) -> bool:
+    """Whether ``line`` runs through the inside of ``rect`` (touching its edge is not)."""
+    inner = Rect(rect.x0 + EPS, rect.y0 + EPS, rect.x1 - EPS, rect.y1 - EPS)
+    return inner.x0 < inner.x1 and inner.y0 < inner.y1 and distance(line, inner) == 0
+
+
+def _labels(view) -> list[Rect]:
+    """The boxes of the picture's names and headers (not the values inside its grids)."""
+    lay = view.layout
+    grids = [*lay.inputs.values(), *lay.outputs.values()]
+    return [text_rect(t) for t in view.static if isinstance(t, Text)
+            and not any(g.x <= t.x <= g.x + g.width and g.y <= t.y <= g.y + g.height
+                        for g in grids)]
+
+
+def _written(view, state, oc) -> list[Rect]:
+    """The output cells of channel ``oc`` finished before this frame (row-major)."""
+    grid = view.layout.outputs[oc]
+    done = view.storyboard.finished(state, oc)
+    cells = [divmod(k, grid.cols) for k in range(done)]
+    return [Rect(*grid.rect(r, c)[:2], grid.rect(r, c)[0] + grid.cell,
+                 grid.rect(r, c)[1] + grid.cell) for r, c in cells]
+
+
+@settings(max_examples=25, suppress_health_check=list(HealthCheck), deadline=None)
+@given(pool_layers())
+def test_a_pools_line_runs_from_its_window_to_the_cell_being_written(layer_shape):
+    layer, shape = layer_shape
+    view = render.picture(layer, input_shape=shape)
+    lay, labels = view.layout, _labels(view)
+    for i in range(1, len(view) - 1):
+        state = view.storyboard.frame(i)
+        if state.phase != "step" or not state.cells:
+            continue
+        dynamic = view.scene(i).dynamic
+        lines = [it for it in dynamic if isinstance(it, Line)]
+        windows = [b for b in dynamic if isinstance(b, Box) and b.edge == "window"
+                   and b.fill is None]
+        for cell in state.cells:
+            oc = cell.out_channel
+            if oc not in lay.outputs:
+                continue
+            target = _output_box(dynamic, lay.outputs[oc])
+            ending = [k for k, ln in enumerate(lines) if _touches(target, ln)]
+            assert len(ending) == 1, f"frame {i + 1}: {len(ending)} lines end on y[{oc}]'s cell"
+            path = next(c for c in _components(lines, []) if ending[0] in c)
+            # each channel drawn has a line of its own, from under its own window
+            grid = lay.inputs[oc]
+            bottom = grid.y + grid.height
+            window = next(b for b in windows if grid.x <= b.x < grid.x + grid.width
+                          and grid.y <= b.y < bottom)
+            starts = [k for k in path if any(
+                abs(y - bottom) < EPS and window.x - EPS <= x <= window.x + window.w + EPS
+                for x, y in ((lines[k].x0, lines[k].y0), (lines[k].x1, lines[k].y1)))]
+            assert starts, f"frame {i + 1}: y[{oc}]'s line does not leave from its window"
+            written = _written(view, state, oc)
+            for k in path:
+                for rect in labels + written:
+                    assert not _crosses(lines[k], rect), (i + 1, lines[k], rect)
+
+
+def _on_bus(line: Line, bottoms, nodes) -> bool:
+    """Whether ``line`` is part of a bus to a Σ: under the kernels in use (their bottom
+    edges at ``bottoms``), or up into a Σ node (the middles of their bottom edges)."""
+    ys = (line.y0, line.y1)
+    return (any(b - EPS <= min(ys) and max(ys) <= b + BUS_DROP + EPS for b in bottoms)
+            or any(abs(line.x0 - x) < EPS and min(ys) >= y - EPS for x, y in nodes))
+
+
+def _idle_kernels_kept_clear(view, room: float = 4.0) -> None:
+    """In every frame, the connectors from the window to the kernels in use keep at least
+    ``room`` px from each kernel not in use.
+
+    The bus from the kernels in use to the Σ (``chrome.sum_bus``) is left out: it runs
+    ``BUS_DROP`` under its kernels, in the gap between kernel rows that the layout sizes
+    (a gap of 6 px leaves it no 4 px on either side).
+    """
+    lay = view.layout
+    kernels = list(lay.kernels.values())
+    nodes = [(g.x + g.cell / 2, g.y + g.cell) for g in lay.sums.values()]
+    for i in range(len(view)):
+        dynamic = view.scene(i).dynamic
+        lit = {(b.x, b.y) for b in dynamic if isinstance(b, Box) and b.edge == "window"}
+        bottoms = {g.y + g.height for g in kernels if (g.x, g.y) in lit}
+        idle = [Rect(g.x, g.y, g.x + g.width, g.y + g.height) for g in kernels
+                if (g.x, g.y) not in lit]
+        for line in (it for it in dynamic if isinstance(it, Line)
+                     and not _on_bus(it, bottoms, nodes)):
+            for rect in idle:
+                assert distance(line, rect) >= room - EPS, (i + 1, line, rect)
+
+
+@settings(max_examples=30, suppress_health_check=list(HealthCheck), deadline=None)
+@given(st.one_of(conv_layers(), transposed_layers()))
+def test_lines_keep_clear_of_idle_kernels(layer_shape):
+    layer, shape = layer_shape
+    _idle_kernels_kept_clear(render.picture(layer, input_shape=shape))
+
+
+@settings(max_examples=15, suppress_health_check=list(HealthCheck), deadline=None)
+@given(transposed_layers())
+def test_scatter_lines_keep_clear_of_idle_kernels(layer_shape):
+    layer, shape = layer_shape
+    _idle_kernels_kept_clear(render.picture(layer, input_shape=shape, view="scatter"))
+
+
+def test_lines_to_a_lower_row_keep_clear_of_the_kernels_above():
+    """The finding: Conv2d(3, 6, 3) on 3×6×6, y[4]'s frames ran its lines 8 px beside
+    the kernels of rows 0-3; and a transposed layer's, gather and scatter. These layouts
+    leave room for a line well clear of them: 12 px."""
+    _idle_kernels_kept_clear(render.picture(convgif.Conv2d(3, 6, 3), input_shape=(3, 6, 6),
+                                            step="output"), room=12)
+    layer = convgif.ConvTranspose2d(2, 4, 3, stride=2)
+    for view in ("gather", "scatter"):
+        _idle_kernels_kept_clear(render.picture(layer, input_shape=(2, 3, 3), view=view,
+                                                step="output"), room=12)
+
+
+def test_the_pool_of_the_finding_ends_on_the_cell_it_writes():
+    """AvgPool2d(3, stride=2, padding=1, ceil_mode=True) on 1×7×7, frame 10 writes y[0, 2, 0]:
+    its line ends on that cell's left edge, not on row 0 through the y[0] label."""
+    view = render.picture(convgif.AvgPool2d(3, stride=2, padding=1, ceil_mode=True),
+                          input_shape=(1, 7, 7))
+    dynamic = view.scene(9).dynamic
+    grid = view.layout.outputs[0]
+    target = _output_box(dynamic, grid)
+    assert (target.x, target.y) == grid.rect(2, 0)[:2]
+    lines = [it for it in dynamic if isinstance(it, Line)]
+    last = [ln for ln in lines if _touches(target, ln)]
+    assert len(last) == 1 and last[0].x1 == target.x and last[0].y1 == target.y + target.h / 2
+    assert all(not _crosses(ln, r) for ln in lines for r in _labels(view))

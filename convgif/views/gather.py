@@ -17,8 +17,6 @@ from convgif.views.blocks import BlockFrames
 from convgif.views.chrome import (
     CONNECTOR_WIDTH,
     FLIP_CAPTION,
-    elbow,
-    lane_to_kernel,
     shape_text,
     sum_bus,
     to_cell,
@@ -26,6 +24,7 @@ from convgif.views.chrome import (
 from convgif.views.equation import plural, pool_work, product_terms, shorten, work_per_cell
 from convgif.views.layer import LayerPicture
 from convgif.views.layout import rows_2d
+from convgif.views.route import lane_to_cell, lane_to_kernel
 from convgif.views.scene import Box, Line, Scene
 from convgif.views.terms import index_text
 from convgif.views.text import fmt, term
@@ -161,9 +160,8 @@ class GatherPicture(BlockFrames, LayerPicture):
         if self.symbols:
             value = self._y(cell.out_channel, state.position)
         items += self._cell(*ocell, "output_active", value, edge="window", width=2.5)
-        target = ocell[0].center(*ocell[1:])
         channels = sorted(set(macs["in_channel"].tolist()))
-        items += self._outlines(state, cell, channels, ogrid, target)
+        items += self._outlines(state, cell, channels, ogrid, ocell[0].rect(*ocell[1:]))
         if self.trace.kernel is not None:
             items += self._sum_and_bias(cell, channels, ogrid, ocell[0].rect(*ocell[1:]))
         return items
@@ -204,9 +202,10 @@ class GatherPicture(BlockFrames, LayerPicture):
                 )
         return items
 
-    def _outlines(self, state, cell, channels, ogrid, target) -> list:
+    def _outlines(self, state, cell, channels, ogrid, target: tuple) -> list:
         """The window's bounding box on every channel it reads in this frame (on each depth
-        slice it taps), each kernel in use outlined, and the connectors between them."""
+        slice it taps), each kernel in use outlined, and the connectors between them (a
+        pool's on to the rectangle ``target`` of the cell being written)."""
         t, lay = self.trace, self.layout
         origin = [o * s for o, s in zip(state.position, t.stride)]
         extent = [d * (k - 1) for k, d in zip(t.kernel_size, t.dilation)]
@@ -214,7 +213,7 @@ class GatherPicture(BlockFrames, LayerPicture):
         r1, c1 = self._rc(*(o + e for o, e in zip(origin, extent)))
         # the depth slices a 3-d window taps (dilation skips some)
         depths = range(origin[0], origin[0] + extent[0] + 1, t.dilation[0]) if t.ndim == 3 else [0]
-        items = []
+        items, taken = [], []  # taken: the verticals of this frame's lines, kept apart
         for ch in channels:
             grid = lay.inputs.get(ch)
             if grid is None:
@@ -222,16 +221,18 @@ class GatherPicture(BlockFrames, LayerPicture):
             boxes = [grid.slice(d).span(r0, c0, r1, c1) for d in depths]
             items += [Box(*box, edge="window", edge_width=2.5) for box in boxes]
             x, y, w, h = boxes[0]  # the connector leaves from the first slice
-            if t.kernel is None:
+            if t.kernel is None:  # a pool: from the window on to the cell being written
                 if self.options.lines:
-                    items += elbow(x + w / 2, grid.y + grid.height, target[0], ogrid.y, lay.lane_y)
+                    items += lane_to_cell(x + w / 2, grid.y + grid.height, lay.lane_y, ogrid,
+                                          target, self.route_obstacles, lay.width)
                 continue
             kgrid = lay.kernels[(cell.out_channel, ch % t.in_per_group)]
             items.append(
                 Box(kgrid.x, kgrid.y, kgrid.width, kgrid.height, edge="window", edge_width=2.5)
             )
             if self.options.lines:  # from below the grid, not across its cells
-                items += lane_to_kernel(x + w / 2, grid.y + grid.height, lay.lane_y, kgrid)
+                items += lane_to_kernel(x + w / 2, grid.y + grid.height, lay.lane_y, kgrid,
+                                        self.route_obstacles, lay.width, taken)
         return items
 
     def _sum_and_bias(self, cell, channels, ogrid, rect) -> list:

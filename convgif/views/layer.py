@@ -8,6 +8,7 @@ from its index alone (``scene(i)``).
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import numpy as np
 
@@ -42,6 +43,7 @@ from convgif.views.notation import Notation
 from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
 from convgif.views.options import SYMBOL_SIZE, VALUE_MODES, Options
 from convgif.views.panels import Panels
+from convgif.views.route import obstacles
 from convgif.views.scene import Box, Text
 from convgif.views.shade import PANELS
 from convgif.views.shading import Shading
@@ -269,6 +271,12 @@ class LayerPicture(Notation, Panels, Shading, View):
                 items += (Text(x + w / 2, y + h / 2, text, self.value_size, color),)
             self._cells[key] = items
         return list(items)
+
+    @cached_property
+    def route_obstacles(self) -> tuple:
+        """What the connectors keep clear of (see ``route.obstacles``): found once, as the
+        layout and its labels are the same in every frame."""
+        return obstacles(self.layout, self.static)
 
     # ---- the static part
 

@@ -8,11 +8,12 @@ import numpy as np
 from convgif.errors import NAME, ConvGifError, name_of
 from convgif.frames.storyboard import ScatterStoryboard
 from convgif.simulate.trace import DATA
-from convgif.views.chrome import elbow_h, lane_to_kernel, shape_text
+from convgif.views.chrome import elbow_h, shape_text
 from convgif.views.equation import shorten
 from convgif.views.layer import LayerPicture
 from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
 from convgif.views.options import Options
+from convgif.views.route import lane_to_kernel
 from convgif.views.scene import Box, Scene, Text
 from convgif.views.terms import index_text, kernel_note
 from convgif.views.text import fmt, span_text, term
@@ -292,7 +293,8 @@ class ScatterPicture(LayerPicture):
         if self.options.lines:
             # from below the grid, as the gather view's window: not across the cells under
             # the stamping one
-            items += lane_to_kernel(cx + cw / 2, grid.y + grid.height, lay.lane_y, kgrid)
+            items += lane_to_kernel(cx + cw / 2, grid.y + grid.height, lay.lane_y, kgrid,
+                                    self.route_obstacles, lay.width)
         # no line from the bias: a stamp adds none of it (the bias frame does)
         return items
 

@@ -1,0 +1,142 @@
+"""Routes for the connectors that must keep clear of what a frame does not light.
+
+A line from the window to a kernel in a lower row, or from a pool's window to its
+output cell, passes other grids and their labels on the way. Running it beside an idle
+kernel, or across a name or a value, breaks the one path the eye should follow (the
+design's "lines never touch idle kernels, labels or values"). So the route goes down
+the free gaps between them, midway, as far from both sides as the gap allows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from convgif.views.chrome import BUS_DROP, CONNECTOR_WIDTH, to_cell
+from convgif.views.scene import Line, Text
+from convgif.views.text import text_width
+
+CLEAR = 4.0  # the least room a connector keeps from an idle kernel, a label, a value
+COMFORT = 12.0  # beyond this much room, more no longer reads better: the shorter route wins
+LINE_HEIGHT = 1.2  # a label's box, in em, from its ascender to its descender
+
+
+@dataclass(frozen=True)
+class Rect:
+    """An area a connector keeps clear of (an idle grid, a label), corner to corner."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+def grid_rect(grid) -> Rect:
+    return Rect(grid.x, grid.y, grid.x + grid.width, grid.y + grid.height)
+
+
+def text_rect(item: Text) -> Rect:
+    """The box a label takes as the font draws it, from its anchor."""
+    w, h = text_width(item.text, item.size, bold=item.bold), LINE_HEIGHT * item.size
+    x0 = item.x - {"l": 0.0, "m": w / 2, "r": w}[item.anchor[0]]
+    y0 = item.y - {"a": 0.0, "m": h / 2, "s": 0.8 * h, "d": h}.get(item.anchor[1], h / 2)
+    return Rect(x0, y0, x0 + w, y0 + h)
+
+
+def obstacles(layout, static) -> tuple[Rect, ...]:
+    """Every grid of a layer's picture, every label of its ``static`` items (values inside
+    the grids are covered by them) and the edges of its group bands."""
+    grids = [*layout.inputs.values(), *layout.kernels.values(), *layout.sums.values(),
+             *layout.biases.values(), *layout.outputs.values()]
+    rects = [grid_rect(g) for g in grids]
+    labels = [text_rect(t) for t in static if isinstance(t, Text)
+              and not any(r.x0 <= t.x <= r.x1 and r.y0 <= t.y <= r.y1 for r in rects)]
+    edges = []
+    for _, x, y, w, h in layout.bands:  # an outline: along it reads as part of it
+        edges += [Rect(x, y, x, y + h), Rect(x + w, y, x + w, y + h),
+                  Rect(x, y, x + w, y), Rect(x, y + h, x + w, y + h)]
+    return tuple(rects + labels + edges)
+
+
+def distance(line: Line, rect: Rect) -> float:
+    """How close an axis-aligned segment comes to a rectangle (0 when it touches)."""
+    dx = max(rect.x0 - max(line.x0, line.x1), min(line.x0, line.x1) - rect.x1, 0.0)
+    dy = max(rect.y0 - max(line.y0, line.y1), min(line.y0, line.y1) - rect.y1, 0.0)
+    return math.hypot(dx, dy)
+
+
+def free_columns(obstacles, y0: float, y1: float, width: float) -> list[float]:
+    """The middles of the free gaps left and right of the obstacles that a vertical from
+    ``y0`` to ``y1`` would pass (within ``CLEAR``), on a page ``width`` wide."""
+    spans = sorted((o.x0, o.x1) for o in obstacles
+                   if o.y0 - CLEAR < max(y0, y1) and o.y1 + CLEAR > min(y0, y1))
+    middles, left = [], 0.0
+    for x0, x1 in spans + [(width, width)]:
+        if x0 > left:
+            middles.append((left + x0) / 2)
+        left = max(left, x1)
+    return middles
+
+
+def _lines(points) -> list[Line]:
+    return [Line(*a, *b, width=CONNECTOR_WIDTH) for a, b in zip(points, points[1:])
+            if a != b]
+
+
+def _kernel_routes(x: float, lane_y: float, target: Rect, obstacles, width: float) -> list:
+    """The polylines from the lane at ``x`` into ``target``: down a free gap to its
+    middle height and into its side, or down to the free gap above it and into its top."""
+    ky, kx = (target.y0 + target.y1) / 2, (target.x0 + target.x1) / 2
+    routes = []
+    for xv in free_columns(obstacles, lane_y, ky, width):
+        if xv > target.x1 or xv < target.x0:
+            edge = target.x1 if xv > target.x1 else target.x0
+            routes.append([(x, lane_y), (xv, lane_y), (xv, ky), (edge, ky)])
+    above = [o.y1 for o in obstacles if o.y1 <= target.y0 and o.x0 < target.x1 + CLEAR
+             and o.x1 > target.x0 - CLEAR]
+    top = max(above, default=-math.inf)
+    if top <= lane_y:  # nothing between the lane and the kernel: straight down into it
+        return routes + [[(x, lane_y), (kx, lane_y), (kx, target.y0)]]
+    turn = (top + target.y0) / 2
+    for xv in free_columns(obstacles, lane_y, turn, width):
+        routes.append([(x, lane_y), (xv, lane_y), (xv, turn), (kx, turn), (kx, target.y0)])
+    return routes
+
+
+def lane_to_kernel(x: float, grid_bottom: float, lane_y: float, kernel, obstacles,
+                   width: float, taken: list | None = None) -> list:
+    """A connector from under an input grid at ``x``, along the lane below the inputs,
+    then down the free gap with the most room (up to ``COMFORT``; then the shortest)
+    into ``kernel`` (a Grid), never beside another kernel or across a label.
+
+    ``taken`` lists the verticals other connectors of the frame use: a route keeps off
+    them, so two lines never run as one; its own vertical is added to it.
+    """
+    target = grid_rect(kernel)
+    others = [o for o in obstacles if o != target]
+    taken = [] if taken is None else taken
+
+    def score(points):
+        lines = _lines(points)
+        room = min((distance(ln, o) for ln in lines for o in others), default=math.inf)
+        shared = any(abs(a[0] - t) < 2 * CLEAR for a, b in zip(points, points[1:])
+                     if a[0] == b[0] for t in taken)
+        length = sum(abs(a[0] - b[0]) + abs(a[1] - b[1]) for a, b in zip(points, points[1:]))
+        return (room >= CLEAR, not shared, min(room, COMFORT), -length)
+
+    best = max(_kernel_routes(x, lane_y, target, others, width), key=score)
+    taken += [a[0] for a, b in zip(best, best[1:]) if a[0] == b[0]]
+    return _lines([(x, grid_bottom)] + best)
+
+
+def lane_to_cell(x: float, grid_bottom: float, lane_y: float, ogrid, rect, obstacles,
+                 width: float) -> list:
+    """A pool's connector: from under its input grid at ``x`` down to the lane, along it
+    to the free gap left of the output ``ogrid``, down that gap and on into the cell at
+    ``rect`` (see ``to_cell``: into its left edge in the first column, else from below
+    through the cells a row-by-row walk has not written), crossing no label or value."""
+    bottom = ogrid.y + ogrid.height + BUS_DROP
+    left = [xv for xv in free_columns(obstacles, lane_y, bottom, width) if xv < ogrid.x]
+    lane = max(left, default=ogrid.x / 2)
+    return [Line(x, grid_bottom, x, lane_y, width=CONNECTOR_WIDTH)] + to_cell(
+        x, lane_y, ogrid, rect, lane, open_left=True)
