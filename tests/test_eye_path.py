@@ -12,9 +12,9 @@ from test_render import conv_layers, pool_layers, transposed_layers
 
 import convgif
 from convgif.api import render
-from convgif.views.chrome import BUS_DROP
 from convgif.views.route import Rect, distance, text_rect
 from convgif.views.scene import Box, Line, Text
+from convgif.views.sizes import BUS_DROP
 
 EPS = 0.01
 
@@ -168,35 +168,23 @@ def test_a_pools_line_runs_from_its_window_to_the_cell_being_written(layer_shape
                     assert not _crosses(lines[k], rect), (i + 1, lines[k], rect)
 
 
-def _on_bus(line: Line, bottoms, nodes) -> bool:
-    """Whether ``line`` is part of a bus to a Σ: under the kernels in use (their bottom
-    edges at ``bottoms``), or up into a Σ node (the middles of their bottom edges)."""
-    ys = (line.y0, line.y1)
-    return (any(b - EPS <= min(ys) and max(ys) <= b + BUS_DROP + EPS for b in bottoms)
-            or any(abs(line.x0 - x) < EPS and min(ys) >= y - EPS for x, y in nodes))
-
-
 def _idle_kernels_kept_clear(view, room: float = 4.0) -> None:
     """In every frame, the connectors from the window to the kernels in use keep at least
-    ``room`` px from each kernel not in use.
-
-    The bus from the kernels in use to the Σ (``chrome.sum_bus``) is left out: it runs
-    ``BUS_DROP`` under its kernels, in the gap between kernel rows that the layout sizes
-    (a gap of 6 px leaves it no 4 px on either side).
-    """
+    ``room`` px from each kernel not in use, and the bus from them to the Σ (midway
+    between kernel rows, ``BUS_DROP`` under them) at least 4 px."""
     lay = view.layout
     kernels = list(lay.kernels.values())
-    nodes = [(g.x + g.cell / 2, g.y + g.cell) for g in lay.sums.values()]
     for i in range(len(view)):
         dynamic = view.scene(i).dynamic
         lit = {(b.x, b.y) for b in dynamic if isinstance(b, Box) and b.edge == "window"}
-        bottoms = {g.y + g.height for g in kernels if (g.x, g.y) in lit}
         idle = [Rect(g.x, g.y, g.x + g.width, g.y + g.height) for g in kernels
                 if (g.x, g.y) not in lit]
-        for line in (it for it in dynamic if isinstance(it, Line)
-                     and not _on_bus(it, bottoms, nodes)):
+        bottoms = {g.y + g.height for g in kernels if (g.x, g.y) in lit}
+        for line in (it for it in dynamic if isinstance(it, Line)):
+            on_bus = any(b - EPS <= min(line.y0, line.y1) and max(line.y0, line.y1)
+                         <= b + BUS_DROP + EPS for b in bottoms)
             for rect in idle:
-                assert distance(line, rect) >= room - EPS, (i + 1, line, rect)
+                assert distance(line, rect) >= (4.0 if on_bus else room) - EPS, (i + 1, line)
 
 
 @settings(max_examples=30, suppress_health_check=list(HealthCheck), deadline=None)

@@ -168,13 +168,6 @@ FLIP_CAPTION = (
 )
 
 
-def elbow(x0, y0, x1, y1, mid) -> list:
-    """A vertical–horizontal–vertical connector: crisp, and cheap to store in a GIF."""
-    return [
-        Line(x0, y0, x0, mid, width=1.5),
-        Line(x0, mid, x1, mid, width=1.5),
-        Line(x1, mid, x1, y1, width=1.5),
-    ]
 
 
 def elbow_h(x0, y0, x1, y1, mid=None) -> list:
@@ -267,17 +260,6 @@ def heat_key(title: str, entries, y: float, note: str = "") -> list:
     return items
 
 
-def lane_to_kernel(x: float, grid_bottom: float, lane_y: float, kernel) -> list:
-    """A connector from under an input grid at ``x``, along the lane below the inputs, then
-    down the right side of ``kernel`` (a Grid: clear of the other kernels) into it."""
-    side = kernel.x + kernel.width + 8
-    ky = kernel.y + kernel.height / 2
-    return [
-        Line(x, grid_bottom, x, lane_y, width=CONNECTOR_WIDTH),
-        Line(x, lane_y, side, lane_y, width=CONNECTOR_WIDTH),
-        Line(side, lane_y, side, ky, width=CONNECTOR_WIDTH),
-        Line(side, ky, kernel.x + kernel.width, ky, width=CONNECTOR_WIDTH),
-    ]
 
 
 
