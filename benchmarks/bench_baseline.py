@@ -5,7 +5,8 @@ same run, taking turns.
 - render: ``layer.animate`` of the headline layer (Conv2d(3, 2, 3, stride=2, padding=1,
   dilation=2) on 3x7x7) to a GIF, inside one process, after a first warm-up render;
 - command: ``python -m convgif render`` of the same layer, as a user types it (start-up,
-  parsing, rendering, writing).
+  parsing, rendering, writing);
+- size: the bytes and frames of the GIF that command writes.
 
 Each figure is the median of RUNS turns; the ratio is this checkout over the baseline
 (below 1: faster). The baseline's source is taken from git into a temporary folder.
@@ -78,10 +79,24 @@ def main() -> None:
             for name, measure in (("render", render_seconds), ("command", command_seconds)):
                 figures[name][0].append(measure(ROOT, out))
                 figures[name][1].append(measure(base, out))
+        sizes = []
+        for source in (ROOT, base):  # the GIF each writes: bytes and frames
+            command_seconds(source, out)
+            sizes.append((out.stat().st_size, gif_frames(out)))
     print(f"this checkout against {commit} (medians of {RUNS} turns; ratio below 1: faster)")
     for name, (ours, theirs) in figures.items():
         a, b = statistics.median(ours), statistics.median(theirs)
         print(f"  {name:8s} {a * 1000:7.1f} ms  vs  {b * 1000:7.1f} ms   ratio {a / b:.2f}")
+    (a, fa), (b, fb) = sizes
+    print(f"  size     {a / 1024:7.1f} KB  vs  {b / 1024:7.1f} KB   ratio {a / b:.2f}"
+          f"   ({fa} frames vs {fb})")
+
+
+def gif_frames(path: Path) -> int:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.n_frames
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from convgif.views.chrome import BUS_DROP, CONNECTOR_WIDTH, to_cell
 from convgif.views.scene import Line, Text
 from convgif.views.text import text_width
@@ -83,12 +85,19 @@ def _lines(points) -> list[Line]:
             if a != b]
 
 
+NEAREST = 4  # free gaps tried per route, nearest the kernel first (farther ones are longer)
+
+
+def _nearest(columns: list[float], x: float) -> list[float]:
+    return sorted(columns, key=lambda xv: abs(xv - x))[:NEAREST]
+
+
 def _kernel_routes(x: float, lane_y: float, target: Rect, obstacles, width: float) -> list:
     """The polylines from the lane at ``x`` into ``target``: down a free gap to its
     middle height and into its side, or down to the free gap above it and into its top."""
     ky, kx = (target.y0 + target.y1) / 2, (target.x0 + target.x1) / 2
     routes = []
-    for xv in free_columns(obstacles, lane_y, ky, width):
+    for xv in _nearest(free_columns(obstacles, lane_y, ky, width), kx):
         if xv > target.x1 or xv < target.x0:
             edge = target.x1 if xv > target.x1 else target.x0
             routes.append([(x, lane_y), (xv, lane_y), (xv, ky), (edge, ky)])
@@ -98,7 +107,7 @@ def _kernel_routes(x: float, lane_y: float, target: Rect, obstacles, width: floa
     if top <= lane_y:  # nothing between the lane and the kernel: straight down into it
         return routes + [[(x, lane_y), (kx, lane_y), (kx, target.y0)]]
     turn = (top + target.y0) / 2
-    for xv in free_columns(obstacles, lane_y, turn, width):
+    for xv in _nearest(free_columns(obstacles, lane_y, turn, width), kx):
         routes.append([(x, lane_y), (xv, lane_y), (xv, turn), (kx, turn), (kx, target.y0)])
     return routes
 
@@ -115,10 +124,24 @@ def lane_to_kernel(x: float, grid_bottom: float, lane_y: float, kernel, obstacle
     target = grid_rect(kernel)
     others = [o for o in obstacles if o != target]
     taken = [] if taken is None else taken
+    # corners of the obstacles as columns: every route is scored against all of them at once
+    x0, y0, x1, y1 = np.array([(o.x0, o.y0, o.x1, o.y1) for o in others],
+                              dtype=float).reshape(-1, 4).T
+
+    def room_of(lines) -> float:
+        """The least distance from the segments to any obstacle (see ``distance``)."""
+        if not lines or not x0.size:
+            return math.inf
+        ends = np.array([(ln.x0, ln.x1, ln.y0, ln.y1) for ln in lines], dtype=float)
+        lx0, lx1 = ends[:, :2].min(axis=1)[:, None], ends[:, :2].max(axis=1)[:, None]
+        ly0, ly1 = ends[:, 2:].min(axis=1)[:, None], ends[:, 2:].max(axis=1)[:, None]
+        dx = np.maximum(np.maximum(x0 - lx1, lx0 - x1), 0.0)
+        dy = np.maximum(np.maximum(y0 - ly1, ly0 - y1), 0.0)
+        return float(np.hypot(dx, dy).min())
 
     def score(points):
         lines = _lines(points)
-        room = min((distance(ln, o) for ln in lines for o in others), default=math.inf)
+        room = room_of(lines)
         shared = any(abs(a[0] - t) < 2 * CLEAR for a, b in zip(points, points[1:])
                      if a[0] == b[0] for t in taken)
         length = sum(abs(a[0] - b[0]) + abs(a[1] - b[1]) for a, b in zip(points, points[1:]))

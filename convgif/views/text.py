@@ -49,6 +49,7 @@ def _advances(bold: bool) -> dict:
     return table
 
 
+@functools.lru_cache(maxsize=8192)  # captions and labels are measured again and again
 def em_width(text: str, bold: bool = False) -> float:
     """The advance of ``text`` in em, from DejaVu Sans' metrics; a character the table
     lacks counts as a full em (CJK glyphs are one em wide)."""
