@@ -160,7 +160,7 @@ def _output_texts(view, index: int, oc: int) -> dict:
 
 def test_the_scatter_view_adds_the_bias_in_a_frame_of_its_own():
     layer = convgif.ConvTranspose2d(2, 2, 4, stride=2, padding=1)
-    view = render.picture(layer, input_shape=(2, 4, 4), view="scatter",
+    view = render.picture(layer, input_shape=(2, 4, 4), view="scatter", step="output",
                           values="numbers")
     t, board = view.trace, view.storyboard
     assert len(view) == board.stamps + 3  # open, the stamps, + b, done

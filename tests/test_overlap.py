@@ -19,7 +19,8 @@ from PIL import Image
 
 import convgif
 from convgif.api.overlap import overlap_counts
-from convgif.frames.storyboard import FrameState, ScatterStoryboard
+from convgif.frames.scatter import ScatterStoryboard
+from convgif.frames.storyboard import FrameState
 from convgif.simulate.coverage import geometry, rule
 from convgif.views.overlap import OverlapPicture
 

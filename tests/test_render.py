@@ -192,36 +192,44 @@ def expected_roles(pic: GatherPicture, index: int):
 
 def expected_scatter_roles(pic: GatherPicture, index: int):
     """role per (panel, key, r, c) of a scatter-view frame, from the trace's scatter MACs:
-    the stamping input cell, its kernel, the output cells its stamp lands on, the cells
-    earlier stamps reached (dashed "pad" where padding crops them); the bias lit in the
-    frame that adds it (after the last stamp), and only there."""
+    the stamping input cell (a tour's block frame: its cells), its kernel (the block's
+    kernels), the output cells its stamps land on, the cells earlier stamps reached (dashed
+    "pad" where padding crops them); the bias lit in the frame that adds it (after the last
+    stamp), and only there."""
     t, lay = pic.trace, pic.layout
     state = pic.storyboard.frame(index)
-    stamp = pic.storyboard.stamp(state) if state.phase == "step" else None
-    n = stamp.n if stamp else (t.batch - 1 if state.phase == "bias" else 0)
+    block = pic.storyboard.block(state)
+    stamp = pic.storyboard.stamp(state) if state.phase == "step" and not block else None
+    n = (stamp or block).n if stamp or block else (t.batch - 1 if state.phase == "bias" else 0)
     crop = [pb for pb, _ in t.pads]
     canvas_shape = tuple(max((i - 1) * s + d * (k - 1) + 1, pb + o) for i, s, d, k, pb, o in zip(
         t.in_spatial, t.spec.stride, t.dilation, t.kernel_size, crop, t.out_spatial))
-    stop = stamp.stop if stamp else (t.num_scatter_macs if state.phase in ("close", "bias")
-                                     else 0)
+    lit = stamp or block
+    stop = lit.stop if lit else (t.num_scatter_macs if state.phase in ("close", "bias") else 0)
     reached, landing = set(), set()
     for i, m in enumerate(t.scatter_macs(0, stop)):
         if int(m["n"]) == n:
             pos = tuple(int(m[f]) + pb for f, pb in zip(t.output_fields, crop))
             cell = (int(m["out_channel"]), pos)
             reached.add(cell)
-            if stamp and i >= stamp.start:
+            if lit and i >= lit.start:
                 landing.add(cell)
+    if block:
+        taps = {(block.in_channel, tuple(int(p) for p in np.unravel_index(c, t.in_spatial)))
+                for c in block.cells}
+        kernels = {(oc, block.in_channel % t.in_per_group) for oc in block.out_channels}
+    else:
+        taps = {(stamp.in_channel, stamp.position)} if stamp else set()
+        kernels = {(stamp.out_channel, stamp.in_channel % t.in_per_group)} if stamp else set()
     roles = {}
     for ch, grid in lay.inputs.items():
         for pos in np.ndindex(*t.in_spatial):
-            lit = stamp and (ch, pos) == (stamp.in_channel, stamp.position)
-            roles[("input", ch, pos)] = (*at(grid, pos), "tap" if lit else "input")
+            role = "tap" if (ch, pos) in taps else "input"
+            roles[("input", ch, pos)] = (*at(grid, pos), role)
     for (oc, icl), grid in lay.kernels.items():
-        lit = stamp and (oc, icl) == (stamp.out_channel, stamp.in_channel % t.in_per_group)
         for pos in np.ndindex(*t.kernel_size):
-            roles[("kernel", (oc, icl), pos)] = (*at(grid, pos),
-                                                 "kernel_active" if lit else "weight")
+            role = "kernel_active" if (oc, icl) in kernels else "weight"
+            roles[("kernel", (oc, icl), pos)] = (*at(grid, pos), role)
     for oc, grid in lay.outputs.items():
         for pos in np.ndindex(*canvas_shape):
             inside = all(pb <= p < pb + o for p, pb, o in zip(pos, crop, t.out_spatial))
@@ -310,7 +318,8 @@ def test_lit_cells_follow_the_trace_scatter(layer_shape, values, data):
 def test_scatter_view_stamps_only_the_channels_drawn(make, shape, options):
     """Channels behind an ellipsis, or not chosen, never stamp: each frame's stamp comes
     from a drawn input channel onto a drawn output channel, lit as the trace says."""
-    pic = render.picture(make(), input_shape=shape, view="scatter", shade=False, **options)
+    pic = render.picture(make(), input_shape=shape, view="scatter", shade=False, step="output",
+                         **options)
     lay, t = pic.layout, pic.trace
     stamped = set()
     for index in range(len(pic)):
@@ -328,7 +337,7 @@ def test_scatter_view_stamps_only_the_channels_drawn(make, shape, options):
 
 def test_scatter_caption_says_when_left_out_channels_stamped():
     pic = render.picture(convgif.ConvTranspose2d(12, 2, 3, stride=2), input_shape=(12, 2, 2),
-                         view="scatter")
+                         view="scatter", step="output")
     notes = {}
     for index in range(1, pic.storyboard.stamps + 1):
         stamp = pic.storyboard.stamp(pic.storyboard.frame(index))
@@ -480,11 +489,12 @@ def test_scatter_view_builds_the_gather_views_output(layer_shape):
         return {(round(i.x, 3), round(i.y, 3)): i.text for i in scene.settled + scene.dynamic
                 if isinstance(i, Text)}
 
-    # the last stamp's frame shows the canvas (cropped cells included) before the bias
-    stamps = scatter.storyboard.stamps
-    before = shown(stamps)
-    after = shown(stamps + 1) if t.spec.bias else None
-    assert len(scatter) == stamps + 2 + bool(t.spec.bias)
+    # the last stamp's frame (the default tour's last step) shows the canvas (cropped cells
+    # included) before the bias
+    steps = scatter.storyboard.steps
+    before = shown(steps)
+    after = shown(steps + 1) if t.spec.bias else None
+    assert len(scatter) == steps + 2 + bool(t.spec.bias)
     finished = _output_values(gather, len(gather) - 1)
     for oc, grid in scatter.layout.outputs.items():
         for pos in np.ndindex(*t.out_spatial):

@@ -571,7 +571,7 @@ def test_numeric_cli_options_name_the_option(tmp_path, capsys, command, option, 
          "max_frames=N (--max-frames), fewer channels= (--channels), or force=True (--force)"),
         ("Conv2d(1, 1, 3)", (1, 80, 80), dict(step="output"),
          "max_frames=N (--max-frames), or force=True"),
-        ("ConvTranspose2d(1, 1, 3, stride=2)", (1, 80, 80), dict(view="scatter"),
+        ("ConvTranspose2d(1, 1, 3, stride=2)", (1, 80, 80), dict(view="scatter", step="output"),
          "max_frames=N (--max-frames), or force=True"),
     ],
 )

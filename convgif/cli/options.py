@@ -152,7 +152,8 @@ PICTURE = (
     option("--step", default="auto", choices=("auto", "output", "channel", "mac"),
            help="auto (default): a loop of about 30 s, the first output channel cell by "
            "cell, the others a block of cells a frame; output: every output cell (the "
-           "full walk); channel: one frame per input channel; mac: one per MAC"),
+           "full walk); channel: one frame per input channel; mac: one per MAC (the scatter "
+           "view: auto or output, its stamps in blocks or each)"),
     option("--view", default="gather", choices=("gather", "scatter", "matrix"),
            help="gather (default); scatter (transposed layers: each input cell stamps "
            "value x kernel); matrix (the layer as y = C x, one row of C per frame)"),

@@ -18,12 +18,10 @@ never replays the animation.
 
 from __future__ import annotations
 
-import bisect
 import math
 import operator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple
 
 from convgif.errors import NAME, refuse
 from convgif.frames.timing import steps_within
@@ -92,14 +90,7 @@ def describe_region(region: tuple[range, ...]) -> str:
     return ", ".join(parts)
 
 
-def _slot_of(shape, n, local_channel, position) -> int:
-    index = 0
-    for value, size in zip((n, local_channel, *position), shape):
-        index = index * size + value
-    return index
-
-
-def _check_channels(channels, count: int) -> None:
+def check_channels(channels, count: int) -> None:
     if channels is not None:
         bad = [c for c in channels if not 0 <= c < count]
         if not channels or bad:
@@ -119,7 +110,7 @@ class Storyboard:
     def __post_init__(self):
         if self.step not in STEPS:
             raise refuse("step", self.step, f"must be one of {', '.join(map(repr, STEPS))}")
-        _check_channels(self.channels, self.trace.out_channels)
+        check_channels(self.channels, self.trace.out_channels)
         if self.outputs is not None:
             given = f"{NAME}={self.outputs!r}"
             check_region(self.outputs, self.trace.out_spatial, given, "outputs")
@@ -271,122 +262,3 @@ def _unravel(index: int, shape) -> list[int]:
         index, r = divmod(index, size)
         out.append(r)
     return out[::-1]
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """One scatter-view frame: an input cell stamping ``x × W[in, out]`` onto one output channel."""
-
-    n: int
-    in_channel: int
-    position: tuple[int, ...]  # of the input cell
-    out_channel: int
-    start: int  # scatter-order MAC range of this stamp
-    stop: int
-
-
-class Stamper(NamedTuple):
-    """An input channel that stamps in the scatter view."""
-
-    in_channel: int
-    out_channels: tuple[int, ...]  # the output channels it stamps onto
-    # input channels left out (stamping onto drawn outputs) between it and the one before
-    skipped: int
-
-
-@dataclass(frozen=True)
-class ScatterStoryboard:
-    """Transposed layers, scatter view: one frame per (input cell, output channel) stamp.
-
-    Only the channels a picture draws stamp: ``inputs`` (input channels) onto
-    ``channels`` (output channels); None means all.
-    """
-
-    trace: Trace
-    channels: tuple[int, ...] | None = None
-    inputs: tuple[int, ...] | None = None
-
-    def __post_init__(self):
-        _check_channels(self.channels, self.trace.out_channels)
-
-    @property
-    def stamp_size(self) -> int:
-        return math.prod(self.trace.kernel_size)
-
-    @cached_property
-    def plan(self) -> tuple[Stamper, ...]:
-        """The input channels that stamp, in order."""
-        t = self.trace
-        opg = t.out_per_group
-        plan, skipped = [], 0
-        for ic in range(t.in_channels):
-            g = ic // t.in_per_group
-            outs = tuple(
-                oc
-                for oc in range(g * opg, (g + 1) * opg)
-                if self.channels is None or oc in self.channels
-            )
-            if not outs:
-                continue
-            if self.inputs is not None and ic not in self.inputs:
-                skipped += 1
-                continue
-            plan.append(Stamper(ic, outs, skipped))
-            skipped = 0
-        return tuple(plan)
-
-    @cached_property
-    def _offsets(self) -> list[int]:
-        """Stamps of one sample before each planned input channel, then in all."""
-        cells = math.prod(self.trace.in_spatial)
-        offsets = [0]
-        for stamper in self.plan:
-            offsets.append(offsets[-1] + cells * len(stamper.out_channels))
-        return offsets
-
-    @property
-    def stamps(self) -> int:
-        return self.trace.batch * self._offsets[-1]
-
-    @property
-    def adds_bias(self) -> bool:
-        """Whether a frame of its own adds the bias after the last stamp: a step of the sum
-        like any other, not a jump hidden in the closing frame."""
-        return bool(self.trace.spec.bias)
-
-    def __len__(self) -> int:
-        return self.stamps + 2 + self.adds_bias
-
-    def frame(self, index: int) -> FrameState:
-        count = len(self)
-        index = frame_index(index, count)
-        if index == 0:
-            return FrameState(index, count, "open")
-        if index == count - 1:
-            return FrameState(index, count, "close", slot=self.stamps)
-        if index == self.stamps + 1:  # after the last stamp: the bias frame
-            return FrameState(index, count, "bias", n=self.trace.batch - 1, slot=self.stamps)
-        return FrameState(index, count, "step", slot=index - 1)
-
-    def stamp(self, state: FrameState) -> Stamp:
-        t = self.trace
-        n, rest = divmod(state.slot, self._offsets[-1])
-        which = bisect.bisect_right(self._offsets, rest) - 1
-        stamper = self.plan[which]
-        ic = stamper.in_channel
-        cell, j = divmod(rest - self._offsets[which], len(stamper.out_channels))
-        position = tuple(_unravel(cell, t.in_spatial))
-        oc = stamper.out_channels[j]
-        # where its MACs sit in the trace's scatter order, which counts every channel
-        shape = (t.batch, t.in_channels, *t.in_spatial, t.out_per_group)
-        start = _slot_of(shape, n, ic, (*position, oc % t.out_per_group)) * self.stamp_size
-        return Stamp(n, ic, position, oc, start, start + self.stamp_size)
-
-    def skipped_before(self, stamp: Stamp) -> int:
-        """How many input channels left out stamped onto drawn outputs since the frame
-        before this one: non-zero on an input channel's first stamp only."""
-        for stamper in self.plan:
-            if stamper.in_channel == stamp.in_channel:
-                first = not any(stamp.position) and stamp.out_channel == stamper.out_channels[0]
-                return stamper.skipped if first else 0
-        return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from convgif.errors import NAME, ConvGifError, name_of
-from convgif.frames.storyboard import ScatterStoryboard
+from convgif.frames.scatter import SCATTER_STEPS, ScatterStoryboard
 from convgif.simulate.trace import DATA
 from convgif.views.chrome import elbow_h, shape_text
 from convgif.views.equation import shorten
@@ -14,6 +14,7 @@ from convgif.views.layer import LayerPicture
 from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
 from convgif.views.options import Options
 from convgif.views.route import lane_to_kernel
+from convgif.views.scatter_blocks import ScatterBlocks
 from convgif.views.scene import Box, Scene, Text
 from convgif.views.terms import index_text, kernel_note
 from convgif.views.text import fmt, span_text, term
@@ -21,7 +22,7 @@ from convgif.views.text import fmt, span_text, term
 INSET = 1.5  # a cropped sum's fill stays this far inside its cell's outline
 
 
-class ScatterPicture(LayerPicture):
+class ScatterPicture(ScatterBlocks, LayerPicture):
     """Transposed layers, scatter view: each input cell stamps ``x × W`` onto the output.
 
     The output is drawn as the whole canvas the stamps cover; the border that
@@ -53,13 +54,13 @@ class ScatterPicture(LayerPicture):
         super().__init__(trace, options)
 
     def _storyboard(self):
-        if self.options.step not in ("auto", "output"):
+        if self.options.step not in SCATTER_STEPS:
             raise ConvGifError(
                 f"{NAME}={self.options.step!r} does not apply to {name_of('view')}='scatter': "
                 "its frames are its stamps, one input cell onto one output channel each", "step"
             )
         ins, outs = self._drawn()
-        return ScatterStoryboard(self.trace, outs, ins)
+        return ScatterStoryboard(self.trace, outs, ins, self.options.step)
 
     def _grid(self) -> np.ndarray:
         return self.trace.x
@@ -213,7 +214,8 @@ class ScatterPicture(LayerPicture):
     def scene(self, index: int, *, since: int | None = None, shown: int | None = None) -> Scene:
         state = self.storyboard.frame(index)
         t, lay = self.trace, self.layout
-        stamp = self.storyboard.stamp(state) if state.phase == "step" else None
+        block = self.storyboard.block(state)
+        stamp = self.storyboard.stamp(state) if state.phase == "step" and not block else None
         n, stop = self._progress(state)
         changed = None if since is None else self._changed(self.storyboard.frame(since), state)
         sums, hits = self._canvas(stop)
@@ -222,11 +224,15 @@ class ScatterPicture(LayerPicture):
         items = []
         if stamp:
             items += self._stamp(stamp, sums, outside)
+        if block:
+            items += self._stamp_block(block, sums, outside)
         if state.phase == "open":
             caption = [
                 "Scatter view: each input cell stamps value \u00d7 kernel onto the output;"
                 " overlapping stamps add up."
             ]
+            if self.storyboard.tour is not None:
+                caption.append(self._tour_opening())
         elif state.phase == "bias":
             items += self._bias_added(n)
             caption = self._bias_caption()
@@ -242,6 +248,8 @@ class ScatterPicture(LayerPicture):
                     + (" (output_padding gives some back at the end)." if self._gives_back()
                        else ".")
                 )
+        elif block:
+            caption = self._block_caption(block)
         else:
             caption = self._stamp_caption(stamp)
         items += self._caption(caption, state, shown)
