@@ -24,7 +24,7 @@ from convgif.views.chrome import (
 from convgif.views.equation import plural, pool_work, product_terms, shorten, work_per_cell
 from convgif.views.layer import LayerPicture
 from convgif.views.layout import rows_2d
-from convgif.views.route import lane_to_cell, lane_to_kernel
+from convgif.views.route import lane_to_cell
 from convgif.views.scene import Box, Line, Scene
 from convgif.views.terms import index_text
 from convgif.views.text import fmt, term
@@ -231,8 +231,7 @@ class GatherPicture(BlockFrames, LayerPicture):
                 Box(kgrid.x, kgrid.y, kgrid.width, kgrid.height, edge="window", edge_width=2.5)
             )
             if self.options.lines:  # from below the grid, not across its cells
-                items += lane_to_kernel(x + w / 2, grid.y + grid.height, lay.lane_y, kgrid,
-                                        self.route_obstacles, lay.width, taken)
+                items += self._to_kernel(x + w / 2, grid, kgrid, taken)
         return items
 
     def _sum_and_bias(self, cell, channels, ogrid, rect) -> list:

@@ -43,7 +43,7 @@ from convgif.views.notation import Notation
 from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
 from convgif.views.options import SYMBOL_SIZE, VALUE_MODES, Options
 from convgif.views.panels import Panels
-from convgif.views.route import obstacles
+from convgif.views.route import lane_to_kernel, obstacles
 from convgif.views.scene import Box, Text
 from convgif.views.shade import PANELS
 from convgif.views.shading import Shading
@@ -70,6 +70,7 @@ class LayerPicture(Notation, Panels, Shading, View):
         self._values = {}  # (sample, out channel) -> value texts of its output cells
         self._cells = {}  # _cell's arguments -> its items (the grids live as long as self)
         self._last_macs = (None, None)
+        self._routes = {}  # (start, kernel, verticals taken) -> (lines, verticals taken)
         self.storyboard = self._storyboard()
         self.shades = self._shade_scales(options.shade or frozenset())
         try:
@@ -277,6 +278,21 @@ class LayerPicture(Notation, Panels, Shading, View):
         """What the connectors keep clear of (see ``route.obstacles``): found once, as the
         layout and its labels are the same in every frame."""
         return obstacles(self.layout, self.static)
+
+    def _to_kernel(self, x: float, grid, kernel, taken: list | None = None) -> list:
+        """``route.lane_to_kernel`` from under ``grid`` at ``x`` into ``kernel``, found once
+        for each start, kernel and the verticals already ``taken`` in the frame (windows in
+        one column of a layer's output reuse their routes)."""
+        key = (x, grid.y + grid.height, kernel, tuple(taken or ()))
+        found = self._routes.get(key)
+        if found is None:
+            after = list(taken or ())
+            lines = lane_to_kernel(x, key[1], self.layout.lane_y, kernel, self.route_obstacles,
+                                   self.layout.width, after)
+            found = self._routes[key] = (lines, after)
+        if taken is not None:
+            taken[:] = found[1]
+        return list(found[0])
 
     # ---- the static part
 

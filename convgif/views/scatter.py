@@ -13,7 +13,6 @@ from convgif.views.equation import shorten
 from convgif.views.layer import LayerPicture
 from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
 from convgif.views.options import Options
-from convgif.views.route import lane_to_kernel
 from convgif.views.scatter_blocks import ScatterBlocks
 from convgif.views.scene import Box, Scene, Text
 from convgif.views.terms import index_text, kernel_note
@@ -301,8 +300,7 @@ class ScatterPicture(ScatterBlocks, LayerPicture):
         if self.options.lines:
             # from below the grid, as the gather view's window: not across the cells under
             # the stamping one
-            items += lane_to_kernel(cx + cw / 2, grid.y + grid.height, lay.lane_y, kgrid,
-                                    self.route_obstacles, lay.width)
+            items += self._to_kernel(cx + cw / 2, grid, kgrid)
         # no line from the bias: a stamp adds none of it (the bias frame does)
         return items
 
