@@ -29,7 +29,7 @@ from convgif.views.placement import (
     place_pooled,
     place_rows,
 )
-from convgif.views.plan import BELOW, Plan, make_plan
+from convgif.views.plan import Plan, make_plan
 from convgif.views.sizes import (  # noqa: F401  (views import these here)
     CAPTION_LINE,
     CAPTION_SIZE,
@@ -108,10 +108,11 @@ def _arrangements(plan: Plan, wrap_outputs: bool) -> list[Plan]:
     if plan.pooling or not wrap_outputs:
         return [plan]
     count = sum(oc is not None for oc in plan.shown_out)
-    plans = [plan] + [replace(plan, out_cols=k) for k in range(1, count + 1)]
+    right = [replace(plan, out_cols=k) for k in range(1, count + 1)]
+    below = [replace(plan, out_cols=k, below=True) for k in range(1, count + 1)]
     if plan.grid.rows == 1 and plan.grid.depth == 1:
-        plans.insert(0, replace(plan, out_cols=BELOW))
-    return plans
+        return below[:1] + [plan] + right + below[1:]
+    return [plan] + right + below
 
 
 def _choose(plans: list[Plan], cell, legible: float, min_cell: float) -> tuple[Plan, float]:
@@ -143,7 +144,7 @@ def _place_outputs(plan: Plan, size, cell: float, at, placed: Placed) -> tuple:
         place_pooled(plan, cell, y_rows, placed)
     else:
         bottom = place_rows(plan, size, cell, at, placed)
-        if plan.out_cols == BELOW:
+        if plan.below:
             return place_below(plan, size, cell, bottom, placed)
     if size.panel is None:
         left = min(g.x for g in placed.outputs.values()) if placed.outputs else MARGIN
@@ -201,7 +202,7 @@ def compute_layout(
         bands=bands(plan, size, placed) if plan.bands else (),
         ellipses=tuple(placed.ellipses),
         out_lane_x=lane_x,
-        out_below=plan.out_cols == BELOW,
+        out_below=plan.below,
         row_band=size.row_band,
         row_lead=size.lead,
     )

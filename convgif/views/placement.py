@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from convgif.views.channels import hidden_at
 from convgif.views.grid import Grid
-from convgif.views.plan import BELOW, Measure, Plan
+from convgif.views.plan import Measure, Plan
 from convgif.views.sizes import LABEL, MARGIN, sum_node, sum_width
 
 
@@ -81,7 +81,7 @@ def place_rows(plan: Plan, size: Measure, cell: float, at, placed: Placed) -> fl
             bias_x = sum_x + sum_width(cell)
             biases[oc] = Grid(bias_x, top_cells + (inner - cell) / 2, 1, 1, cell)
             out_x = bias_x + cell + size.col_gap
-        if size.panel is None and plan.out_cols != BELOW:
+        if size.panel is None:
             out_y = top_cells + (inner - plan.out.height(cell)) / 2
             outputs[oc] = plan.out.grid(out_x, out_y, cell)
         row_top += size.row_h + size.row_gap
@@ -89,15 +89,17 @@ def place_rows(plan: Plan, size: Measure, cell: float, at, placed: Placed) -> fl
 
 
 def place_below(plan: Plan, size: Measure, cell: float, top: float, placed: Placed) -> tuple:
-    """The outputs under the rows from ``top``, one under another, each starting under the
-    input's first real cell; returns (the lane right of the rows, the header's place)."""
-    x = plan.below_x(cell, size.lead, size.widths)
-    y = top + size.gap - size.row_gap + LABEL
-    header = (x, y - LABEL / 2)
-    for oc in (oc for oc in plan.shown_out if oc is not None):
-        placed.outputs[oc] = plan.out.grid(x, y + LABEL, cell)
-        y += LABEL + plan.out.height(cell) + size.gap
-    return MARGIN + size.left_w + size.col_gap / 2, header
+    """The output panel under the rows from ``top``, starting under the first input's first
+    real cell (a 1-d output under the input it was computed from); returns (the lane right
+    of the rows and the panel, the header's place)."""
+    x0 = plan.below_x(cell, size.lead, size.widths)
+    y0 = top + size.gap - size.row_gap + LABEL
+    drawn = [oc for oc in plan.shown_out if oc is not None]
+    for k, oc in enumerate(drawn):
+        dx, dy = size.panel.offset(k)
+        placed.outputs[oc] = plan.out.grid(x0 + dx, y0 + dy + LABEL, cell)
+    right = max(MARGIN + size.left_w, x0 + size.panel.width)
+    return right + size.col_gap / 2, (x0, y0 - LABEL / 2)
 
 
 def place_panel(plan: Plan, size: Measure, cell: float, placed: Placed) -> float:
@@ -118,7 +120,7 @@ def bands(plan: Plan, size: Measure, placed: Placed) -> tuple:
     pad = min(6.0, size.channel_gap / 2 - 3)  # neighbouring bands keep a gap between them
     column_of = dict(zip(plan.shown_in, size.widths))
     row_grids = [*placed.kernels.values(), *placed.biases.values(), *placed.sums.values()]
-    if size.panel is None and plan.out_cols != BELOW:
+    if size.panel is None:
         row_grids += placed.outputs.values()
     bottom = max(g.y + g.height for g in row_grids)
     boxes = []

@@ -25,8 +25,6 @@ from convgif.views.sizes import (
 )
 from convgif.views.text import text_width
 
-BELOW = -1  # Plan.out_cols: the outputs under the rows, each under its input's cells
-
 
 @dataclass(frozen=True)
 class OutPanel:
@@ -89,7 +87,8 @@ class Plan:
     labels_w: float  # room for a band's group name beside the last `x[i]` label
     title_lines: int
     header_widths: tuple  # (input, output) panel headers, the widest kernel's and row's name
-    out_cols: int = 0  # 0: outputs aligned with their rows; BELOW; else the panel's columns
+    out_cols: int = 0  # 0: outputs aligned with their rows; else the panel's columns
+    below: bool = False  # the panel under the rows (else right of them)
     shift: int = 0  # cells from an input grid's left edge to its first real cell (1-d)
 
     def measure(self, c: float) -> Measure:
@@ -129,13 +128,13 @@ class Plan:
         bias_w = sum_width(c) + c if self.bias else sum_node(c)
         left_w = input_w + gap + bias_w
         panel = None
-        if self.out_cols == BELOW:
-            drawn = sum(oc is not None for oc in self.shown_out)
-            body_h += gap + LABEL + drawn * (LABEL + self.out.height(c) + gap) - gap
-            right = max(self.below_x(c, lead, widths) + self.out.width(c), MARGIN + out_header)
-            width = MARGIN + max(left_w + col_gap, right - MARGIN)
-            return Measure(width + MARGIN, page_height(top + body_h), gap, col_gap, top, row_h,
-                           channel_gap, widths, left_w, None, band, row_gap, lead)
+        if self.below:  # the lane to the outputs runs down right of the rows and the panel
+            panel = self._panel(c, gap)
+            body_h += gap + LABEL + panel.height
+            x0 = self.below_x(c, lead, widths)
+            right = max(MARGIN + left_w, x0 + panel.width, MARGIN + out_header)
+            return Measure(right + col_gap + MARGIN, page_height(top + body_h), gap, col_gap,
+                           top, row_h, channel_gap, widths, left_w, panel, band, row_gap, lead)
         if self.out_cols:
             panel = self._panel(c, gap)
             left_w = max(left_w, in_header + gap)
