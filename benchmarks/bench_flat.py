@@ -29,20 +29,24 @@ RUNS = 3
 ROOT = Path(__file__).resolve().parent.parent
 CASES = {
     "Conv2d(4, 4, 3, padding=1) on 4x16x16": (
-        lambda: render.picture(convgif.Conv2d(4, 4, 3, padding=1), input_shape=(4, 16, 16))
+        lambda: render.picture(convgif.Conv2d(4, 4, 3, padding=1), input_shape=(4, 16, 16),
+                               step="output")
     ),
     "ConvTranspose2d(1, 1, 3, stride=2) on 1x24x24, scatter": (
         lambda: render.picture(convgif.ConvTranspose2d(1, 1, 3, stride=2),
-                               input_shape=(1, 24, 24), view="scatter")
+                               input_shape=(1, 24, 24), view="scatter", step="output")
     ),
     # the same with no values: its values spill out of their cells, and where a newly
     # settled cell covers a neighbour's spilled text the painter repaints that region
     "the same, values='none'": (
         lambda: render.picture(convgif.ConvTranspose2d(1, 1, 3, stride=2),
-                               input_shape=(1, 24, 24), view="scatter", values="none")
+                               input_shape=(1, 24, 24), view="scatter", step="output",
+                               values="none")
     ),
 }
-LAYER = ["--layer", "Conv2d(4, 4, 3, padding=1)", "--input-shape", "4,16,16", "--quiet"]
+# the full walk (step output): the default 30-second tour has too few frames to tell
+LAYER = ["--layer", "Conv2d(4, 4, 3, padding=1)", "--input-shape", "4,16,16", "--quiet",
+         "--step", "output"]
 MEMORY = {"1,026 frames": [], "102 frames": ["--outputs", "0-4,0-4"]}
 
 

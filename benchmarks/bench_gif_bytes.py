@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import convgif
 from convgif.api import render
-from convgif.backends.raster import RasterPainter
 from convgif.io import gif
 from convgif.views import gather
 from convgif.views.scene import Box, Line, Text
@@ -43,8 +42,9 @@ def sizes(keep) -> tuple[int, int, int]:
 
     gather.GatherPicture._window = kept
     try:
-        painter = RasterPainter()
-        frames = list(render.painted(render.picture(LAYER, input_shape=SHAPE), painter))
+        pic = render.picture(LAYER, input_shape=SHAPE)
+        painter = render.painter_for(pic)
+        frames = list(render.painted(pic, painter))
     finally:
         gather.GatherPicture._window = window
     clear = len(painter.palette)

@@ -33,7 +33,6 @@ from PIL import Image
 
 import convgif
 from convgif.api import render
-from convgif.backends.raster import RasterPainter
 from convgif.io import gif
 
 RUNS = 7
@@ -78,7 +77,7 @@ def bench(text: str, shape, make, folder: Path, profile: bool) -> None:
 
     # the very same frames, painted first and untimed
     pic = render.picture(layer, input_shape=shape)
-    painter = RasterPainter()
+    painter = render.painter_for(pic)  # the style with the colours the picture adds
     frames = list(render.painted(pic, painter))
     durations = render.durations(pic)
 
