@@ -16,6 +16,9 @@ settings.register_profile("ci", deadline=None, print_blob=True, derandomize=True
 settings.register_profile("explore", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# Keras, a test oracle, runs on the PyTorch backend (installed for the tests anyway).
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
 # Commands the tests start import the tree under test, whichever copy is installed.
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ["PYTHONPATH"] = os.pathsep.join(

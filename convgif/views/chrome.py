@@ -129,15 +129,18 @@ def counter_at(text: str, width: float, y: float, size: float = LABEL_SIZE - 1,
     return Text(width - MARGIN, y, text, size, "muted", anchor=anchor, fleeting=True)
 
 
-def subtitle(trace, options: Options, kernel_note: str = "") -> str:
+def subtitle(trace, options: Options, kernel_note: str = "", left_out: str = "") -> str:
     """The layer as written, its weight and bias shapes (a Keras layer's kernel as Keras
     stores it, and the ``kernel_note`` on how its grids are indexed), and what the picture
-    leaves out (a region of the output) or changes (the kernel flipped)."""
+    leaves out (channels: ``left_out``; a region of the output) or changes (the kernel
+    flipped)."""
     parts = [trace.layer]
     if trace.kernel is not None:
         parts.append(weight_text(trace.spec, trace.weight.shape, trace.bias.shape))
         if kernel_note:
             parts.append(kernel_note)
+    if left_out:
+        parts.append(left_out)
     if options.outputs is not None:
         parts.append(f"a selection: output {describe_region(options.outputs)}")
     if options.flip:

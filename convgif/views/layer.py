@@ -106,7 +106,8 @@ class LayerPicture(Notation, Panels, Shading, View):
         else:
             self.title_lines = [DASH.join(parts[:2]), DASH.join(parts[2:])]
         self.title = DASH.join(parts)
-        self.subtitle = subtitle(self.trace, self.options, self._kernel_note())
+        self.subtitle = subtitle(self.trace, self.options, self._kernel_note(),
+                                 self._left_out())
         self.legend = self._unshaded_legend(self._legend_entries())
         widths = [title_width(line) for line in self.title_lines]
         widths += [text_width(self.subtitle, SUBTITLE_SIZE),
@@ -223,6 +224,19 @@ class LayerPicture(Notation, Panels, Shading, View):
         # Transposed layers and true convolution show the flipped kernel the window slides.
         name = "w\u2032" if self.trace.spec.transposed or self.options.flip else "w"
         return f"{name}[{oc}, {icl}]"
+
+    def _left_out(self) -> str:
+        """What the picture says of the channels it leaves out, and how to see them."""
+        t = self.trace
+        if self.options.channels is not None:
+            return ""
+        ins, outs = ([c for c in cs if c is not None] for cs in shown(t))
+        if len(outs) < t.out_channels:
+            return (f"{len(outs)} of {t.out_channels} output channels drawn: "
+                    "channels= (--channels) picks which")
+        if len(ins) < t.in_channels:
+            return f"{len(ins)} of {t.in_channels} input channels drawn"
+        return ""
 
     def _row_name(self, oc: int) -> str:
         """A kernel row's name when its kernels are not named one by one: PyTorch's slice of
