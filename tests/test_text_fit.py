@@ -7,13 +7,15 @@ from __future__ import annotations
 import functools
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from PIL import ImageFont
 from test_render import conv_layers, pool_layers, transposed_layers
 
 import convgif
 from convgif.api import render
+from convgif.api.overlap import OverlapPicture
+from convgif.api.stack import picture as stack_picture
 from convgif.backends.fonts import find_font
 from convgif.views import metrics
 from convgif.views.layout import slide_scale
@@ -175,3 +177,21 @@ def slide_layers(draw):
 def test_frames_read_on_a_slide(layer_shape):
     layer, shape = layer_shape
     check_legible_on_a_slide(render.picture(layer, input_shape=shape))
+
+
+@SETTINGS
+@given(st.one_of(conv_layers(), transposed_layers()))
+def test_text_fits_in_the_overlap_view(layer_shape):
+    layer, shape = layer_shape
+    assume(len(shape) <= 3)  # the overlap view draws 1-d and 2-d layers
+    view = OverlapPicture(layer, shape)
+    check_text_fits(view)
+
+
+@pytest.mark.parametrize("layers, shape", [
+    ("Conv2d(1, 2, 3) MaxPool2d(2)", (1, 8, 8)),
+    ("Conv2d(1, 6, 5) MaxPool2d(2) Conv2d(6, 16, 5) MaxPool2d(2)", (1, 32, 32)),
+    ("Conv2d(3, 3, 3, groups=3, padding=1) Conv2d(3, 8, 1)", (3, 8, 8)),
+])
+def test_text_fits_in_the_stack_view(layers, shape):
+    check_text_fits(stack_picture(layers, shape))

@@ -53,7 +53,6 @@ MAX_CELL, MIN_CELL = 28, 3
 GAP = 36  # between map columns
 CHANNEL_ROOM = 16  # beside a column of channel grids, for their numbers
 CAPTION_LINES = 3
-CAPTION_FIT = 0.9  # the share of text_width a caption line is planned with
 ROW_GAP = 14  # between channel grids of one column
 NOTE_LINE = LABEL_SIZE + 5  # from one note under a map to the next
 HEADER_LINE = LABEL_SIZE + 4  # from one line of a map's header to the next
@@ -172,10 +171,11 @@ class StackPicture(View):
         width = 2 * MARGIN + sum(widths) + GAP * (len(widths) - 1)
         title_w = max(text_width(self.title, TITLE_SIZE, bold=True),
                       text_width(self.subtitle, SUBTITLE_SIZE), legend_width(self.legend))
-        caption_w = max(text_width(line, CAPTION_SIZE) * CAPTION_FIT
+        caption_w = max(text_width(line, CAPTION_SIZE)
                         for i in range(len(self)) for line in words.caption(self.rf, i))
-        caption_w = min(caption_w, MAX_WIDTH - 2 * MARGIN)
-        width = max(width, title_w + 2 * MARGIN, caption_w + 2 * MARGIN)
+        caption_w = min(caption_w, MAX_WIDTH - 2 * MARGIN)  # longer ones wrap (chrome.caption)
+        formula_w = text_width(words.FORMULA, LABEL_SIZE)  # one line under the captions
+        width = max(width, title_w + 2 * MARGIN, caption_w + 2 * MARGIN, formula_w + 2 * MARGIN)
         # a representative grid is one row of the channel columns' rows
         body = max(len(self._rows(n)) for n in maps) * self._row_pitch(c)
         notes = 4 * NOTE_LINE
@@ -361,6 +361,6 @@ class StackPicture(View):
         for n in range(last, last - index, -1):
             items += self._connectors(n)
         y = self.height - MARGIN - CAPTION_LINES * CAPTION_LINE - LABEL_SIZE - 4
-        items += caption(words.caption(self.rf, index), y)
+        items += caption(words.caption(self.rf, index), y, self.width)
         items.append(counter_at(f"{index + 1} / {count}", self.width, MARGIN, size=LABEL_SIZE))
         return Scene(self.width, self.height, self._static, tuple(items))
