@@ -76,7 +76,7 @@ def check_text_fits(view) -> None:
             width = _ink_width(t)
             box = cells.get((round(t.x, 2), round(t.y, 2))) if t.anchor == "mm" else None
             if box is not None:
-                assert width <= box.w - 2 * box.edge_width, (t, box)
+                assert width <= box.w - (2 * box.edge_width if box.edge else 0), (t, box)
                 assert t.size <= box.h, (t, box)
             left = {"l": t.x, "m": t.x - width / 2, "r": t.x - width}[t.anchor[0]]
             assert -0.5 <= left and left + width <= scene.width + 0.5, (t, scene.width)

@@ -250,15 +250,12 @@ class GatherPicture(BlockFrames, LayerPicture):
                        if ch in lay.inputs]
             items += sum_bus(kernels, node) if kernels else []
             ny = node.y + node.cell / 2
-            lane = lay.out_lane_x
-            # in the output panel, a grid right of another is reached from below
-            open_left = lane is None or (
-                not lay.out_below and ogrid.x <= min(g.x for g in lay.outputs.values()))
             if not t.spec.bias:  # nothing to add: on from the Σ to the cell
-                return items + to_cell(node.x + node.cell, ny, ogrid, rect, lane, open_left)
+                return items + to_cell(node.x + node.cell, ny, ogrid, rect,
+                                       *self._lane_to(ogrid))
             items.append(Line(node.x + node.cell, ny, bgrid.x, ny, width=CONNECTOR_WIDTH))
             bx, by = bgrid.center(0, 0)
-            items += to_cell(bx + bgrid.cell / 2, by, ogrid, rect, lane, open_left)
+            items += to_cell(bx + bgrid.cell / 2, by, ogrid, rect, *self._lane_to(ogrid))
         return items
 
     def _symbolic_equation(self, state, cell, macs, finished: bool) -> str:

@@ -293,6 +293,14 @@ class LayerPicture(Notation, Panels, Shading, View):
         layout and its labels are the same in every frame."""
         return obstacles(self.layout, self.static)
 
+    def _lane_to(self, ogrid) -> tuple:
+        """(lane, open_left) for ``chrome.to_cell`` into output ``ogrid``: the output panel's
+        lane when there is one; a grid with another left of it, or under the rows, is
+        reached from below."""
+        lane, lay = self.layout.out_lane_x, self.layout
+        first = min(g.x for g in lay.outputs.values())
+        return lane, lane is None or (not lay.out_below and ogrid.x <= first)
+
     def _to_kernel(self, x: float, grid, kernel, taken: list | None = None) -> list:
         """``route.lane_to_kernel`` from under ``grid`` at ``x`` into ``kernel``, found once
         for each start, kernel and the verticals already ``taken`` in the frame (windows in

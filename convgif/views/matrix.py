@@ -34,7 +34,7 @@ from convgif.views.chrome import (
     title_lines,
 )
 from convgif.views.grid import rc
-from convgif.views.layout import CAPTION_SIZE, LABEL, LABEL_SIZE, MARGIN
+from convgif.views.layout import CAPTION_SIZE, LABEL, LABEL_SIZE, MARGIN, slide_scale
 from convgif.views.matrix_layout import MatrixLayout, MatrixSizes
 from convgif.views.matrix_text import MatrixText
 from convgif.views.matrix_tour import MatrixTour
@@ -137,14 +137,14 @@ class MatrixPicture(MatrixTour, View):
                 "(or True / False / None for 'when they fit')"
             )
         cell, widest = self.layout.cell, self.text.widest_value()
-        fit = value_fit(cell, widest)
-        self.value_size = value_size(cell, fit)
-        auto = fit >= MIN_VALUE_SIZE and cell >= 16
+        # legible: 10 px or more once the frame is put on a slide
+        scale = slide_scale(self.layout.width, self.layout.height)
+        self.value_size = value_size(cell, value_fit(cell, widest))
+        auto = self.value_size * scale >= MIN_VALUE_SIZE
         self.show_values = auto if mode == "auto" else mode != "none"
         small = next(iter(self.layout.inputs.values())).cell
-        small_fit = value_fit(small, widest)
-        self.small_value_size = value_size(small, small_fit)
-        self.small_values = self.show_values and small_fit >= MIN_VALUE_SIZE and small >= 14
+        self.small_value_size = value_size(small, value_fit(small, widest))
+        self.small_values = self.show_values and self.small_value_size * scale >= MIN_VALUE_SIZE
 
     # ---- frames
 

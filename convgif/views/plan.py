@@ -25,6 +25,8 @@ from convgif.views.sizes import (
 )
 from convgif.views.text import text_width
 
+ROUTE_GAP = 28.0  # between input columns over several kernel rows: a line and its room
+
 
 @dataclass(frozen=True)
 class OutPanel:
@@ -93,8 +95,11 @@ class Plan:
 
     def measure(self, c: float) -> Measure:
         gap = max(12.0, 0.5 * c)  # between channels
-        # between the input channels: wider when each is a row of depth slices
+        # between the input channels: wider when each is a row of depth slices, and room
+        # for a line down to a lower kernel row, 12 clear of the kernels on either side
         channel_gap = gap if self.grid.depth == 1 else 2 * gap
+        if not self.pooling and len(self.shown_out) > 1:
+            channel_gap = max(channel_gap, ROUTE_GAP)
         col_gap = max(40.0, 1.5 * c)  # before the outputs
         top = Head.under(self.title_lines).top
         widths = self._column_widths(c)

@@ -8,7 +8,7 @@ import numpy as np
 from convgif.errors import NAME, ConvGifError, name_of
 from convgif.frames.scatter import SCATTER_STEPS, ScatterStoryboard
 from convgif.simulate.trace import DATA
-from convgif.views.chrome import elbow_h, shape_text
+from convgif.views.chrome import shape_text, to_cell
 from convgif.views.equation import shorten
 from convgif.views.layer import LayerPicture
 from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
@@ -30,7 +30,6 @@ class ScatterPicture(ScatterBlocks, LayerPicture):
     """
 
     SUM_NODES = False
-    WRAPS_OUTPUTS = False  # its lines reach the canvas level with the stamp, from the left
 
     def __init__(self, trace, options: Options = DEFAULT_OPTIONS):
         if not trace.spec.transposed:
@@ -318,7 +317,8 @@ class ScatterPicture(ScatterBlocks, LayerPicture):
             items.append(Box(ox, oy, ow, oh, edge="window", edge_width=2.5))
             if self.options.lines:
                 bx, by = bgrid.center(0, 0)
-                items += elbow_h(bx + bgrid.cell / 2, by, ogrid.x, oy + oh / 2)
+                items += to_cell(bx + bgrid.cell / 2, by, ogrid, (ox, oy, ow, oh),
+                                 *self._lane_to(ogrid))
         return items
 
     def _bias_caption(self) -> list[str]:
