@@ -163,7 +163,8 @@ class GatherPicture(BlockFrames, LayerPicture):
         channels = sorted(set(macs["in_channel"].tolist()))
         items += self._outlines(state, cell, channels, ogrid, ocell[0].rect(*ocell[1:]))
         if self.trace.kernel is not None:
-            items += self._sum_and_bias(cell, channels, ogrid, ocell[0].rect(*ocell[1:]))
+            lane = self._lane_to(ogrid, state.cells.index(cell), len(state.cells))
+            items += self._sum_and_bias(cell, channels, ogrid, ocell[0].rect(*ocell[1:]), lane)
         return items
 
     def _taps(self, cell, macs) -> list:
@@ -234,7 +235,7 @@ class GatherPicture(BlockFrames, LayerPicture):
                 items += self._to_kernel(x + w / 2, grid, kgrid, taken)
         return items
 
-    def _sum_and_bias(self, cell, channels, ogrid, rect) -> list:
+    def _sum_and_bias(self, cell, channels, ogrid, rect, lane) -> list:
         """The path on from the kernels in use: along a bus under them to the Σ that gathers
         their products, then + b (lit once the cell's products are all summed; none for a
         layer without a bias), then the cell being written."""
@@ -251,11 +252,10 @@ class GatherPicture(BlockFrames, LayerPicture):
             items += sum_bus(kernels, node) if kernels else []
             ny = node.y + node.cell / 2
             if not t.spec.bias:  # nothing to add: on from the Σ to the cell
-                return items + to_cell(node.x + node.cell, ny, ogrid, rect,
-                                       *self._lane_to(ogrid))
+                return items + to_cell(node.x + node.cell, ny, ogrid, rect, *lane)
             items.append(Line(node.x + node.cell, ny, bgrid.x, ny, width=CONNECTOR_WIDTH))
             bx, by = bgrid.center(0, 0)
-            items += to_cell(bx + bgrid.cell / 2, by, ogrid, rect, *self._lane_to(ogrid))
+            items += to_cell(bx + bgrid.cell / 2, by, ogrid, rect, *lane)
         return items
 
     def _symbolic_equation(self, state, cell, macs, finished: bool) -> str:

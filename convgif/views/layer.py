@@ -8,7 +8,6 @@ from its index alone (``scene(i)``).
 from __future__ import annotations
 
 import math
-from functools import cached_property
 
 import numpy as np
 
@@ -43,7 +42,7 @@ from convgif.views.notation import Notation
 from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
 from convgif.views.options import SYMBOL_SIZE, VALUE_MODES, Options
 from convgif.views.panels import Panels
-from convgif.views.route import lane_to_kernel, obstacles
+from convgif.views.route import Routes
 from convgif.views.scene import Box, Text
 from convgif.views.shade import PANELS
 from convgif.views.shading import Shading
@@ -60,7 +59,7 @@ from convgif.views.text import (
 from convgif.views.view import View
 
 
-class LayerPicture(Notation, Panels, Shading, View):
+class LayerPicture(Notation, Panels, Shading, Routes, View):
     """Everything fixed for one animation of one trace."""
 
     def __init__(self, trace, options: Options = DEFAULT_OPTIONS):
@@ -286,35 +285,6 @@ class LayerPicture(Notation, Panels, Shading, View):
                 items += (Text(x + w / 2, y + h / 2, text, self.value_size, color),)
             self._cells[key] = items
         return list(items)
-
-    @cached_property
-    def route_obstacles(self) -> tuple:
-        """What the connectors keep clear of (see ``route.obstacles``): found once, as the
-        layout and its labels are the same in every frame."""
-        return obstacles(self.layout, self.static)
-
-    def _lane_to(self, ogrid) -> tuple:
-        """(lane, open_left) for ``chrome.to_cell`` into output ``ogrid``: the output panel's
-        lane when there is one; a grid with another left of it, or under the rows, is
-        reached from below."""
-        lane, lay = self.layout.out_lane_x, self.layout
-        first = min(g.x for g in lay.outputs.values())
-        return lane, lane is None or (not lay.out_below and ogrid.x <= first)
-
-    def _to_kernel(self, x: float, grid, kernel, taken: list | None = None) -> list:
-        """``route.lane_to_kernel`` from under ``grid`` at ``x`` into ``kernel``, found once
-        for each start, kernel and the verticals already ``taken`` in the frame (windows in
-        one column of a layer's output reuse their routes)."""
-        key = (x, grid.y + grid.height, kernel, tuple(taken or ()))
-        found = self._routes.get(key)
-        if found is None:
-            after = list(taken or ())
-            lines = lane_to_kernel(x, key[1], self.layout.lane_y, kernel, self.route_obstacles,
-                                   self.layout.width, after)
-            found = self._routes[key] = (lines, after)
-        if taken is not None:
-            taken[:] = found[1]
-        return list(found[0])
 
     # ---- the static part
 

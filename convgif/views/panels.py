@@ -76,9 +76,11 @@ class Panels:
             for pos in np.ndindex(*kind.shape):
                 k = int(kind[pos])
                 value = None if k == OVERFLOW else values[(n, ch, *pos)]
-                # only real cells are shaded: padding keeps its dashed look
-                fill, color = (self._shade("input", ch, value, "input") if k == DATA
-                               else (KIND_ROLE[k], "muted"))
+                # real cells are shaded, and padding that copies one (reflect, replicate,
+                # circular: the value it holds is seen); zeros keep their plain dashed look
+                plain = (KIND_ROLE[k], "ink" if k == DATA else "muted")
+                fill, color = (self._shade("input", ch, value, *plain)
+                               if k in (DATA, PAD_COPY) else plain)
                 if self.symbols and k != OVERFLOW:
                     value = self._input_symbol(ch, pos)
                 items += self._cell(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -163,3 +164,43 @@ def lane_to_cell(x: float, grid_bottom: float, lane_y: float, ogrid, rect, obsta
     lane = max(left, default=ogrid.x / 2)
     return [Line(x, grid_bottom, x, lane_y, width=CONNECTOR_WIDTH)] + to_cell(
         x, lane_y, ogrid, rect, lane, open_left=True)
+
+
+LANE_STEP = 6.0  # between the lines a frame draws down one lane to the outputs
+
+
+class Routes:
+    """The connectors of a layer's picture (a mixin of ``LayerPicture``): what they keep
+    clear of, and the routes found once and reused."""
+
+    @cached_property
+    def route_obstacles(self) -> tuple:
+        """What the connectors keep clear of (see ``route.obstacles``): found once, as the
+        layout and its labels are the same in every frame."""
+        return obstacles(self.layout, self.static)
+
+    def _lane_to(self, ogrid, k: int = 0, n: int = 1) -> tuple:
+        """(lane, open_left) for ``chrome.to_cell`` into output ``ogrid``: the output panel's
+        lane when there is one (line ``k`` of the ``n`` a frame draws down it a little apart
+        from the others, so each reads as its own); a grid with another left of it, or
+        under the rows, is reached from below."""
+        lane, lay = self.layout.out_lane_x, self.layout
+        first = min(g.x for g in lay.outputs.values())
+        if lane is not None:
+            lane += (k - (n - 1) / 2) * LANE_STEP
+        return lane, lane is None or (not lay.out_below and ogrid.x <= first)
+
+    def _to_kernel(self, x: float, grid, kernel, taken: list | None = None) -> list:
+        """``route.lane_to_kernel`` from under ``grid`` at ``x`` into ``kernel``, found once
+        for each start, kernel and the verticals already ``taken`` in the frame (windows in
+        one column of a layer's output reuse their routes)."""
+        key = (x, grid.y + grid.height, kernel, tuple(taken or ()))
+        found = self._routes.get(key)
+        if found is None:
+            after = list(taken or ())
+            lines = lane_to_kernel(x, key[1], self.layout.lane_y, kernel, self.route_obstacles,
+                                   self.layout.width, after)
+            found = self._routes[key] = (lines, after)
+        if taken is not None:
+            taken[:] = found[1]
+        return list(found[0])

@@ -8,13 +8,14 @@ import numpy as np
 from convgif.errors import NAME, ConvGifError, name_of
 from convgif.frames.scatter import SCATTER_STEPS, ScatterStoryboard
 from convgif.simulate.trace import DATA
-from convgif.views.chrome import shape_text, to_cell
+from convgif.views.chrome import CONNECTOR_WIDTH, shape_text, to_cell
 from convgif.views.equation import shorten
 from convgif.views.layer import LayerPicture
 from convgif.views.options import DEFAULT as DEFAULT_OPTIONS
 from convgif.views.options import Options
 from convgif.views.scatter_blocks import ScatterBlocks
-from convgif.views.scene import Box, Scene, Text
+from convgif.views.scene import Box, Line, Scene, Text
+from convgif.views.sizes import BUS_DROP
 from convgif.views.terms import index_text, kernel_note
 from convgif.views.text import fmt, span_text, term
 
@@ -300,8 +301,23 @@ class ScatterPicture(ScatterBlocks, LayerPicture):
             # from below the grid, as the gather view's window: not across the cells under
             # the stamping one
             items += self._to_kernel(cx + cw / 2, grid, kgrid)
+            items += self._onto(kgrid, ogrid, (ox, oy, ow, oh))
         # no line from the bias: a stamp adds none of it (the bias frame does)
         return items
+
+    def _onto(self, kgrid, ogrid, region) -> list:
+        """The line on from the stamping kernel to the ``region`` it stamps: down from its
+        bottom edge, along under its row, then as the gather view's lines reach a cell
+        (past the bias column, never across a written sum)."""
+        lay = self.layout
+        x, y = kgrid.x + kgrid.width / 2, kgrid.y + kgrid.height + BUS_DROP
+        lane, open_left = self._lane_to(ogrid)
+        if lane is None:  # outputs at the rows' ends: the lane between the bias and them
+            oc = next(o for o, g in lay.outputs.items() if g is ogrid)
+            left = lay.biases.get(oc) or lay.sums[oc]
+            lane = (left.x + left.cell + ogrid.x) / 2
+        return [Line(x, y - BUS_DROP, x, y, width=CONNECTOR_WIDTH)] + to_cell(
+            x, y, ogrid, region, lane, open_left)
 
     def _bias_added(self, n: int) -> list:
         """The bias frame: each drawn output channel's bias lit, the real output (not the
