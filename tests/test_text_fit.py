@@ -150,11 +150,12 @@ def test_text_fits_on_layers_users_bring(layer_shape):
 
 @st.composite
 def slide_layers(draw):
-    """The part of the rule's range the layout meets so far: 2-d inputs up to 16 x 16 with
-    up to 4 input channels (8 up to 8 x 8) and 16 output channels; 1-d inputs up to 64
-    long with up to 2 input channels (8 up to 12 long); 3-d up to 4 x 8 x 8 with up to 3
-    input channels. Eight channels of the largest inputs side by side still make a row
-    wider than a slide: they wait for input channels that wrap into rows."""
+    """The part of the rule's range the layout meets so far, with up to 16 output
+    channels: 2-d inputs up to 16 x 16 with up to 4 input channels (8 up to 8 x 8); 1-d
+    inputs up to 64 long with up to 2 input channels (8 up to 12 long); 3-d up to 4 x 8 x 8
+    with one input channel (3 up to 3 x 5 x 5). More channels of the largest inputs side
+    by side still make a row wider than a slide: they wait for input channels that wrap
+    into rows."""
     nd = draw(st.sampled_from([1, 2, 2, 3]))
     if nd == 1:
         c_in = draw(st.integers(1, 8))
@@ -165,7 +166,9 @@ def slide_layers(draw):
         spatial = tuple(draw(st.integers(4, side)) for _ in range(2))
     else:
         c_in = draw(st.integers(1, 3))
-        spatial = (draw(st.integers(3, 4)), draw(st.integers(4, 8)), draw(st.integers(4, 8)))
+        big = c_in == 1
+        spatial = (draw(st.integers(3, 4 if big else 3)),
+                   *(draw(st.integers(4, 8 if big else 5)) for _ in range(2)))
     c_out = draw(st.integers(1, 16))
     cls = (convgif.Conv1d, convgif.Conv2d, convgif.Conv3d)[nd - 1]
     layer = cls(c_in, c_out, 3, padding=draw(st.integers(0, 1)), seed=draw(st.integers(0, 9)))
