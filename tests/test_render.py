@@ -149,6 +149,12 @@ def expected_roles(pic: GatherPicture, index: int):
                 winners.add((int(m["in_channel"]), tuple(int(m[f]) for f in t.input_fields)))
         if cell.stop == cell.cell_stop:
             finished.add(cell.out_channel)
+    block = state.block  # a tour's frame: the channel's kernels and bias lit, no window
+    if block is not None:
+        for oc in block.out_channels:
+            kernel_taps.update((oc, icl, kpos) for icl in range(t.in_per_group)
+                               for kpos in np.ndindex(*t.kernel_size))
+            finished.add(oc)
     roles = {}
     for ch, grid in lay.inputs.items():
         for pos in np.ndindex(*t.grid_kind.shape):
@@ -180,7 +186,11 @@ def expected_roles(pic: GatherPicture, index: int):
                     (state.n, walked.index(oc % out_pg), *pos),
                     (t.batch, len(walked), *t.out_spatial),
                 ) if oc % out_pg in walked else state.slot
-                if oc in active and pos == state.position:
+                flat = int(np.ravel_multi_index(pos, t.out_spatial))
+                if block is not None and oc in block.out_channels:
+                    role = ("output_active" if block.start <= flat < block.stop else
+                            "output" if flat < block.start else "output_empty")
+                elif oc in active and pos == state.position:
                     role = "output_active"
                 elif slot < state.slot:
                     role = "output"

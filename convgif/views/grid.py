@@ -10,9 +10,7 @@ from dataclasses import dataclass
 class Grid:
     """A rows × cols block of square cells with its top-left corner at (x, y).
 
-    A 3-d grid is ``depth`` such blocks, its depth slices, side by side ``gap`` apart,
-    ``per_row`` to a row (all of them when 0), the rows ``row_gap`` apart (room for the
-    slices' names).
+    A 3-d grid is ``depth`` such blocks, its depth slices, side by side ``gap`` apart.
     """
 
     x: float
@@ -22,30 +20,21 @@ class Grid:
     cell: float
     depth: int = 1
     gap: float = 0.0
-    per_row: int = 0
-    row_gap: float = 0.0
-
-    @property
-    def _per(self) -> int:
-        return min(self.per_row or self.depth, self.depth)
 
     @property
     def width(self) -> float:
-        return self._per * self.cols * self.cell + (self._per - 1) * self.gap
+        return self.depth * self.cols * self.cell + (self.depth - 1) * self.gap
 
     def slice(self, d: int) -> Grid:
         """Depth slice ``d`` as a 2-d grid."""
         if self.depth == 1:
             return self
-        row, col = divmod(d, self._per)
-        return Grid(self.x + col * (self.cols * self.cell + self.gap),
-                    self.y + row * (self.rows * self.cell + self.row_gap), self.rows,
+        return Grid(self.x + d * (self.cols * self.cell + self.gap), self.y, self.rows,
                     self.cols, self.cell)
 
     @property
     def height(self) -> float:
-        lines = -(-self.depth // self._per)
-        return lines * self.rows * self.cell + (lines - 1) * self.row_gap
+        return self.rows * self.cell
 
     def rect(self, r: int, c: int) -> tuple[float, float, float, float]:
         return (self.x + c * self.cell, self.y + r * self.cell, self.cell, self.cell)

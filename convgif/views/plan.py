@@ -196,10 +196,8 @@ def make_plan(trace, title_lines, header_widths, grid_spatial, out_spatial, show
     )
     return Plan(
         # The scatter view replaces the grid by the raw input and the output by its canvas.
-        # an input's slices stay in one row: a window's line leaves from under the slice
-        # it taps, never from under another slice in a row below it
         grid=Extent.of(grid_spatial or trace.grid.shape[2:]),
-        out=Extent.of(out_spatial or trace.out_spatial, wrap=True),
+        out=Extent.of(out_spatial or trace.out_spatial),
         kernel=Extent(1, 0, 0) if pooling else Extent.of(trace.kernel_size),
         pooling=pooling,
         shown_in=shown_in,

@@ -6,13 +6,12 @@ Units are layout units (1 unit = 1 pixel at scale 1).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from convgif.views.grid import Grid, rows_2d, slice_gap
 
 MAX_WIDTH, MAX_HEIGHT = 1280, 720  # the slide a frame must read on
-MAX_CELL, MIN_CELL = 40, 6
+MAX_CELL, MIN_CELL = 40, 5
 LEGIBLE_CELL = 18  # the smallest cell whose value stays readable, for views that do not measure
 LARGE = 2400  # the largest page, for layers too big for a slide at the smallest cell
 # Tried in turn (width, height, largest and smallest cell): a slide with legible values;
@@ -79,16 +78,11 @@ class Extent:
     depth: int
     rows: int
     cols: int
-    per_row: int = 0  # depth slices to a row (0: all side by side)
 
     @classmethod
-    def of(cls, shape, wrap: bool = False) -> Extent:
-        """Only 3-d layers have several slices; 1-d layers are one row. ``wrap``: the
-        slices in rows of about the square root of their count, so that a tensor of many
-        slices is a block, not a long strip."""
-        depth = shape[0] if len(shape) == 3 else 1
-        per_row = math.ceil(math.sqrt(depth)) if wrap and depth > 2 else 0
-        return cls(depth, *rows_2d(shape), per_row)
+    def of(cls, shape) -> Extent:
+        """Only 3-d layers have several slices; 1-d layers are one row."""
+        return cls(shape[0] if len(shape) == 3 else 1, *rows_2d(shape))
 
     def width(self, cell: float) -> float:
         """Width of the slices, side by side."""
@@ -99,5 +93,4 @@ class Extent:
         return self.grid(0.0, 0.0, cell).height
 
     def grid(self, x: float, y: float, cell: float) -> Grid:
-        return Grid(x, y, self.rows, self.cols, cell, self.depth, slice_gap(cell),
-                    self.per_row, LABEL)
+        return Grid(x, y, self.rows, self.cols, cell, self.depth, slice_gap(cell))
