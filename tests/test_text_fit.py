@@ -194,4 +194,8 @@ def test_text_fits_in_the_overlap_view(layer_shape):
     ("Conv2d(3, 3, 3, groups=3, padding=1) Conv2d(3, 8, 1)", (3, 8, 8)),
 ])
 def test_text_fits_in_the_stack_view(layers, shape):
-    check_text_fits(stack_picture(layers, shape))
+    view = stack_picture(layers, shape)
+    check_text_fits(view)
+    for i in range(len(view)):  # its captions wrap into the room it has, never cut short
+        assert not any(t.text.endswith("\u2026") for t in view.scene(i).dynamic
+                       if isinstance(t, Text) and t.fleeting), i

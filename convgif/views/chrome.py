@@ -105,12 +105,13 @@ def _ellipsized(line: str, width: float, size: float) -> str:
     return line.rstrip() + " \u2026"
 
 
-def caption(lines, y: float, width: float = 0.0, counter: str = "", color: str = "ink") -> list:
-    """Caption lines from ``y`` down at the left, wrapped to the page; the counter at the
-    right of the second."""
+def caption(lines, y: float, width: float = 0.0, counter: str = "", color: str = "ink",
+            room_lines: int = CAPTION_LINES) -> list:
+    """Caption lines from ``y`` down at the left, wrapped to the page into ``room_lines``
+    lines; the counter at the right of the second."""
     inner = max(width - 2 * MARGIN, 1.0) if width else float("inf")
     counter_w = text_width(counter, LABEL_SIZE - 1) + 16 if counter else 0.0
-    room = [inner] + [inner - counter_w] * (CAPTION_LINES - 1)
+    room = [inner] + [inner - counter_w] * (room_lines - 1)
     size, lines = fit_caption(lines, room) if width else (CAPTION_SIZE, list(lines))
     items = [
         Text(MARGIN, y + i * (CAPTION_SIZE + 6), line, size, color, anchor="la", fleeting=True)
@@ -169,8 +170,6 @@ FLIP_CAPTION = (
     "True convolution: w\u2032[i] = w[K\u22121\u2212i] (w rotated 180\u00b0);"
     " PyTorch slides w unflipped."
 )
-
-
 
 
 def elbow_h(x0, y0, x1, y1, mid=None) -> list:
@@ -261,10 +260,6 @@ def heat_key(title: str, entries, y: float, note: str = "") -> list:
         items.append(Box(x, y + 5, PAD_SWATCH, PAD_SWATCH, fill="pad", edge="grid", dashed=True))
         items.append(Text(x + 20, mid, note, LABEL_SIZE - 1, "muted", anchor="lm"))
     return items
-
-
-
-
 
 
 def sum_bus(kernels, node) -> list:

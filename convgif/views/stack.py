@@ -361,6 +361,7 @@ class StackPicture(View):
         for n in range(last, last - index, -1):
             items += self._connectors(n)
         y = self.height - MARGIN - CAPTION_LINES * CAPTION_LINE - LABEL_SIZE - 4
-        items += caption(words.caption(self.rf, index), y, self.width)
+        items += caption(words.caption(self.rf, index), y, self.width,
+                         room_lines=CAPTION_LINES)
         items.append(counter_at(f"{index + 1} / {count}", self.width, MARGIN, size=LABEL_SIZE))
         return Scene(self.width, self.height, self._static, tuple(items))
