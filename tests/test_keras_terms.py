@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from test_raster import wcag_contrast
 
 import convgif
 from convgif.api.kinds import as_layer
@@ -158,16 +159,6 @@ def _distance(a, b) -> float:
     return math.dist(a, b)
 
 
-def _contrast(a, b) -> float:
-    def luminance(rgb):
-        linear = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
-                  for v in (c / 255 for c in rgb)]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
 @pytest.mark.parametrize("style", sorted(STYLES))
 def test_padding_and_inserted_zeros_differ_in_every_style(style):
     """Both sit in a transposed layer's grid, dashed, holding 0: only their fill tells them
@@ -177,10 +168,10 @@ def test_padding_and_inserted_zeros_differ_in_every_style(style):
         if {a, b} == {"pad", "pad_copy"}:
             continue  # one padding mode per layer: they never share a grid
         ca, cb = colors.rgb(a), colors.rgb(b)
-        assert _distance(ca, cb) >= 30 and _contrast(ca, cb) >= 1.15, (a, b, ca, cb)
+        assert _distance(ca, cb) >= 30 and wcag_contrast(ca, cb) >= 1.15, (a, b, ca, cb)
     for fill in ("pad", "pad_copy", "inserted"):
         for text in ("ink", "muted"):
-            assert _contrast(colors.rgb(text), colors.rgb(fill)) >= 4.5, (text, fill)
+            assert wcag_contrast(colors.rgb(text), colors.rgb(fill)) >= 4.5, (text, fill)
 
 
 @pytest.mark.parametrize("style", sorted(STYLES))

@@ -251,7 +251,7 @@ def test_text_masks_are_what_pillow_draws(anchor):
         assert mask.covered.sum() == len(mask.rows) == len(mask.cols)
 
 
-def _contrast(a, b) -> float:
+def wcag_contrast(a, b) -> float:
     """WCAG 2 contrast ratio of two sRGB colours."""
     def luminance(rgb):
         linear = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
@@ -273,7 +273,7 @@ def test_every_style_writes_values_at_aa_contrast(style):
     """Text on every fill it is written on reaches WCAG AA for normal text (4.5:1): values
     in a lit cell of the dark style once sat at 2.8:1."""
     colors = STYLES[style]
-    low = [(text, fill, round(_contrast(colors.rgb(text), colors.rgb(fill)), 2))
+    low = [(text, fill, round(wcag_contrast(colors.rgb(text), colors.rgb(fill)), 2))
            for text, fills in (("ink", INK_ON), ("muted", MUTED_ON)) for fill in fills
-           if _contrast(colors.rgb(text), colors.rgb(fill)) < 4.5]
+           if wcag_contrast(colors.rgb(text), colors.rgb(fill)) < 4.5]
     assert not low

@@ -161,10 +161,11 @@ class GatherPicture(BlockFrames, LayerPicture):
             value = self._y(cell.out_channel, state.position)
         items += self._cell(*ocell, "output_active", value, edge="window", width=2.5)
         channels = sorted(set(macs["in_channel"].tolist()))
-        items += self._outlines(state, cell, channels, ogrid, ocell[0].rect(*ocell[1:]))
+        rect = ocell[0].rect(*ocell[1:])
+        items += self._outlines(state, cell, channels, ogrid, rect)
         if self.trace.kernel is not None:
             lane = self._lane_to(ogrid, state.cells.index(cell), len(state.cells))
-            items += self._sum_and_bias(cell, channels, ogrid, ocell[0].rect(*ocell[1:]), lane)
+            items += self._sum_and_bias(cell, channels, ogrid, rect, lane)
         return items
 
     def _taps(self, cell, macs) -> list:

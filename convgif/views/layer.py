@@ -143,7 +143,6 @@ class LayerPicture(Notation, Panels, Shading, Routes, View):
         return {
             "grid_spatial": self._grid().shape[2:],
             "out_spatial": self._canvas_shape(),
-            "wrap_outputs": self.WRAPS_OUTPUTS,
             "shown_out": self.options.channels,
             "min_cell": legible if mode in ("symbols", "numbers") else 0.0,
             "legible": legible,
@@ -229,11 +228,11 @@ class LayerPicture(Notation, Panels, Shading, Routes, View):
         t = self.trace
         if self.options.channels is not None:
             return ""
-        ins, outs = ([c for c in cs if c is not None] for cs in shown(t))
-        if len(outs) < t.out_channels:
+        ins, outs = self._drawn()  # None: all of them
+        if outs is not None:
             return (f"{len(outs)} of {t.out_channels} output channels drawn: "
                     "channels= (--channels) picks which")
-        if len(ins) < t.in_channels:
+        if ins is not None:
             return f"{len(ins)} of {t.in_channels} input channels drawn"
         return ""
 

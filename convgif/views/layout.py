@@ -33,7 +33,6 @@ from convgif.views.plan import Plan, make_plan
 from convgif.views.sizes import (  # noqa: F401  (views import these here)
     CAPTION_LINE,
     CAPTION_SIZE,
-    FITS,
     LABEL,
     LABEL_SIZE,
     LARGE,
@@ -50,6 +49,7 @@ from convgif.views.sizes import (  # noqa: F401  (views import these here)
     Extent,
     Head,
     caption_top,
+    ladder,
     page_height,
     slide_scale,
     sum_node,
@@ -82,30 +82,10 @@ class Layout:
     row_lead: float = 0.0  # the column of the rows' names left of all (0: none)
 
 
-def _ladder(measure, legible: float, min_cell: float = 0.0) -> tuple[int, int]:
-    """(rung, cell): the largest cell of the first page size it fits, rung 0 a slide with
-    cells of at least ``legible`` (their values readable), 1 a slide with smaller cells
-    (values left out), 2 a large page. Cells of at least ``min_cell`` when values were
-    asked for, on a page up to the largest."""
-    legible = math.ceil(max(legible, min_cell))
-    floor = math.ceil(min_cell)
-    ladder = (
-        (MAX_WIDTH, MAX_HEIGHT, max(MAX_CELL, legible), legible),
-        (MAX_WIDTH, MAX_HEIGHT, legible - 1, max(MIN_CELL, floor)),
-        (LARGE, LARGE, max(legible - 1, floor), max(MIN_CELL, floor)),
-    )
-    for rung, (max_w, max_h, largest, smallest) in enumerate(ladder):
-        for c in range(largest, smallest - 1, -1):
-            size = measure(c)
-            if size.width <= max_w and size.height <= max_h:
-                return rung, c
-    return len(ladder), max(MIN_CELL, floor)
-
-
-def _arrangements(plan: Plan, wrap_outputs: bool) -> list[Plan]:
+def _arrangements(plan: Plan) -> list[Plan]:
     """The outputs aligned with their rows, then in a panel of 1, 2, … columns; a 1-d
     layer's first under the rows, each output under its input."""
-    if plan.pooling or not wrap_outputs:
+    if plan.pooling:
         return [plan]
     count = sum(oc is not None for oc in plan.shown_out)
     right = [replace(plan, out_cols=k) for k in range(1, count + 1)]
@@ -128,7 +108,7 @@ def _choose(plans: list[Plan], cell, legible: float, min_cell: float) -> tuple[P
         return max(((p, float(cell)) for p in plans), key=score)
     best = None
     for plan in plans:
-        rung, c = _ladder(plan.measure, legible, min_cell)
+        rung, c = ladder(plan.measure, legible, min_cell)
         key = (-rung, c, score((plan, c)))
         if best is None or key > best[0]:
             best = (key, plan, float(c))
@@ -164,7 +144,6 @@ def compute_layout(
     shown_out: tuple | None = None,
     min_cell: float = 0.0,
     legible: float = LEGIBLE_CELL,
-    wrap_outputs: bool = True,
 ) -> Layout:
     """The layout of a 1-d, 2-d or 3-d trace (3-d grids as rows of depth slices).
 
@@ -174,7 +153,7 @@ def compute_layout(
     an ellipsis that says how many were left out.
     """
     plan = make_plan(trace, title_lines, header_widths, grid_spatial, out_spatial, shown_out)
-    plan, cell = _choose(_arrangements(plan, wrap_outputs), cell, legible, min_cell)
+    plan, cell = _choose(_arrangements(plan), cell, legible, min_cell)
     size = plan.measure(cell)
     head = Head.under(title_lines)
     y_input = size.top + 2 * LABEL

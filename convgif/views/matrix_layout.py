@@ -10,15 +10,16 @@ from dataclasses import dataclass
 
 from convgif.views.grid import Grid, rows_2d
 from convgif.views.layout import (
-    FITS,
     LABEL,
     LABEL_SIZE,
+    LEGIBLE_CELL,
     MARGIN,
     MIN_PAGE_WIDTH,
     Head,
     caption_top,
     page_height,
 )
+from convgif.views.sizes import ladder
 from convgif.views.text import text_width
 
 MAX_CELL = 30  # a matrix has many cells: a smaller top size than the grids' views
@@ -68,14 +69,9 @@ class MatrixSizes:
                    trace.out_spatial, trace.spec.transposed, header_w, trace.spec.bias)
 
     def auto_cell(self) -> float:
-        """The grids' ladder of page sizes: a slide with legible values, a taller page, a
-        big one."""
-        for max_w, max_h, largest, smallest in FITS:
-            for c in range(min(largest, MAX_CELL), smallest - 1, -1):
-                lay = self.layout(c)
-                if lay.width <= max_w and lay.height <= max_h:
-                    return float(c)
-        return float(FITS[-1][3])
+        """The largest cell of the ladder of page sizes (``sizes.ladder``): a slide with
+        legible values, a slide with smaller cells, a big page."""
+        return float(ladder(self.layout, LEGIBLE_CELL, top=MAX_CELL)[1])
 
     def spatial_cell(self, c: float, block_h: float) -> float:
         """The small grids' cell: like C's, shrunk until their stack is no taller than C's

@@ -31,7 +31,6 @@ class Panels:
     """Input, kernel, bias and output panels, and the marks of channels left out."""
 
     SUM_NODES = True  # the scatter view adds its stamps on the output itself: no Σ
-    WRAPS_OUTPUTS = True  # outputs in a panel of their own when rows would grow too tall
 
     def _marks(self) -> list:
         """Ellipses with the count of channels left out, and the dashed group bands."""

@@ -6,6 +6,7 @@ Units are layout units (1 unit = 1 pixel at scale 1).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from convgif.views.grid import Grid, rows_2d, slice_gap
@@ -14,13 +15,27 @@ MAX_WIDTH, MAX_HEIGHT = 1280, 720  # the slide a frame must read on
 MAX_CELL, MIN_CELL = 40, 5
 LEGIBLE_CELL = 18  # the smallest cell whose value stays readable, for views that do not measure
 LARGE = 2400  # the largest page, for layers too big for a slide at the smallest cell
-# Tried in turn (width, height, largest and smallest cell): a slide with legible values;
-# a slide with values left out; for big layers, a large page without values.
-FITS = (
-    (MAX_WIDTH, MAX_HEIGHT, MAX_CELL, LEGIBLE_CELL),
-    (MAX_WIDTH, MAX_HEIGHT, LEGIBLE_CELL - 1, MIN_CELL),
-    (LARGE, LARGE, LEGIBLE_CELL - 1, MIN_CELL),
-)
+
+
+def ladder(measure, legible: float, min_cell: float = 0.0,
+           top: int = MAX_CELL) -> tuple[int, int]:
+    """(rung, cell): the largest cell of the first page size it fits, rung 0 a slide with
+    cells from ``top`` down to ``legible`` (their values readable), 1 a slide with smaller
+    cells (values left out), 2 a large page. Cells of at least ``min_cell`` when values
+    were asked for, on a page up to the largest."""
+    legible = math.ceil(max(legible, min_cell))
+    floor = math.ceil(min_cell)
+    ladder = (
+        (MAX_WIDTH, MAX_HEIGHT, max(top, legible), legible),
+        (MAX_WIDTH, MAX_HEIGHT, legible - 1, max(MIN_CELL, floor)),
+        (LARGE, LARGE, max(legible - 1, floor), max(MIN_CELL, floor)),
+    )
+    for rung, (max_w, max_h, largest, smallest) in enumerate(ladder):
+        for c in range(largest, smallest - 1, -1):
+            size = measure(c)
+            if size.width <= max_w and size.height <= max_h:
+                return rung, c
+    return len(ladder), max(MIN_CELL, floor)
 
 
 def slide_scale(width: float, height: float) -> float:
