@@ -158,8 +158,15 @@ def expected_roles(pic: GatherPicture, index: int):
     roles = {}
     for ch, grid in lay.inputs.items():
         for pos in np.ndindex(*t.grid_kind.shape):
-            role = "tap" if (ch, pos) in taps else KIND_ROLE[int(t.grid_kind[pos])]
-            if (ch, pos) in winners:
+            # a thin slice (all zeros) draws one cell a row: lit when any of the row is
+            row = [pos]
+            if len(pos) == 3 and pos[0] in grid.thin:
+                if pos[2]:
+                    continue
+                row = [(*pos[:2], c) for c in range(t.grid_kind.shape[2])]
+            tapped = any((ch, p) in taps for p in row)
+            role = "tap" if tapped else KIND_ROLE[int(t.grid_kind[pos])]
+            if any((ch, p) in winners for p in row):
                 role = "winner"
             roles[("input", ch, pos)] = (*at(grid, pos), role)
     for (oc, icl), grid in lay.kernels.items():
@@ -417,10 +424,11 @@ def test_group_and_channel_labels_keep_clear(layer, shape, view):
     texts = [i for i in pic.static if isinstance(i, Text)]
     bands = pic.layout.bands
     assert bands
-    for g, x, _, w, _ in bands:
+    for g, x, y, w, h in bands:
         name = next(i for i in texts if i.text == f"group {g}")
         name_left = name.x - text_width(name.text, name.size)
-        inside = [i for i in texts if i.text.startswith("x[") and x < i.x < x + w]
+        inside = [i for i in texts if i.text.startswith("x[") and x < i.x < x + w
+                  and y < i.y < y + h]
         assert inside and all(i.x + text_width(i.text, LABEL_SIZE) + 2 <= name_left
                               for i in inside), (g, [i.text for i in inside])
     rightmost = max(x + w for _, x, _, w, _ in bands)

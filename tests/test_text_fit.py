@@ -84,9 +84,12 @@ def check_text_fits(view) -> None:
 
 def check_legible_on_a_slide(view) -> None:
     """Put on a 1280 x 720 slide, every text is 10 px or more, the title 16 px or more; the
-    frame is landscape and at most 1920 x 1080."""
-    scale = slide_scale(view.width, view.height)
-    assert view.width >= view.height and view.width <= 1920 and view.height <= 1080
+    frame (the view painted ``zoom`` times its size) is landscape and at most 1920 x 1080,
+    its cells 5 px or more unless the frame is that large."""
+    width, height = view.width * view.zoom, view.height * view.zoom
+    scale = view.zoom * slide_scale(width, height)  # from layout units to the slide
+    assert width >= height and width <= 1920 and height <= 1080
+    assert view.layout.cell * view.zoom >= 5 or max(width / 1920, height / 1080) > 0.999
     for i in _frames(view):
         for t in _items(view.scene(i)):
             if isinstance(t, Text):
@@ -149,34 +152,49 @@ def test_text_fits_on_layers_users_bring(layer_shape):
 
 
 @st.composite
-def slide_layers(draw):
-    """The part of the rule's range the layout meets so far, with up to 16 output
-    channels: 2-d inputs up to 16 x 16 with up to 8 input channels; 1-d inputs up to 64
-    long with up to 3 input channels (8 up to 12 long); 3-d up to 4 x 8 x 8 with up to 2
-    input channels (3 with up to 8 output channels). More channels of the longest 1-d and
-    largest 3-d inputs side by side still make a row wider than a slide: they wait for
-    input channels that wrap into rows."""
-    nd = draw(st.sampled_from([1, 2, 2, 3]))
-    if nd == 1:
-        c_in = draw(st.integers(1, 8))
-        spatial = (draw(st.integers(4, 64 if c_in <= 3 else 12)),)
-    elif nd == 2:
-        c_in = draw(st.integers(1, 8))
-        spatial = tuple(draw(st.integers(4, 16)) for _ in range(2))
-    else:
-        c_in = draw(st.integers(1, 3))
-        spatial = (draw(st.integers(3, 4)), draw(st.integers(4, 8)), draw(st.integers(4, 8)))
-    c_out = draw(st.integers(1, 8 if nd == 3 and c_in == 3 else 16))
-    cls = (convgif.Conv1d, convgif.Conv2d, convgif.Conv3d)[nd - 1]
-    layer = cls(c_in, c_out, 3, padding=draw(st.integers(0, 1)), seed=draw(st.integers(0, 9)))
+def rule_layers(draw):
+    """Every kind of layer in the rule's range: convolutions (grouped too) and transposed
+    ones up to 8 input and 16 output channels, pools up to 8 channels; inputs up to
+    16 x 16 (1-d: 64; 3-d: 4 x 8 x 8). One exception: a 1-d transposed layer's grid has
+    the zeros it inserts, twice as long at stride 2; with more than 4 input channels it
+    reads on a slide up to 32 long."""
+    kind = draw(st.sampled_from(["conv", "conv", "transposed", "pool"]))
+    if kind == "conv":
+        return draw(covered_layers())
+    nd = draw(st.sampled_from([1, 2]))
+    c_in = draw(st.integers(1, 8))
+    spatial = ((draw(st.integers(4, 64 if c_in <= 4 else 32)),) if nd == 1
+               else tuple(draw(st.integers(4, 16)) for _ in range(2)))
+    if kind == "pool":
+        cls = draw(st.sampled_from([convgif.MaxPool2d, convgif.AvgPool2d]))
+        return cls(2, stride=draw(st.integers(1, 2))), (c_in, *tuple(
+            draw(st.integers(4, 16)) for _ in range(2)))
+    cls = (convgif.ConvTranspose1d, convgif.ConvTranspose2d)[nd - 1]
+    layer = cls(c_in, draw(st.integers(1, 16)), draw(st.integers(1, 3)),
+                stride=draw(st.integers(1, 2)), seed=draw(st.integers(0, 9)))
     return layer, (c_in, *spatial)
 
 
 @settings(max_examples=60, suppress_health_check=list(HealthCheck), deadline=None)
-@given(slide_layers())
+@given(rule_layers())
 def test_frames_read_on_a_slide(layer_shape):
     layer, shape = layer_shape
     check_legible_on_a_slide(render.picture(layer, input_shape=shape))
+
+
+@pytest.mark.parametrize("layer, shape", [
+    # the largest of each kind: every channel of eight drawn, on a frame that reads
+    (convgif.Conv1d(8, 16, 3, padding=1), (8, 64)),
+    (convgif.Conv3d(8, 16, 3, padding=1), (8, 4, 8, 8)),
+    (convgif.Conv3d(8, 8, 3), (8, 4, 8, 8)),
+    (convgif.Conv2d(8, 16, 3, padding=1, groups=2), (8, 16, 16)),
+    (convgif.ConvTranspose1d(8, 16, 3, stride=2), (8, 32)),
+    (convgif.ConvTranspose2d(8, 16, 3, stride=2), (8, 16, 16)),
+])
+def test_largest_layers_read_on_a_slide(layer, shape):
+    view = render.picture(layer, input_shape=shape)
+    check_legible_on_a_slide(view)
+    assert len(view.layout.inputs) == 8
 
 
 @SETTINGS

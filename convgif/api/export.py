@@ -164,7 +164,7 @@ def _vector_frames(folder: Path, pic, chosen, fmt, options, progress) -> list[st
             pic.scene(frame),
             f".{fmt}",
             render.view_style(pic, options.get("style", "default")),
-            options.get("scale", 1.0),
+            render.frame_scale(pic, options.get("scale", 1.0)),
             options.get("font"),
         )
         (folder / names[-1]).write_bytes(data)  # the folder is staged: moved in when whole

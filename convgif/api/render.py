@@ -50,8 +50,14 @@ def view_style(view: View, style="default"):
 
 
 def painter_for(view: View, style="default", scale=1.0, font=None) -> RasterPainter:
-    """The raster painter of a view: the style, plus the colours the view adds."""
-    return RasterPainter(view_style(view, style), scale, font)
+    """The raster painter of a view: the style, plus the colours the view adds; its
+    frames ``scale`` times the view's own size."""
+    return RasterPainter(view_style(view, style), frame_scale(view, scale), font)
+
+
+def frame_scale(view: View, scale=1.0) -> float:
+    """Pixels per layout unit: ``scale`` (the user's) times the view's ``zoom``."""
+    return scale * view.zoom
 
 
 def frame_indices(view: View, max_frames=None) -> list[int]:
@@ -113,9 +119,9 @@ def still_view(path, view: View, frame=-1, output: Output = DEFAULT_OUTPUT) -> V
     if _suffix(path) not in STILL_FORMATS:
         raise refuse("path", os.fspath(path), f"must end in one of {', '.join(STILL_FORMATS)}")
     index = frame_position(frame, len(view))
-    check_budget(view, output.scale, 1, output.force)
-    write_still(path, view.still(index), view_style(view, output.style), output.scale,
-                output.font)
+    scale = frame_scale(view, output.scale)
+    check_budget(view, scale, 1, output.force)
+    write_still(path, view.still(index), view_style(view, output.style), scale, output.font)
     return view
 
 

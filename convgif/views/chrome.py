@@ -262,16 +262,35 @@ def heat_key(title: str, entries, y: float, note: str = "") -> list:
     return items
 
 
-def sum_bus(kernels, node) -> list:
-    """From the bottom of each kernel in use (Grids) down to a bus just under them, along
-    it to below the Σ ``node`` and up into it: the products of every kernel gather there."""
-    bus = max(k.y + k.height for k in kernels) + BUS_DROP
-    mids = [k.x + k.width / 2 for k in kernels]
-    nx = node.x + node.cell / 2
-    items = [Line(x, k.y + k.height, x, bus, width=CONNECTOR_WIDTH) for x, k in zip(mids, kernels)]
-    items.append(Line(min(mids), bus, nx, bus, width=CONNECTOR_WIDTH))
-    items.append(Line(nx, bus, nx, node.y + node.cell, width=CONNECTOR_WIDTH))
+def sum_bus(kernels, node, riser: float) -> list:
+    """From the bottom of each kernel in use (Grids) down to a bus just under its row,
+    along it to below the Σ ``node`` and up into it: the products of every kernel gather
+    there. A row above the node's (in a band of input channels higher up) runs its bus on
+    to ``riser``, right of every kernel, and down it to the node's bus."""
+    rows: dict = {}
+    for k in kernels:
+        rows.setdefault(round(k.y, 3), []).append(k)
+    nx, middle = node.x + node.cell / 2, node.y + node.cell / 2
+    own = [row for row in rows.values() if row[0].y <= middle <= row[0].y + row[0].height]
+    node_bus = _bus(own[0]) if own else node.y + node.cell + BUS_DROP
+    items = []
+    for row in rows.values():
+        bus, mids = _bus(row), [k.x + k.width / 2 for k in row]
+        items += [Line(x, k.y + k.height, x, bus, width=CONNECTOR_WIDTH)
+                  for x, k in zip(mids, row)]
+        items.append(Line(min(mids), bus, nx if row in own else riser, bus,
+                          width=CONNECTOR_WIDTH))
+        if row not in own:
+            items.append(Line(riser, bus, riser, node_bus, width=CONNECTOR_WIDTH))
+    if len(own) < len(rows):  # from the riser along the node's bus
+        items.append(Line(riser, node_bus, nx, node_bus, width=CONNECTOR_WIDTH))
+    items.append(Line(nx, node_bus, nx, node.y + node.cell, width=CONNECTOR_WIDTH))
     return items
+
+
+def _bus(row) -> float:
+    """The bus under a row of kernels."""
+    return max(k.y + k.height for k in row) + BUS_DROP
 
 
 def to_cell(x0: float, y0: float, grid, rect, lane: float | None = None,

@@ -225,7 +225,8 @@ class GatherPicture(BlockFrames, LayerPicture):
             x, y, w, h = boxes[0]  # the connector leaves from the first slice
             if t.kernel is None:  # a pool: from the window on to the cell being written
                 if self.options.lines:
-                    items += lane_to_cell(x + w / 2, grid.y + grid.height, lay.lane_y, ogrid,
+                    lane = lay.lane_under(grid)
+                    items += lane_to_cell(x + w / 2, grid.y + grid.height, lane, ogrid,
                                           target, self.route_obstacles, lay.width)
                 continue
             kgrid = lay.kernels[(cell.out_channel, ch % t.in_per_group)]
@@ -250,7 +251,7 @@ class GatherPicture(BlockFrames, LayerPicture):
         if self.options.lines:
             kernels = [lay.kernels[(oc, ch % t.in_per_group)] for ch in channels
                        if ch in lay.inputs]
-            items += sum_bus(kernels, node) if kernels else []
+            items += sum_bus(kernels, node, lay.riser_x) if kernels else []
             ny = node.y + node.cell / 2
             if not t.spec.bias:  # nothing to add: on from the Σ to the cell
                 return items + to_cell(node.x + node.cell, ny, ogrid, rect, *lane)

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 class Grid:
     """A rows × cols block of square cells with its top-left corner at (x, y).
 
-    A 3-d grid is ``depth`` such blocks, its depth slices, side by side ``gap`` apart.
+    A 3-d grid is ``depth`` such blocks, its depth slices, side by side ``gap`` apart; a
+    slice in ``thin`` (all zero padding) is drawn one cell wide, each of its cells
+    standing for its whole row. A thin slice's grid is ``squashed``: any column is its
+    one column.
     """
 
     x: float
@@ -20,30 +23,41 @@ class Grid:
     cell: float
     depth: int = 1
     gap: float = 0.0
+    thin: frozenset = frozenset()
+    squashed: bool = False
+
+    def _slice_width(self, d: int) -> float:
+        return self.cell if d in self.thin else self.cols * self.cell
 
     @property
     def width(self) -> float:
-        return self.depth * self.cols * self.cell + (self.depth - 1) * self.gap
+        return sum(map(self._slice_width, range(self.depth))) + (self.depth - 1) * self.gap
 
     def slice(self, d: int) -> Grid:
         """Depth slice ``d`` as a 2-d grid."""
         if self.depth == 1:
             return self
-        return Grid(self.x + d * (self.cols * self.cell + self.gap), self.y, self.rows,
-                    self.cols, self.cell)
+        x = self.x + sum(self._slice_width(e) + self.gap for e in range(d))
+        if d in self.thin:
+            return Grid(x, self.y, self.rows, 1, self.cell, squashed=True)
+        return Grid(x, self.y, self.rows, self.cols, self.cell)
 
     @property
     def height(self) -> float:
         return self.rows * self.cell
 
     def rect(self, r: int, c: int) -> tuple[float, float, float, float]:
+        c = 0 if self.squashed else c
         return (self.x + c * self.cell, self.y + r * self.cell, self.cell, self.cell)
 
     def center(self, r: int, c: int) -> tuple[float, float]:
+        c = 0 if self.squashed else c
         return (self.x + (c + 0.5) * self.cell, self.y + (r + 0.5) * self.cell)
 
     def span(self, r0: int, c0: int, r1: int, c1: int) -> tuple[float, float, float, float]:
         """The rectangle covering cells r0..r1, c0..c1 inclusive."""
+        if self.squashed:
+            c0 = c1 = 0
         return (
             self.x + c0 * self.cell,
             self.y + r0 * self.cell,

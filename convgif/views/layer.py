@@ -46,6 +46,7 @@ from convgif.views.route import Routes
 from convgif.views.scene import Box, Text
 from convgif.views.shade import PANELS
 from convgif.views.shading import Shading
+from convgif.views.sizes import zoom
 from convgif.views.terms import as_given, channel_note, kernel_note
 from convgif.views.text import (
     MIN_VALUE_SIZE,
@@ -147,7 +148,15 @@ class LayerPicture(Notation, Panels, Shading, Routes, View):
             "min_cell": legible if mode in ("symbols", "numbers") else 0.0,
             "legible": legible,
             "header_widths": widths,
+            "thin": self._thin_slices(),
         }
+
+    @property
+    def zoom(self) -> float:
+        """A layout the ladder gave cells under MIN_CELL is painted larger (``View.zoom``);
+        a cell the user chose never is."""
+        lay = self.layout
+        return 1.0 if self.options.cell is not None else zoom(lay.cell, lay.width, lay.height)
 
     def __len__(self) -> int:
         return len(self.storyboard)
@@ -309,6 +318,15 @@ class LayerPicture(Notation, Panels, Shading, Routes, View):
         items += self._output_items()
         return tuple(items)
 
+    def _thin_slices(self) -> frozenset:
+        """A 3-d input's depth slices that hold only zeros (padding, or zeros a transposed
+        layer inserts): each is drawn one cell wide, as a slice of zeros reads the same."""
+        t = self.trace
+        if t.ndim != 3:
+            return frozenset()
+        return frozenset(d for d, (kind, src) in enumerate(zip(t.axis_kind[0], t.axis_source[0]))
+                         if kind != DATA and src < 0)
+
     def _slice_names(self, ch: int) -> list | None:
         """Names of a 3-d input's depth slices (the input slice each holds, or padding),
         long and short."""
@@ -318,7 +336,11 @@ class LayerPicture(Notation, Panels, Shading, Routes, View):
         long, short = [], []
         for kind, src in zip(t.axis_kind[0], t.axis_source[0]):
             data = f"x[{ch}, {src}]"
-            long.append(data if kind == DATA else "padding" if src < 0 else f"padding = {data}")
+            if kind != DATA and src < 0:  # a thin slice of zeros: the legend names it
+                long.append("")
+                short.append("")
+                continue
+            long.append(data if kind == DATA else f"padding = {data}")
             short.append(data if kind == DATA else "pad")
         return [long, short]
 

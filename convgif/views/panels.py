@@ -12,6 +12,7 @@ from convgif.simulate.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
 from convgif.views.chrome import LIT_EDGE, shape_text
 from convgif.views.layout import LABEL_SIZE, MARGIN
 from convgif.views.scene import Box, Text
+from convgif.views.sizes import NOTE_SIZE
 from convgif.views.terms import as_given, channel_note
 from convgif.views.text import text_width
 
@@ -40,12 +41,12 @@ class Panels:
             count = f"{abs(hidden)} more"
             if hidden > 0:  # between input channels
                 items.append(Text(x, y - LABEL_LIFT, "\u22ef", ELLIPSIS_SIZE, "muted"))
-                items.append(Text(x, y + 12, count, LABEL_SIZE - 2, "muted"))
+                items.append(Text(x, y + 12, count, NOTE_SIZE, "muted"))
             else:  # between output rows, in the bias column: from its left edge, clear of
                 # the group bands to its left
                 items.append(Text(x, y - LABEL_LIFT, "\u22ee", ELLIPSIS_SIZE, "muted"))
                 left = x - lay.cell / 2
-                items.append(Text(left, y + 12, count, LABEL_SIZE - 2, "muted", anchor="lm"))
+                items.append(Text(left, y + 12, count, NOTE_SIZE, "muted", anchor="lm"))
         for g, x, y, w, h in lay.bands:
             items.append(Box(x, y, w, h, edge="muted", dashed=True))
             items.append(Text(x + w - 4, y + 2, f"group {g}", LABEL_SIZE - 1, "muted", anchor="ra"))
@@ -73,6 +74,8 @@ class Panels:
         for ch, grid in self.layout.inputs.items():
             items += grid_labels(grid, f"x[{ch}", self._slice_names(ch))
             for pos in np.ndindex(*kind.shape):
+                if len(pos) == 3 and pos[2] and pos[0] in grid.thin:
+                    continue  # a thin slice's cell stands for its whole row
                 k = int(kind[pos])
                 value = None if k == OVERFLOW else values[(n, ch, *pos)]
                 # real cells are shaded, and padding that copies one (reflect, replicate,
@@ -93,8 +96,8 @@ class Panels:
         label = self._kernel_name(oc, icl)
         if grid.depth > 1 and not lay.row_lead:
             return grid_labels(grid, label[:-1])
-        if lay.row_lead:  # the row is named once, in the column left of all
-            if icl != min(i for o, i in lay.kernels if o == oc):
+        if lay.row_lead:  # the row is named once, in the column left of all (in each band)
+            if any(o == oc and i < icl and k.y == grid.y for (o, i), k in lay.kernels.items()):
                 return []
             y = grid.y + grid.height / 2
             return [Text(MARGIN, y, self._row_name(oc), LABEL_SIZE, "muted", anchor="lm")]
@@ -117,10 +120,9 @@ class Panels:
                 items += self._cell(*self._at(grid, pos), fill, value, color=color)
         # A layer without a bias draws none: a box of 0 would read as a term it adds
         # (the subtitle says "no bias").
-        first = min(lay.biases, default=None)
         for oc, grid in lay.biases.items() if t.spec.bias else ():
-            # rows without a label line: only the top row's bias is named (the line above it)
-            if lay.row_band or oc == first:
+            # rows without a label line: only a band's top bias is named (the line above it)
+            if lay.row_band or oc in lay.band_heads:
                 items.append(Text(grid.x, grid.y - LABEL_LIFT, f"b[{oc}]", LABEL_SIZE, "muted",
                                   anchor="lm"))
             items += self._cell(grid, 0, 0, "bias", self._b(oc) if self.symbols else t.bias[oc])
@@ -164,15 +166,21 @@ def grid_labels(grid, head: str, names=None) -> list:
     """``x[0]`` over a grid; over each depth slice of a 3-d grid its own name, ``x[0, d]``.
 
     ``names`` offers lists of slice names, longest first; when none fits the slices,
-    the grid is named once, as a whole.
+    the grid is named once, as a whole. Thin slices (all zeros, one cell wide) go unnamed.
     """
     if grid.depth == 1:
         return [Text(grid.x, grid.y - 9, head + "]", LABEL_SIZE, "muted", anchor="lm")]
-    pitch = grid.slice(1).x - grid.x
+    slices = [grid.slice(d) for d in range(grid.depth)]
+    # the room of a slice's name: up to the next slice's name
+    ends = [s.x for s in slices[1:]] + [grid.x + grid.width + grid.gap]
+    room = [end - s.x for s, end in zip(slices, ends)]
+    named = [d for d in range(grid.depth) if d not in grid.thin]
     offers = [*(names or []), [f"{head}, {d}]" for d in range(grid.depth)]]
-    fits = [o for o in offers if max(text_width(n, LABEL_SIZE) for n in o) <= pitch - 4]
-    chosen = fits[0] if fits else [head + "]"]  # else the whole tensor, named once
+    fits = [o for o in offers if all(text_width(o[d], LABEL_SIZE) <= room[d] - 4 for d in named)]
+    if not fits:  # the whole tensor, named once, over its first slice of data
+        return [Text(slices[named[0]].x, grid.y - 9, head + "]", LABEL_SIZE, "muted",
+                     anchor="lm")] if named else []
     return [
-        Text(grid.slice(d).x, grid.slice(d).y - 9, name, LABEL_SIZE, "muted", anchor="lm")
-        for d, name in enumerate(chosen)
+        Text(slices[d].x, grid.y - 9, fits[0][d], LABEL_SIZE, "muted", anchor="lm")
+        for d in named
     ]

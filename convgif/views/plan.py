@@ -69,6 +69,8 @@ class Measure:
     row_band: float  # a label line atop each kernel row (3-d kernels: names above them)
     row_gap: float  # between the kernel rows
     lead: float  # a column left of everything for the rows' names (0: names left of kernels)
+    rows_x: float  # the input rows' right end from the margin (the lead column too)
+    band_gap: float  # between one band of input columns and its rows, and the next
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,42 @@ class Plan:
     out_cols: int = 0  # 0: outputs aligned with their rows; else the panel's columns
     below: bool = False  # the panel under the rows (else right of them)
     shift: int = 0  # cells from an input grid's left edge to its first real cell (1-d)
+    wrap: int = 1  # bands the input columns wrap into, each with its kernel rows under it
+
+    def band_columns(self) -> list[list[int]]:
+        """The columns (indices into ``shown_in``) of each band: ``wrap`` runs of about
+        equal length, a group's columns never split (an ellipsis goes with the columns
+        before it)."""
+        units: list[list[int]] = []
+        for i, ch in enumerate(self.shown_in):
+            same_group = (self.bands and units and ch is not None
+                          and self._group_of(units[-1]) == ch // self.per_group[0])
+            if units and (ch is None or same_group):
+                units[-1].append(i)
+            else:
+                units.append([i])
+        per = math.ceil(len(units) / max(1, self.wrap))
+        return [sum(units[k:k + per], []) for k in range(0, len(units), per)]
+
+    def _group_of(self, columns: list[int]) -> int | None:
+        drawn = [self.shown_in[i] for i in columns if self.shown_in[i] is not None]
+        return drawn[0] // self.per_group[0] if drawn else None
+
+    def band_rows(self, columns: list[int], last: bool = True) -> list[int]:
+        """The output rows (indices into ``shown_out``) under a band: those with a kernel on
+        one of its channels (all of them but in grouped layers), an ellipsis with the rows
+        before it (in the ``last`` band only when every band has every row: its Σ column
+        says what is left out)."""
+        if not self.bands or self.wrap == 1:
+            return [i for i, oc in enumerate(self.shown_out) if last or oc is not None]
+        in_pg, out_pg = self.per_group
+        groups = {self.shown_in[i] // in_pg for i in columns if self.shown_in[i] is not None}
+        rows, group = [], None
+        for i, oc in enumerate(self.shown_out):
+            group = group if oc is None else oc // out_pg
+            if group in groups:
+                rows.append(i)
+        return rows
 
     def measure(self, c: float) -> Measure:
         gap = max(12.0, 0.5 * c)  # between channels
@@ -103,15 +141,16 @@ class Plan:
         col_gap = max(40.0, 1.5 * c)  # before the outputs
         top = Head.under(self.title_lines).top
         widths = self._column_widths(c)
-        input_w = sum(widths) + (len(self.shown_in) - 1) * channel_gap
-        input_h = 2 * LABEL + self.grid.height(c) + gap + LABEL
+        bands = self.band_columns()
+        input_w = max(sum(widths[i] for i in cols) + (len(cols) - 1) * channel_gap
+                      for cols in bands)
+        inputs_h = self._inputs_height(c, gap, len(bands))
         in_header, out_header, kernel_label, row_label = self.header_widths
         if self.pooling:
             row_h = LABEL + self.out.height(c)
-            height = page_height(top + input_h + row_h)
-            width = 2 * MARGIN + input_w
-            return Measure(width, height, gap, col_gap, top, row_h, channel_gap, widths,
-                           input_w, None, LABEL, gap, 0.0)
+            height = page_height(top + inputs_h + len(bands) * row_h)
+            return Measure(2 * MARGIN + input_w, height, gap, col_gap, top, row_h, channel_gap,
+                           widths, input_w, None, LABEL, gap, 0.0, input_w, gap)
         # A kernel's name goes left of it when its column leaves room (see
         # ``Panels._kernel_label``); else each row is named once, in a column left of all
         # (``w[o]``: PyTorch's slice of the weight the row holds). A label line atop each
@@ -128,18 +167,19 @@ class Plan:
         if not self.out_cols:
             tallest = max(tallest, self.out.height(c))
         row_h = band + tallest
-        rows_h = sum(LABEL + 8 if oc is None else row_h for oc in self.shown_out)
-        body_h = input_h + rows_h + (len(self.shown_out) - 1) * row_gap
+        body_h = inputs_h + self._rows_height(bands, row_h, row_gap)
         bias_w = sum_width(c) + c if self.bias else sum_node(c)
         left_w = input_w + gap + bias_w
-        panel = None
+        at = (gap, col_gap, top, row_h, channel_gap, widths)
+        rows = (band, row_gap, lead, input_w, gap)
         if self.below:  # the lane to the outputs runs down right of the rows and the panel
             panel = self._panel(c, gap)
             body_h += gap + LABEL + panel.height
             x0 = self.below_x(c, lead, widths)
             right = max(MARGIN + left_w, x0 + panel.width, MARGIN + out_header)
-            return Measure(right + col_gap + MARGIN, page_height(top + body_h), gap, col_gap,
-                           top, row_h, channel_gap, widths, left_w, panel, band, row_gap, lead)
+            return Measure(right + col_gap + MARGIN, page_height(top + body_h), *at, left_w,
+                           panel, *rows)
+        panel = None
         if self.out_cols:
             panel = self._panel(c, gap)
             left_w = max(left_w, in_header + gap)
@@ -148,8 +188,22 @@ class Plan:
         else:
             out_w = max(self.out.width(c), out_header)
         width = 2 * MARGIN + left_w + col_gap + out_w
-        return Measure(width, page_height(top + body_h), gap, col_gap, top, row_h, channel_gap,
-                       widths, left_w, panel, band, row_gap, lead)
+        return Measure(width, page_height(top + body_h), *at, left_w, panel, *rows)
+
+    def _inputs_height(self, c: float, gap: float, bands: int) -> float:
+        """The bands' input rows and the gaps between the bands: each band its label line
+        (the first also the panel's header), its grids and the lane under them."""
+        return ((bands + 1) * LABEL + bands * (self.grid.height(c) + gap + LABEL)
+                + (bands - 1) * gap)
+
+    def _rows_height(self, bands: list, row_h: float, row_gap: float) -> float:
+        """The kernel rows of every band (an ellipsis row is a label line high)."""
+        height = 0.0
+        for b, cols in enumerate(bands):
+            rows = self.band_rows(cols, b == len(bands) - 1)
+            height += (sum(LABEL + 8 if self.shown_out[i] is None else row_h for i in rows)
+                       + (len(rows) - 1) * row_gap)
+        return height
 
     def below_x(self, c: float, lead: float, widths: list) -> float:
         """Where the outputs under the rows start: under the first input grid's first real
@@ -177,7 +231,8 @@ class Plan:
         ]
 
 
-def make_plan(trace, title_lines, header_widths, grid_spatial, out_spatial, shown_out) -> Plan:
+def make_plan(trace, title_lines, header_widths, grid_spatial, out_spatial, shown_out,
+              thin=frozenset()) -> Plan:
     """The plan with the outputs aligned with their rows (see ``Plan.out_cols``)."""
     pooling = trace.kernel is None
     shown_in, shown_out = shown(trace, shown_out)
@@ -196,7 +251,7 @@ def make_plan(trace, title_lines, header_widths, grid_spatial, out_spatial, show
     )
     return Plan(
         # The scatter view replaces the grid by the raw input and the output by its canvas.
-        grid=Extent.of(grid_spatial or trace.grid.shape[2:]),
+        grid=Extent.of(grid_spatial or trace.grid.shape[2:], thin),
         out=Extent.of(out_spatial or trace.out_spatial),
         kernel=Extent(1, 0, 0) if pooling else Extent.of(trace.kernel_size),
         pooling=pooling,

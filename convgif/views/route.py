@@ -119,8 +119,8 @@ def lane_to_kernel(x: float, grid_bottom: float, lane_y: float, kernel, obstacle
     then down the free gap with the most room (up to ``COMFORT``; then the shortest)
     into ``kernel`` (a Grid), never beside another kernel or across a label.
 
-    ``taken`` lists the verticals other connectors of the frame use: a route keeps off
-    them, so two lines never run as one; its own vertical is added to it.
+    ``taken`` lists the verticals (x, top, bottom) other connectors of the frame use: a
+    route keeps off them, so two lines never run as one; its own vertical is added to it.
     """
     target = grid_rect(kernel)
     others = [o for o in obstacles if o != target]
@@ -143,13 +143,14 @@ def lane_to_kernel(x: float, grid_bottom: float, lane_y: float, kernel, obstacle
     def score(points):
         lines = _lines(points)
         room = room_of(lines)
-        shared = any(abs(a[0] - t) < 2 * CLEAR for a, b in zip(points, points[1:])
-                     if a[0] == b[0] for t in taken)
+        shared = any(abs(a[0] - t) < 2 * CLEAR and min(a[1], b[1]) < t1 and max(a[1], b[1]) > t0
+                     for a, b in zip(points, points[1:]) if a[0] == b[0] for t, t0, t1 in taken)
         length = sum(abs(a[0] - b[0]) + abs(a[1] - b[1]) for a, b in zip(points, points[1:]))
         return (room >= CLEAR, not shared, min(room, COMFORT), -length)
 
     best = max(_kernel_routes(x, lane_y, target, others, width), key=score)
-    taken += [a[0] for a, b in zip(best, best[1:]) if a[0] == b[0]]
+    taken += [(a[0], min(a[1], b[1]), max(a[1], b[1])) for a, b in zip(best, best[1:])
+              if a[0] == b[0]]
     return _lines([(x, grid_bottom)] + best)
 
 
@@ -198,7 +199,8 @@ class Routes:
         found = self._routes.get(key)
         if found is None:
             after = list(taken or ())
-            lines = lane_to_kernel(x, key[1], self.layout.lane_y, kernel, self.route_obstacles,
+            lane = self.layout.lane_under(grid)
+            lines = lane_to_kernel(x, key[1], lane, kernel, self.route_obstacles,
                                    self.layout.width, after)
             found = self._routes[key] = (lines, after)
         if taken is not None:

@@ -64,6 +64,9 @@ class ScatterPicture(ScatterBlocks, LayerPicture):
     def _grid(self) -> np.ndarray:
         return self.trace.x
 
+    def _thin_slices(self) -> frozenset:
+        return frozenset()  # the raw input: no padding slices
+
     def _grid_kind(self) -> np.ndarray:
         return np.full(self.trace.x.shape[2:], DATA, dtype=np.int8)
 

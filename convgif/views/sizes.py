@@ -17,25 +17,48 @@ LEGIBLE_CELL = 18  # the smallest cell whose value stays readable, for views tha
 LARGE = 2400  # the largest page, for layers too big for a slide at the smallest cell
 
 
-def ladder(measure, legible: float, min_cell: float = 0.0,
-           top: int = MAX_CELL) -> tuple[int, int]:
+ZOOM_CELLS = (4.5, 4.0, 3.5)  # a slide layout's cells, painted larger (see ladder)
+MAX_FRAME = (1920, 1080)  # the largest frame a layer up to the rule's range may have
+MIN_TEXT = 10  # px: the smallest text on a slide
+NOTE_SIZE = 11  # px: the smallest text of a layer's picture (the count of channels left out)
+
+
+def ladder(measure, legible: float, min_cell: float = 0.0, top: int = MAX_CELL,
+           zoomed: bool = False) -> tuple[int, float]:
     """(rung, cell): the largest cell of the first page size it fits, rung 0 a slide with
     cells from ``top`` down to ``legible`` (their values readable), 1 a slide with smaller
-    cells (values left out), 2 a large page. Cells of at least ``min_cell`` when values
-    were asked for, on a page up to the largest."""
+    cells (values left out); 2 (``zoomed`` views only) a layout with cells under MIN_CELL
+    painted ``zoom(cell)`` times larger, its text with it: a frame of at most 1920 × 1080
+    whose smallest text still reads at MIN_TEXT on a slide; 3 a large page. Cells of at
+    least ``min_cell`` when values were asked for, on a page up to the largest."""
     legible = math.ceil(max(legible, min_cell))
     floor = math.ceil(min_cell)
+
+    def slide(c):
+        return MAX_WIDTH, MAX_HEIGHT
+
+    def zoomed_page(c):  # the slide may shrink the page until its smallest text is MIN_TEXT
+        return MAX_WIDTH * NOTE_SIZE / MIN_TEXT, MAX_HEIGHT * NOTE_SIZE / MIN_TEXT
+
     ladder = (
-        (MAX_WIDTH, MAX_HEIGHT, max(top, legible), legible),
-        (MAX_WIDTH, MAX_HEIGHT, legible - 1, max(MIN_CELL, floor)),
-        (LARGE, LARGE, max(legible - 1, floor), max(MIN_CELL, floor)),
+        (slide, range(max(top, legible), legible - 1, -1)),
+        (slide, range(legible - 1, max(MIN_CELL, floor) - 1, -1)),
+        (zoomed_page, ZOOM_CELLS if zoomed and not floor else ()),
+        (lambda c: (LARGE, LARGE), range(max(legible - 1, floor), max(MIN_CELL, floor) - 1, -1)),
     )
-    for rung, (max_w, max_h, largest, smallest) in enumerate(ladder):
-        for c in range(largest, smallest - 1, -1):
-            size = measure(c)
+    for rung, (page, cells) in enumerate(ladder):
+        for c in cells:
+            size, (max_w, max_h) = measure(c), page(c)
             if size.width <= max_w and size.height <= max_h:
                 return rung, c
     return len(ladder), max(MIN_CELL, floor)
+
+
+def zoom(cell: float, width: float, height: float) -> float:
+    """How much larger than its layout (``width`` × ``height`` units) a frame is painted:
+    a cell under MIN_CELL (ladder's rung 2) is painted MIN_CELL pixels wide, and the text
+    with it, in a frame of at most 1920 × 1080."""
+    return max(1.0, min(MIN_CELL / cell, MAX_FRAME[0] / width, MAX_FRAME[1] / height))
 
 
 def slide_scale(width: float, height: float) -> float:
@@ -93,11 +116,12 @@ class Extent:
     depth: int
     rows: int
     cols: int
+    thin: frozenset = frozenset()  # depth slices drawn one cell wide (see ``Grid``)
 
     @classmethod
-    def of(cls, shape) -> Extent:
+    def of(cls, shape, thin=frozenset()) -> Extent:
         """Only 3-d layers have several slices; 1-d layers are one row."""
-        return cls(shape[0] if len(shape) == 3 else 1, *rows_2d(shape))
+        return cls(shape[0] if len(shape) == 3 else 1, *rows_2d(shape), frozenset(thin))
 
     def width(self, cell: float) -> float:
         """Width of the slices, side by side."""
@@ -108,4 +132,4 @@ class Extent:
         return self.grid(0.0, 0.0, cell).height
 
     def grid(self, x: float, y: float, cell: float) -> Grid:
-        return Grid(x, y, self.rows, self.cols, cell, self.depth, slice_gap(cell))
+        return Grid(x, y, self.rows, self.cols, cell, self.depth, slice_gap(cell), self.thin)

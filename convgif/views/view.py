@@ -16,6 +16,8 @@ The API's one loop (``convgif.api.render``) turns any view into any output
   ``convgif.views.scene``). ``shown``: how many frames a sampled animation
   keeps, for the frame counter to say;
 - ``view.still(index)``: the scene a still of that frame shows;
+- ``view.zoom``: how many pixels a layout unit is painted at scale 1 (a layout too
+  fine for a slide is painted larger, its text with it; see ``sizes.ladder``);
 - ``view.ways_round``: what a refusal suggests when there are too many frames;
 - ``view.heat_levels``: colours of a heat scale the style must add (0: none);
 - ``view.shade_ramps``: the value-shade ramps the style must add (see
@@ -32,6 +34,7 @@ class View:
     """Defaults for the protocol; a view overrides what it does differently."""
 
     pace = "output"
+    zoom = 1.0
     heat_levels = 0
     shade_ramps: tuple[str, ...] = ()
     ways_round: tuple[str, ...] = (MAX_FRAMES_WAY,)
