@@ -84,8 +84,8 @@ def text_mask(font, text: str, anchor: str, levels: int) -> TextMask:
         if x0 > 0 and y0 > 0 and x1 < width and y1 < height:
             break
         margin *= 4
-    # only the inked part leaves Pillow: a caption's canvas is mostly margin
-    coverage = np.asarray(image.crop(ink), dtype=np.uint16)
+    canvas = np.frombuffer(image.tobytes(), dtype=np.uint8).reshape(height, width)
+    coverage = canvas[y0:y1, x0:x1].astype(np.uint16)
     quantized = (coverage * levels + FULL_COVERAGE // 2) // FULL_COVERAGE  # the nearest level
     return TextMask(quantized.astype(np.uint8), x0 - ax, y0 - ay)
 
