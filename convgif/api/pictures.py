@@ -18,7 +18,6 @@ from convgif.frames.budget import MAX_FRAMES
 from convgif.views.gather import GatherPicture
 from convgif.views.layer import LayerPicture
 from convgif.views.options import Options
-from convgif.views.scatter import ScatterPicture
 from convgif.views.shade import PANELS
 
 
@@ -42,7 +41,11 @@ def _kind(view: str):
         from convgif.views.matrix import MatrixPicture
 
         return MatrixPicture
-    return ScatterPicture if view == "scatter" else GatherPicture
+    if view == "scatter":  # imported when asked for, as the matrix view: start-up stays short
+        from convgif.views.scatter import ScatterPicture
+
+        return ScatterPicture
+    return GatherPicture
 
 
 def picture(layer, *, x=None, input_shape=None, image=None, image_size=None, outputs=None,

@@ -46,8 +46,9 @@ class Walk:
     """``paint_walk``: the frames of a walk, settled items carried from frame to frame."""
 
     def paint_walk(self, scenes: Iterable[Scene], whole=None) -> Iterator[np.ndarray]:
-        """The frames of a walk, in order. ``whole(k)``: the k-th frame as a scene holding
-        everything settled, asked for when a region must be painted again."""
+        """The frames of a walk, in order, each a new read-only array. ``whole(k)``: the k-th
+        frame as a scene holding everything settled, asked for when a region must be
+        painted again."""
         static = None
         for k, scene in enumerate(scenes):
             if scene.static is not static:
@@ -61,6 +62,8 @@ class Walk:
                 self._repaint(carried, inked, scratch, whole(k), clash)
             frame = carried.copy()
             self._paint_items(frame, scene.dynamic)
+            # read-only: a writer may keep the frame as it is instead of copying it
+            frame.flags.writeable = False
             yield frame
 
     def _footprint(self, item, shape) -> Footprint | None:

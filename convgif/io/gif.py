@@ -24,8 +24,8 @@ def lzw_image(indices: np.ndarray, left: int, top: int) -> bytes:
     """Image descriptor + LZW data of one (sub)image, via Pillow's encoder."""
     from PIL import GifImagePlugin, Image
 
-    indices = np.ascontiguousarray(indices)
-    image = Image.frombytes("L", (indices.shape[1], indices.shape[0]), indices.tobytes())
+    # fromarray shares the array's memory: two copies of the frame fewer than frombytes
+    image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8))  # 2-d uint8: "L"
     # the descriptor Pillow writes has no local colour table and no interlace
     return b"".join(GifImagePlugin.getdata(image, offset=(left, top)))
 
@@ -92,8 +92,10 @@ def write_gif(path, frames: Iterable[np.ndarray], palette, durations, loop: int 
 
         for number, frame in enumerate(frames):
             frame = check_frame(frame, None if prev is None else prev.shape, len(rgb), number)
-            # our own copy: the caller may paint the next frame into the same buffer
-            frame = frame.copy()
+            # our own copy: the caller may paint the next frame into the same buffer; a
+            # read-only frame that owns its pixels (the painter's) cannot change under us
+            if frame.flags.writeable or not frame.flags.owndata:
+                frame = frame.copy()
             start, clock = clock, clock + duration_of(number)
             if prev is None:
                 out.write(_gif_header(frame.shape, table, loop))
