@@ -194,34 +194,33 @@ def contact_sheet(
     progress=None,
     **options,
 ) -> Sheet:
-    """One PNG: a grid of the chosen frames (default: ``count`` evenly spaced), each labelled
-    with its number (from 1, as the counter writes it; ``frames`` counts the same way)."""
+    """One still (PNG, SVG or PDF): a grid of the chosen frames (default: ``count`` evenly
+    spaced), each labelled with its number (from 1, as the counter writes it; ``frames``
+    counts the same way). It is the sheet view (``convgif.views.sheet``) of the layer's
+    view, written as any still is; ``force`` lifts the limit on its size."""
     from convgif.api import render
-    from convgif.backends.sheet import sheet_png
-    from convgif.io.files import write_bytes
+    from convgif.api.options import STILL_KEYS, split_options
+    from convgif.views.sheet import SheetView
 
-    if Path(os.fspath(path)).suffix.lower() != ".png":
-        raise ConvGifError(
-            f"{NAME}={os.fspath(path)!r}: a contact sheet is written as .png", "path"
-        )
+    if Path(os.fspath(path)).suffix.lower() not in render.STILL_FORMATS:
+        raise ConvGifError(f"{NAME}={os.fspath(path)!r}: a contact sheet is written as "
+                           f"{', '.join(render.STILL_FORMATS)}", "path")
     if columns is not None and (isinstance(columns, bool) or not isinstance(columns, int)
                                 or columns < 1):
         raise refuse("columns", columns, "must be a positive integer")
     if frames is None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
         raise refuse("count", count, "must be a positive integer")
-    pic, painter = _prepare(layer, x, input_shape, options)
+    output, options = split_options(options, STILL_KEYS)
+    pic = render.picture(layer, x=x, input_shape=input_shape, **options)
     total = len(pic)
     chosen = (even_frames(total, count) if frames is None
               else select_frames(total, frame_positions(frames, total)))
-    painted = render.painted(pic, painter, chosen)
-    if progress is not None:
-        painted = progress(painted, len(chosen))
-    tiles = [painter.to_rgb(f) for f in painted]
-    numbers = [i + 1 for i in chosen]
-    labels = [f"frame {number}" for number in numbers]
-    data, size = sheet_png(tiles, labels, painter, columns, options.get("font"))
-    write_bytes(path, data)
-    return Sheet(Path(os.fspath(path)), numbers, total, size)
+    render.check_budget(pic, output.scale, 1, output.force)  # a tile's size, before any
+    made = iter(chosen) if progress is None else progress(iter(chosen), len(chosen))
+    sheet = SheetView(pic, chosen, columns, [pic.scene(i) for i in made])
+    render.still_view(path, sheet, 1, output)
+    size = (round(sheet.width * output.scale), round(sheet.height * output.scale))
+    return Sheet(Path(os.fspath(path)), [i + 1 for i in chosen], total, size)
 
 
 # --------------------------------------------------------------------------- trace export

@@ -1,7 +1,8 @@
 """The one loop: any view in, any file or frames out.
 
 Every picture (a layer's gather, scatter and matrix views, the overlap heat
-map, the receptive-field stack) is a view (``convgif.views.view``); these
+map, the receptive-field stack, a photo's feature maps, a contact sheet) is a
+view (``convgif.views.view``); these
 functions turn a view into an animation, a still, frames or a drawing, with
 the same budget checks, sampling, timing and writers. The layer verbs
 (``layer.animate``, ``layer.still``, ``layer.frames``, ``convgif.draw``) build
@@ -27,7 +28,7 @@ from convgif.api.options import (
 )
 from convgif.api.pictures import picture
 from convgif.backends.raster import RasterPainter
-from convgif.backends.style import heat_style, shade_style
+from convgif.backends.style import heat_style, own_style, shade_style
 from convgif.errors import ConvGifError, refuse
 from convgif.frames import budget, timing
 from convgif.frames.sampling import spread
@@ -41,11 +42,14 @@ def _suffix(path) -> str:
 
 
 def view_style(view: View, style="default"):
-    """The style plus the colours the view adds: its heat scale, its value shades."""
+    """The style plus the colours the view adds: its heat scale, its value shades, its own
+    (a photo's)."""
     if view.heat_levels:
         style = heat_style(style, view.heat_levels)
     if view.shade_ramps:
         style = shade_style(style, view.shade_ramps)
+    if view.own_colors:
+        style = own_style(style, view.own_colors)
     return style
 
 

@@ -17,6 +17,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from convgif.backends.bitmap import paint_bitmap
 from convgif.backends.fonts import find_font, load
 from convgif.backends.masks import PlacedText, TextMask, blend, blend_all, text_mask
 from convgif.backends.palette import build_palette
@@ -32,7 +33,7 @@ from convgif.backends.shapes import (
 )
 from convgif.backends.stamps import PlacedStamp, Stamp, box_stamp, paste, place_stamp, with_text
 from convgif.backends.style import Style
-from convgif.views.scene import Box, Line, Text
+from convgif.views.scene import Bitmap, Box, Line, Text
 
 SIZE_STEPS_PER_PX = 4  # text sizes are rounded to quarter pixels: enough, and cacheable
 MIN_STROKE_PX = 1  # box edges and lines stay visible however small the scale
@@ -76,6 +77,8 @@ class ItemPainter:
                 self._text(frame, item)
             elif isinstance(item, Line):
                 self._line(frame, item)
+            elif isinstance(item, Bitmap):
+                paint_bitmap(frame, item, self.scale, self.index)
             else:
                 raise TypeError(f"cannot paint {type(item).__name__}: {item!r}")
 
@@ -128,6 +131,8 @@ class ItemPainter:
                 where = self._where_line(item, frame.shape)
                 if where:
                     paint_line(frame, where)
+            elif isinstance(item, Bitmap):
+                paint_bitmap(frame, item, self.scale, self.index)
             else:
                 raise TypeError(f"cannot paint {type(item).__name__}: {item!r}")
         if texts:

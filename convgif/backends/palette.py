@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from convgif.backends.style import Style
+from convgif.views.scene import BITMAP_ROLE
 
 PALETTE_SIZE = 256  # entries of a GIF (and PNG "P" mode) palette
 TEXT_ROLES = ("ink", "muted")
@@ -75,7 +76,8 @@ def _text_over(role_index: dict[str, int]) -> dict[int, set[int]]:
     text colour only where it is drawn keeps room for smooth text in the palette.
     """
     shades = {r[: -len(SHADE_TEXT)] for r in role_index if r.endswith(SHADE_TEXT)}
-    plain = {i for r, i in role_index.items() if r not in shades and not r.endswith(SHADE_TEXT)}
+    plain = {i for r, i in role_index.items() if r not in shades and not r.endswith(SHADE_TEXT)
+             and not r.startswith(BITMAP_ROLE)}  # no text on a photo: no blends over it
     over: dict[int, set[int]] = {}
     for r in TEXT_ROLES:
         if r in role_index:

@@ -270,3 +270,19 @@ def shade_style(style: str | Style, ramps) -> Style:
             better = ink if contrast(rgb, ink) >= contrast(rgb, paper) else paper
             colors[role(ramp, i) + "_text"] = better
     return Style(f"{base.name}+shade", MappingProxyType(colors))
+
+
+# --------------------------------------------------------------------------- a view's own colours
+
+# What a page drawn mostly in its own colours (a photo's) takes of the style: its paper,
+# text and outlines. Fewer colours blended under text leave the palette room for the photo.
+PAGE_ROLES = ("paper", "ink", "muted", "grid")
+
+
+def own_style(style: str | Style, colors) -> Style:
+    """The style's page colours (``PAGE_ROLES``) plus the view's own ``colors`` (role ->
+    RGB), e.g. the colours of a photo, which no style changes."""
+    base = get_style(style)
+    merged = {role: base.rgb(role) for role in PAGE_ROLES}
+    merged.update({role: tuple(int(c) for c in rgb) for role, rgb in colors.items()})
+    return Style(f"{base.name}+own", MappingProxyType(merged))

@@ -17,11 +17,12 @@ import functools
 import io
 from typing import NamedTuple
 
+from convgif.backends.bitmap import draw_bitmap
 from convgif.backends.fonts import find_font
 from convgif.backends.shapes import BOX_DASH, LINE_DASH, dash_lengths
 from convgif.backends.style import Style, get_style
 from convgif.errors import ConvGifError
-from convgif.views.scene import Box, Line, Scene, Text
+from convgif.views.scene import Bitmap, Box, Line, Scene, Text
 
 FORMATS = (".svg", ".pdf")
 POINTS_PER_INCH = 72.0
@@ -172,6 +173,8 @@ def _draw_items(ax, scene: Scene, style: Style, font, ppu: float, clip: bool) ->
             _draw_text(canvas, item, z)
         elif isinstance(item, Line):
             _draw_line(canvas, item, z)
+        elif isinstance(item, Bitmap):
+            draw_bitmap(ax, item, style.rgb, z, clip)
         else:
             raise TypeError(f"cannot draw {type(item).__name__}: {item!r}")
 

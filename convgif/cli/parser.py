@@ -80,12 +80,12 @@ PICTURE_COMMANDS = (
         *o.PICTURE,
     ),
     _command(
-        "sheet", "a contact sheet: chosen frames in a grid, as one PNG",
+        "sheet", "a contact sheet: chosen frames in a grid, as one PNG (or SVG / PDF)",
         "Write a grid of frames (default: about 8, evenly spaced), each labelled with its "
-        "frame number, as one PNG.",
+        "frame number, as one PNG (or SVG / PDF).",
         ["convgif sheet -o sheet.png",
          f"convgif sheet {LAYER} --frames 1,4,7,10 --columns 2 -o sheet.png"],
-        *o.LAYER_AND_INPUT, o.output("outputs/sheet.png", "output .png"),
+        *o.LAYER_AND_INPUT, o.output("outputs/sheet.png", "output .png, .svg or .pdf"),
         o.frame_choice(every=False),
         o.option("--count", type=o.number("--count", int, minimum=1), default=8,
                  help="frames when --frames is not given"),
@@ -193,7 +193,7 @@ OTHER_COMMANDS = (
         o.HOLD.but(default=3500), o.SEED.but(help="seed of the layers' weights"), o.QUIET,
     ),
     _command(
-        "features", "a photo beside the feature maps of one kernel, as one PNG",
+        "features", "a photo beside the feature maps of one kernel, as one PNG (or SVG / PDF)",
         "Put a photo (shrunk to --max-side if larger) beside the output feature maps of a "
         "preset kernel (edge, blur, sharpen: 3x3, on each channel, replicate padding) or of "
         "--layer with its own weights (--kernel layer).",
@@ -206,7 +206,7 @@ OTHER_COMMANDS = (
                  "grace_hopper.jpg)"),
         o.option("--kernel", default="edge", choices=("edge", "blur", "sharpen", "layer")),
         o.LAYER.but(help='with --kernel layer: the layer, e.g. "Conv2d(3, 4, 3)"'),
-        o.output("outputs/features.png", "output .png"),
+        o.output("outputs/features.png", "output .png, .svg or .pdf"),
         o.option("--max-side", type=o.number("--max-side", int, minimum=1), default=640,
                  help="shrink larger photos to this many pixels (default: 640)"),
         o.STYLE, o.FONT, o.SEED.but(help="seed of --layer's weights"), o.QUIET,

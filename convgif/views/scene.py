@@ -66,7 +66,33 @@ class Line:
     dashed: bool = False
 
 
-Item = Box | Text | Line
+# The roles of a bitmap's colours start so: the palette blends no text over them (text is
+# never drawn on a photo), which keeps room in it for the photo's colours.
+BITMAP_ROLE = "bitmap_"
+
+
+@dataclass(frozen=True)
+class Bitmap:
+    """A picture's own pixels (a photo, a feature map) over a rectangle, each pixel a block.
+
+    A photo cannot be a box per pixel (a 600 x 512 photo would be 300,000 boxes), so
+    it is one item. Its colours stay roles, as everywhere in a scene: ``pixels`` holds
+    ``rows`` x ``cols`` bytes, row by row, each the index of its colour in ``roles``;
+    the view that draws it brings the roles' colours (``View.own_colors``). Bytes, not
+    an array, so the item is hashable and equal items compare equal.
+    """
+
+    x: float
+    y: float
+    w: float
+    h: float
+    rows: int
+    cols: int
+    pixels: bytes
+    roles: tuple[str, ...]
+
+
+Item = Box | Text | Line | Bitmap
 
 
 @dataclass(frozen=True)

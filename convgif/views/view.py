@@ -1,10 +1,13 @@
 """The view protocol: what every picture is to the one loop that writes it.
 
 A view is a picture that unfolds over frames: the gather and scatter views of
-a layer, its matrix view, the overlap heat map, the receptive-field stack.
-The API's one loop (``convgif.api.render``) turns any view into any output
-(GIF and the other animations, stills, frame folders, contact sheets, an
-``Axes``) with the same budgets, sampling, timing and writers. A view has:
+a layer, its matrix view, the overlap heat map, the receptive-field stack,
+and the pictures of one frame: the feature maps of a photo
+(``convgif.views.features``) and the contact sheet, whose one frame tiles the
+frames of another view (``convgif.views.sheet``). The API's one loop
+(``convgif.api.render``) turns any view into any output (GIF and the other
+animations, stills, frame folders, an ``Axes``) with the same budgets,
+sampling, timing and writers. A view has:
 
 - ``len(view)``: how many frames it has;
 - ``view.width``, ``view.height``: the size of every scene, in layout units;
@@ -21,10 +24,14 @@ The API's one loop (``convgif.api.render``) turns any view into any output
 - ``view.ways_round``: what a refusal suggests when there are too many frames;
 - ``view.heat_levels``: colours of a heat scale the style must add (0: none);
 - ``view.shade_ramps``: the value-shade ramps the style must add (see
-  ``convgif.views.shade``; empty: none).
+  ``convgif.views.shade``; empty: none);
+- ``view.own_colors``: colours of its own (role -> RGB) the style must add, e.g.
+  a photo's (see ``convgif.views.scene.Bitmap``; empty: none).
 """
 
 from __future__ import annotations
+
+from types import MappingProxyType
 
 from convgif.frames.budget import MAX_FRAMES_WAY
 from convgif.views.scene import Scene
@@ -37,6 +44,7 @@ class View:
     zoom = 1.0
     heat_levels = 0
     shade_ramps: tuple[str, ...] = ()
+    own_colors = MappingProxyType({})
     ways_round: tuple[str, ...] = (MAX_FRAMES_WAY,)
 
     @property
