@@ -215,11 +215,12 @@ def contact_sheet(
     total = len(pic)
     chosen = (even_frames(total, count) if frames is None
               else select_frames(total, frame_positions(frames, total)))
-    render.check_budget(pic, output.scale, 1, output.force)  # a tile's size, before any
+    scale = render.frame_scale(pic, output.scale)
+    render.check_budget(pic, scale, 1, output.force)  # a tile's size, before any
     made = iter(chosen) if progress is None else progress(iter(chosen), len(chosen))
     sheet = SheetView(pic, chosen, columns, [pic.scene(i) for i in made])
     render.still_view(path, sheet, 1, output)
-    size = (round(sheet.width * output.scale), round(sheet.height * output.scale))
+    size = (round(sheet.width * scale), round(sheet.height * scale))
     return Sheet(Path(os.fspath(path)), [i + 1 for i in chosen], total, size)
 
 

@@ -41,6 +41,7 @@ class SheetView(View):
         self.labels = tuple(f"frame {i + 1}" for i in self.frames)
         self.heat_levels, self.shade_ramps = view.heat_levels, view.shade_ramps
         self.own_colors = view.own_colors
+        self.zoom = view.zoom  # each tile painted as its frame is
         self.columns = min(columns or DEFAULT_COLUMNS, len(self.tiles))
         self.rows = math.ceil(len(self.tiles) / self.columns)
         # whole units between tiles, so that at scale 1 each tile lands on whole pixels and

@@ -6,6 +6,7 @@ Units are layout units (1 unit = 1 pixel at scale 1).
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 
@@ -34,24 +35,25 @@ def ladder(measure, legible: float, min_cell: float = 0.0, top: int = MAX_CELL,
     legible = math.ceil(max(legible, min_cell))
     floor = math.ceil(min_cell)
 
-    def slide(c):
-        return MAX_WIDTH, MAX_HEIGHT
-
-    def zoomed_page(c):  # the slide may shrink the page until its smallest text is MIN_TEXT
-        return MAX_WIDTH * NOTE_SIZE / MIN_TEXT, MAX_HEIGHT * NOTE_SIZE / MIN_TEXT
-
+    zoomed_page = (MAX_WIDTH * NOTE_SIZE / MIN_TEXT,  # the slide may shrink it until
+                   MAX_HEIGHT * NOTE_SIZE / MIN_TEXT)  # its smallest text is MIN_TEXT
     ladder = (
-        (slide, range(max(top, legible), legible - 1, -1)),
-        (slide, range(legible - 1, max(MIN_CELL, floor) - 1, -1)),
+        ((MAX_WIDTH, MAX_HEIGHT), range(max(top, legible), legible - 1, -1)),
+        ((MAX_WIDTH, MAX_HEIGHT), range(legible - 1, max(MIN_CELL, floor) - 1, -1)),
         (zoomed_page, ZOOM_CELLS if zoomed and not floor else ()),
-        (lambda c: (LARGE, LARGE), range(max(legible - 1, floor), max(MIN_CELL, floor) - 1, -1)),
+        ((LARGE, LARGE), range(max(legible - 1, floor), max(MIN_CELL, floor) - 1, -1)),
     )
     for rung, (page, cells) in enumerate(ladder):
-        for c in cells:
-            size, (max_w, max_h) = measure(c), page(c)
-            if size.width <= max_w and size.height <= max_h:
-                return rung, c
+        # a page only grows with its cells: the first that fits, by bisection
+        first = bisect.bisect_left(
+            range(len(cells)), True, key=lambda i, p=page, cs=cells: _fits(measure(cs[i]), p))
+        if first < len(cells):
+            return rung, cells[first]
     return len(ladder), max(MIN_CELL, floor)
+
+
+def _fits(size, page) -> bool:
+    return size.width <= page[0] and size.height <= page[1]
 
 
 def zoom(cell: float, width: float, height: float) -> float:
