@@ -6,6 +6,7 @@ across a value already written."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_render import conv_layers, pool_layers, transposed_layers
@@ -67,9 +68,14 @@ def _components(lines: list[Line], via: list[Box]) -> list[set[int]]:
 @given(st.one_of(conv_layers(), transposed_layers()))
 def test_the_path_runs_from_the_kernels_through_the_sum_to_the_cell(layer_shape):
     layer, shape = layer_shape
-    view = render.picture(layer, input_shape=shape)
+    _check_path(render.picture(layer, input_shape=shape))
+
+
+def _check_path(view, frames=None) -> None:
+    """In each step frame, the lines that end on the cell being written are one path with
+    the Σ and every lit kernel of the output channel on it."""
     lay = view.layout
-    for i in range(1, len(view) - 1):
+    for i in frames or range(1, len(view) - 1):
         state = view.storyboard.frame(i)
         if state.phase != "step":
             continue
@@ -98,6 +104,26 @@ def test_the_path_runs_from_the_kernels_through_the_sum_to_the_cell(layer_shape)
             assert lit
             for box in lit:
                 assert any(_touches(box, lines[k]) for k in path), f"frame {i}: kernel off the path"
+
+
+WRAPPED = [
+    # input channels in bands, each with its kernel rows; the Σ in the last band
+    (convgif.Conv1d(8, 16, 5, padding=2), (8, 64)),
+    (convgif.Conv3d(4, 2, 3, padding=1), (4, 4, 8, 8)),
+    # groups in bands of their own
+    (convgif.Conv2d(16, 8, 3, padding=1, groups=4), (16, 8, 8)),
+    (convgif.Conv1d(8, 8, 3, groups=4), (8, 64)),
+]
+
+
+@pytest.mark.parametrize("layer, shape", WRAPPED)
+def test_the_path_joins_the_bands(layer, shape):
+    view = render.picture(layer, input_shape=shape)
+    lay = view.layout
+    assert len({g.y for g in lay.inputs.values()}) > 1, "the input channels wrap into bands"
+    frames = [i for i in range(1, len(view) - 1) if view.storyboard.frame(i).phase == "step"]
+    _check_path(view, frames[:4] + frames[-2:])
+    _idle_kernels_kept_clear(view, frames=frames[:4])
 
 
 def _output_box(dynamic, grid) -> Box:
@@ -168,13 +194,13 @@ def test_a_pools_line_runs_from_its_window_to_the_cell_being_written(layer_shape
                     assert not _crosses(lines[k], rect), (i + 1, lines[k], rect)
 
 
-def _idle_kernels_kept_clear(view, room: float = 4.0) -> None:
+def _idle_kernels_kept_clear(view, room: float = 4.0, frames=None) -> None:
     """In every frame, the connectors from the window to the kernels in use keep at least
     ``room`` px from each kernel not in use, and the bus from them to the Σ (midway
     between kernel rows, ``BUS_DROP`` under them) at least 4 px."""
     lay = view.layout
     kernels = list(lay.kernels.values())
-    for i in range(len(view)):
+    for i in frames or range(len(view)):
         dynamic = view.scene(i).dynamic
         lit = {(b.x, b.y) for b in dynamic if isinstance(b, Box) and b.edge == "window"}
         idle = [Rect(g.x, g.y, g.x + g.width, g.y + g.height) for g in kernels
