@@ -89,6 +89,8 @@ class Layout:
 
 
 MAX_WRAP = 4  # bands of input columns at most
+GROUP_BANDS = 0.8  # a grouped layer's groups in bands of their own down to this share of
+# the cell size the block diagonal would have
 
 
 def _arrangements(plan: Plan) -> list[list[Plan]]:
@@ -128,7 +130,7 @@ def _choose(tiers: list[list[Plan]], cell, legible: float,
 
     if cell is not None:
         return max(((p, float(cell)) for p in tiers[0]), key=score)
-    best = None
+    best, banded = None, None  # banded: the best with a grouped layer's groups in bands
     for tier in tiers:
         if best is not None and best[0][0] == 0:
             break
@@ -137,6 +139,12 @@ def _choose(tiers: list[list[Plan]], cell, legible: float,
             key = (-rung, c, score((plan, c)))
             if best is None or key > best[0]:
                 best = (key, plan, float(c))
+            if plan.bands and plan.wrap > 1 and (banded is None or key > banded[0]):
+                banded = (key, plan, float(c))
+    # boxes that hold only their own rows read better than a mostly empty block diagonal,
+    # unless the cells shrink much
+    if banded and banded[0][0] == best[0][0] and banded[2] >= GROUP_BANDS * best[2]:
+        best = banded
     return best[1], best[2]
 
 
