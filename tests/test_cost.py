@@ -13,6 +13,7 @@ from PIL import Image
 
 import convgif
 from convgif.api.cost import cost_chart, cost_table, parse_sweep, torch_module
+from convgif.backends.style import MIN_CONTRAST, OKABE_ITO, STYLES, contrast, series_colors
 
 torch = pytest.importorskip("torch")
 
@@ -189,12 +190,119 @@ def test_cli_cost_and_light_import(tmp_path, cli):
     probe = (
         "import sys, convgif\nconvgif.cost_table('Conv2d(3, 4, 3)', (3, 8, 8), 'size=8')\n"
         "convgif.overlap_counts('ConvTranspose2d(1, 1, 3, stride=2)', (1, 4, 4))\n"
+        "convgif.cost_chart('t.csv', 'Conv2d(3, 4, 3)', (3, 8, 8), 'size=8', style='dark')\n"
         "print('MPL', 'matplotlib' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                         cwd=tmp_path)
     assert "MPL False" in out.stdout, out.stderr
 
 
 def test_parse_sweep():
     assert parse_sweep("out_channels=1,2,4") == ("out_channels", [1, 2, 4])
     assert parse_sweep(("size", (16, 32))) == ("size", [16, 32])
+
+
+# --------------------------------------------------------------------------- the chart's style
+
+SWEEP = ("kernel_size", [1, 3, 5, 7])
+
+
+def hexes(rgb) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def colors_of(path) -> dict:
+    """RGB -> pixel count of a PNG."""
+    with Image.open(path) as im:
+        return {rgb: n for n, rgb in im.convert("RGB").getcolors(1 << 20)}
+
+
+@pytest.mark.parametrize("style", ["default", "dark"])
+def test_png_chart_is_drawn_in_the_style(style, tmp_path):
+    path = tmp_path / f"{style}.png"
+    cost_chart(path, "Conv2d(3, 8, 3)", (3, 32, 32), SWEEP, style=style)
+    look = STYLES[style]
+    paper = look.rgb("paper")
+    with Image.open(path) as im:
+        rgb = im.convert("RGB")
+        corners = {rgb.getpixel(p) for p in ((0, 0), (im.width - 1, im.height - 1))}
+        # the note under the panels is muted: its strongest pixel is the muted colour
+        note = rgb.crop((0, im.height - 14, im.width, im.height)).getcolors(1 << 16)
+    assert corners == {paper}
+    farthest = max((c for _, c in note), key=lambda c: sum(abs(a - b) for a, b in zip(c, paper)))
+    assert farthest == look.rgb("muted")
+    counts = colors_of(path)
+    # the most common colour is the paper; text, spines and ticks in the ink
+    assert max(counts, key=counts.get) == paper
+    assert counts.get(look.rgb("ink"), 0) > 500
+    # each series line in its colour (three panels: params, MACs, output elements)
+    for color in series_colors(style)[:3]:
+        assert counts.get(color, 0) > 200, hexes(color)
+
+
+def test_svg_chart_names_the_style_colours(tmp_path):
+    for style in ("default", "classic", "dark"):
+        path = tmp_path / f"{style}.svg"
+        cost_chart(path, "Conv2d(3, 8, 3)", (3, 32, 32), SWEEP, style=style)
+        svg = path.read_text().lower()
+        look = STYLES[style]
+        for role in ("paper", "ink", "muted"):
+            assert hexes(look.rgb(role)) in svg, (style, role)
+    dark = (tmp_path / "dark.svg").read_text().lower()
+    assert "#ffffff" not in dark  # no white left over from matplotlib's defaults
+    # only the colours change: the same texts in every style
+    assert svg_texts(tmp_path / "dark.svg") == svg_texts(tmp_path / "default.svg")
+
+
+def test_series_colors_keep_their_hue_and_read_on_the_paper():
+    for name, look in STYLES.items():
+        colors = series_colors(name)
+        assert len(colors) == 4 and len(set(colors)) == 4
+        for rgb in colors:
+            assert contrast(rgb, look.rgb("paper")) >= MIN_CONTRAST, (name, hexes(rgb))
+    # Okabe-Ito's blue already reads on white; on the dark paper it is lightened
+    blue = OKABE_ITO["blue"].lower()
+    assert hexes(series_colors("default")[0]) == blue
+    assert hexes(series_colors("dark")[0]) != blue
+    assert sum(series_colors("dark")[0]) > sum(series_colors("default")[0])
+
+
+def test_default_chart_is_the_default_style(tmp_path):
+    args = ("Conv2d(3, 16, 3)", (3, 64, 64), "out_channels=1,2,4")
+    cost_chart(tmp_path / "a.svg", *args)
+    cost_chart(tmp_path / "b.svg", *args, style="default", font=None)
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
+
+
+def test_font_sets_every_text(tmp_path):
+    cost_chart(tmp_path / "serif.svg", "Conv2d(3, 8, 3)", (3, 32, 32), SWEEP, font="DejaVu Serif")
+    svg = (tmp_path / "serif.svg").read_text()
+    assert "DejaVu Serif" in svg and "DejaVu Sans" not in svg
+
+
+@pytest.mark.parametrize(
+    "keywords, param",
+    [({"style": "neon"}, "style"), ({"style": None}, "style"), ({"font": "No Such Font"}, "font")],
+)
+def test_bad_style_or_font_is_refused_before_any_work(keywords, param, tmp_path):
+    with pytest.raises(convgif.ConvGifError, match=rf"^{param}=") as error:
+        cost_chart(tmp_path / "c.png", "Conv2d(3, 8, 3)", (3, 32, 32), SWEEP, **keywords)
+    assert len(str(error.value).splitlines()) == 1
+    assert not (tmp_path / "c.png").exists()
+
+
+def test_cli_cost_style(tmp_path, cli):
+    args = ("cost", "--layer", "Conv2d(3, 8, 3)", "--input-shape", "3,32,32",
+            "--sweep", "kernel_size=1,3,5,7")
+    r = cli(*args, "--style", "dark", "-o", "dark.png")
+    assert r.returncode == 0, r.stderr
+    with Image.open(tmp_path / "dark.png") as im:
+        assert im.convert("RGB").getpixel((0, 0)) == STYLES["dark"].rgb("paper")
+    r = cli(*args, "--style", "neon", "-o", "neon.png")
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
+    assert "--style" in r.stderr and "'neon'" in r.stderr
+    r = cli(*args, "--font", "No Such Font", "-o", "nofont.png")
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
+    assert r.stderr.startswith("convgif: error: --font='No Such Font'")
+    assert not (tmp_path / "neon.png").exists() and not (tmp_path / "nofont.png").exists()

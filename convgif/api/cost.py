@@ -256,14 +256,19 @@ def cost_chart(
     measure: bool = False,
     repeats: int = 9,
     threads: int = 1,
+    *,
+    style="default",
+    font=None,
 ) -> list[dict]:
     """Write the cost of ``layer`` over a sweep to ``path``; returns the table.
 
     ``.png`` / ``.svg`` / ``.pdf``: one panel each for parameters, MACs and output
-    elements (and measured time) against the swept value. ``.csv`` / ``.json``:
-    the table itself.
+    elements (and measured time) against the swept value, in ``style``'s colours
+    (``'default'``, ``'classic'``, ``'dark'``) and ``font`` (a family name or a
+    font file; None: DejaVu Sans). ``.csv`` / ``.json``: the table itself.
     """
     from convgif.api.kinds import parse_layer
+    from convgif.api.options import output_options
     from convgif.layers.parse import parse_shape
 
     suffix = Path(os.fspath(path)).suffix.lower()
@@ -273,6 +278,7 @@ def cost_chart(
             f"{', '.join(CHART_FORMATS + TABLE_FORMATS)}",
             "path",
         )
+    output = output_options(style=style, font=font, animated=False)
     if isinstance(layer, str):
         layer = parse_layer(layer)
     input_shape = parse_shape(input_shape, "input_shape")
@@ -291,7 +297,7 @@ def cost_chart(
                 f"time: median of {repeats} forward passes of the torch layer on this machine "
                 f"(torch {version}, {threads} thread{plural})"
             )
-        _write_chart(path, table, layer, input_shape, name, note, suffix)
+        _write_chart(path, table, layer, input_shape, name, note, suffix, output)
     return table
 
 
@@ -317,7 +323,7 @@ def _write_table(path, table, suffix) -> None:
                 )
 
 
-def _write_chart(path, table, layer, input_shape, name, time_note, suffix) -> None:
+def _write_chart(path, table, layer, input_shape, name, time_note, suffix, output) -> None:
     from convgif.backends.chart import Chart, encode
     from convgif.io.files import write_bytes
 
@@ -338,4 +344,4 @@ def _write_chart(path, table, layer, input_shape, name, time_note, suffix) -> No
         note=note,
         tall_note=bool(time_note),
     )
-    write_bytes(path, encode(chart, suffix))
+    write_bytes(path, encode(chart, suffix, output.style, output.font))

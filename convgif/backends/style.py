@@ -39,6 +39,19 @@ ROLES = (
 )
 
 
+# Okabe & Ito's colour-blind-safe palette, named once: the default style, the
+# diverging shades and a chart's series are drawn from it.
+OKABE_ITO = MappingProxyType({
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+})
+
+
 def _hex(code: str) -> tuple[int, int, int]:
     code = code.lstrip("#")
     return (int(code[0:2], 16), int(code[2:4], 16), int(code[4:6], 16))
@@ -74,12 +87,12 @@ STYLES = {
         bias="#EFD3E4",
         output_empty="#FFFFFF",
         output="#C6EADB",
-        tap="#56B4E9",
-        window="#0072B2",
-        kernel_active="#E69F00",
+        tap=OKABE_ITO["sky_blue"],
+        window=OKABE_ITO["blue"],
+        kernel_active=OKABE_ITO["orange"],
         output_active="#2EB88A",
-        connector="#D55E00",
-        winner="#F0E442",
+        connector=OKABE_ITO["vermillion"],
+        winner=OKABE_ITO["yellow"],
     ),
     "classic": _style(
         "classic",
@@ -193,7 +206,7 @@ _SEQUENTIAL_LIGHTNESS = {"grey": (8.0, 97.0), "red": (10.0, 72.0), "green": (10.
                          "blue": (10.0, 72.0)}
 # Diverging: blue below 0, orange above (Okabe-Ito's pair, safe for colour blindness),
 # from a neutral middle near the paper to strong ends.
-_DIVERGING_HUES = ("#0072B2", "#D55E00")
+_DIVERGING_HUES = (OKABE_ITO["blue"], OKABE_ITO["vermillion"])
 _DIVERGING_LIGHTNESS = {False: (97.0, 38.0), True: (16.0, 78.0)}  # dark paper? -> (middle, ends)
 
 
@@ -286,3 +299,33 @@ def own_style(style: str | Style, colors) -> Style:
     merged = {role: base.rgb(role) for role in PAGE_ROLES}
     merged.update({role: tuple(int(c) for c in rgb) for role, rgb in colors.items()})
     return Style(f"{base.name}+own", MappingProxyType(merged))
+
+
+# --------------------------------------------------------------------------- a chart's series
+
+# The lines of a chart (the cost chart), in order. Their values are read off them as off
+# text, so each keeps MIN_CONTRAST on the paper: a hue that falls short is moved along
+# black -> hue -> white, away from the paper, to the nearest lightness that reaches it.
+SERIES_HUES = ("blue", "vermillion", "bluish_green", "reddish_purple")
+
+
+def _lightness(rgb) -> float:
+    """CIE L* of an sRGB colour (0 black .. 100 white)."""
+    y = _luminance(rgb)
+    return 116 * y ** (1 / 3) - 16 if y > 0.008856 else 903.3 * y
+
+
+def series_colors(style: str | Style) -> tuple[tuple[int, int, int], ...]:
+    """The colour of each of a chart's series (``SERIES_HUES``) on the style's paper."""
+    paper = get_style(style).rgb("paper")
+    away = -1 if _luminance(paper) > 0.5 else 1  # darker on light paper, lighter on dark
+    colors = []
+    for name in SERIES_HUES:
+        hue = _hex(OKABE_ITO[name])
+        rgb = tuple(int(v) for v in hue)
+        lightness = _lightness(hue)
+        while contrast(rgb, paper) < MIN_CONTRAST and 0 < lightness < 100:
+            lightness += away
+            rgb = _on_path(hue, min(max(lightness, 0.0), 100.0))
+        colors.append(rgb)
+    return tuple(colors)

@@ -44,7 +44,8 @@ def _face(path: str):
 
 
 @functools.lru_cache(maxsize=16)
-def _font_properties(path: str):
+def font_properties(path: str):
+    """matplotlib's properties of a font file (shared and cached: copy one to change it)."""
     from matplotlib.font_manager import FontProperties
 
     family, bold, _, _ = _face(path)
@@ -216,7 +217,7 @@ def _draw_text(canvas: _Canvas, item: Text, z: float) -> None:
         item.x,
         item.y + (offset or 0.0) * item.size,
         item.text,
-        fontproperties=_font_properties(path),
+        fontproperties=font_properties(path),
         fontsize=item.size * canvas.ppu,
         color=_rgb(canvas.style, item.color),
         ha=_HA.get(item.anchor[:1], "center"),
@@ -329,4 +330,4 @@ def _preserve_spaces(svg: bytes) -> bytes:
     return head + sep + b'xml:space="preserve" ' + rest
 
 
-__all__ = ["FORMATS", "METADATA", "RC", "draw_scene", "encode", "figure"]
+__all__ = ["FORMATS", "METADATA", "RC", "draw_scene", "encode", "figure", "font_properties"]

@@ -219,7 +219,7 @@ def run_cost(args) -> int:
     layer_input = given(args)
     table = cost_chart(args.output, layer_input.layer, input_shape=layer_input.shape,
                        sweep=args.sweep, measure=args.measure, repeats=args.repeats,
-                       threads=args.threads)
+                       threads=args.threads, style=args.style, font=args.font)
     return wrote(args, start, f"{len(table)} values")
 
 

@@ -150,7 +150,9 @@ LAYER_COMMANDS = (
          'convgif cost --layer "Conv2d(3, 16, 3)" --input-shape 3,64,64 --sweep size=16,32,64 '
          "--measure -o cost.svg",
          'convgif cost --layer "Conv2d(8, 8, 3)" --input-shape 8,32,32 --sweep groups=1,2,4,8 '
-         "-o groups.csv"],
+         "-o groups.csv",
+         'convgif cost --layer "Conv2d(3, 8, 3)" --input-shape 3,32,32 --sweep kernel_size=1,3,5,7 '
+         "--style dark -o cost_dark.png"],
         *o.LAYER_AND_INPUT,
         o.option("--sweep", required=True, help="NAME=V1,V2,..., e.g. out_channels=1,2,4,8"),
         o.output("outputs/cost.png"),
@@ -159,7 +161,7 @@ LAYER_COMMANDS = (
                  help="timed runs per value (median)"),
         o.option("--threads", type=o.number("--threads", int, minimum=1), default=1,
                  help="torch CPU threads when measuring"),
-        o.QUIET,
+        o.STYLE, o.FONT, o.QUIET,
     ),
 )
 
