@@ -20,7 +20,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from convgif.errors import NAME, ConvGifError, in_context, name_of
+from convgif.io.batchfile import read_toml
 from convgif.layers import DEFAULT_INPUT, DEFAULT_LAYER
+from convgif.layers.spec import kind_of
 
 __all__ = [
     "BATCH_KEYS",
@@ -232,37 +234,9 @@ class BatchResult:
         )
 
 
-def _read_toml(path) -> dict:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
-
-    name = f"batch file {str(path)!r}"
-    try:
-        with open(os.fspath(path), "rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        raise ConvGifError(f"{name}: no such file") from None
-    except OSError as exc:
-        raise ConvGifError(f"{name} could not be read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        # tomllib ends its message with "(at line L, column C)": lead with the line instead
-        text = " ".join(str(exc).split())
-        found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", text)
-        if found:
-            raise ConvGifError(
-                f"{name}, line {found[1]} (column {found[2]}): not valid TOML: "
-                f"{text[: found.start()]}"
-            ) from None
-        raise ConvGifError(f"{name} is not valid TOML: {text}") from None
-    except UnicodeDecodeError:
-        raise ConvGifError(f"{name} is not UTF-8 text") from None
-
-
 def load_batch(path) -> list[dict]:
     """The ``[[render]]`` tables of a TOML file, with relative paths resolved against it."""
-    doc = _read_toml(path)
+    doc = read_toml(path)
     entries = doc.get("render")
     unknown = set(doc) - {"render"}
     if unknown:
@@ -346,7 +320,7 @@ def run_batch(batch, workers: int | None = None, progress=None) -> list[BatchRes
         isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
     ):
         raise ConvGifError(f"workers={workers!r} must be a positive integer")
-    entries = load_batch(batch) if isinstance(batch, (str, os.PathLike)) else list(batch)
+    entries = load_batch(batch) if isinstance(batch, (str, os.PathLike)) else _entries(batch)
     jobs = list(enumerate(entries, start=1))
     workers = min(workers or os.cpu_count() or 1, len(jobs))
     if workers == 1:
@@ -357,6 +331,26 @@ def run_batch(batch, workers: int | None = None, progress=None) -> list[BatchRes
         done = progress(done, len(jobs))
     results = {r.index: r for r in done}
     return [results[i] for i, _ in jobs]
+
+
+def _entries(batch) -> list:
+    """A list of entries given in Python: each a mapping of [[render]] keys."""
+    try:
+        entries = list(batch)
+    except TypeError:
+        raise ConvGifError(
+            f"{NAME} is {kind_of(batch)}: it must be a batch file or a list of dicts of "
+            "its keys",
+            "batch",
+        ) from None
+    for n, entry in enumerate(entries, 1):
+        if not isinstance(entry, Mapping):
+            raise ConvGifError(
+                f"entry {n} of {NAME} is {kind_of(entry)}: it must be a dict of [[render]] keys, "
+                "e.g. {'layer': 'Conv2d(1, 1, 3)', 'output': 'conv.gif'}",
+                "batch",
+            )
+    return entries
 
 
 def _in_parallel(jobs, workers: int):

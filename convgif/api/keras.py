@@ -82,6 +82,27 @@ def _keras_pads(padding, transposed, nd, kernel, stride, dilation, output_paddin
     return ((0, 0),) * nd, True, None  # 'same': resolved per input size
 
 
+def _check_activation(activation) -> None:
+    if activation not in (None, "linear"):
+        raise ConvGifError(
+            f"{NAME}={activation!r} is not simulated: convgif shows the convolution "
+            "itself; leave activation out (or 'linear')",
+            "activation",
+        )
+
+
+def _refuse_others(name: str, others: dict) -> None:
+    """A keyword convgif's Keras layers do not take: a ConvGifError naming it, as Keras
+    refuses unknown keywords (with a TypeError) and convgif simulates none of its others."""
+    if others:
+        keyword, value = next(iter(others.items()))
+        raise ConvGifError(
+            f"{NAME}={value!r}: convgif's {name} takes no {keyword!r}; "
+            f"help(convgif.keras.{name}) lists what it takes",
+            keyword,
+        )
+
+
 class _KerasConv(Layer):
     ndim = 2
     transposed = False
@@ -101,9 +122,11 @@ class _KerasConv(Layer):
         output_padding=None,
         input_shape=None,
         seed: int = 0,
+        **others,
     ):
         nd = self.ndim
         name = type(self).__name__
+        _refuse_others(name, others)
         filters = check_int("filters", filters)
         kernel = check_tuple("kernel_size", kernel_size, nd)
         stride = check_tuple("strides", strides, nd)
@@ -114,12 +137,7 @@ class _KerasConv(Layer):
         data_format = check_choice(
             "data_format", "channels_last" if data_format is None else data_format, _FORMATS
         )
-        if activation not in (None, "linear"):
-            raise ConvGifError(
-                f"{NAME}={activation!r} is not simulated: convgif shows the convolution "
-                "itself; leave activation out (or 'linear')",
-                "activation",
-            )
+        _check_activation(activation)
         if self.transposed and groups != 1:
             raise ConvGifError(f"{NAME}={groups}: Keras' {name} takes no groups", "groups")
         pads, tf_same, out_pad = _keras_pads(
@@ -209,7 +227,9 @@ class Conv2DTranspose(_KerasConv):
         *,
         input_shape=None,
         seed: int = 0,
+        **others,
     ):
+        _refuse_others(type(self).__name__, others)
         super().__init__(
             filters,
             kernel_size,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from convgif.errors import NAME, ConvGifError
 from convgif.layers.parse import read_call, split_calls
+from convgif.layers.spec import NOT_A_LAYER, check_layer, kind_of
 
 
 def layer_kinds() -> dict:
@@ -46,14 +47,23 @@ def parse_layer(text: str, seed: int = 0):
 
 def as_layer(layer, seed: int = 0):
     """A layer object as it is, or the layer a constructor call's text describes."""
-    return parse_layer(layer, seed) if isinstance(layer, str) else layer
+    return parse_layer(layer, seed) if isinstance(layer, str) else check_layer(layer)
 
 
 def parse_stack(layers, seed: int = 0) -> list:
     """A stack given as one string of calls, a list of call strings, or a list of layers."""
     from convgif.api.layer import Layer
 
-    items = split_calls(layers) if isinstance(layers, str) else list(layers)
+    if isinstance(layers, str):
+        items = split_calls(layers)
+    elif isinstance(layers, Layer) or not hasattr(layers, "__iter__"):
+        raise ConvGifError(
+            f"{NAME} is {kind_of(layers)}: it must be a list of layers or their calls as "
+            "one string",
+            "layers",
+        )
+    else:
+        items = list(layers)
     if not items:
         raise ConvGifError(
             f"{NAME} is empty: give at least one layer, e.g. 'Conv2d(1, 6, 5)'", "layers"
@@ -63,6 +73,10 @@ def parse_stack(layers, seed: int = 0) -> list:
         if isinstance(item, Layer):
             out.append(item)
             continue
+        if not isinstance(item, str):
+            raise ConvGifError(
+                f"layer {n} of {NAME} is {kind_of(item)}: it {NOT_A_LAYER}", "layers"
+            )
         try:
             out.append(parse_layer(item, seed=seed + n - 1))
         except ConvGifError as error:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from convgif.api.kinds import as_layer
 from convgif.errors import ConvGifError
 
 # torch.nn class name -> the parameters convgif's constructor of the same name takes
@@ -81,7 +82,7 @@ class Shown:
     def __init__(self, layer, input_shape=None, x=None, frame: int = -1, **options):
         if x is None and input_shape is None:
             raise ConvGifError("show() needs the input: input_shape=(C, H, W) or x=<array>")
-        self.layer = layer
+        self.layer = layer = as_layer(layer)
         self.input_shape = input_shape
         self.x = x
         self.frame = frame

@@ -64,10 +64,16 @@ def _check_cell(cell) -> float | None:
 def _check_channels(channels) -> tuple[int, ...] | None:
     if channels is None:
         return None
-    try:
-        return tuple(int(c) for c in channels)
-    except (TypeError, ValueError):
-        raise refuse("channels", channels, "must be a list of channel numbers") from None
+    rule = "must be a list of whole channel numbers, e.g. [0, 1]"
+    if isinstance(channels, (str, bytes)) or not hasattr(channels, "__iter__"):
+        raise refuse("channels", channels, rule)
+    items = list(channels)
+    if any(isinstance(c, bool) for c in items):
+        raise refuse("channels", items, rule)
+    try:  # operator.index: 1.5 and "0" are refused, not rounded or read
+        return tuple(operator.index(c) for c in items)
+    except TypeError:
+        raise refuse("channels", items, rule) from None
 
 
 def _check_values(values):

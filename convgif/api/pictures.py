@@ -15,6 +15,7 @@ import numpy as np
 from convgif.api.options import picture_options
 from convgif.errors import NAME, ConvGifError, name_of
 from convgif.frames.budget import MAX_FRAMES
+from convgif.layers.spec import check_layer
 from convgif.views.gather import GatherPicture
 from convgif.views.layer import LayerPicture
 from convgif.views.options import Options
@@ -71,6 +72,7 @@ def picture(layer, *, x=None, input_shape=None, image=None, image_size=None, out
     and output for a photo; else every panel when the values are left out because
     they cannot be written legibly).
     """
+    layer = check_layer(layer)
     view, checked = picture_options(**options)
     kind = _kind(view)
     photo = image is not None and image is not False

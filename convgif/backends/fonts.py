@@ -97,8 +97,11 @@ def find_font(font: str | os.PathLike | None = None, bold: bool = False) -> str:
                 "font",
             )
         return found
+    if not isinstance(font, (str, os.PathLike)):
+        raise ConvGifError(f"{NAME}={font!r} must be a font file or a family name", "font")
     path = Path(os.fspath(font)).expanduser()
     if path.is_file():
+        _check_font_file(path, font)
         return str(_bold_sibling(path) if bold else path)
     if path.suffix.lower() in _FONT_SUFFIXES:
         found = _search(path.name) if path.parent == Path(".") else None
@@ -118,6 +121,29 @@ def find_font(font: str | os.PathLike | None = None, bold: bool = False) -> str:
         f"({', '.join(_FONT_SUFFIXES)}): give a family name such as 'DejaVu Serif', or a file",
         "font",
     )
+
+
+# The first bytes of the files both backends read: TrueType, OpenType (CFF), collections.
+_FONT_MAGIC = (b"\x00\x01\x00\x00", b"true", b"OTTO", b"ttcf")
+
+
+def _check_font_file(path: Path, font) -> None:
+    """Refuse a file that is not a TrueType/OpenType font here, where the option is
+    checked: FreeType would otherwise fail mid-render (matplotlib with a RuntimeError)."""
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as exc:
+        raise ConvGifError(
+            f"{NAME}={os.fspath(font)!r} could not be read: {exc.strerror or exc}", "font"
+        ) from None
+    if magic not in _FONT_MAGIC:
+        raise ConvGifError(
+            f"{NAME}={os.fspath(font)!r} is not a TrueType or OpenType font file "
+            f"({', '.join(_FONT_SUFFIXES)})",
+            "font",
+        )
+    load(str(path), 12)  # FreeType reads it whole: a damaged file is refused here too
 
 
 @functools.lru_cache(maxsize=64)

@@ -18,7 +18,7 @@ from convgif.backends.items import ItemPainter
 from convgif.backends.palette import MAX_LEVELS, TEXT_ROLES
 from convgif.backends.style import Style, get_style
 from convgif.backends.walk import Walk
-from convgif.errors import ConvGifError
+from convgif.errors import NAME, ConvGifError
 from convgif.views.scene import Scene
 
 __all__ = ["MAX_LEVELS", "MIN_SCALE", "TEXT_ROLES", "RasterPainter", "check_scale"]
@@ -35,7 +35,7 @@ def check_scale(scale) -> float:
         or not math.isfinite(scale)
         or scale < MIN_SCALE
     ):
-        raise ConvGifError(f"scale={scale!r} must be a number from {MIN_SCALE} up")
+        raise ConvGifError(f"{NAME}={scale!r} must be a number from {MIN_SCALE} up", "scale")
     return float(scale)
 
 

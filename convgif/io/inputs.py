@@ -98,8 +98,10 @@ def load_input(path, param: str = "input", max_values: int | None = None):
     """
     import numpy as np
 
-    p = Path(os.fspath(path))
     where = f"{NAME}={str(path)!r}"
+    if not isinstance(path, (str, os.PathLike)):
+        raise ConvGifError(f"{NAME}={path!r} must be the path of a .npy file", param)
+    p = Path(os.fspath(path))
     if not p.is_file():
         raise ConvGifError(f"{where}: no such file", param)
     try:
@@ -120,6 +122,8 @@ def load_input(path, param: str = "input", max_values: int | None = None):
         raise ConvGifError(f"{where} is not a readable .npy file: {exc}", param) from None
     except (OSError, EOFError) as exc:
         raise ConvGifError(f"{where} could not be read: {exc}", param) from None
+    except OverflowError:  # a header whose shape is negative or too large to map
+        raise ConvGifError(f"{where} has a header whose shape cannot be read", param) from None
     _check_array(arr, where, param, max_values)
     arr = np.array(arr)  # read it now, off the map
     if not np.all(np.isfinite(arr)):
@@ -131,10 +135,11 @@ def _check_array(arr, where: str, param: str, max_values: int | None) -> None:
     """What the header already tells: numbers, real, a shape with channels, a size."""
     import numpy as np
 
-    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.number):
-        raise ConvGifError(f"{where} has dtype {arr.dtype}, must hold numbers", param)
     if np.iscomplexobj(arr):
         raise ConvGifError(f"{where} holds complex numbers, must be real", param)
+    # kinds i, u, f: timedelta64 is an integer to numpy, not a number to simulate
+    if arr.dtype.kind not in "iuf":
+        raise ConvGifError(f"{where} has dtype {arr.dtype}, must hold numbers", param)
     if arr.ndim < 2 or arr.size == 0:
         raise ConvGifError(
             f"{where} has shape {arr.shape}: it must hold (C, L), (C, H, W) or more sizes, "

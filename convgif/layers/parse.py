@@ -127,6 +127,37 @@ def _dotted(node) -> str | None:
     return None
 
 
+# A layer's call is a line of code; these bounds keep the parser's recursion (unary
+# chains such as ``- - - 3``, nested brackets) far from Python's limits.
+MAX_CALL_CHARS = 1_000
+MAX_NESTING = 16
+_UNARY_CHAIN = re.compile(rf"(?:(?:[-+~]|\bnot\b)\s*){{{MAX_NESTING + 1},}}")
+
+
+def check_call_size(source: str) -> None:
+    """Refuse a call longer than ``MAX_CALL_CHARS`` or nested deeper than ``MAX_NESTING``,
+    before it is parsed; the message names the bound, not the (long) text."""
+    if len(source) > MAX_CALL_CHARS:
+        raise ConvGifError(
+            f"{NAME} is {len(source):,} characters long: a layer's call is at most "
+            f"{MAX_CALL_CHARS:,}, e.g. 'Conv2d(3, 2, 3)'",
+            "layer",
+        )
+    depth = deepest = 0
+    for ch in source:
+        depth += (ch in "([{") - (ch in ")]}")
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise ConvGifError(
+            f"{NAME} nests brackets {deepest:,} deep: at most {MAX_NESTING} are read", "layer"
+        )
+    if _UNARY_CHAIN.search(source):
+        raise ConvGifError(
+            f"{NAME} chains more than {MAX_NESTING} signs or 'not's: write the number itself",
+            "layer",
+        )
+
+
 def read_call(text, kinds) -> tuple[str, list, dict]:
     """``"nn.Conv2d(3, 2, 3, padding=1)"`` -> ``("Conv2d", [3, 2, 3], {"padding": 1})``.
 
@@ -136,9 +167,10 @@ def read_call(text, kinds) -> tuple[str, list, dict]:
     if not isinstance(text, str) or not text.strip():
         raise ConvGifError("--layer must be a constructor call such as 'Conv2d(3, 2, 3)'")
     source = text.strip()
+    check_call_size(source)
     try:
         tree = ast.parse(source, mode="eval")
-    except SyntaxError:
+    except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError):
         raise ConvGifError(
             f"--layer={source!r} is not valid Python: write it as in code, e.g. 'Conv2d(3, 2, 3)'"
         ) from None
@@ -158,6 +190,11 @@ def read_call(text, kinds) -> tuple[str, list, dict]:
         k.arg is None for k in call.keywords
     ):
         raise ConvGifError(f"--layer={source!r}: *args and **kwargs are not allowed")
+    repeated = _repeated([k.arg for k in call.keywords])
+    if repeated:
+        raise ConvGifError(
+            f"--layer={source!r}: keyword {repeated!r} is given twice (Python refuses it)"
+        )
     try:
         args = [ast.literal_eval(a) for a in call.args]
         kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
@@ -167,6 +204,15 @@ def read_call(text, kinds) -> tuple[str, list, dict]:
             "True/False/None); nothing is evaluated"
         ) from None
     return short, args, kwargs
+
+
+def _repeated(names: list[str]) -> str | None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
 
 
 def split_calls(text: str) -> list[str]:

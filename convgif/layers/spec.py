@@ -21,6 +21,7 @@ from convgif.errors import NAME, ConvGifError, refuse
 
 OPS = ("conv", "conv_transpose", "max_pool", "avg_pool")
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+MAX_SIZE = 2**63 - 1  # torch reads every size as an int64
 AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
@@ -42,6 +43,8 @@ def check_int(name: str, value, minimum: int = 1) -> int:
     if value < minimum:
         rule = "must be positive" if minimum == 1 else f"must be at least {minimum}"
         raise refuse(name, value, rule)
+    if value > MAX_SIZE:
+        raise refuse(name, value, f"is too large: sizes are at most {MAX_SIZE:,} (torch's int64)")
     return value
 
 
@@ -58,6 +61,24 @@ def check_bool(name: str, value) -> bool:
     if not isinstance(value, bool):
         raise refuse(name, value, "must be True or False")
     return value
+
+
+NOT_A_LAYER = "must be a layer (e.g. convgif.Conv2d(3, 2, 3)) or its constructor call as text"
+
+
+def kind_of(value) -> str:
+    """``None``, ``5`` or ``a list``: what was given, short and on one line."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)
+    return f"a {type(value).__name__}"
+
+
+def check_layer(layer, name: str = "layer"):
+    """A layer object (anything with a LayerSpec, as every front door's layers have), or
+    a ConvGifError naming ``name``."""
+    if not isinstance(getattr(layer, "spec", None), LayerSpec):
+        raise ConvGifError(f"{NAME} is {kind_of(layer)}: it {NOT_A_LAYER}", name)
+    return layer
 
 
 def check_choice(name: str, value, choices) -> str:

@@ -19,6 +19,7 @@ from convgif.layers.spec import LayerSpec
 from convgif.simulate.trace import DATA, INSERTED, OVERFLOW, PAD, Trace
 
 MAX_CELLS = 1 << 25  # grid or output values of one simulation: 256 MB of float64 each
+FLOAT_MAX = float(np.finfo(np.float64).max)
 LAYOUTS = {1: "(C, L)", 2: "(C, H, W)", 3: "(C, D, H, W)"}  # one sample, channels first
 
 
@@ -44,6 +45,7 @@ def simulate(
     pads = spec.pads(spatial)
     out_spatial = spec.output_spatial(spatial)
     _check_sizes(spec, xc.shape, pads, out_spatial)
+    _check_range(spec, xc, weight, bias)
     grid = padded_grid(spec, xc, pads, out_spatial)
     stride = (1,) * spec.ndim if spec.transposed else spec.stride
 
@@ -132,11 +134,37 @@ def _real_array(x) -> np.ndarray:
         arr = np.asarray(x)
     except Exception:
         raise ConvGifError(f"{NAME} must be a numpy array of numbers", "x") from None
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise ConvGifError(f"{NAME} must be an array of numbers, got dtype {arr.dtype}", "x")
     if np.iscomplexobj(arr):
         raise ConvGifError(f"{NAME} must be real, got a complex array", "x")
+    if arr.dtype.kind not in "biuf":  # timedelta64 is an integer to numpy, not a number
+        raise ConvGifError(f"{NAME} must be an array of numbers, got dtype {arr.dtype}", "x")
     return arr
+
+
+def _check_range(spec: LayerSpec, xc: np.ndarray, weight, bias) -> None:
+    """Refuse values whose products or sums could overflow float64 (they would come out as
+    infinity, with numpy's warnings): the bound is max|x| * max|weight| * terms + max|bias|.
+    The message names the larger factor, the one to scale down."""
+    if spec.op == "max_pool":
+        return
+    terms = math.prod(spec.kernel_size)
+    largest = float(np.max(np.abs(xc)))
+    w = b = 1.0
+    if not spec.pooling:
+        terms *= spec.in_channels // spec.groups
+        w = float(np.max(np.abs(weight)))
+        b = 0.0 if bias is None else float(np.max(np.abs(bias)))
+    bound = largest * w * terms + (0.0 if spec.pooling else b)
+    if bound <= FLOAT_MAX:
+        return
+    factors = f"max |x| = {largest:.3g}"
+    if not spec.pooling:
+        factors += f" times max |weight| = {w:.3g}"
+    raise ConvGifError(
+        f"{factors}, summed over {terms:,} terms, could reach {bound:.3g}, beyond float64's "
+        f"largest {FLOAT_MAX:.3g}: scale {NAME} down",
+        "weight" if not spec.pooling and w > largest else "x",
+    )
 
 
 def _check_sizes(spec: LayerSpec, x_shape, pads, out_spatial) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 
 from convgif.errors import ConvGifError
 from convgif.frames.budget import MAX_FRAMES_WAY
-from convgif.frames.storyboard import Storyboard
+from convgif.frames.storyboard import Storyboard, check_channels
 from convgif.simulate.trace import DATA, INSERTED, OVERFLOW, PAD, PAD_COPY
 from convgif.views.chrome import (
     DASH,
@@ -186,6 +186,7 @@ class LayerPicture(Notation, Panels, Shading, Routes, View):
         """The input and output channels the layout draws (None: all of them); frames
         animate only these, never a channel behind an ellipsis."""
         t = self.trace
+        check_channels(self.options.channels, t.out_channels)  # before "all of them" hides it
         ins, outs = ([c for c in cs if c is not None] for cs in shown(t, self.options.channels))
         return (
             None if len(ins) == t.in_channels else tuple(ins),
