@@ -190,6 +190,23 @@ def test_before_after_pairs_are_convgifs_own_spelling(mode):
         convgif.Conv2d(1, 1, 3, padding=((1, 2),))
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_info_writes_pairs_as_torch_code_that_runs(mode):
+    """`convgif info`'s PyTorch line for (before, after) pairs is code torch runs, with
+    convgif's output."""
+    from convgif.layers.frameworks import pytorch_line
+
+    layer = convgif.Conv2d(2, 3, (3, 2), padding=((0, 2), (1, 0)), padding_mode=mode, seed=5)
+    code, note = pytorch_line(layer, (2, 5, 6))
+    assert code.startswith("torch.nn.Sequential(") and "padding layer comes first" in note
+    module = eval(code, {"torch": torch}).double()  # the text convgif wrote, nothing else
+    with torch.no_grad():
+        module[1].weight.copy_(torch.from_numpy(layer.weight))
+        module[1].bias.copy_(torch.from_numpy(layer.bias))
+    x = np.random.default_rng(6).integers(-3, 4, (1, 2, 5, 6)).astype(np.float64)
+    np.testing.assert_array_equal(layer.trace(x).output, torch_run(module, x))
+
+
 def test_zeros_mode_one_tuple_is_expanded_as_torch_does():
     x = np.random.default_rng(2).integers(-3, 4, (1, 1, 4, 4)).astype(np.float64)
     layer = convgif.Conv2d(1, 1, 3, padding=(1,), bias=False)
@@ -356,3 +373,18 @@ def test_divisor_override_zero_and_bool_refused_as_torch_refuses():
         convgif.AvgPool2d(2, divisor_override=0)
     with refused(r"^divisor_override=True must be an integer$"):
         convgif.AvgPool2d(2, divisor_override=True)
+
+
+def test_batch_table_padding_pairs():
+    """A batch file writes the pairs as TOML arrays; the flags' reader takes both spellings."""
+    from convgif.batch import layer_from_flags
+
+    for padding in ([[0, 2], [1, 0]], "0:2,1:0"):
+        layer = layer_from_flags({"out_channels": 1, "kernel_size": "3", "padding": padding},
+                                 (1, 5, 5))
+        assert layer.spec.padding == ((0, 2), (1, 0))
+    for padding in ([[0, 2, 1], [1, 0]], "1:x", "1:2:3,1:1"):
+        with refused(r"^padding=.* must be 1, 1,2, same, valid, or before:after per axis",
+                     "padding"):
+            layer_from_flags({"out_channels": 1, "kernel_size": "3", "padding": padding},
+                             (1, 5, 5))

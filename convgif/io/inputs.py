@@ -82,8 +82,10 @@ def _padding_sizes(padding):
     """``"1"``, ``"1,2"`` as torch's padding; ``"1:2,0:1"`` (a TOML file: ``[[1, 2], [0, 1]]``)
     as convgif's (before, after) pairs per axis, the padding torch has no spelling for."""
     if isinstance(padding, str) and ":" in padding:
-        pairs = [parse_sizes(part.replace(":", ","), "padding", example=_PADDING_EXAMPLE)
-                 for part in padding.split(",")]
+        try:
+            pairs = [tuple(int(v) for v in part.split(":")) for part in padding.split(",")]
+        except ValueError:
+            raise refuse("padding", padding, f"must be {_PADDING_EXAMPLE}") from None
     elif isinstance(padding, (list, tuple)) and any(isinstance(p, (list, tuple)) for p in padding):
         pairs = [parse_sizes(part, "padding", example=_PADDING_EXAMPLE)
                  if isinstance(part, (list, tuple)) else (part,) for part in padding]
