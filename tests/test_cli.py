@@ -107,9 +107,9 @@ def test_quiet_prints_nothing(tmp_path):
     [
         (DEFAULT, ["--in-channels", "3", "--out-channels", "2", "--kernel-size", "3",
                    "--stride", "2", "--padding", "1", "--dilation", "2"], "3,7,7"),
-        # in_channels from the input shape; 3,2 kernel; padding as F.pad's l,r,t,b
-        ("Conv2d(2, 2, (3, 2), padding=(1, 0, 0, 1), bias=False, padding_mode='reflect')",
-         ["--out-channels", "2", "--kernel-size", "3,2", "--padding", "1,0,0,1", "--no-bias",
+        # in_channels from the input shape; 3,2 kernel; (before, after) padding per axis
+        ("Conv2d(2, 2, (3, 2), padding=((0, 1), (1, 0)), bias=False, padding_mode='reflect')",
+         ["--out-channels", "2", "--kernel-size", "3,2", "--padding", "0:1,1:0", "--no-bias",
           "--padding-mode", "reflect"], "2,5,5"),
         ("ConvTranspose2d(1, 2, 3, stride=2, padding=1, output_padding=1, groups=1)",
          ["--out-channels", "2", "--kernel-size", "3", "--stride", "2", "--padding", "1",

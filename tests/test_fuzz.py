@@ -150,11 +150,14 @@ def torch_output(kind, args, kwargs, layer, x: np.ndarray) -> np.ndarray | None:
     kwargs = {k: v for k, v in kwargs.items() if k != "seed"}
     inputs = torch.from_numpy(x)
     pad = kwargs.get("padding")
-    if kind.startswith("Conv") and isinstance(pad, (tuple, list)) and len(pad) == 2 * NDIM[kind]:
-        # convgif's one extension of torch's signature: (before, after) per axis in F.pad
-        # order, which torch spells as F.pad, then the convolution without padding
+    if kind.startswith("Conv") and isinstance(pad, (tuple, list)) and any(
+        isinstance(p, (tuple, list)) for p in pad
+    ):
+        # convgif's one extension of torch's signature: (before, after) per axis, which
+        # torch spells as F.pad (last axis first), then the convolution without padding
         mode = kwargs.pop("padding_mode", "zeros")
-        inputs = F.pad(inputs, tuple(pad), mode="constant" if mode == "zeros" else mode)
+        fpad = tuple(v for pair in reversed(pad) for v in pair)
+        inputs = F.pad(inputs, fpad, mode="constant" if mode == "zeros" else mode)
         kwargs["padding"] = 0
     module = getattr(torch.nn, kind)(*args, **kwargs).double()
     with torch.no_grad():
@@ -340,7 +343,7 @@ CLI_CASES = [("Conv2d(1, 1, 2)", "1,3,3"), ("Conv1d(1, 2, 3, padding=1)", "1,4")
 CLI_OPTIONS = {
     "common": {"--seed": ["0", "3"]},
     "flags": {"--in-channels": ["1"], "--out-channels": ["1", "2"], "--kernel-size": ["2", "1,2"],
-              "--stride": ["1", "2"], "--padding": ["1", "same", "0,1,1,0"], "--dilation": ["1"],
+              "--stride": ["1", "2"], "--padding": ["1", "same", "0:1,1:0"], "--dilation": ["1"],
               "--groups": ["1"], "--output-padding": ["1"], "--padding-mode": ["reflect"]},
     "picture": {"--step": ["output", "channel", "mac"], "--scale": ["0.5", "1"],
                 "--cell": ["8", "20"], "--values": ["numbers", "symbols"],

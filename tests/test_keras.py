@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 import convgif
 import convgif.keras as keras
@@ -126,6 +128,10 @@ CASES_T = [
 @pytest.mark.parametrize("n, k, s, padding, op", CASES_T)
 def test_conv2d_transpose_output_shape_follows_keras(n, k, s, padding, op):
     expected = keras_deconv_length(n, k, padding, op, s)
+    if padding == "same" and op == 0 and k % 2 == 0:  # TensorFlow refuses: see below
+        with pytest.raises(convgif.ConvGifError, match=r"^output_padding=\(0, 0\) with "):
+            keras.Conv2DTranspose(2, k, strides=s, padding=padding, output_padding=(op, op))
+        return
     layer = keras.Conv2DTranspose(2, k, strides=s, padding=padding,
                                   output_padding=None if op is None else (op, op))
     shape = (n, n + 1, 3)
@@ -153,3 +159,122 @@ def test_output_padding_must_be_below_strides():
     with pytest.raises(convgif.ConvGifError, match=r"^output_padding=\(2, 2\) must be smaller"):
         keras.Conv2DTranspose(1, 3, strides=2, output_padding=2)
 
+
+
+# --------------------------------------------------------------------------- real Keras
+
+
+def tensorflow_refuses(kernel, strides, dilation, padding, output_padding) -> bool:
+    """TensorFlow's one refusal Keras 3 on the torch backend does not make: with
+    padding='same' and an explicit output_padding, Keras' output length is
+    (n - 1)*s + keff % 2 + op, and TensorFlow checks that the 'same' convolution of that
+    length gives back n, i.e. ceil(length / s) == n: false exactly when keff is even and
+    op == 0 ("Size of out_backprop doesn't match computed")."""
+    if padding != "same" or output_padding is None:
+        return False
+    return any((d * (k - 1) + 1) % 2 == 0 and op == 0
+               for k, d, op in zip(kernel, dilation, output_padding, strict=True))
+
+
+def real_keras_output(kind, args, kwargs, w, b, x):
+    """Keras 3's own layer (KERAS_BACKEND=torch) with the same weights, or None: refused."""
+    import keras as real
+
+    try:
+        layer = getattr(real.layers, kind)(*args, **kwargs)
+        layer.build(x.shape)
+        layer.kernel.assign(w)
+        if b is not None:
+            layer.bias.assign(b)
+        return real.ops.convert_to_numpy(layer(x.astype("float32"))).astype(np.float64)
+    except (ValueError, RuntimeError, TypeError):
+        return None
+
+
+@st.composite
+def transposed_settings(draw):
+    """Mostly layers Keras runs (a stride or a dilation above 1, output_padding below the
+    stride), now and then one it refuses."""
+    pair = st.tuples(st.integers(1, 3), st.integers(1, 3))
+    strides = draw(pair)
+    dilation = (1, 1) if max(strides) > 1 and draw(st.integers(0, 4)) else draw(pair)
+    if draw(st.booleans()):
+        output_padding = None
+    elif draw(st.integers(0, 4)):
+        output_padding = tuple(draw(st.integers(0, s - 1)) for s in strides)
+    else:
+        output_padding = draw(st.tuples(st.integers(0, 3), st.integers(0, 3)))
+    return strides, dilation, output_padding
+
+
+@settings(max_examples=150)
+@given(
+    kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    steps=transposed_settings(),
+    padding=st.sampled_from(["valid", "same"]),
+    size=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    channels_first=st.booleans(),
+    use_bias=st.booleans(),
+)
+def test_conv2d_transpose_follows_real_keras(kernel, steps, padding, size, channels_first,
+                                             use_bias):
+    """Keras 3 itself is the oracle: convgif accepts what it accepts, with its output exactly,
+    and refuses what it refuses; the one exception is the case TensorFlow refuses and the
+    torch backend runs (tensorflow_refuses), which convgif refuses, saying so."""
+    strides, dilation, output_padding = steps
+    fmt = "channels_first" if channels_first else "channels_last"
+    kwargs = dict(strides=strides, padding=padding, output_padding=output_padding,
+                  dilation_rate=dilation, data_format=fmt, use_bias=use_bias)
+    cin, filters = 2, 3
+    shape = (1, cin, *size) if channels_first else (1, *size, cin)
+    rng = np.random.default_rng(sum(kernel) + 7 * sum(size))
+    x = rng.integers(-3, 4, shape).astype(np.float64)
+    w = rng.integers(-2, 3, (*kernel, filters, cin)).astype(np.float64)  # Keras' layout
+    b = rng.integers(-2, 3, filters).astype(np.float64) if use_bias else None
+    expected = real_keras_output("Conv2DTranspose", (filters, kernel), kwargs, w, b, x)
+    try:
+        layer = keras.Conv2DTranspose(filters, kernel, **kwargs).built_for(shape)
+        layer.weight = np.transpose(w, (3, 2, 0, 1))  # (in, filters, kh, kw)
+        if b is not None:
+            layer.bias = b
+        ours = layer.trace(x).output
+    except convgif.ConvGifError as error:
+        ours, message = None, str(error)
+    if expected is None:
+        event("Keras refuses")
+        assert ours is None, f"Keras refuses, convgif gives shape {ours.shape}"
+        return
+    if tensorflow_refuses(kernel, strides, dilation, padding, output_padding):
+        event("TensorFlow refuses")
+        assert ours is None and message.startswith("output_padding=") and (
+            "TensorFlow refuses it" in message), message
+        return
+    event("Keras runs it")
+    assert 0 not in expected.shape  # Keras' only empty outputs are TensorFlow's refusals
+    assert ours is not None, f"Keras gives shape {expected.shape}, convgif: {message}"
+    np.testing.assert_array_equal(ours, expected)
+
+
+def test_conv2d_transpose_same_even_kernel_explicit_output_padding():
+    """The issue's case: Conv2DTranspose(1, 2, padding='same', output_padding=0) on
+    (1, 2, 2, 1). TensorFlow refuses it; convgif returned a 1x1 output."""
+    with pytest.raises(convgif.ConvGifError) as info:
+        keras.Conv2DTranspose(1, 2, padding="same", output_padding=0)
+    assert info.value.param == "output_padding"
+    assert str(info.value).startswith("output_padding=(0, 0) with padding='same' and an even "
+                                      "effective kernel size (2): TensorFlow refuses it")
+    # left out, the output is n*strides; with strides 2, output_padding=1 is accepted
+    assert keras.Conv2DTranspose(1, 2, padding="same").output_shape((1, 2, 2, 1)) == (1, 2, 2, 1)
+    layer = keras.Conv2DTranspose(1, 2, strides=2, padding="same", output_padding=1)
+    assert layer.output_shape((1, 2, 2, 1)) == (1, 3, 3, 1)
+    # dilation 2 makes a 2-kernel's effective size 3: odd, accepted
+    layer = keras.Conv2DTranspose(1, 2, padding="same", output_padding=0, dilation_rate=2)
+    assert layer.output_shape((1, 2, 2, 1)) == (1, 2, 2, 1)
+
+
+def test_conv2d_transpose_refusal_on_the_command_line(cli):
+    result = cli("info", "--layer", "layers.Conv2DTranspose(1, 2, padding='same', "
+                 "output_padding=0)", "--input-shape", "2,2,1")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "output_padding=(0, 0) with padding='same'" in lines[0], lines

@@ -9,6 +9,7 @@ checked against explicit loops over the flipped kernel.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -417,11 +418,16 @@ def test_keras_transposed_matrix_names_the_forward_conv_as_keras_does(args, shap
 
 
 def test_keras_forward_conv_with_padding_neither_valid_nor_same():
-    """Keras' Conv pads 'valid' or 'same' only: other padding is named as its own layer."""
-    layer = convgif.keras.Conv2DTranspose(filters=1, kernel_size=2, padding="same",
-                                          output_padding=0)
+    """Keras' Conv pads 'valid' or 'same' only: other padding is named as its own layer.
+    No layer Keras runs on TensorFlow has such a forward convolution (TensorFlow checks it
+    is 'same' or 'valid'), so the spec is made by hand: the crop of padding='same',
+    output_padding=0 with an even kernel, the layer convgif refuses as TensorFlow does."""
+    with pytest.raises(convgif.ConvGifError, match="TensorFlow refuses it"):
+        convgif.keras.Conv2DTranspose(filters=1, kernel_size=2, padding="same", output_padding=0)
+    layer = convgif.keras.Conv2DTranspose(filters=1, kernel_size=2, padding="same")
     layer.built_for((3, 3, 1))
-    forward = matrix.forward_conv(layer.spec, (3, 3))
+    spec = replace(layer.spec, padding=((1, 1), (1, 1)), output_padding=(0, 0))
+    forward = matrix.forward_conv(spec, (3, 3))
     assert forward.keras_padding is None and forward.name == "Conv2D"
     assert forward.text == ("ZeroPadding2D(((1, 1), (1, 1))) then "
                             "Conv2D(filters=1, kernel_size=2, use_bias=False)")

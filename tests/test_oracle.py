@@ -99,14 +99,14 @@ def conv_cases(draw, ndim: int):
     kernel = axis_tuple(draw, ndim, 1, kmax)
     dilation = axis_tuple(draw, ndim, 1, 3)
     mode = draw(st.sampled_from(["zeros", "zeros", "reflect", "replicate", "circular"]))
-    form = draw(st.sampled_from(["int", "tuple", "fpad", "same", "valid"]))
+    form = draw(st.sampled_from(["int", "tuple", "pairs", "same", "valid"]))
     stride = 1 if form == "same" else axis_tuple(draw, ndim, 1, 3)
     if form == "int":
         padding = draw(st.integers(0, 3))
     elif form == "tuple":
         padding = tuple(draw(st.integers(0, 3)) for _ in range(ndim))
-    elif form == "fpad":
-        padding = tuple(draw(st.integers(0, 3)) for _ in range(2 * ndim))
+    elif form == "pairs":  # convgif's (before, after) per axis: torch spells it as F.pad
+        padding = tuple((draw(st.integers(0, 3)), draw(st.integers(0, 3))) for _ in range(ndim))
     else:
         padding = form
     bias = draw(st.booleans())
@@ -116,8 +116,8 @@ def conv_cases(draw, ndim: int):
 
     # The oracle's padding, derived here independently, in F.pad order (last axis first).
     k, d = per_axis(kernel, ndim), per_axis(dilation, ndim)
-    if form == "fpad":
-        fpad = padding
+    if form == "pairs":
+        fpad = tuple(v for pair in reversed(padding) for v in pair)
     else:
         pairs = []
         for i in range(ndim):
@@ -173,7 +173,7 @@ def run_conv_case(case, ndim, data, exact=True, floats=False):
     else:
         np.testing.assert_allclose(trace.output, expected, rtol=1e-10, atol=1e-10)
 
-    if form != "fpad":
+    if form != "pairs":
         # torch's own module with its own padding argument and padding_mode.
         module = NN_CONV[ndim](s.in_channels, s.out_channels, s.kernel_size, stride=s.stride,
                                padding=padding, dilation=s.dilation, groups=s.groups,

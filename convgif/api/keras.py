@@ -42,12 +42,29 @@ def _transposed_pads(padding, output_padding, kernel, stride, dilation):
                 f"{NAME}={tuple(output_padding)} must be smaller than strides={tuple(stride)}",
                 "output_padding",
             )
+        if padding == "same" and op == 0 and keff % 2 == 0:
+            raise _same_even_refused(output_padding, keff)
         pad = keff // 2 if padding == "same" else 0
         # TensorFlow places the window as the forward 'same'/'valid' conv of the output would.
         total = max(2 * pad - op, 0)
         before = total // 2 if padding == "same" else 0
         pairs.append((before, 2 * pad - op - before))
     return tuple(pairs)
+
+
+def _same_even_refused(output_padding, keff: int) -> ConvGifError:
+    # Keras' output length (n - 1)·strides + 0 is one cell short of what the 'same'
+    # convolution it transposes needs to give back n: TensorFlow refuses the layer when it
+    # runs ("Size of out_backprop doesn't match computed"); Keras on the torch backend
+    # returns that short output.
+    return ConvGifError(
+        f"{NAME}={tuple(output_padding)} with padding='same' and an even effective kernel "
+        f"size ({keff}): TensorFlow refuses it when the layer runs (the output "
+        "(n - 1)*strides is too short for the 'same' convolution it transposes; Keras on "
+        "the torch backend returns it): leave output_padding out (the output is n*strides), "
+        "or give output_padding=1 on that axis with strides above 1",
+        "output_padding",
+    )
 
 
 def _check_keras_rules(filters: int, groups: int, stride, dilation) -> None:

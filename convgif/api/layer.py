@@ -135,6 +135,7 @@ class Layer:
         else:
             channels, spatial = body[0], body[1:]
         self.spec.check_channels(channels)
+        self.spec.check_batched(batched)
         self.spec.check_input_spatial(spatial)
         return InputShape(batched, channels, tuple(spatial))
 

@@ -15,13 +15,40 @@ from convgif.layers.spec import (
     check_bool,
     check_choice,
     check_int,
+    check_torch_flag,
     check_tuple,
     conv_padding,
 )
 
 
+def _no_bool(name: str, value) -> None:
+    """torch's convolutions read True as 1 (``kernel_size=True`` is a 1x1 kernel): refused
+    here with that said, since a bool among sizes is almost always a slip."""
+    values = value if isinstance(value, (tuple, list)) else (value,)
+    if any(v is True for v in values):  # False torch refuses too, as a size below 1
+        raise refuse(
+            name,
+            value,
+            "must be an integer: PyTorch accepts True and reads it as 1, but convgif "
+            "refuses a bool among sizes as a likely slip; write 1",
+        )
+
+
+def _conv_sizes(nd: int, kernel_size, stride, dilation):
+    for name, value in (("kernel_size", kernel_size), ("stride", stride), ("dilation", dilation)):
+        _no_bool(name, value)
+    return (
+        check_tuple("kernel_size", kernel_size, nd),
+        check_tuple("stride", stride, nd),
+        check_tuple("dilation", dilation, nd),
+    )
+
+
 def _channel_counts(in_channels, out_channels, groups) -> tuple[int, int, int]:
     """Channel counts and groups, each a positive int, groups dividing both counts."""
+    for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
+                        ("groups", groups)):
+        _no_bool(name, value)
     in_channels = check_int("in_channels", in_channels)
     out_channels = check_int("out_channels", out_channels)
     groups = check_int("groups", groups)
@@ -50,10 +77,10 @@ class _ConvNd(Layer):
     ):
         nd = self.ndim
         in_channels, out_channels, groups = _channel_counts(in_channels, out_channels, groups)
-        kernel = check_tuple("kernel_size", kernel_size, nd)
-        stride_t = check_tuple("stride", stride, nd)
-        dilation_t = check_tuple("dilation", dilation, nd)
-        self.padding_given = padding
+        kernel, stride_t, dilation_t = _conv_sizes(nd, kernel_size, stride, dilation)
+        padding_mode = check_choice("padding_mode", padding_mode, PADDING_MODES)
+        pads, batched_only = conv_padding(padding, nd, kernel, dilation_t, stride_t, padding_mode)
+        self.padding_given = padding if isinstance(padding, str) or batched_only else None
         spec = LayerSpec(
             name=type(self).__name__,
             op="conv",
@@ -62,11 +89,12 @@ class _ConvNd(Layer):
             out_channels=out_channels,
             kernel_size=kernel,
             stride=stride_t,
-            padding=conv_padding(padding, nd, kernel, dilation_t, stride_t),
+            padding=pads,
             dilation=dilation_t,
             groups=groups,
-            bias=check_bool("bias", bias),
-            padding_mode=check_choice("padding_mode", padding_mode, PADDING_MODES),
+            bias=check_torch_flag("bias", bias),
+            padding_mode=padding_mode,
+            batched_only=batched_only,
         )
         super().__init__(spec, seed)
 
@@ -124,9 +152,7 @@ class _ConvTransposeNd(Layer):
     ):
         nd, name = self.ndim, type(self).__name__
         in_channels, out_channels, groups = _channel_counts(in_channels, out_channels, groups)
-        kernel = check_tuple("kernel_size", kernel_size, nd)
-        stride_t = check_tuple("stride", stride, nd)
-        dilation_t = check_tuple("dilation", dilation, nd)
+        kernel, stride_t, dilation_t = _conv_sizes(nd, kernel_size, stride, dilation)
         pad, out_pad = _transposed_padding(name, nd, padding, output_padding, stride_t, dilation_t)
         if padding_mode != "zeros":
             check_choice("padding_mode", padding_mode, PADDING_MODES)
@@ -146,7 +172,7 @@ class _ConvTransposeNd(Layer):
             padding=tuple((p, p - op) for p, op in zip(pad, out_pad)),
             dilation=dilation_t,
             groups=groups,
-            bias=check_bool("bias", bias),
+            bias=check_torch_flag("bias", bias),
             output_padding=out_pad,
         )
         super().__init__(spec, seed)
@@ -202,7 +228,9 @@ class MaxPool2d(Layer):
         *,
         seed: int = 0,
     ):
-        check_bool("return_indices", return_indices)
+        # torch takes any value here (``if return_indices:``); it changes what forward
+        # returns, not the output convgif simulates and draws
+        del return_indices
         spec = _pool_spec(
             "MaxPool2d", "max_pool", kernel_size, stride, padding, dilation, ceil_mode
         )
@@ -222,7 +250,7 @@ class AvgPool2d(Layer):
         seed: int = 0,
     ):
         if divisor_override is not None:
-            divisor_override = check_int("divisor_override", divisor_override)
+            divisor_override = _divisor(divisor_override)
         spec = _pool_spec(
             "AvgPool2d",
             "avg_pool",
@@ -235,3 +263,11 @@ class AvgPool2d(Layer):
             divisor_override=divisor_override,
         )
         super().__init__(spec, seed)
+
+
+def _divisor(value) -> int:
+    """torch divides by any non-zero int, negative ones included (the averages change sign)."""
+    value = check_int("divisor_override", value, minimum=-(1 << 62))
+    if value == 0:
+        raise refuse("divisor_override", 0, "must not be 0 (PyTorch refuses it too)")
+    return value

@@ -64,6 +64,14 @@ def from_torch(module, seed: int = 0):
             + ", ".join(_TORCH_ARGS)
         )
     kwargs = {arg: _plain(getattr(module, arg)) for arg in _TORCH_ARGS[kind]}
+    padding = kwargs["padding"]
+    if isinstance(padding, tuple) and any(isinstance(p, tuple) for p in padding):
+        # convgif's own spelling of (before, after) pairs: a torch module holding it fails
+        raise ConvGifError(
+            f"module={name}: padding={padding} is not a padding torch can run (its "
+            "convolutions take one size per axis); from_torch takes only modules torch runs",
+            "module",
+        )
     if kind.startswith("Conv"):
         kwargs["bias"] = module.bias is not None
     if kind == "MaxPool2d":

@@ -22,6 +22,18 @@ from convgif.views.options import Options
 from convgif.views.shade import PANELS
 
 
+def check_drawable(shape) -> None:
+    """Refuse an empty batch for a picture: the simulation returns its empty output, as
+    PyTorch does, but a picture of no sample would show nothing."""
+    if shape[0] == 0:
+        raise ConvGifError(
+            f"{NAME} has an empty batch (N=0, shape {tuple(shape)}): layer.trace(x) returns "
+            "the empty output PyTorch returns, but there is nothing to draw; give at least "
+            "one sample",
+            "x",
+        )
+
+
 def _input(layer, x, input_shape):
     if x is not None:
         return x
@@ -109,6 +121,7 @@ def _picture(kind, layer, x, options: Options, outputs):
     # the gather view shows only the output channels chosen: the others are not simulated
     channels = options.channels if kind is GatherPicture else None
     trace = layer.trace(x, out_channels=channels)
+    check_drawable(trace.x.shape)
     if outputs is not None:
         from convgif.layers.parse import output_region
 

@@ -95,7 +95,7 @@ LAYER_FLAGS = Group(
         _counted("--out-channels", "output channels"),
         option("--kernel-size", help="3 or 5,2"),
         option("--stride", help="2 or 2,1"),
-        option("--padding", help="1, 1,2, same, valid, or l,r,t,b (F.pad order)"),
+        option("--padding", help="1, 1,2, same, valid, or before:after per axis (1:2,0:1)"),
         option("--dilation", help="2 or 2,1"),
         _counted("--groups", "groups (default: 1)"),
         option("--no-bias", action="store_true", default=None, help="no bias"),

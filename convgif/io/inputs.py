@@ -66,14 +66,35 @@ def layer_arguments(flags: Mapping[str, object]) -> dict:
     if isinstance(padding, str) and padding.strip() in ("same", "valid"):
         kwargs["padding"] = padding.strip()
     elif padding is not None:
-        sizes = parse_sizes(padding, "padding", example="1, 1,2, same, valid or l,r,t,b")
-        kwargs["padding"] = sizes[0] if len(sizes) == 1 else sizes
+        kwargs["padding"] = _padding_sizes(padding)
     for name in ("groups", "padding_mode"):
         if flags.get(name) is not None:
             kwargs[name] = flags[name]
     if flags.get("bias") is False:
         kwargs["bias"] = False
     return kwargs
+
+
+_PADDING_EXAMPLE = "1, 1,2, same, valid, or before:after per axis such as 1:2,0:1"
+
+
+def _padding_sizes(padding):
+    """``"1"``, ``"1,2"`` as torch's padding; ``"1:2,0:1"`` (a TOML file: ``[[1, 2], [0, 1]]``)
+    as convgif's (before, after) pairs per axis, the padding torch has no spelling for."""
+    if isinstance(padding, str) and ":" in padding:
+        try:
+            pairs = [tuple(int(v) for v in part.split(":")) for part in padding.split(",")]
+        except ValueError:
+            raise refuse("padding", padding, f"must be {_PADDING_EXAMPLE}") from None
+    elif isinstance(padding, (list, tuple)) and any(isinstance(p, (list, tuple)) for p in padding):
+        pairs = [parse_sizes(part, "padding", example=_PADDING_EXAMPLE)
+                 if isinstance(part, (list, tuple)) else (part,) for part in padding]
+    else:
+        sizes = parse_sizes(padding, "padding", example=_PADDING_EXAMPLE)
+        return sizes[0] if len(sizes) == 1 else sizes
+    if any(len(pair) != 2 for pair in pairs):
+        raise refuse("padding", padding, f"must be {_PADDING_EXAMPLE}")
+    return tuple(pairs)
 
 
 def spatial_axes(kwargs: dict, input_shape) -> int:

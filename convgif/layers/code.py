@@ -31,8 +31,7 @@ def torch_args(s: LayerSpec, padding=None) -> list[str]:
         if any(s.output_padding):
             args.append(f"output_padding={short_value(s.output_padding)}")
     elif any(p for pair in s.padding for p in pair):
-        shown = repr(padding) if isinstance(padding, str) else short_value(padding or before)
-        args.append(f"padding={shown}")
+        args.append(f"padding={_padding_text(s, padding)}")
     # torch's transposed signature puts dilation after groups and bias
     dilation = [f"dilation={short_value(s.dilation)}"] if any(v != 1 for v in s.dilation) else []
     if not s.transposed:
@@ -46,6 +45,18 @@ def torch_args(s: LayerSpec, padding=None) -> list[str]:
     elif s.padding_mode != "zeros":
         args.append(f"padding_mode={s.padding_mode!r}")
     return args
+
+
+def _padding_text(s: LayerSpec, padding) -> str:
+    """'same' as given; torch's odd tuple (0, p) as given; (before, after) pairs when the
+    sides differ (convgif's spelling: torch has none); else a size per axis."""
+    if isinstance(padding, str):
+        return repr(padding)
+    if s.batched_only and isinstance(padding, (tuple, list)):
+        return str(tuple(padding))
+    if any(b != a for b, a in s.padding):
+        return str(tuple(tuple(pair) for pair in s.padding))
+    return str(short_value(tuple(p for p, _ in s.padding)))
 
 
 def _pool_args(s: LayerSpec, before: tuple[int, ...]) -> list[str]:

@@ -25,7 +25,7 @@ def _spatial(layer, input_shape) -> tuple[int, tuple[int, ...]]:
 def pytorch_line(layer, input_shape) -> tuple[str | None, str]:
     """(code, note) for ``torch.nn``; code is None when there is no exact equivalent."""
     spec = layer.spec
-    if not spec.keras:
+    if not spec.keras and (spec.op != "conv" or all(b == a for b, a in spec.padding)):
         return "torch.nn." + repr(layer), ""
     channels, spatial = _spatial(layer, input_shape)
     nd = spec.ndim
@@ -60,10 +60,14 @@ def pytorch_line(layer, input_shape) -> tuple[str | None, str]:
         if any(b for b, _ in pads):
             args.append(f"padding={_v([b for b, _ in pads])}")
         return f"torch.nn.Conv{nd}d({', '.join(args)})", layout.strip(" ()")
-    # Asymmetric (TensorFlow 'same' with a stride, or 'causal'): pad first, as F.pad orders it.
+    # Asymmetric (TensorFlow 'same' with a stride, 'causal', or convgif's (before, after)
+    # pairs): pad first, as F.pad orders it.
     flat = tuple(p for pair in reversed(pads) for p in pair)
     pad_layer = {1: "ConstantPad1d", 2: "ZeroPad2d", 3: "ConstantPad3d"}[nd]
     pad_args = str(flat) + (", 0.0" if nd != 2 else "")
+    if spec.padding_mode != "zeros":
+        kind = {"reflect": "Reflection", "replicate": "Replication", "circular": "Circular"}
+        pad_layer, pad_args = f"{kind[spec.padding_mode]}Pad{nd}d", str(flat)
     return (
         f"torch.nn.Sequential(torch.nn.{pad_layer}({pad_args}), "
         f"torch.nn.Conv{nd}d({', '.join(args)}))",

@@ -81,6 +81,22 @@ def check_layer(layer, name: str = "layer"):
     return layer
 
 
+def check_torch_flag(name: str, value) -> bool:
+    """A flag as PyTorch reads it (``if bias:``): the value's truth; strings are refused,
+    because torch reads ``'False'`` as True."""
+    if isinstance(value, str):
+        raise refuse(
+            name,
+            value,
+            "must be True or False: PyTorch accepts a string and reads any non-empty one as "
+            "True, so convgif refuses strings rather than let 'False' mean True",
+        )
+    try:
+        return bool(value)
+    except (TypeError, ValueError):  # an array of several values has no truth
+        raise refuse(name, value, "must be True or False") from None
+
+
 def check_choice(name: str, value, choices) -> str:
     if value not in choices:
         allowed = ", ".join(repr(c) for c in choices)
@@ -88,37 +104,105 @@ def check_choice(name: str, value, choices) -> str:
     return value
 
 
-def conv_padding(padding, ndim: int, kernel, dilation, stride) -> tuple[tuple[int, int], ...]:
-    """PyTorch's padding argument as explicit (before, after) per axis.
+def conv_padding(padding, ndim: int, kernel, dilation, stride, padding_mode: str = "zeros"):
+    """PyTorch's padding argument as explicit (before, after) per axis, and whether the
+    layer runs only on batched inputs (see ``torch_tuple_padding``).
 
-    Accepted: an int, an ndim-tuple (both sides), a 2·ndim-tuple in ``F.pad``
-    order (last axis first: left, right, top, bottom[, front, back]),
-    ``'valid'`` and ``'same'`` (stride 1 only; an odd total puts the extra
-    cell after, as PyTorch does).
+    Accepted: an int, a tuple of ``ndim`` ints (both sides), ``'valid'`` and ``'same'``
+    (stride 1 only; an odd total puts the extra cell after, as PyTorch does), the odd
+    tuples torch runs (``torch_tuple_padding``), and convgif's own spelling of
+    asymmetric padding, which torch does not use: ``((before, after), ...)``, one
+    pair per axis in the axes' order (``((top, bottom), (left, right))``).
     """
     if isinstance(padding, str):
-        check_choice("padding", padding, ("valid", "same"))
-        if padding == "valid":
-            return ((0, 0),) * ndim
-        if any(s != 1 for s in stride):
-            raise ConvGifError(
-                f"{NAME}='same' needs stride=1 (PyTorch refuses it for strided "
-                f"convolutions), got stride={stride if ndim > 1 else stride[0]}",
-                "padding",
-            )
-        pairs = []
-        for k, d in zip(kernel, dilation):
-            total = d * (k - 1)
-            pairs.append((total // 2, total - total // 2))
-        return tuple(pairs)
-    if isinstance(padding, (tuple, list)) and len(padding) == 2 * ndim and ndim >= 1:
-        flat = [check_int("padding", p, 0) for p in padding]
-        # F.pad order runs from the last axis backwards.
-        return tuple((flat[2 * i], flat[2 * i + 1]) for i in reversed(range(ndim)))
-    if isinstance(padding, (tuple, list)) and len(padding) != ndim:
-        rule = f"must be an integer, a tuple of {ndim} or {2 * ndim} integers, 'valid' or 'same'"
-        raise refuse("padding", tuple(padding), rule)
-    return tuple((p, p) for p in check_tuple("padding", padding, ndim, 0))
+        return _padding_word(padding, ndim, kernel, dilation, stride), False
+    if isinstance(padding, (tuple, list)) and any(isinstance(p, (tuple, list)) for p in padding):
+        return _pairs_padding(padding, ndim), False
+    if isinstance(padding, (tuple, list)):
+        return torch_tuple_padding(tuple(padding), ndim, padding_mode)
+    return ((_torch_pad("padding", padding, padding_mode),) * 2,) * ndim, False
+
+
+def _padding_word(padding, ndim, kernel, dilation, stride):
+    check_choice("padding", padding, ("valid", "same"))
+    if padding == "valid":
+        return ((0, 0),) * ndim
+    if any(s != 1 for s in stride):
+        raise ConvGifError(
+            f"{NAME}='same' needs stride=1 (PyTorch refuses it for strided "
+            f"convolutions), got stride={stride if ndim > 1 else stride[0]}",
+            "padding",
+        )
+    pairs = []
+    for k, d in zip(kernel, dilation):
+        total = d * (k - 1)
+        pairs.append((total // 2, total - total // 2))
+    return tuple(pairs)
+
+
+def _pairs_padding(padding, ndim: int) -> tuple[tuple[int, int], ...]:
+    """convgif's asymmetric spelling: one (before, after) pair per axis."""
+    rule = f"must be {ndim} (before, after) pair(s), one per spatial axis, e.g. {((1, 2),) * ndim}"
+    if len(padding) != ndim or not all(
+        isinstance(p, (tuple, list)) and len(p) == 2 for p in padding
+    ):
+        raise refuse("padding", padding, rule)
+    return tuple((check_int("padding", b, 0), check_int("padding", a, 0)) for b, a in padding)
+
+
+def _torch_pad(name: str, value, padding_mode: str) -> int:
+    """One padding size, refused below 0 with what torch would do instead."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return check_int(name, value, 0)
+    if value < 0 and padding_mode == "zeros":
+        raise refuse(name, value, "must be at least 0 (PyTorch refuses negative padding too)")
+    if value < 0:
+        raise refuse(
+            name,
+            value,
+            f"must be at least 0: with padding_mode={padding_mode!r} PyTorch accepts it and "
+            "crops the input instead (F.pad with a negative size); convgif refuses it, "
+            "because a crop is not padding and the picture would hide input cells: "
+            "crop the input first",
+        )
+    return value
+
+
+def torch_tuple_padding(padding: tuple, ndim: int, padding_mode: str):
+    """A flat padding tuple read as torch reads it: (pairs, batched only).
+
+    torch passes the tuple to the convolution ('zeros', which takes one size or
+    one per axis) or, for the other modes, to ``F.pad`` after reversing it and
+    repeating each size: a tuple one longer than the axes then pads the channel
+    axis too, and runs only on a batched input (F.pad reads it as an unbatched
+    input with one more axis). Every other length torch refuses when it runs.
+    """
+    sizes = tuple(_torch_pad("padding", p, padding_mode) for p in padding)
+    if len(sizes) == ndim or (len(sizes) == 1 and padding_mode == "zeros"):
+        return tuple((p, p) for p in (sizes * ndim)[:ndim]), False
+    if padding_mode != "zeros" and len(sizes) == ndim + 1 and ndim <= 2:
+        if sizes[0] == 0:
+            return tuple((p, p) for p in sizes[1:]), True
+        raise refuse(
+            "padding",
+            sizes,
+            f"with padding_mode={padding_mode!r}: PyTorch passes it to F.pad, which would "
+            f"pad the channel axis by {sizes[0]} (the layer then runs only on inputs with "
+            f"{2 * sizes[0]} channels fewer than in_channels); convgif does not pad channels: "
+            f"give one size per spatial axis",
+        )
+    per_axis = "an integer" + (f" or a tuple of {ndim}" if ndim > 1 else "")
+    rule = f"is refused by PyTorch when the layer runs: give {per_axis}"
+    if padding_mode != "zeros" and len(sizes) == 1:
+        rule = (
+            f"with padding_mode={padding_mode!r}: PyTorch refuses it for a batched input "
+            f"and pads only the last axis of an unbatched one (F.pad's reading); convgif "
+            f"refuses it rather than pad one axis of {ndim}: give {per_axis}"
+        )
+    if len(sizes) == 2 * ndim:  # perhaps meant in F.pad's order: the last axis first
+        pairs = tuple((sizes[2 * i], sizes[2 * i + 1]) for i in reversed(range(ndim)))
+        rule += f"; for F.pad's order (last axis first) write padding={pairs}"
+    raise refuse("padding", sizes, rule)
 
 
 def tf_same_pads(n: int, k: int, s: int, d: int) -> tuple[int, int]:
@@ -157,6 +241,8 @@ class LayerSpec:
     divisor_override: int | None = None
     channels_last: bool = False
     keras: bool = False
+    # torch's padding=(0, p) with a non-zero padding_mode (see torch_tuple_padding)
+    batched_only: bool = False
 
     # ---- derived sizes
 
@@ -261,6 +347,15 @@ class LayerSpec:
         if self.in_channels is not None and channels != self.in_channels:
             raise ConvGifError(
                 f"input has {channels} channels, must have in_channels={self.in_channels}"
+            )
+
+    def check_batched(self, batched: bool) -> None:
+        """Refuse an unbatched input to a layer torch runs only on batched ones."""
+        if self.batched_only and not batched:
+            raise ConvGifError(
+                f"{self.name} with this padding tuple runs in PyTorch only on a batched input "
+                f"(F.pad reads an unbatched one as having one axis fewer): give the input a "
+                f"leading batch axis, or write the padding with one size per spatial axis"
             )
 
     def check_input_spatial(self, spatial: tuple[int, ...]) -> None:

@@ -114,12 +114,15 @@ def canonical_input(spec: LayerSpec, x) -> tuple[np.ndarray, bool]:
             f"for {spec.name}",
             "x",
         )
-    if arr.size == 0:
+    batched = arr.ndim == nd + 2
+    # torch runs an empty batch (N=0) and returns an empty output; any other empty axis it
+    # refuses
+    if arr.size == 0 and not (batched and arr.shape[0] == 0 and 0 not in arr.shape[1:]):
         raise ConvGifError(f"{NAME} has shape {arr.shape}: it must not be empty", "x")
     arr = arr.astype(np.float64)
     if not np.all(np.isfinite(arr)):
         raise ConvGifError(f"{NAME} must be finite (no NaN or infinity)", "x")
-    batched = arr.ndim == nd + 2
+    spec.check_batched(batched)
     if not batched:
         arr = arr[None]
     if spec.channels_last:

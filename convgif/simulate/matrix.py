@@ -146,7 +146,7 @@ class ForwardConv:
     """The forward convolution a transposed layer is the transpose of."""
 
     spec: LayerSpec
-    padding: tuple[int, ...]  # as torch's constructor takes it: per axis, or in F.pad order
+    padding: tuple  # per axis, or (before, after) pairs per axis: convgif's own spelling
     in_shape: tuple[int, ...]  # its input: the transposed layer's output, one sample
     # A Keras layer's forward convolution as Keras spells it (spec stays torch's: it is
     # what the simulation runs), and its padding word: 'valid', 'same' or None, neither.
@@ -226,7 +226,7 @@ def forward_conv(spec: LayerSpec, spatial) -> ForwardConv:
                 f"{spec.name} with output_padding={spec.output_padding} has no forward "
                 "convolution whose matrix it transposes: output_padding must be below stride"
             )
-        padding = tuple(p for pair in reversed(pads) for p in pair)  # F.pad order
+        padding = tuple(tuple(pair) for pair in pads)  # (before, after) per axis
         forward = build(tuple(pads))
     keras = _keras_forward(spec, forward, out, spatial) if spec.keras else {}
     return ForwardConv(forward, padding, (spec.out_channels, *out), **keras)
