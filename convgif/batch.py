@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -232,6 +233,26 @@ class BatchResult:
         )
 
 
+MAX_BATCH_BYTES = 16 * 1024**2  # a batch file's size; thousands of renders fit in far less
+
+
+def check_batch_file(path, name: str) -> None:
+    """Refuse, before opening it, what is not a regular file of a sane size: a FIFO or a
+    device (``/dev/zero``) would block or never end."""
+    try:
+        info = os.stat(os.fspath(path))
+    except FileNotFoundError:
+        raise ConvGifError(f"{name}: no such file") from None
+    except (OSError, ValueError) as exc:
+        raise ConvGifError(f"{name} could not be read: {exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ConvGifError(f"{name} is not a regular file (a folder, pipe or device): "
+                           "give a .toml file")
+    if info.st_size > MAX_BATCH_BYTES:
+        raise ConvGifError(f"{name} is {info.st_size / 1024**2:,.0f} MB (limit "
+                           f"{MAX_BATCH_BYTES // 1024**2} MB): split it into smaller files")
+
+
 def _read_toml(path) -> dict:
     try:
         import tomllib
@@ -239,6 +260,7 @@ def _read_toml(path) -> dict:
         import tomli as tomllib
 
     name = f"batch file {str(path)!r}"
+    check_batch_file(path, name)
     try:
         with open(os.fspath(path), "rb") as f:
             return tomllib.load(f)

@@ -10,6 +10,7 @@ the option (``param``), which the command line spells as its flag.
 
 from __future__ import annotations
 
+import itertools
 import operator
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from convgif.views.options import VALUE_MODES, Options
 
 VIEWS = ("gather", "scatter", "matrix")
 MIN_CELL, MAX_CELL = 4, 200  # cell= in pixels at scale 1
+MAX_CHANNELS = 65_536  # output channels channels= may name (no layer has more)
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,14 @@ def _check_channels(channels) -> tuple[int, ...] | None:
     if channels is None:
         return None
     try:
-        return tuple(int(c) for c in channels)
+        # at most MAX_CHANNELS taken: range(10**9) is refused, not expanded
+        numbers = tuple(int(c) for c in itertools.islice(channels, MAX_CHANNELS + 1))
     except (TypeError, ValueError):
         raise refuse("channels", channels, "must be a list of channel numbers") from None
+    if len(numbers) > MAX_CHANNELS:
+        raise refuse("channels", channels, f"names more than {MAX_CHANNELS:,} channels: "
+                     "name fewer, e.g. range(4)")
+    return numbers
 
 
 def _check_values(values):
