@@ -214,7 +214,7 @@ def test_matrix_texts():
 def test_matrix_refuses_what_no_cell_size_fits(tmp_path):
     layer = convgif.Conv2d(1, 1, 3)
     # The renderer's budget guard: C's 576 columns of 14 px are too wide a frame.
-    with pytest.raises(ConvGifError, match=r"a frame would be \d+ x \d+ pixels"):
+    with pytest.raises(ConvGifError, match=r"a frame would be [\d,]+ x [\d,]+ pixels"):
         layer.animate(tmp_path / "big.gif", input_shape=(1, 24, 24), view="matrix", cell=14)
     with pytest.raises(ConvGifError, match=r"the file would be about \d+ MB"):
         # every row its frame (the default tour's 39 frames would fit the file budget)

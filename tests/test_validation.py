@@ -412,7 +412,7 @@ def test_parameters_drawn_on_first_use_are_the_seeded_ones():
 @pytest.mark.parametrize(
     "options, match",
     [
-        (dict(scale=10**4), r"^a frame would be [\d,]+ x [\d,]+ pixels \(limit 8,000\)"),
+        (dict(scale=10**4), r"^a frame would be at least [\d,]+ x [\d,]+ pixels \(limit 16,000"),
         (dict(cell=10**6), r"^cell=1000000 must be a number of pixels from 4 to 200"),
         (dict(scale=1e-9), r"^scale=1e-09 must be a number from 0\.05 up"),
         (dict(scale=float("nan")), r"^scale=nan must be"),
@@ -508,10 +508,12 @@ def test_unwritable_targets_are_one_clear_error(tmp_path, capsys):
     (tmp_path / "afile").write_text("")
     (tmp_path / "dir.csv").mkdir()
     for command, target, message in (
-        ("still", "afile/x.png", "cannot create the folder '{}/afile': a file is in the way"),
+        ("still", "afile/x.png",
+         "--output='{0}/afile/x.png' cannot be written: '{0}/afile' is a file, not a folder"),
         ("still", "afile/deeper/x.png",
-         "cannot create the folder '{}/afile/deeper': a file is in the way"),
-        ("trace", "dir.csv", "cannot write '{}/dir.csv': it is a folder"),
+         "--output='{0}/afile/deeper/x.png' cannot be written: '{0}/afile' is a file, "
+         "not a folder"),
+        ("trace", "dir.csv", "--output='{0}/dir.csv' is a folder: name a file"),
     ):
         code = cli.main([command, "--layer", "Conv2d(1, 1, 2)", "--input-shape", "1,3,3",
                          "-o", str(tmp_path / target)])

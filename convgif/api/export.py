@@ -24,6 +24,8 @@ from convgif.frames.sampling import even_frames, select_frames
 from convgif.frames.timing import PACES
 from convgif.io.files import FRAME_FORMATS
 
+MAX_VECTOR_FRAMES = 1_000  # SVG / PDF frames a folder may get: each takes matplotlib ~0.1 s
+
 __all__ = [
     "FrameFolder",
     "Sheet",
@@ -40,6 +42,7 @@ def _prepare(layer, x, input_shape, options: dict):
     from convgif.api.options import FRAMES_KEYS, split_options
 
     output, options = split_options(options, FRAMES_KEYS)
+    render.check_layer_size(layer, x, input_shape, options, output)
     pic = render.picture(layer, x=x, input_shape=input_shape, **options)
     painter = render.painter_for(pic, output.style, output.scale, output.font)
     render.check_budget(pic, painter.scale, 1)  # one frame's size, before painting any
@@ -118,6 +121,11 @@ def write_frames(
     pic, painter = _prepare(layer, x, input_shape, options)
     total = len(pic)
     chosen = select_frames(total, frame_positions(frames, total), every)
+    if fmt != "png" and len(chosen) > MAX_VECTOR_FRAMES:
+        raise ConvGifError(
+            f"{len(chosen):,} frames as .{fmt} files (limit {MAX_VECTOR_FRAMES:,}: each is drawn "
+            f"by matplotlib, a tenth of a second or more): choose fewer with {name_of('frames')} "
+            f"or {name_of('every')}, or write PNG frames ({NAME}='png')", "fmt")
     numbers = [i + 1 for i in chosen]
     if fps is None:
         fps = round(1000 / PACES[pic.pace].step_ms, 2)
@@ -200,7 +208,8 @@ def contact_sheet(
     view, written as any still is; ``force`` lifts the limit on its size."""
     from convgif.api import render
     from convgif.api.options import STILL_KEYS, split_options
-    from convgif.views.sheet import SheetView
+    from convgif.frames.budget import check_budget
+    from convgif.views.sheet import SHEET_WAYS, SheetView, sheet_size
 
     if Path(os.fspath(path)).suffix.lower() not in render.STILL_FORMATS:
         raise ConvGifError(f"{NAME}={os.fspath(path)!r}: a contact sheet is written as "
@@ -211,12 +220,15 @@ def contact_sheet(
     if frames is None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
         raise refuse("count", count, "must be a positive integer")
     output, options = split_options(options, STILL_KEYS)
+    render.check_layer_size(layer, x, input_shape, options, output)
     pic = render.picture(layer, x=x, input_shape=input_shape, **options)
     total = len(pic)
     chosen = (even_frames(total, count) if frames is None
               else select_frames(total, frame_positions(frames, total)))
     scale = render.frame_scale(pic, output.scale)
     render.check_budget(pic, scale, 1, output.force)  # a tile's size, before any
+    width, height = sheet_size(pic, len(chosen), columns)  # the whole sheet's, before any tile
+    check_budget(width * scale, height * scale, 1, force=output.force, smaller=SHEET_WAYS)
     made = iter(chosen) if progress is None else progress(iter(chosen), len(chosen))
     sheet = SheetView(pic, chosen, columns, [pic.scene(i) for i in made])
     render.still_view(path, sheet, 1, output)
@@ -316,8 +328,9 @@ def _write_jsonl(tmp: Path, fields, chunks) -> None:
 
 
 def _write_npz(tmp: Path, trace, fields, total: int, chunks) -> None:
-    import tempfile
     import zipfile
+
+    from convgif.io.files import scratch_folder
 
     # One pass over the records into one .npy per field on disk (bounded memory),
     # then into the archive with fixed timestamps (same arguments, same bytes).
@@ -329,34 +342,38 @@ def _write_npz(tmp: Path, trace, fields, total: int, chunks) -> None:
     }
     if trace.weight is not None:
         extras["weight"] = trace.weight
-    with tempfile.TemporaryDirectory(dir=tmp.parent, prefix=".convgif-npz-") as scratch:
-        maps = {}
-        done = 0
-        for table in chunks:
-            if not maps:
-                maps = {
-                    name: np.lib.format.open_memmap(
-                        Path(scratch) / f"{name}.npy", "w+", table.dtype[name], (total,)
-                    )
-                    for name in fields
-                }
-            for name in fields:
-                maps[name][done : done + len(table)] = table[name]
-            done += len(table)
-        if not maps:  # no records at all
-            for name in fields:
-                np.save(Path(scratch) / f"{name}.npy", np.empty(0))
-        for m in maps.values():
-            m.flush()
-        del maps
+    with scratch_folder(tmp.parent) as scratch:
+        _field_files(scratch, fields, total, chunks)
         for name, arr in extras.items():
-            np.save(Path(scratch) / f"{name}.npy", np.ascontiguousarray(arr))
+            np.save(scratch / f"{name}.npy", np.ascontiguousarray(arr))
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
             for name in (*fields, *extras):
                 info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_STORED
-                with open(Path(scratch) / f"{name}.npy", "rb") as src, archive.open(
+                with open(scratch / f"{name}.npy", "rb") as src, archive.open(
                     info, "w", force_zip64=True
                 ) as dst:
                     while block := src.read(1 << 20):
                         dst.write(block)
+
+
+def _field_files(scratch: Path, fields, total: int, chunks) -> None:
+    """``<field>.npy`` of ``total`` records each, appended chunk by chunk with plain writes:
+    a full disk is an ordinary error (a memory map would die of SIGBUS)."""
+    files: dict = {}
+    try:
+        for table in chunks:
+            if not files:
+                files = {name: open(scratch / f"{name}.npy", "wb") for name in fields}
+                for name, f in files.items():
+                    header = {"descr": np.lib.format.dtype_to_descr(table.dtype[name]),
+                              "fortran_order": False, "shape": (total,)}
+                    np.lib.format.write_array_header_1_0(f, header)
+            for name, f in files.items():
+                f.write(np.ascontiguousarray(table[name]).tobytes())
+    finally:
+        for f in files.values():
+            f.close()
+    if not files:  # no records at all
+        for name in fields:
+            np.save(scratch / f"{name}.npy", np.empty(0))

@@ -10,6 +10,7 @@ the option (``param``), which the command line spells as its flag.
 
 from __future__ import annotations
 
+import itertools
 import operator
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from convgif.views.options import VALUE_MODES, Options
 
 VIEWS = ("gather", "scatter", "matrix")
 MIN_CELL, MAX_CELL = 4, 200  # cell= in pixels at scale 1
+MAX_CHANNELS = 65_536  # output channels channels= may name (no layer has more)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,11 @@ def _check_channels(channels) -> tuple[int, ...] | None:
     rule = "must be a list of whole channel numbers, e.g. [0, 1]"
     if isinstance(channels, (str, bytes)) or not hasattr(channels, "__iter__"):
         raise refuse("channels", channels, rule)
-    items = list(channels)
+    # at most MAX_CHANNELS taken: range(10**9) is refused, not expanded
+    items = list(itertools.islice(channels, MAX_CHANNELS + 1))
+    if len(items) > MAX_CHANNELS:
+        raise refuse("channels", channels, f"names more than {MAX_CHANNELS:,} channels: "
+                     "name fewer, e.g. range(4)")
     if any(isinstance(c, bool) for c in items):
         raise refuse("channels", items, rule)
     try:  # operator.index: 1.5 and "0" are refused, not rounded or read

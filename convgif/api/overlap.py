@@ -12,7 +12,7 @@ from convgif.api.kinds import as_layer
 from convgif.api.options import output_options
 from convgif.errors import NAME, ConvGifError
 from convgif.simulate import coverage
-from convgif.views.overlap import ANIMATION_FORMATS, STILL_FORMATS, OverlapPicture
+from convgif.views.overlap import ANIMATION_FORMATS, MIN_CELL, STILL_FORMATS, OverlapPicture
 
 
 def overlap_counts(layer, input_shape) -> np.ndarray:
@@ -56,7 +56,24 @@ def overlap(
         )
     output = output_options(scale=scale, style=style, font=font, duration=duration, hold=hold,
                             max_frames=max_frames, force=force)
-    view = OverlapPicture(as_layer(layer), input_shape, cell)
+    layer = as_layer(layer)
+    _check_size(layer, input_shape, cell, output)
+    view = OverlapPicture(layer, input_shape, cell)
     if suffix in STILL_FORMATS:
         return render.still_view(path, view, -1, output)
     return render.animate_view(path, view, output, progress)
+
+
+def _check_size(layer, input_shape, cell, output) -> None:
+    """Before counting: refuse a heat map whose two grids (the input that stamps, the output
+    it stamps on) break the budget at the smallest cell it is drawn with."""
+    if input_shape is None or isinstance(cell, bool) or not isinstance(
+            cell, (int, float, type(None))):
+        return  # refused by the view with its own message
+    out = layer.output_shape(tuple(input_shape))
+    n = layer.spec.ndim
+    dims = [shape[-n - 1:-1] if layer.spec.channels_last else shape[-n:]
+            for shape in (tuple(input_shape), out)]
+    grids = [(1, d[0]) if len(d) == 1 else tuple(d[-2:]) for d in dims]
+    least = cell if cell is not None and cell > 0 else MIN_CELL
+    render.check_panels(grids, least * output.scale, output.force, render.SMALLER_INPUT)

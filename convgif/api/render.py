@@ -24,6 +24,7 @@ from convgif.api.options import (
     Output,
     frame_position,
     output_options,
+    picture_options,
     split_options,
 )
 from convgif.api.pictures import picture
@@ -32,9 +33,13 @@ from convgif.backends.style import heat_style, own_style, shade_style
 from convgif.errors import ConvGifError, refuse
 from convgif.frames import budget, timing
 from convgif.frames.sampling import spread
+from convgif.layers.spec import check_layer
 from convgif.views.view import View
 
 STILL_FORMATS = (".png", ".svg", ".pdf")
+SMALLER_INPUT = "a smaller input, scale= or cell= (--input-shape, --scale, --cell)"
+PHOTO_KEYS = ("image", "image_size", "outputs", "shade")  # picture()'s own, not the options'
+LEAST_CELL = 3.5  # px at scale 1: no layer picture paints a cell smaller (views.sizes' ladder)
 
 
 def _suffix(path) -> str:
@@ -75,8 +80,48 @@ def durations(view: View, duration=None, hold=None, count=None) -> list[int]:
 
 
 def check_budget(view: View, scale: float, frames: int, force: bool = False) -> None:
-    """Refuse, before any work, a render that would swamp the machine (unless forced)."""
-    budget.check_budget(view.width * scale, view.height * scale, frames, view.ways_round, force)
+    """Refuse, before any work, a render that would swamp the machine (unless forced; a
+    frame too large to paint at all is refused even then)."""
+    budget.check_budget(view.width * scale, view.height * scale, frames, view.ways_round, force,
+                        view.ways_smaller)
+
+
+def check_panels(panels, pixels: float, force: bool = False,
+                 smaller: str = budget.SMALLER_WAY) -> None:
+    """Refuse, from shapes alone (before tracing or laying out anything), a picture whose
+    grids ``panels`` ((rows, cols) each, all drawn whole, none overlapping) would not fit
+    the budget even at ``pixels`` a cell: its frame is at least the largest grid a side, two
+    grids side by side or one above the other, and their area."""
+    grids = [(max(1, rows) * pixels, max(1, cols) * pixels) for rows, cols in panels]
+    side = max(max(g) for g in grids)
+    if len(grids) > 1:
+        side = max(side, min(sum(g[0] for g in grids), sum(g[1] for g in grids)))
+    area = sum(h * w for h, w in grids)
+    budget.check_budget(side, max(1.0, area / side), 1, force=force, smaller=smaller, least=True)
+
+
+def check_layer_size(layer, x=None, input_shape=None, options=None,
+                     output: Output = DEFAULT_OUTPUT) -> None:
+    """Before tracing: refuse a layer's picture (gather or scatter view) whose input and output
+    grids alone would break the budget at the smallest cell a picture is painted with."""
+    options = options or {}
+    layer = check_layer(layer)  # a non-layer is named before its size is asked for
+    shape = np.shape(x) if x is not None else input_shape
+    if shape is None or 0 in tuple(shape) or options.get("image") not in (None, False) or (
+            options.get("view") == "matrix"):  # a photo is sized to fit; the matrix view
+        return  # checks its own size; an empty batch is refused with its own reason
+    # the picture's options checked first (as picture() will again): a bad cell= is named
+    _, checked = picture_options(**{k: v for k, v in options.items() if k not in PHOTO_KEYS})
+    spec = layer.spec
+    shape = tuple(shape)
+    out = layer.output_shape(shape)  # a bad shape is refused here, as it would be later
+
+    def grid(dims):  # rows and columns of one channel (a 3-d input: one depth slice)
+        dims = dims[-spec.ndim - 1:-1] if spec.channels_last else dims[-spec.ndim:]
+        return (1, dims[0]) if len(dims) == 1 else tuple(dims[-2:])
+
+    cell = checked.cell or LEAST_CELL
+    check_panels((grid(shape), grid(out)), cell * output.scale, output.force, SMALLER_INPUT)
 
 
 def scenes(view: View, indices, shown=None):
@@ -175,6 +220,7 @@ def animate(path, layer, *, x=None, input_shape=None, progress=None, **options):
     the picture's own (``convgif.api.pictures.picture``), all checked before any work.
     """
     output, options = split_options(options)
+    check_layer_size(layer, x, input_shape, options, output)
     view = picture(layer, x=x, input_shape=input_shape, **options)
     return animate_view(path, view, output, progress)
 
@@ -188,6 +234,7 @@ def still(path, layer, *, frame=-1, x=None, input_shape=None, **options):
             f"path={os.fspath(path)!r}: a still is written as {', '.join(STILL_FORMATS)}"
         )
     output, options = split_options(options, STILL_KEYS)
+    check_layer_size(layer, x, input_shape, options, output)
     view = picture(layer, x=x, input_shape=input_shape, **options)
     return still_view(path, view, frame, output)
 

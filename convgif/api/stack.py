@@ -11,6 +11,7 @@ from convgif.api.options import output_options
 from convgif.errors import NAME, ConvGifError, name_of, refuse
 from convgif.simulate.receptive import ReceptiveField, check_stack, fields_of
 from convgif.views.stack import ANIMATIONS, STILLS, StackPicture
+from convgif.views.stack import MIN_CELL as MIN_MAP_CELL
 
 MIN_CELL, MAX_CELL = 2, 200  # cell= in pixels at scale 1 (a stack's maps can be large)
 
@@ -108,6 +109,12 @@ def stack(
         kinds = ", ".join(ANIMATIONS + STILLS)
         raise refuse("path", os.fspath(path), f"must end in one of {kinds}")
     output = output_options(scale=scale, style=style, font=font, duration=duration, hold=hold)
+    _check_cell(cell)
+    shapes = check_stack(parse_stack(layers, seed=seed), input_shape)
+    # every map is drawn, side by side at one cell size: refuse before walking back
+    render.check_panels([shape[1:] for shape in shapes], (cell or MIN_MAP_CELL) * output.scale,
+                        smaller="a smaller input-shape (--input-shape), scale= or cell= "
+                        "(--scale, --cell)")
     pic = picture(layers, input_shape, output_cell=output_cell, channels=channels, cell=cell,
                   seed=seed)
     if suffix in STILLS:

@@ -13,6 +13,9 @@ import sys
 import time
 
 from convgif.cli.options import LAYER_FLAG_NAMES
+from convgif.errors import ConvGifError
+
+MAX_CHANNELS = 65_536  # channel numbers --channels may name when the layer's count is unknown
 
 # --------------------------------------------------------------------------- shared parts
 
@@ -51,7 +54,7 @@ def picture_options(args, layer_input) -> dict:
         "flip": args.flip, **layer_input.render_input(),
     }
     if args.channels is not None:
-        options["channels"] = parse_channels(args.channels)
+        options["channels"] = parse_channels(args.channels, out_channels(layer_input))
     if args.outputs is not None:
         # a photo is read by the renderer: it checks the region then
         options["outputs"] = (args.outputs if layer_input.image
@@ -69,12 +72,30 @@ def parse_outputs(text: str, layer_input) -> tuple[range, ...]:
     return output_region(text, spatial, "--outputs")
 
 
-def parse_channels(text: str) -> list[int]:
-    """``"0-3"``, ``"0,5,9"`` or ``"0-3,8"`` -> channel numbers."""
+def out_channels(layer_input) -> int | None:
+    """The layer's output channels on its input (None when a photo decides the input)."""
+    if layer_input.image:
+        return None
+    spec = layer_input.layer.spec
+    out = layer_input.layer.output_shape(layer_input.shape)
+    return int(out[-1] if spec.channels_last else out[-spec.ndim - 1])
+
+
+def parse_channels(text: str, count: int | None = None) -> list[int]:
+    """``"0-3"``, ``"0,5,9"`` or ``"0-3,8"`` -> channel numbers; each range checked against
+    the layer's ``count`` output channels before it is expanded (``0-99999999`` is refused
+    at once, not after filling the memory)."""
     from convgif.layers.parse import index_range
 
     given_as, expected = f"--channels={text!r}", "channel numbers and ranges, e.g. 0-3 or 0,5,9"
-    return [c for part in str(text).split(",") for c in index_range(part, given_as, expected)]
+    parts = [index_range(part, given_as, expected) for part in str(text).split(",")]
+    limit = MAX_CHANNELS if count is None else count
+    for part in parts:
+        if part.stop > limit:  # the rule the API states (frames.storyboard)
+            rule = (f"must name output channels in 0..{count - 1}" if count
+                    else f"names more than {MAX_CHANNELS:,} channels: name fewer, e.g. 0-3")
+            raise ConvGifError(f"{given_as} {rule}")
+    return [c for part in parts for c in part]
 
 
 def frame_list(args):

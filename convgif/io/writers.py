@@ -8,8 +8,11 @@ through ``files.atomic_write``.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import math
 import os
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,10 +20,11 @@ import numpy as np
 
 from convgif.errors import NAME, ConvGifError, name_of, refuse
 from convgif.io.encoding import check_frame, duration_function, p_image, palette_array, rgb_image
-from convgif.io.files import atomic_write, staged_folder
+from convgif.io.files import WRITE_ERRORS, atomic_write, staged_folder
 from convgif.io.gif import write_gif
 
 EXTENSIONS = (".gif", ".png", ".apng", ".webp", ".mp4")
+FULL_DISK_BYTES = 1 << 20  # less room than this when ffmpeg fails: the disk is full
 
 
 # -- helpers ------------------------------------------------------------------
@@ -142,7 +146,7 @@ def write_mp4(
             codec="libx264",
             pixelformat="yuv420p",
             macro_block_size=1,
-            ffmpeg_log_level="error",
+            ffmpeg_log_level="quiet",  # its failures become one line (_ffmpeg_failure)
             output_params=[
                 "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
                 # flat colours and text that holds still: twice as fast, and smaller
@@ -150,9 +154,23 @@ def write_mp4(
             ],
         )
         try:
-            _append_video_frames(writer, frames, rgb, duration_of, fps)
-        finally:
-            writer.close()
+            try:
+                _append_video_frames(writer, frames, rgb, duration_of, fps)
+            finally:
+                writer.close()
+        except OSError as error:  # ffmpeg gone: its pipe broke; say why in one line
+            raise _ffmpeg_failure(tmp, error) from None
+
+
+def _ffmpeg_failure(tmp: Path, error: OSError) -> OSError:
+    """What broke ffmpeg's pipe, as one OSError: a full disk, or ffmpeg's first line."""
+    if error.errno in WRITE_ERRORS and error.errno != errno.EPIPE:
+        return error
+    with contextlib.suppress(OSError):
+        if shutil.disk_usage(tmp.parent).free < FULL_DISK_BYTES:
+            return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return OSError(errno.EIO, f"ffmpeg failed: {first}")
 
 
 def _video_rate(durations, fps) -> tuple:

@@ -165,7 +165,7 @@ def _torch_pad(name: str, value, padding_mode: str) -> int:
             "because a crop is not padding and the picture would hide input cells: "
             "crop the input first",
         )
-    return value
+    return check_int(name, value, 0)  # the int64 bound
 
 
 def torch_tuple_padding(padding: tuple, ndim: int, padding_mode: str):

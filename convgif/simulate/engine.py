@@ -148,7 +148,7 @@ def _check_range(spec: LayerSpec, xc: np.ndarray, weight, bias) -> None:
     """Refuse values whose products or sums could overflow float64 (they would come out as
     infinity, with numpy's warnings): the bound is max|x| * max|weight| * terms + max|bias|.
     The message names the larger factor, the one to scale down."""
-    if spec.op == "max_pool":
+    if spec.op == "max_pool" or not xc.size:  # a max compares; an empty batch sums nothing
         return
     terms = math.prod(spec.kernel_size)
     largest = float(np.max(np.abs(xc)))

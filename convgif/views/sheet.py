@@ -18,6 +18,25 @@ from convgif.views.view import View
 TILE_GAP, LABEL_SIZE = 16, 15  # between tiles and round the page; the tiles' labels
 LABEL_BAND = 24  # the room of a label above its tile
 DEFAULT_COLUMNS = 4
+# what a refusal of a sheet too large suggests
+SHEET_WAYS = ("fewer frames= or a smaller count= (--frames, --count), other columns= "
+              "(--columns), or a smaller scale= (--scale)")
+
+
+def sheet_grid(view: View, count: int, columns: int | None = None) -> tuple[int, int, tuple]:
+    """(columns, rows, (dx, dy) from one tile to the next) of a sheet of ``count`` tiles."""
+    columns = max(1, min(columns or DEFAULT_COLUMNS, count))
+    # whole units between tiles, so that at scale 1 each tile lands on whole pixels and
+    # is painted exactly as its frame is on its own
+    pitch = (math.ceil(view.width) + TILE_GAP, math.ceil(view.height) + LABEL_BAND + TILE_GAP)
+    return columns, math.ceil(count / columns), pitch
+
+
+def sheet_size(view: View, count: int, columns: int | None = None) -> tuple[float, float]:
+    """(width, height) in layout units of a sheet of ``count`` tiles of ``view``: known
+    before any tile is drawn, so a sheet too large is refused first."""
+    columns, rows, pitch = sheet_grid(view, count, columns)
+    return TILE_GAP + columns * pitch[0], TILE_GAP + rows * pitch[1]
 
 
 def moved(item, dx: float, dy: float):
@@ -34,6 +53,8 @@ class SheetView(View):
     4), labelled ``frame <n>`` counting from 1 as the counter does. ``tiles``: their
     scenes, when already made (e.g. one at a time, behind a progress bar)."""
 
+    ways_smaller = SHEET_WAYS
+
     def __init__(self, view: View, frames, columns: int | None = None, tiles=None):
         self.frames = tuple(frames)
         self.total = len(view)
@@ -42,12 +63,7 @@ class SheetView(View):
         self.heat_levels, self.shade_ramps = view.heat_levels, view.shade_ramps
         self.own_colors = view.own_colors
         self.zoom = view.zoom  # each tile painted as its frame is
-        self.columns = min(columns or DEFAULT_COLUMNS, len(self.tiles))
-        self.rows = math.ceil(len(self.tiles) / self.columns)
-        # whole units between tiles, so that at scale 1 each tile lands on whole pixels and
-        # is painted exactly as its frame is on its own
-        self.pitch = (math.ceil(view.width) + TILE_GAP,
-                      math.ceil(view.height) + LABEL_BAND + TILE_GAP)
+        self.columns, self.rows, self.pitch = sheet_grid(view, len(self.tiles), columns)
         self._static = tuple(self._items())
 
     def __len__(self) -> int:

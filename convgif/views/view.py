@@ -22,6 +22,7 @@ sampling, timing and writers. A view has:
 - ``view.zoom``: how many pixels a layout unit is painted at scale 1 (a layout too
   fine for a slide is painted larger, its text with it; see ``sizes.ladder``);
 - ``view.ways_round``: what a refusal suggests when there are too many frames;
+  ``view.ways_smaller``: when a frame is too large;
 - ``view.heat_levels``: colours of a heat scale the style must add (0: none);
 - ``view.shade_ramps``: the value-shade ramps the style must add (see
   ``convgif.views.shade``; empty: none);
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from convgif.frames.budget import MAX_FRAMES_WAY
+from convgif.frames.budget import MAX_FRAMES_WAY, SMALLER_WAY
 from convgif.views.scene import Scene
 
 
@@ -46,6 +47,7 @@ class View:
     shade_ramps: tuple[str, ...] = ()
     own_colors = MappingProxyType({})
     ways_round: tuple[str, ...] = (MAX_FRAMES_WAY,)
+    ways_smaller: str = SMALLER_WAY  # what a refusal of a frame too large suggests
 
     @property
     def width(self) -> float:
