@@ -70,7 +70,7 @@ class LayerPicture(Notation, Panels, Shading, Routes, View):
         self._statics = {}
         self._values = {}  # (sample, out channel) -> value texts of its output cells
         self._cells = {}  # _cell's arguments -> its items (the grids live as long as self)
-        self._last_macs = (None, None)
+        self._last_macs = ((None, None), None)  # (first, last) cell, their MAC records
         self._routes = {}  # (start, kernel, verticals taken) -> (lines, verticals taken)
         self.storyboard = self._storyboard()
         self.shades = self._shade_scales(options.shade or frozenset())
