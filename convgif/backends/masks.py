@@ -8,6 +8,7 @@ give the index to paint.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -84,10 +85,16 @@ def text_mask(font, text: str, anchor: str, levels: int) -> TextMask:
         if x0 > 0 and y0 > 0 and x1 < width and y1 < height:
             break
         margin *= 4
-    canvas = np.frombuffer(image.tobytes(), dtype=np.uint8).reshape(height, width)
-    coverage = canvas[y0:y1, x0:x1].astype(np.uint16)
-    quantized = (coverage * levels + FULL_COVERAGE // 2) // FULL_COVERAGE  # the nearest level
-    return TextMask(quantized.astype(np.uint8), x0 - ax, y0 - ay)
+    # only the inked part is copied out of Pillow (a caption's canvas is mostly margin)
+    coverage = np.frombuffer(image.crop(ink).tobytes(), dtype=np.uint8).reshape(y1 - y0, x1 - x0)
+    return TextMask(_nearest_level(levels)[coverage], x0 - ax, y0 - ay)
+
+
+@functools.lru_cache(maxsize=8)
+def _nearest_level(levels: int) -> np.ndarray:
+    """Coverage 0..255 -> the nearest of ``levels`` coverage levels, as a look-up table."""
+    coverage = np.arange(FULL_COVERAGE + 1, dtype=np.uint16)
+    return ((coverage * levels + FULL_COVERAGE // 2) // FULL_COVERAGE).astype(np.uint8)
 
 
 def _canvas(font, text: str, anchor: str, margin: int):

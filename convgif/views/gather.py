@@ -29,6 +29,8 @@ from convgif.views.scene import Box, Line, Scene
 from convgif.views.terms import index_text
 from convgif.views.text import fmt, term
 
+MACS_AT_ONCE = 4096  # MAC records fetched from the trace in one block (see _macs)
+
 
 class GatherPicture(BlockFrames, LayerPicture):
     """A layer drawn as gathering: each output cell reads its window of the input."""
@@ -143,10 +145,19 @@ class GatherPicture(BlockFrames, LayerPicture):
         return self._values[key]
 
     def _macs(self, start: int, stop: int) -> np.ndarray:
-        """The trace's MACs start..stop; a frame asks for the same range more than once."""
-        if self._last_macs[0] != (start, stop):
-            self._last_macs = ((start, stop), self.trace.macs(start, stop))
-        return self._last_macs[1]
+        """The trace's MACs start..stop. The records of whole output cells are fetched a
+        block at a time (a cell's records depend on it alone, so a slice of the block is
+        what ``trace.macs`` would give): frames ask for cell after cell, each more than
+        once, and building the records costs the same for one cell as for many."""
+        (first, last), table = self._last_macs
+        m = self.trace.macs_per_cell
+        if first is None or start < first * m or stop > last * m:
+            first = start // m
+            last = min(max(-(-stop // m), first + max(1, MACS_AT_ONCE // m)),
+                       self.trace.num_cells)
+            table = self.trace.macs(first * m, last * m)
+            self._last_macs = ((first, last), table)
+        return table[start - first * m : stop - first * m]
 
     def _window(self, state, cell) -> list:
         """Highlights of one output cell being written: taps, window, kernel, output, lines."""
@@ -185,23 +196,24 @@ class GatherPicture(BlockFrames, LayerPicture):
             macs["in_channel"].tolist(), positions, kinds, macs["x"].tolist(), macs["w"].tolist()
         )
         items = []
+        # looked up once, not for each of the frame's taps (a property computes each)
+        weighted, symbols, per_group = t.kernel is not None, self.symbols, t.in_per_group
+        oc, at, make = cell.out_channel, self._at, self._cell
         for i, (ch, pos, kind, x, w) in enumerate(columns):
             grid = lay.inputs.get(ch)
             if grid is None or (counted is not None and not counted[i]):
                 continue
             value = None if kind == OVERFLOW else x
-            if self.symbols and kind != OVERFLOW:
+            if symbols and kind != OVERFLOW:
                 value = self._input_symbol(ch, pos)
             role = "winner" if i == winner else "tap"
-            items += self._cell(*self._at(grid, pos), role, value, dashed=kind != DATA)
-            if t.kernel is not None:
-                icl = ch % t.in_per_group
+            items += make(*at(grid, pos), role, value, dashed=kind != DATA)
+            if weighted:
+                icl = ch % per_group
                 kpos = kernel_positions[i]
-                if self.symbols:
-                    w = self._kernel_symbol(cell.out_channel, icl, kpos)
-                items += self._cell(
-                    *self._at(lay.kernels[(cell.out_channel, icl)], kpos), "kernel_active", w
-                )
+                if symbols:
+                    w = self._kernel_symbol(oc, icl, kpos)
+                items += make(*at(lay.kernels[(oc, icl)], kpos), "kernel_active", w)
         return items
 
     def _outlines(self, state, cell, channels, ogrid, target: tuple) -> list:

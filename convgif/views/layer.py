@@ -8,6 +8,7 @@ from its index alone (``scene(i)``).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -69,7 +70,7 @@ class LayerPicture(Notation, Panels, Shading, Routes, View):
         self._statics = {}
         self._values = {}  # (sample, out channel) -> value texts of its output cells
         self._cells = {}  # _cell's arguments -> its items (the grids live as long as self)
-        self._last_macs = (None, None)
+        self._last_macs = ((None, None), None)  # (first, last) cell, their MAC records
         self._routes = {}  # (start, kernel, verticals taken) -> (lines, verticals taken)
         self.storyboard = self._storyboard()
         self.shades = self._shade_scales(options.shade or frozenset())
@@ -99,9 +100,9 @@ class LayerPicture(Notation, Panels, Shading, Routes, View):
         trace, options = self.trace, self.options
         parts = title(trace)
         # One title line when it fits the picture; else shapes on one line, K/P/S/D/G below.
-        natural = compute_layout(trace, options.cell, **sizes).width
+        natural = compute_layout(trace, options.cell, **sizes)
         one = DASH.join(parts)
-        if title_width(one) + 2 * MARGIN <= natural:
+        if title_width(one) + 2 * MARGIN <= natural.width:
             self.title_lines = [one]
         else:
             self.title_lines = [DASH.join(parts[:2]), DASH.join(parts[2:])]
@@ -114,13 +115,14 @@ class LayerPicture(Notation, Panels, Shading, Routes, View):
                    legend_width(self.legend) + self._keys_width()]
         if options.flip:  # the caption's note, clear of the frame counter
             widths.append(text_width(FLIP_CAPTION, CAPTION_SIZE) + 110)
-        self.layout = compute_layout(
-            trace,
-            options.cell,
-            min_width=math.ceil(max(widths) + 2 * MARGIN),  # whole pixels in every backend
-            title_lines=len(self.title_lines),
-            **sizes,
-        )
+        min_width = math.ceil(max(widths) + 2 * MARGIN)  # whole pixels in every backend
+        if len(self.title_lines) == 1:
+            # the layout with one title line, only wider: the width is the one thing
+            # min_width changes (and it is whole already), so it is not laid out again
+            self.layout = replace(natural, width=max(natural.width, min_width))
+        else:
+            self.layout = compute_layout(trace, options.cell, min_width=min_width,
+                                         title_lines=2, **sizes)
         # Values are written at the size that fits the widest; left out (auto mode) when that
         # is under 10 px once the frame is put on a slide.
         lay = self.layout

@@ -52,8 +52,14 @@ def obstacles(layout, static) -> tuple[Rect, ...]:
     grids = [*layout.inputs.values(), *layout.kernels.values(), *layout.sums.values(),
              *layout.biases.values(), *layout.outputs.values()]
     rects = [grid_rect(g) for g in grids]
-    labels = [text_rect(t) for t in static if isinstance(t, Text)
-              and not any(r.x0 <= t.x <= r.x1 and r.y0 <= t.y <= r.y1 for r in rects)]
+    texts = [t for t in static if isinstance(t, Text)]
+    # a text anchored inside a grid is a value; compared all at once, as a picture's
+    # static items hold hundreds of values
+    corners = np.array([(r.x0, r.y0, r.x1, r.y1) for r in rects], dtype=float).reshape(-1, 4)
+    at = np.array([(t.x, t.y) for t in texts], dtype=float).reshape(-1, 1, 2)
+    inside = ((corners[:, 0] <= at[..., 0]) & (at[..., 0] <= corners[:, 2])
+              & (corners[:, 1] <= at[..., 1]) & (at[..., 1] <= corners[:, 3])).any(axis=1)
+    labels = [text_rect(t) for t, value in zip(texts, inside.tolist()) if not value]
     edges = []
     for _, x, y, w, h in layout.bands:  # an outline: along it reads as part of it
         edges += [Rect(x, y, x, y + h), Rect(x + w, y, x + w, y + h),
@@ -113,45 +119,91 @@ def _kernel_routes(x: float, lane_y: float, target: Rect, obstacles, width: floa
     return routes
 
 
-def lane_to_kernel(x: float, grid_bottom: float, lane_y: float, kernel, obstacles,
-                   width: float, taken: list | None = None) -> list:
-    """A connector from under an input grid at ``x``, along the lane below the inputs,
-    then down the free gap with the most room (up to ``COMFORT``; then the shortest)
-    into ``kernel`` (a Grid), never beside another kernel or across a label.
+class KernelRoutes:
+    """``to_kernel``: the connectors from the lane under the inputs into a kernel, for one
+    picture's obstacles on a page ``width`` wide.
 
-    ``taken`` lists the verticals (x, top, bottom) other connectors of the frame use: a
-    route keeps off them, so two lines never run as one; its own vertical is added to it.
+    Every candidate route from the lane at ``x`` is the same polyline but for its first
+    segment, along the lane from ``x``: so the candidates of a kernel and lane, and the
+    room each of their other segments keeps, are worked out once, and only the first
+    segments are measured for a new ``x``. The choice is the one scoring every whole
+    route would make (a route's room is the least over its segments).
     """
-    target = grid_rect(kernel)
-    others = [o for o in obstacles if o != target]
-    taken = [] if taken is None else taken
-    # corners of the obstacles as columns: every route is scored against all of them at once
-    x0, y0, x1, y1 = np.array([(o.x0, o.y0, o.x1, o.y1) for o in others],
-                              dtype=float).reshape(-1, 4).T
 
-    def room_of(lines) -> float:
-        """The least distance from the segments to any obstacle (see ``distance``)."""
-        if not lines or not x0.size:
-            return math.inf
-        ends = np.array([(ln.x0, ln.x1, ln.y0, ln.y1) for ln in lines], dtype=float)
+    def __init__(self, obstacles, width: float):
+        self.obstacles = obstacles
+        self.width = width
+        # corners of the obstacles as columns: segments are measured against all at once
+        self._corners = np.array([(o.x0, o.y0, o.x1, o.y1) for o in obstacles],
+                                 dtype=float).reshape(-1, 4)
+        self._tails = {}  # (target, lane_y) -> (the candidates' turns, their later rooms)
+
+    def rooms(self, ends, keep: np.ndarray) -> list[float]:
+        """The least distance from each segment (x0, x1, y0, y1) to the ``keep`` obstacles
+        (see ``distance``; inf when there are none)."""
+        corners = self._corners[keep]
+        if not corners.size:
+            return [math.inf] * len(ends)
+        x0, y0, x1, y1 = (corners[:, i] for i in range(4))
+        ends = np.array(ends, dtype=float).reshape(-1, 4)
         lx0, lx1 = ends[:, :2].min(axis=1)[:, None], ends[:, :2].max(axis=1)[:, None]
         ly0, ly1 = ends[:, 2:].min(axis=1)[:, None], ends[:, 2:].max(axis=1)[:, None]
         dx = np.maximum(np.maximum(x0 - lx1, lx0 - x1), 0.0)
         dy = np.maximum(np.maximum(y0 - ly1, ly0 - y1), 0.0)
-        return float(np.hypot(dx, dy).min())
+        return np.hypot(dx, dy).min(axis=1).tolist()
 
-    def score(points):
-        lines = _lines(points)
-        room = room_of(lines)
-        shared = any(abs(a[0] - t) < 2 * CLEAR and min(a[1], b[1]) < t1 and max(a[1], b[1]) > t0
-                     for a, b in zip(points, points[1:]) if a[0] == b[0] for t, t0, t1 in taken)
-        length = sum(abs(a[0] - b[0]) + abs(a[1] - b[1]) for a, b in zip(points, points[1:]))
-        return (room >= CLEAR, not shared, min(room, COMFORT), -length)
+    def _tail(self, target: Rect, lane_y: float) -> tuple:
+        """The candidates into ``target`` from the lane at ``lane_y`` (each from its second
+        point on), which obstacles they keep clear of, and the room of each candidate's
+        segments after the first (inf: none)."""
+        key = (target, lane_y)
+        if key not in self._tails:
+            others = [o for o in self.obstacles if o != target]
+            keep = np.array([o != target for o in self.obstacles], dtype=bool)
+            # x only enters the first point: any x gives the same later points
+            tails = [route[1:] for route in _kernel_routes(0.0, lane_y, target, others,
+                                                           self.width)]
+            segments = [[(a[0], b[0], a[1], b[1]) for a, b in zip(t, t[1:]) if a != b]
+                        for t in tails]
+            flat = self.rooms([s for segs in segments for s in segs], keep)
+            later, k = [], 0
+            for segs in segments:
+                later.append(min(flat[k:k + len(segs)], default=math.inf))
+                k += len(segs)
+            self._tails[key] = (tails, keep, later)
+        return self._tails[key]
 
-    best = max(_kernel_routes(x, lane_y, target, others, width), key=score)
-    taken += [(a[0], min(a[1], b[1]), max(a[1], b[1])) for a, b in zip(best, best[1:])
-              if a[0] == b[0]]
-    return _lines([(x, grid_bottom)] + best)
+    def to_kernel(self, x: float, grid_bottom: float, lane_y: float, kernel,
+                  taken: list | None = None) -> list:
+        """A connector from under an input grid at ``x``, along the lane below the inputs,
+        then down the free gap with the most room (up to ``COMFORT``; then the shortest)
+        into ``kernel`` (a Grid), never beside another kernel or across a label.
+
+        ``taken`` lists the verticals (x, top, bottom) other connectors of the frame use:
+        a route keeps off them, so two lines never run as one; its own vertical is added.
+        """
+        target = grid_rect(kernel)
+        taken = [] if taken is None else taken
+        tails, keep, later = self._tail(target, lane_y)
+        routes = [[(x, lane_y)] + tail for tail in tails]
+        firsts = [(x, t[0][0], lane_y, t[0][1]) for t in tails]
+        moving = [i for i, t in enumerate(tails) if (x, lane_y) != t[0]]
+        first_room = dict(zip(moving, self.rooms([firsts[i] for i in moving], keep)))
+
+        def score(i):
+            points = routes[i]
+            room = min(first_room.get(i, math.inf), later[i])
+            shared = any(abs(a[0] - t) < 2 * CLEAR and min(a[1], b[1]) < t1
+                         and max(a[1], b[1]) > t0
+                         for a, b in zip(points, points[1:]) if a[0] == b[0]
+                         for t, t0, t1 in taken)
+            length = sum(abs(a[0] - b[0]) + abs(a[1] - b[1]) for a, b in zip(points, points[1:]))
+            return (room >= CLEAR, not shared, min(room, COMFORT), -length)
+
+        best = routes[max(range(len(routes)), key=score)]
+        taken += [(a[0], min(a[1], b[1]), max(a[1], b[1])) for a, b in zip(best, best[1:])
+                  if a[0] == b[0]]
+        return _lines([(x, grid_bottom)] + best)
 
 
 def lane_to_cell(x: float, grid_bottom: float, lane_y: float, ogrid, rect, obstacles,
@@ -175,6 +227,11 @@ class Routes:
     clear of, and the routes found once and reused."""
 
     @cached_property
+    def kernel_routes(self) -> KernelRoutes:
+        """The connectors into kernels, found against the picture's obstacles."""
+        return KernelRoutes(self.route_obstacles, self.layout.width)
+
+    @cached_property
     def route_obstacles(self) -> tuple:
         """What the connectors keep clear of (see ``route.obstacles``): found once, as the
         layout and its labels are the same in every frame."""
@@ -192,7 +249,7 @@ class Routes:
         return lane, lane is None or (not lay.out_below and ogrid.x <= first)
 
     def _to_kernel(self, x: float, grid, kernel, taken: list | None = None) -> list:
-        """``route.lane_to_kernel`` from under ``grid`` at ``x`` into ``kernel``, found once
+        """``KernelRoutes.to_kernel`` from under ``grid`` at ``x`` into ``kernel``, found once
         for each start, kernel and the verticals already ``taken`` in the frame (windows in
         one column of a layer's output reuse their routes)."""
         key = (x, grid.y + grid.height, kernel, tuple(taken or ()))
@@ -200,8 +257,7 @@ class Routes:
         if found is None:
             after = list(taken or ())
             lane = self.layout.lane_under(grid)
-            lines = lane_to_kernel(x, key[1], lane, kernel, self.route_obstacles,
-                                   self.layout.width, after)
+            lines = self.kernel_routes.to_kernel(x, key[1], lane, kernel, after)
             found = self._routes[key] = (lines, after)
         if taken is not None:
             taken[:] = found[1]

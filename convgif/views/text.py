@@ -128,12 +128,19 @@ def wrap(text: str, width: float, size: float) -> list[str]:
 
 def wrap_into(text: str, widths: list[float], size: float) -> list[str]:
     """Greedy word wrap into lines ``widths[i]`` wide (the last width for any further)."""
-    lines, line = [], ""
+    # Each trial line is measured as ``text_width`` measures it, its advances (whole
+    # thousandths of an em) summed as it grows rather than again for every word.
+    table = _advances(False)
+    space = table.get(" ", 1000)
+    lines, line, units = [], "", 0
     for word in text.split(" "):
-        trial = f"{line} {word}" if line else word
-        if line and text_width(trial, size) > widths[min(len(lines), len(widths) - 1)]:
+        word_units = sum(table.get(ch, 1000) for ch in word)
+        trial, trial_units = (f"{line} {word}", units + space + word_units) if line else (
+            word, word_units)
+        if line and (HINTING * size * (trial_units / 1000)
+                     > widths[min(len(lines), len(widths) - 1)]):
             lines.append(line)
-            line = word
+            line, units = word, word_units
         else:
-            line = trial
+            line, units = trial, trial_units
     return lines + ([line] if line else [])
