@@ -37,6 +37,7 @@ from convgif.layers.spec import check_layer
 from convgif.views.view import View
 
 STILL_FORMATS = (".png", ".svg", ".pdf")
+PAGE_FORMAT = ".html"  # the step-through player
 SMALLER_INPUT = "a smaller input, scale= or cell= (--input-shape, --scale, --cell)"
 PHOTO_KEYS = ("image", "image_size", "outputs", "shade")  # picture()'s own, not the options'
 LEAST_CELL = 3.5  # px at scale 1: no layer picture paints a cell smaller (views.sizes' ladder)
@@ -150,6 +151,11 @@ def animate_view(path, view: View, output: Output = DEFAULT_OUTPUT, progress=Non
     """
     from convgif.io.writers import write
 
+    if _suffix(path) == PAGE_FORMAT:  # a page of its own: drawn by the browser, not painted
+        from convgif.io.files import write_bytes
+
+        write_bytes(path, html_page(view, output).encode("utf-8"))
+        return view
     painter = painter_for(view, output.style, output.scale, output.font)
     indices = frame_indices(view, output.max_frames)
     check_budget(view, painter.scale, len(indices), output.force)
@@ -160,6 +166,20 @@ def animate_view(path, view: View, output: Output = DEFAULT_OUTPUT, progress=Non
         frames = progress(frames, len(indices))
     write(path, frames, painter.palette, times)
     return view
+
+
+def html_page(view: View, output: Output = DEFAULT_OUTPUT, autoplay: bool = True) -> str:
+    """The view as a self-contained HTML page that steps through its frames (see
+    ``convgif.backends.player``): the frames, timing and budget of its animation."""
+    from convgif.backends import player
+
+    indices = frame_indices(view, output.max_frames)
+    check_budget(view, frame_scale(view, output.scale), len(indices), output.force)
+    times = durations(view, output.duration, output.hold, count=len(indices))
+    shown = len(indices) if len(indices) < len(view) else None
+    data = player.player_data(view.width, view.height, scenes(view, indices, shown), times,
+                              view_style(view, output.style), output.font, autoplay)
+    return player.page(data, player.title_of(view.scene(0)))
 
 
 def still_view(path, view: View, frame=-1, output: Output = DEFAULT_OUTPUT) -> View:

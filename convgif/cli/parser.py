@@ -38,7 +38,8 @@ PICTURE_COMMANDS = (
     _command(
         "render", "render the animation of a layer (the default command)",
         "Simulate a layer and write its animation; the extension of -o picks the format "
-        "(.gif, .png/.apng, .webp, .mp4). The layer is --layer or the layer flags.",
+        "(.gif, .png/.apng, .webp, .mp4, .html: a step-through player). The layer is --layer "
+        "or the layer flags.",
         [
             "convgif render                      # the default layer -> " + DEFAULT_OUTPUT,
             f"convgif render {LAYER} --input-shape 3,7,7 -o conv.gif",
@@ -127,7 +128,7 @@ LAYER_COMMANDS = (
         "Draw how many products add into each output cell of a transposed layer (kernel taps "
         "x input channels per group): uneven where the kernel size is not a multiple of the "
         "stride. For other layers: how many products read each input cell (windows x output "
-        "channels per group). .png/.svg/.pdf: the finished map; .gif/.apng/.webp/.mp4: built "
+        "channels per group). .png/.svg/.pdf: the finished map; .gif/.apng/.webp/.mp4/.html: built "
         "up one stamp at a time.",
         ['convgif overlap --layer "ConvTranspose2d(1, 1, 3, stride=2)" --input-shape 1,4,4 '
          "-o overlap.png",
@@ -171,7 +172,7 @@ OTHER_COMMANDS = (
         "Walk back from one output cell of the last layer to the input, lighting in every "
         "feature map the cells it depends on, with each map's receptive field and jump. "
         "LAYERS: Conv2d / MaxPool2d / AvgPool2d calls one after another, in quotes. "
-        ".gif/.webp/.apng/.mp4 write the animation (one layer per frame), .png/.svg/.pdf "
+        ".gif/.webp/.apng/.mp4/.html write the animation (one layer per frame), .png/.svg/.pdf "
         "the last frame (everything lit).",
         [f"convgif stack {LENET} --input-shape 1,32,32 -o stack.png",
          f"convgif stack {LENET} --input-shape 1,32,32 --output-cell 3,0,4 -o stack.gif",
