@@ -250,8 +250,8 @@ def still(path, layer, *, frame=-1, x=None, input_shape=None, **options):
     negative counts from the end) as a PNG, SVG or PDF. ``force`` lifts the limit on the
     frame's size."""
     if _suffix(path) not in STILL_FORMATS:
-        raise ConvGifError(
-            f"path={os.fspath(path)!r}: a still is written as {', '.join(STILL_FORMATS)}"
+        raise refuse(
+            "path", os.fspath(path), f"must end in one of {', '.join(STILL_FORMATS)} (a still)"
         )
     output, options = split_options(options, STILL_KEYS)
     check_layer_size(layer, x, input_shape, options, output)

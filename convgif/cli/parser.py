@@ -322,19 +322,49 @@ def flag_names(command: str | None, argv=(), layer_flags: bool = False) -> dict[
     found = commands().get(command)
     if found is None:
         return {}
-    typed = {arg.split("=", 1)[0] for arg in argv if arg.startswith("-")}
     names: dict[str, str] = {}
     for option in o.flatten(found.parts):
         if not option.flag.startswith("-"):
             continue  # a positional argument
         if option.dest in o.LAYER_FLAG_NAMES and not layer_flags:
             continue
-        if option.dest not in names or option.flag in typed:
-            names[option.dest] = option.flag
+        spelling = typed_flag(option.flags, argv)
+        if option.dest not in names or spelling:
+            names[option.dest] = spelling or option.flag
     for name, dest in ALIASES.items():
         if dest in names:
             names[name] = names[dest]
     return names
+
+
+def typed_flag(flags, argv) -> str | None:
+    """Which of ``flags`` (``("-o", "--output")``) the user typed last in ``argv``, as
+    argparse reads it: ``--output x``, ``--output=x``, ``-o x``, ``-ox``, ``-qo x``; None
+    when none was typed in full (an abbreviation such as ``--out`` is named by its long
+    form)."""
+    found = None
+    for arg in argv:
+        if arg == "--":
+            break
+        for flag in flags:
+            if flag.startswith("--"):
+                hit = arg == flag or arg.startswith(flag + "=")
+            else:  # one letter: a value may follow it, or other letters precede it
+                hit = not arg.startswith("--") and _short_cluster(arg, flag[1:])
+            if hit:
+                found = flag
+    return found
+
+
+def _short_cluster(arg: str, letter: str) -> bool:
+    """``-o``, ``-ofile`` or ``-qo``: ``letter`` among the leading switches of a cluster
+    (``-q``, which take no value) or right after them."""
+    head = arg[1:] if arg.startswith("-") else ""
+    switches = len(head) - len(head.lstrip(SWITCH_LETTERS))
+    return letter in head[:switches] or head[switches:switches + 1] == letter
+
+
+SWITCH_LETTERS = "qh"  # the short flags that take no value, so another may follow them
 
 
 # --------------------------------------------------------------------------- old spellings
