@@ -1,7 +1,7 @@
 """The same animation in every raster format: time to write and size, against the GIF.
 
-Each layer is rendered to .gif, .webp (lossless), .apng and .mp4 (when the
-``mp4`` extra is installed) through ``render.animate``; times are medians of
+Each layer is rendered to .gif, .webp (lossless), .apng, .html (the step-through
+player) and .mp4 (when the ``mp4`` extra is installed) through ``render.animate``; times are medians of
 alternating runs, so a busy spell slows every format alike. GIF is the baseline
 of both ratios.
 
@@ -29,8 +29,8 @@ def formats() -> list[str]:
     try:
         import imageio_ffmpeg  # noqa: F401
     except ImportError:
-        return [".gif", ".webp", ".apng"]
-    return [".gif", ".webp", ".apng", ".mp4"]
+        return [".gif", ".webp", ".apng", ".html"]
+    return [".gif", ".webp", ".apng", ".html", ".mp4"]
 
 
 def main() -> None:
