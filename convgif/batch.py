@@ -292,9 +292,8 @@ def render_entry(entry: dict) -> tuple[int, int, float]:
         raise ConvGifError("output must be given, e.g. output = \"outputs/conv.gif\"")
     given = layer_and_input(entry_source(entry))
     options = {key: entry[key] for key in RENDER_KEYS if key in entry}
-    pic = render.animate(output, given.layer, **given.render_input(), **options)
-    frames = len(render.frame_indices(pic, options.get("max_frames")))  # max_frames: fewer
-    return frames, os.path.getsize(output), time.perf_counter() - start
+    result = render.animate(output, given.layer, **given.render_input(), **options)
+    return result.frames, os.path.getsize(output), time.perf_counter() - start
 
 
 def _batch_worker(args) -> BatchResult:

@@ -22,5 +22,6 @@ print(layer)
 print("output shape:", layer.output_shape(shape))  # (2, 3, 3)
 print(info.format_text(info.describe(layer, shape)))  # formulas, parameters, MACs
 
-pic = layer.animate(out / "first.gif", input_shape=shape)
-print(f"wrote {out / 'first.gif'}: {len(pic)} frames")
+result = layer.animate(out / "first.gif", input_shape=shape)
+print(f"wrote {result.path}: {result.frames} frames, {result.width}x{result.height} px, "
+      f"{result.duration_ms / 1000:.1f} s a loop")

@@ -726,7 +726,9 @@ def _distinct_runs(frames):
 )
 def test_gif_matches_the_painted_frames(tmp_path, layer, shape, options):
     path = tmp_path / "a.gif"
-    pic = layer.animate(path, input_shape=shape, **options)
+    result = layer.animate(path, input_shape=shape, **options)
+    pic = render.picture(layer, input_shape=shape, **options)
+    assert result.frames == len(pic) and result.path == path
     paint = painter()
     painted = [paint.to_rgb(paint.paint(pic.scene(i))) for i in range(len(pic))]
     runs = _distinct_runs(painted)
@@ -756,7 +758,9 @@ def test_still_equals_its_frame(tmp_path, k):
     layer = convgif.Conv2d(2, 2, 3, padding=1, groups=2, padding_mode="circular")
     shape = (2, 4, 4)
     path = tmp_path / f"s{k}.png"
-    pic = layer.still(path, frame=k, input_shape=shape)
+    result = layer.still(path, frame=k, input_shape=shape)
+    pic = render.picture(layer, input_shape=shape)
+    assert (result.frames, result.duration_ms) == (1, 0)
     n = len(pic)
     assert n == 18
     index = k - 1 if k > 0 else n + k

@@ -52,6 +52,13 @@ class Layer:
     def __repr__(self) -> str:
         return call_text(self.spec, self.padding_given)
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """In a notebook, the layer shows as its player on an example input (see
+        ``convgif.api.inline.layer_bundle``)."""
+        from convgif.api import inline
+
+        return inline.layer_bundle(self, include, exclude)
+
     # ---- parameters
 
     def _init_parameters(self) -> None:

@@ -1,20 +1,15 @@
 """Bridges to the tools people already use: a real torch module in, a notebook picture out.
 
 ``from_torch`` reads a ``torch.nn`` layer (torch is imported only by the
-caller, never here at import time); ``show`` wraps a layer and its input for
-Jupyter, which calls ``_repr_html_`` (the animation, base64-embedded) or
-``_repr_png_`` (one still).
+caller, never here at import time); ``show`` makes a layer and its input a
+player that a notebook displays inline (``convgif.api.inline``).
 """
 
 from __future__ import annotations
 
-import base64
-import os
-import tempfile
-from pathlib import Path
-
 import numpy as np
 
+from convgif.api.inline import Player, player
 from convgif.api.kinds import as_layer
 from convgif.errors import ConvGifError
 
@@ -84,77 +79,16 @@ def from_torch(module, seed: int = 0):
     return layer
 
 
-class Shown:
-    """A layer on an input, as a notebook shows it. Pictures are made on first display."""
+def show(layer, input_shape=None, x=None, frame: int = -1, **options) -> Player:
+    """A player to step through the layer's animation in a notebook:
+    ``convgif.show(layer, input_shape=(3, 7, 7))`` as a cell's last line displays it.
 
-    def __init__(self, layer, input_shape=None, x=None, frame: int = -1, **options):
-        if x is None and input_shape is None:
-            raise ConvGifError("show() needs the input: input_shape=(C, H, W) or x=<array>")
-        self.layer = layer = as_layer(layer)
-        self.input_shape = input_shape
-        self.x = x
-        self.frame = frame
-        self.options = options
-        # Fail now, in the cell that called show(), not later inside the notebook's display.
-        layer.output_shape(np.shape(x) if x is not None else input_shape)
-        self._gif: bytes | None = None
-        self._png: bytes | None = None
-
-    def _render(self, suffix: str, write) -> bytes:
-        with tempfile.TemporaryDirectory(prefix="convgif-") as folder:
-            path = Path(folder) / f"picture{suffix}"
-            write(path)
-            return path.read_bytes()
-
-    def gif(self) -> bytes:
-        """The animation as GIF bytes."""
-        if self._gif is None:
-            self._gif = self._render(
-                ".gif",
-                lambda p: self.layer.animate(p, input_shape=self.input_shape, x=self.x,
-                                             **self.options),
-            )
-        return self._gif
-
-    def png(self) -> bytes:
-        """One frame (``frame``, the last by default) as PNG bytes."""
-        if self._png is None:
-            still = {k: v for k, v in self.options.items() if k not in ("duration", "hold")}
-            self._png = self._render(
-                ".png",
-                lambda p: self.layer.still(p, frame=self.frame, input_shape=self.input_shape,
-                                           x=self.x, **still),
-            )
-        return self._png
-
-    def _repr_html_(self) -> str:
-        data = base64.b64encode(self.gif()).decode("ascii")
-        alt = repr(self.layer).replace('"', "&quot;").replace("<", "&lt;")
-        return f'<img src="data:image/gif;base64,{data}" alt="{alt}" style="max-width:100%"/>'
-
-    def _repr_png_(self) -> bytes:
-        return self.png()
-
-    def save(self, path) -> Path:
-        """Write the animation (or, for .png with ``frame`` set, the still) to ``path``."""
-        from convgif.io.files import atomic_write
-
-        data = self.png() if os.fspath(path).lower().endswith(".png") else self.gif()
-        with atomic_write(path) as tmp:
-            tmp.write_bytes(data)
-        return Path(os.fspath(path))
-
-    def __repr__(self) -> str:
-        given = f"x.shape={tuple(np.shape(self.x))}" if self.x is not None else (
-            f"input_shape={tuple(self.input_shape)}"
-        )
-        return f"show({self.layer!r}, {given})"
-
-
-def show(layer, input_shape=None, x=None, frame: int = -1, **options) -> Shown:
-    """Display a layer's animation in Jupyter: ``convgif.show(layer, input_shape=(3, 7, 7))``.
-
-    Options are ``layer.animate``'s (``step``, ``style``, ``scale``, ...);
-    ``frame`` picks the still shown where only a PNG can be (``_repr_png_``).
+    Options are ``layer.animate``'s (``step``, ``style``, ``scale``, ``max_frames``, ...),
+    checked now. ``frame`` (from 1; negative from the end, the last by default) is the
+    still shown where the player's script is stripped (GitHub's and nbviewer's static
+    renders). The player's ``save(path)`` writes any format ``animate`` writes and returns a
+    ``Rendered``; its ``frames``, ``size`` and ``duration_ms`` describe the animation.
     """
-    return Shown(layer, input_shape, x, frame, **options)
+    if x is None and input_shape is None:
+        raise ConvGifError("show() needs the input: input_shape=(C, H, W) or x=<array>")
+    return player(as_layer(layer), x=x, input_shape=input_shape, frame=frame, **options)

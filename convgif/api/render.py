@@ -28,6 +28,7 @@ from convgif.api.options import (
     split_options,
 )
 from convgif.api.pictures import picture
+from convgif.api.result import Rendered
 from convgif.backends.raster import RasterPainter
 from convgif.backends.style import heat_style, own_style, shade_style
 from convgif.errors import ConvGifError, refuse
@@ -173,13 +174,34 @@ def html_page(view: View, output: Output = DEFAULT_OUTPUT, autoplay: bool = True
     ``convgif.backends.player``): the frames, timing and budget of its animation."""
     from convgif.backends import player
 
+    data = player_data(view, output, autoplay)
+    return player.page(data, player.title_of(view.scene(0)))
+
+
+def player_data(view: View, output: Output = DEFAULT_OUTPUT, autoplay: bool = True) -> dict:
+    """What a player draws (``convgif.backends.player.player_data``): the frames, timing
+    and budget of the view's animation."""
+    from convgif.backends import player
+
     indices = frame_indices(view, output.max_frames)
     check_budget(view, frame_scale(view, output.scale), len(indices), output.force)
     times = durations(view, output.duration, output.hold, count=len(indices))
     shown = len(indices) if len(indices) < len(view) else None
-    data = player.player_data(view.width, view.height, scenes(view, indices, shown), times,
+    return player.player_data(view.width, view.height, scenes(view, indices, shown), times,
                               view_style(view, output.style), output.font, autoplay)
-    return player.page(data, player.title_of(view.scene(0)))
+
+
+def rendered(path, view: View, output: Output = DEFAULT_OUTPUT, still: bool = False) -> Rendered:
+    """What the view's animation (or, ``still``, one frame) written to ``path`` holds
+    (``path`` None: what it would hold)."""
+    path = None if path is None else Path(os.fspath(path))
+    scale = frame_scale(view, output.scale)
+    size = (round(view.width * scale), round(view.height * scale))
+    if still:
+        return Rendered(path, 1, size, 0)
+    count = len(frame_indices(view, output.max_frames))
+    total = sum(durations(view, output.duration, output.hold, count=count))
+    return Rendered(path, count, size, int(total))
 
 
 def still_view(path, view: View, frame=-1, output: Output = DEFAULT_OUTPUT) -> View:
@@ -232,8 +254,9 @@ def draw_view(ax, view: View, frame=-1, *, style="default", font=None):
 # --------------------------------------------------------------------------- a layer's views
 
 
-def animate(path, layer, *, x=None, input_shape=None, progress=None, **options):
-    """Write the animation of ``layer`` on its input to ``path`` (see ``animate_view``).
+def animate(path, layer, *, x=None, input_shape=None, progress=None, **options) -> Rendered:
+    """Write the animation of ``layer`` on its input to ``path`` (see ``animate_view``);
+    returns what it wrote (``convgif.api.result.Rendered``).
 
     ``options``: how to paint and write it (``scale``, ``style``, ``font``,
     ``duration``, ``hold``, ``max_frames``, ``force``: ``convgif.api.options``) and
@@ -242,13 +265,22 @@ def animate(path, layer, *, x=None, input_shape=None, progress=None, **options):
     output, options = split_options(options)
     check_layer_size(layer, x, input_shape, options, output)
     view = picture(layer, x=x, input_shape=input_shape, **options)
-    return animate_view(path, view, output, progress)
+    animate_view(path, view, output, progress)
+    return rendered(path, view, output)
 
 
-def still(path, layer, *, frame=-1, x=None, input_shape=None, **options):
+def still(path, layer, *, frame=-1, x=None, input_shape=None, **options) -> Rendered:
     """Write frame ``frame`` of the layer's picture (from 1, as the counter writes it;
     negative counts from the end) as a PNG, SVG or PDF. ``force`` lifts the limit on the
-    frame's size."""
+    frame's size. Returns what it wrote (``convgif.api.result.Rendered``)."""
+    output, _ = split_options(options, STILL_KEYS)
+    view = still_picture(path, layer, frame=frame, x=x, input_shape=input_shape, **options)
+    return rendered(path, view, output, still=True)
+
+
+def still_picture(path, layer, *, frame=-1, x=None, input_shape=None, **options) -> View:
+    """``still``, returning the view it drew a frame of (the command line counts its
+    frames)."""
     if _suffix(path) not in STILL_FORMATS:
         raise refuse(
             "path", os.fspath(path), f"must end in one of {', '.join(STILL_FORMATS)} (a still)"

@@ -151,6 +151,8 @@
     actions[action]();
   });
 
+  const still = root.querySelector(".convgif-still"); // only for where this script is not run
+  if (still) still.remove();
   show(0);
   if (data.autoplay) play();
 })();

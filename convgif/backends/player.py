@@ -187,10 +187,23 @@ def player_data(width: float, height: float, scenes: Iterable[Scene], durations,
     }
 
 
-def player_fragment(data: dict, title: str = "") -> str:
-    """The player as one ``<div>`` (its markup, data and script), for a page or a notebook."""
+def still_markup(uri: str, title: str = "") -> str:
+    """An ``<img>`` of one frame (``uri``: a data URI) that the player shows where its script
+    does not run, and its script removes."""
+    return (f'<img class="convgif-still" src="{html.escape(uri)}" alt="{html.escape(title)}" '
+            'style="max-width:100%">\n')
+
+
+def player_fragment(data: dict, title: str = "", still: str = "") -> str:
+    """The player as one ``<div>`` (its markup, data and script), for a page or a notebook.
+
+    ``still``: a data URI of one frame, shown in place of the player where scripts are
+    stripped (a notebook's static render); none by default (a page of its own runs its
+    script).
+    """
     colors = data["colors"]
     return Template(_template("player.html")).substitute(
+        still=still_markup(still, title) if still else "",
         title=html.escape(title),
         width=data["width"],
         height=data["height"],
@@ -219,5 +232,5 @@ def page(data: dict, title: str = "") -> str:
     )
 
 
-__all__ = ["Frame", "caption_lines", "page", "player_data", "player_fragment", "title_of",
-           "walk_frames"]
+__all__ = ["Frame", "caption_lines", "page", "player_data", "player_fragment", "still_markup",
+           "title_of", "walk_frames"]

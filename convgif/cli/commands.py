@@ -154,12 +154,12 @@ def run_render(args) -> int:
 
     start = time.perf_counter()
     layer_input = given(args, loaded=False)
-    pic = render.animate(
+    result = render.animate(
         args.output, layer_input.layer, duration=args.duration, hold=args.hold,
         progress=progress(args), max_frames=args.max_frames, force=args.force,
         **picture_options(args, layer_input),
     )
-    return wrote(args, start, f"{len(render.frame_indices(pic, args.max_frames))} frames")
+    return wrote(args, start, f"{result.frames} frames")
 
 
 def run_still(args) -> int:
@@ -168,8 +168,8 @@ def run_still(args) -> int:
 
     start = time.perf_counter()
     layer_input = given(args, loaded=False)
-    pic = render.still(args.output, layer_input.layer, frame=args.frame,
-                       **picture_options(args, layer_input))
+    pic = render.still_picture(args.output, layer_input.layer, frame=args.frame,
+                               **picture_options(args, layer_input))
     number = frame_position(args.frame, len(pic)) + 1  # as the counter writes it
     return wrote(args, start, f"frame {number} of {len(pic)}")
 
