@@ -1,9 +1,9 @@
 """The same animation in every raster format: time to write and size, against the GIF.
 
 Each layer is rendered to .gif, .webp (lossless), .apng, .html (the step-through
-player) and .mp4 (when the ``mp4`` extra is installed) through ``render.animate``; times are medians of
-alternating runs, so a busy spell slows every format alike. GIF is the baseline
-of both ratios.
+player) and .mp4 (when the ``mp4`` extra is installed) through ``render.animate``;
+times are medians of alternating runs, so a busy spell slows every format alike.
+GIF is the baseline of both ratios.
 
     python benchmarks/bench_formats.py
 """
