@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -241,3 +242,33 @@ def test_the_player_shows_its_still_where_scripts_are_stripped(tmp_path, browser
     browser.get((tmp_path / "live.html").as_uri())
     seen = browser.execute_script(LOOK)
     assert seen["still"] is None and seen["picture"] and seen["controls"] and seen["drawn"] > 0
+
+
+# --------------------------------------------------------------------------- an executed notebook
+
+
+def test_the_example_notebook_runs_and_shows_the_player_and_its_still(tmp_path):
+    """examples/notebook.ipynb executed by ``jupyter nbconvert --execute``, as a reader
+    runs it: the layer's cell and show()'s cell each hold the player (HTML) and the
+    fallback still (a PNG of the frame), and save() wrote the page."""
+    import shutil
+    from pathlib import Path
+
+    import nbformat
+    from PIL import Image
+
+    root = Path(__file__).resolve().parent.parent
+    shutil.copy(root / "examples" / "notebook.ipynb", tmp_path / "notebook.ipynb")
+    env = dict(os.environ, PYTHONPATH=str(root))  # the tree under test
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook",
+                    "--execute", "--output", "ran.ipynb", "notebook.ipynb"],
+                   cwd=tmp_path, env=env, check=True, capture_output=True, timeout=300)
+    ran = nbformat.read(tmp_path / "ran.ipynb", as_version=4)
+    shown = [cell for cell in ran.cells if cell.cell_type == "code"][:2]
+    for cell in shown:
+        (data,) = [out.data for out in cell.outputs if out.output_type == "execute_result"]
+        assert 'class="convgif-player"' in data["text/html"]
+        assert "convgif-still" in data["text/html"]  # the still inside the player, too
+        still = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
+        assert still.width > 400 and still.height > 200
+    assert (tmp_path / "conv.html").read_text(encoding="utf-8").count("convgif-player") >= 1
