@@ -7,6 +7,13 @@ from collections.abc import Mapping
 
 NAME = "{name}"  # where a message names its parameter, spelled by the front door that shows it
 _OTHER = re.compile(r"\{name:([A-Za-z_]\w*)\}")  # another parameter the message names
+_BRACE = "\ue000"  # a "{" of the user's own text (see ``shown``), never a placeholder
+
+
+def shown(value) -> str:
+    """``repr(value)`` for a message: braces in a user's text (``--layer 'Conv2d({name})'``)
+    are quoted back as they are, never read as a parameter's placeholder."""
+    return repr(value).replace("{", _BRACE)
 
 
 def name_of(param: str) -> str:
@@ -50,12 +57,12 @@ class ConvGifError(ValueError):
         text = self.template
         if self.param is not None:
             text = text.replace(NAME, names.get(self.param) or self.param)
-        return _OTHER.sub(lambda m: names.get(m[1]) or m[1], text)
+        return _OTHER.sub(lambda m: names.get(m[1]) or m[1], text).replace(_BRACE, "{")
 
 
 def refuse(param: str, value, rule: str) -> ConvGifError:
     """``param=value rule``: the usual form, e.g. ``refuse("stride", 0, "must be positive")``."""
-    return ConvGifError(f"{NAME}={value!r} {rule}", param)
+    return ConvGifError(f"{NAME}={shown(value)} {rule}", param)
 
 
 def in_context(error: ConvGifError, prefix: str, param: str | None = None) -> ConvGifError:

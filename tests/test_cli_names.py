@@ -89,11 +89,76 @@ def test_flag_names_come_from_the_option_tables():
     assert flag_names("nope", []) == {}
 
 
+@pytest.mark.parametrize("argv, typed", [
+    (["-o", "x.gif"], "-o"),
+    (["-ox.gif"], "-o"),
+    (["-qo", "x.gif"], "-o"),
+    (["--output", "x.gif"], "--output"),
+    (["--output=x.gif"], "--output"),
+    (["-o", "a.gif", "--output", "x.gif"], "--output"),  # argparse keeps the last
+    (["--output", "a.gif", "-o", "x.gif"], "-o"),
+    (["--outpu", "x.gif"], None),  # an abbreviation: named by the long form
+    (["--output-cell", "1,1"], None),
+    (["--", "-o"], None),
+    ([], None),
+])
+def test_typed_flag_is_the_spelling_argparse_read(argv, typed):
+    from convgif.cli.parser import typed_flag
+
+    assert typed_flag(("-o", "--output"), ["render", *argv]) == typed
+    names = flag_names("render", ["render", *argv])
+    assert names["output"] == names["path"] == (typed or "--output")
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("Conv2d(1, 1,", "is not valid Python"),
+    ("Conv2d(*sizes)", "*args and **kwargs are not allowed"),
+    ("Conv2d(1, 1, 3, stride=1, stride=2)", "keyword 'stride' is given twice"),
+    ("Conv2d(1, 1, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9)", "Conv2d() too many positional arguments"),
+    ("Conv2d(1, 1, size)", "every argument must be a literal"),
+    ("Conv9d(1, 1, 3)", "names 'Conv9d', must be one of"),
+    ("1 + 2", "must be a constructor call"),
+])
+def test_layer_text_errors_are_about_layer(tmp_path, text, rule):
+    """Every refusal of --layer's text names ``layer``: the API's ``param``, the flag on the
+    command line, the key in a batch file, ``layer n`` of a stack."""
+    from convgif.api.kinds import parse_layer, parse_stack
+
+    with pytest.raises(ConvGifError) as info:
+        parse_layer(text)
+    assert info.value.param == "layer" and rule in str(info.value)
+    assert str(info.value).startswith("layer")
+    line = error_line(["info", "--layer", text, "--input-shape", "1,5,5"], tmp_path)
+    assert line.startswith("--layer") and rule in line
+    [result] = batch.run_batch([{"layer": text, "output": str(tmp_path / "a.gif")}], workers=1)
+    assert result.error.startswith("layer") and rule in result.error
+    with pytest.raises(ConvGifError) as info:
+        parse_stack(["Conv2d(1, 1, 3)", text])
+    assert info.value.param == "layers" and str(info.value).startswith("layer 2: ")
+    assert rule in str(info.value) and "--layer" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_braces_in_the_users_text_are_quoted_back():
+    """A user's ``{name}`` is never read as a placeholder, in the layer text or a value."""
+    text = "Conv2d(1, 1, {name:input_shape})"
+    line = error_line(["info", "--layer", text, "--input-shape", "1,5,5"], Path.cwd())
+    assert line.startswith(f"--layer={text!r}: every argument must be a literal")
+    line = error_line(["info", "--input-shape", "{name}"], Path.cwd())
+    assert line.startswith("--input-shape='{name}' must be")
+
+
 # --------------------------------------------------------------------------- errors name flags
 
 
 @pytest.mark.parametrize("argv, line", [
-    (["render", "-o", "x.bmp"], "--output='x.bmp' must end in one of .gif, .png"),
+    (["render", "-o", "x.bmp"], "-o='x.bmp' must end in one of .gif, .png"),
+    (["render", "--output", "x.bmp"], "--output='x.bmp' must end in one of .gif, .png"),
+    (["render", "--output=x.bmp"], "--output='x.bmp' must end in one of .gif, .png"),
+    (["render", "-ox.bmp"], "-o='x.bmp' must end in one of .gif, .png"),
+    (["render", "-qo", "x.bmp"], "-o='x.bmp' must end in one of .gif, .png"),
+    (["render", "-o", "a.gif", "--output", "x.bmp"], "--output='x.bmp' must end in one of"),
+    (["still", "-o", "x.gif"], "-o='x.gif' must end in one of .png, .svg, .pdf"),
     (["render", "--input-shape", "3,,7"],
      "--input-shape='3,,7' must be whole numbers separated by commas, e.g. 3,7,7"),
     (["render", "--input-shape", "3,0,7"], "--input-shape='3,0,7' must be positive sizes"),
@@ -120,14 +185,14 @@ def test_flag_names_come_from_the_option_tables():
     (["stack", LENET, "--input-shape", "1,32,32", "--cell", "1"],
      "--cell=1.0 must be a number of pixels from 2 to 200"),
     (["stack", LENET, "--input-shape", "1,32,32", "-o", "x.jpg"],
-     "--output='x.jpg' must end in one of"),
-    (["sheet", "-o", "s.gif"], "--output='s.gif': a contact sheet is written as .png"),
-    (["trace", "-o", "t.txt"], "--output='t.txt' must end in one of .csv, .jsonl, .npz"),
+     "-o='x.jpg' must end in one of"),
+    (["sheet", "-o", "s.gif"], "-o='s.gif': a contact sheet is written as .png"),
+    (["trace", "-o", "t.txt"], "-o='t.txt' must end in one of .csv, .jsonl, .npz"),
     (["trace", "--view", "scatter", "-o", "t.csv"],
      "--view='scatter' needs a transposed layer, not Conv2d"),
-    (["overlap", "-o", "x.bmp"], "--output='x.bmp' must end in one of .png"),
-    (["cost", "--sweep", "groups=1", "-o", "x.bmp"], "--output='x.bmp' must end in one of .png"),
-    (["features", "-o", "x.jpg"], "--output='x.jpg': the features still is written as .png"),
+    (["overlap", "-o", "x.bmp"], "-o='x.bmp' must end in one of .png"),
+    (["cost", "--sweep", "groups=1", "-o", "x.bmp"], "-o='x.bmp' must end in one of .png"),
+    (["features", "-o", "x.jpg"], "-o='x.jpg': the features still is written as .png"),
     # the layer's own keywords keep the names --layer takes them by
     (["render", "--layer", "Conv2d(3, 2, 3, seed=-1)"], "seed=-1 must be at least 0"),
     (["render", "--layer", "Conv2d(3, 2, 3, step=1)"], "--layer='Conv2d(3, 2, 3, step=1)'"),

@@ -82,21 +82,22 @@ def test_keras_names_and_batched_inputs():
     [
         (
             "groups=1,2,3",
-            "--sweep groups=3 makes an invalid layer: groups=3 must divide in_channels=4",
+            "sweep groups=3 makes an invalid layer: groups=3 must divide in_channels=4",
         ),
-        ("kernel_size=3,17", "--sweep kernel_size=17 makes an invalid layer: input size H=16"),
-        ("colour=1,2", "--sweep colour=...: Conv2d has no argument 'colour'; sweep one of size"),
+        ("kernel_size=3,17", "sweep kernel_size=17 makes an invalid layer: input size H=16"),
+        ("colour=1,2", "sweep colour=...: Conv2d has no argument 'colour'; sweep one of size"),
         ("out_channels", "must be NAME=V1,V2,..."),
         ("out_channels=1,two", "whole numbers"),
         ("out_channels=2,2", "a value is repeated"),
-        ("out_channels=0,1", "--sweep out_channels=0: every value must be positive"),
-        ("padding=-1,0", "--sweep padding=-1: every value must be at least 0"),
+        ("out_channels=0,1", "sweep out_channels=0: every value must be positive"),
+        ("padding=-1,0", "sweep padding=-1: every value must be at least 0"),
     ],
 )
 def test_bad_sweeps_are_refused_up_front(sweep, message, tmp_path):
     with pytest.raises(convgif.ConvGifError) as info:
         cost_chart(tmp_path / "c.png", "Conv2d(4, 8, 3)", (4, 16, 16), sweep)
-    assert message in str(info.value)
+    assert message in str(info.value) and info.value.param == "sweep"
+    assert str(info.value).startswith("sweep")
     assert not (tmp_path / "c.png").exists()
 
 
@@ -306,3 +307,83 @@ def test_cli_cost_style(tmp_path, cli):
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
     assert r.stderr.startswith("convgif: error: --font='No Such Font'")
     assert not (tmp_path / "neon.png").exists() and not (tmp_path / "nofont.png").exists()
+
+
+# --------------------------------------------------------------------------- bounds
+
+
+def refused_fast(call, pattern: str):
+    """``call()`` refused with one line about ``sweep`` matching ``pattern``, in under 2 s
+    and 300 MB of Python allocations; the refusal's time and peak are returned."""
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(convgif.ConvGifError, match=pattern) as info:
+            call()
+        seconds = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.param == "sweep" and len(str(info.value).splitlines()) == 1
+    assert seconds < 2 and peak < 300 * 2**20, (seconds, peak)
+    return seconds, peak
+
+
+def test_too_many_sweep_values_are_refused_before_they_are_listed(tmp_path):
+    from convgif.api.sweepcost import MAX_SWEEP_VALUES
+
+    text = "out_channels=" + ",".join(map(str, range(1, 5_001)))
+    refused_fast(lambda: cost_table("Conv2d(3, 16, 3)", (3, 64, 64), text),
+                 r"^sweep out_channels=\.\.\. gives 5,000 values: a sweep takes at most 1,000")
+    huge = ("size", range(1, 10**15))  # listing it would never end
+    refused_fast(lambda: cost_chart(tmp_path / "c.png", "Conv2d(3, 16, 3)", (3, 64, 64), huge),
+                 r"gives 999,999,999,999,999 values.*every 10th value")
+    endless = ("size", iter(int, 1))  # no length: counted up to the bound only
+    refused_fast(lambda: cost_table("Conv2d(3, 16, 3)", (3, 64, 64), endless),
+                 r"gives more values: a sweep takes at most")
+    at_the_bound = ("out_channels", range(1, MAX_SWEEP_VALUES + 1))
+    assert len(cost_table("Conv2d(3, 16, 3)", (3, 64, 64), at_the_bound)) == MAX_SWEEP_VALUES
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("layer, shape, sweep, keywords, pattern", [
+    # 4.8 GB of input alone: it ran out of memory after minutes
+    ("Conv2d(3, 16, 3)", (3, 64, 64), "size=16,20000", {},
+     r"^sweep size=20000 with measure: one torch pass would hold about 68\.5 GB .*bound is "
+     r"512 MB\): sweep smaller values, or leave out the measurement"),
+    ("Conv2d(256, 256, 3)", (256, 56, 56), "out_channels=256,512,1024,2048", {"repeats": 50},
+     r"^sweep out_channels=\.\.\. with measure: timing 4 values 50 times each is about "
+     r"[\d,]+ multiply-accumulates \(the bound is 1,000,000,000,000"),
+    ("Conv2d(1, 1, 3)", (1, 8, 8), "size=8,9", {"repeats": 10**9},
+     r"lower repeats, or leave out the measurement"),
+])
+def test_measured_sweeps_are_estimated_and_refused_before_running(
+        tmp_path, layer, shape, sweep, keywords, pattern):
+    refused_fast(lambda: cost_chart(tmp_path / "c.csv", layer, shape, sweep, measure=True,
+                                    **keywords), pattern)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_measured_sweep_within_the_bounds_runs():
+    table = cost_table("Conv2d(3, 16, 3)", (3, 64, 64), "size=16,512", measure=True, repeats=1)
+    assert [row["value"] for row in table] == [16, 512]
+    assert all(row["time_ms"] > 0 for row in table)
+
+
+def test_cli_sweep_refusals_name_the_flags(tmp_path, cli):
+    many = "out_channels=" + ",".join(map(str, range(1, 2_001)))
+    r = cli("cost", "--layer", "Conv2d(3, 16, 3)", "--input-shape", "3,64,64", "--sweep", many,
+            "-o", "c.png")
+    assert r.returncode == 2 and r.stderr.startswith(
+        "convgif: error: --sweep out_channels=... gives 2,000 values"), r.stderr
+    r = cli("cost", "--layer", "Conv2d(3, 16, 3)", "--input-shape", "3,64,64", "--sweep",
+            "size=16,20000", "--measure", "-o", "c.png")
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
+    assert r.stderr.startswith("convgif: error: --sweep size=20000 with --measure: one torch")
+    r = cli("cost", "--layer", "Conv2d(3, 16, 3)", "--input-shape", "3,8,8", "--sweep",
+            "size=8,9", "--measure", "--repeats", "1000000000", "-o", "c.png")
+    assert r.returncode == 2 and "lower --repeats" in r.stderr, r.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -155,8 +155,19 @@ def readme_commands() -> list[str]:
             if line.startswith("convgif ") or line == "convgif":
                 commands.append(line)
             else:
-                assert not line or line.startswith("pip install"), f"README line {line!r}"
+                assert not line or line.startswith("pip install") or line == TEST_COMMAND, (
+                    f"README line {line!r}")
     return commands
+
+
+# the README's second command, which .ci/run runs exactly
+TEST_COMMAND = readme_blocks("bash")[1].strip()
+
+
+def test_ci_runs_the_readme_test_command():
+    assert TEST_COMMAND.endswith("python -m pytest -q")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci[-1] == TEST_COMMAND
 
 
 PYTHON_BLOCKS = readme_blocks("python")

@@ -30,7 +30,7 @@ def cli(argv, capsys) -> tuple[int, str]:
     return status, capsys.readouterr().err
 
 
-def one_line(err: str, flag: str = "--output") -> str:
+def one_line(err: str, flag: str = "-o") -> str:
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert lines[0].startswith(f"convgif: error: {flag}="), err
@@ -160,7 +160,7 @@ def test_a_full_frames_folder_is_said_as_the_folder(tmp_path, capsys, monkeypatc
     monkeypatch.setattr(files.os, "replace", _full_disk)
     status, err = cli(["frames", *LAYER, "-o", str(tmp_path / "fr")], capsys)
     line = one_line(err)
-    assert status == 2 and f"--output={str(tmp_path / 'fr')!r} cannot be written" in line
+    assert status == 2 and f"-o={str(tmp_path / 'fr')!r} cannot be written" in line
     assert list(tmp_path.iterdir()) == []  # the folder this run made is gone too
 
 
@@ -228,6 +228,59 @@ def test_a_killed_render_is_cleaned_by_the_next(tmp_path):
     assert len(left) == 1 and TEMP_NAME.match(left[0].name)
     convgif.Conv2d(1, 1, 2).animate(tmp_path / "b.gif", input_shape=(1, 3, 3))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.gif"]
+
+
+def _aged(path: Path, seconds: float) -> Path:
+    """``path`` (and, for a folder, what it holds) last changed ``seconds`` ago."""
+    import time
+
+    when = time.time() - seconds
+    for item in [*path.iterdir(), path] if path.is_dir() else [path]:
+        os.utime(item, (when, when), follow_symlinks=False)
+    return path
+
+
+def test_what_earlier_versions_left_is_removed_after_an_hour(tmp_path):
+    """Earlier versions named temporaries as tempfile did, without a pid: ``.t.gif.<8>.tmp.gif``
+    files, ``.convgif-<8>`` staging and ``.convgif-npz-<8>`` scratch folders. The next write
+    removes those untouched for an hour; anything younger, of another shape or not plainly
+    convgif's stays."""
+    hour = files.OLD_STALE_SECONDS
+    old_file = tmp_path / ".t.gif.k3_x9q1z.tmp.gif"
+    old_png = tmp_path / ".slide 1.png.abcdefgh.tmp.png"
+    old_stage = tmp_path / ".convgif-a1b2_c3d"
+    old_scratch = tmp_path / ".convgif-npz-zz9_yy8x"
+    young_file = tmp_path / ".u.gif.q1w2e3r4.tmp.gif"  # perhaps a run still writing
+    young_stage = tmp_path / ".convgif-r5t6y7u8"
+    touched_inside = tmp_path / ".convgif-i9o0p1a2"  # its folder is old, a file in it is not
+    keep = [
+        tmp_path / ".notes.abcdefgh.tmp",  # no extension convgif wrote: another tool's
+        tmp_path / ".t.gif.abcdefgh.tmp.png",  # the extension does not match the name's
+        tmp_path / ".t.gif.abc.tmp.gif",  # not tempfile's 8 characters
+        tmp_path / ".convgif-notes",
+        tmp_path / "t.gif.k3_x9q1z.tmp.gif",  # not hidden
+    ]
+    for path in (old_file, old_png, young_file, *keep):
+        path.write_bytes(b"half")
+    for folder in (old_stage, old_scratch, young_stage, touched_inside):
+        folder.mkdir()
+        (folder / "frame_0001.png").write_bytes(b"x")
+    (tmp_path / ".convgif-nested1").mkdir()  # a folder holding a folder: not what we made
+    (tmp_path / ".convgif-nested1" / "inner").mkdir()
+    link = tmp_path / ".l.gif.abcdefgh.tmp.gif"
+    link.symlink_to(tmp_path / "t.gif.k3_x9q1z.tmp.gif")
+    for path in (old_file, old_png, old_stage, old_scratch, *keep,
+                 tmp_path / ".convgif-nested1"):
+        _aged(path, hour + 60)
+    for path in (young_file, young_stage):
+        _aged(path, hour - 60)
+    _aged(touched_inside, hour + 60)
+    os.utime(touched_inside / "frame_0001.png")
+    convgif.Conv2d(1, 1, 2).still(tmp_path / "a.png", input_shape=(1, 3, 3))
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([young_file.name, young_stage.name, touched_inside.name, link.name,
+                           ".convgif-nested1", "a.png", *(p.name for p in keep)])
+    assert remove_stale(tmp_path) == []
 
 
 # --------------------------------------------------------------------------- mode and links

@@ -15,7 +15,6 @@ import pytest
 
 import convgif
 from convgif import ConvGifError
-from convgif.api.kinds import parse_layer, parse_stack
 from convgif.batch import run_batch
 from convgif.cli.main import main
 
@@ -44,7 +43,7 @@ def test_a_vector_still_of_a_big_input_is_refused_up_front(tmp_path):
                        "-o", "out.svg"], tmp_path)
     assert time.perf_counter() - start < 2
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 300 * 1024
-    assert line.startswith("--output='out.svg': a vector still draws each cell")
+    assert line.startswith("-o='out.svg': a vector still draws each cell")
     assert "112,500" in line and "write .png" in line and "(--input-shape, --input)" in line
     assert os.listdir(tmp_path) == ["big.npy"]
     with pytest.raises(ConvGifError, match=r"^path='.*o.pdf': .*\(input_shape, x\)") as info:
@@ -56,13 +55,11 @@ def test_a_vector_still_of_a_big_input_is_refused_up_front(tmp_path):
 
 @pytest.mark.parametrize(
     "argv, expected",
-    [  # each once named the Python keyword (or nothing) on the command line
+    [  # each once named the Python keyword (or no argument) on the command line
         (["still", "--layer", "MaxPool2d(2)", "--input-shape", "1,4,4", "--flip", "-o", "a.png"],
          "--flip=True needs a convolution (Conv1d/2d/3d), not MaxPool2d"),
         (["still", "--layer", "MaxPool2d(2)", "--input-shape", "1,4,4", "--view", "matrix",
           "-o", "a.png"], "not linear (--view='matrix' and conv_matrix need"),
-        (["still", "--layer", "Conv2d(1, 1, 2)", "--input-shape", "1,3,3", "-o", ""],
-         "--output='': a still is written as .png, .svg, .pdf"),
         (["stack", "Conv2d(2, 1, 2)", "--input-shape", "1,5,5", "-o", "s.png"],
          "but the input (--input-shape=(1, 5, 5)) gives 1 channels"),
         (["stack", "Conv2d(1, 1, 2)", "--input-shape", "5,5", "-o", "s.png"],
@@ -72,23 +69,6 @@ def test_a_vector_still_of_a_big_input_is_refused_up_front(tmp_path):
 def test_the_command_line_names_the_flag(tmp_path, argv, expected):
     assert expected in error_line(argv, tmp_path)
     assert os.listdir(tmp_path) == []
-
-
-def test_parse_layer_names_its_argument_in_python_terms():
-    """Was: parse_layer's messages said "--layer" in Python and had no param."""
-    for text, start in ((5, "layer must be a constructor call"),
-                        ("Linear(2, 2)", "layer names 'Linear', must be one of"),
-                        ("Conv2d(f(1))", "layer='Conv2d(f(1))': every argument must be a literal"),
-                        ("Conv2d(1, 1, 2, bogus=1)", "layer='Conv2d(1, 1, 2, bogus=1)': Conv2d()")):
-        with pytest.raises(ConvGifError) as info:
-            parse_layer(text)
-        assert info.value.param == "layer" and str(info.value).startswith(start), str(info.value)
-    with pytest.raises(ConvGifError, match=r"^layer 2: the call names 'Linear'") as info:
-        parse_stack("Conv2d(1, 1, 2) Linear(2, 2)")
-    assert info.value.param == "layers"
-    # the user's own "{name}" is quoted back as typed, in Python and on the command line
-    with pytest.raises(ConvGifError, match=r"Conv2d\(\{name\}\)"):
-        parse_layer("Conv2d({name})")
 
 
 @pytest.mark.parametrize(

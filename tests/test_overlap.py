@@ -190,7 +190,7 @@ def test_keras_layers_channels_last_and_asymmetric_crop():
     row = [1, 1, 2, 1, 2, 1, 2, 1]  # 'same' crops the last cell of 1 1 2 1 2 1 2 1 1
     assert np.array_equal(counts[1], np.outer(row, row))
     title = OverlapPicture(layer, (4, 4, 1)).scene(-1).texts()[:2]
-    assert "Input shape: (4, 4, 1)" in title[0] and "P: (0, 1, 0, 1)" in title[1]
+    assert "Input shape: (4, 4, 1)" in title[0] and "P: ((0, 1), (0, 1))" in title[1]
 
 
 def test_the_checkerboard_by_hand():
@@ -295,7 +295,7 @@ def test_cli_overlap(tmp_path, cli):
         "--layer", "ConvTranspose2d(1, 1, 3, stride=2)", "--input-shape", "1,4,4", "-o", "x.bmp"
     )
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
-    assert "convgif: error: --output='x.bmp' must end in one of" in r.stderr
+    assert "convgif: error: -o='x.bmp' must end in one of" in r.stderr
 
 
 def _interior(axis) -> range:

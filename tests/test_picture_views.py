@@ -136,7 +136,7 @@ def test_features_command_writes_and_refuses(photo, tmp_path):
     assert r.returncode == 0 and (tmp_path / "f.png").is_file(), r.stderr
     r = cli("-o", "f.gif")
     assert r.returncode == 2 and r.stderr.strip().splitlines() == [
-        "convgif: error: --output='f.gif': the features still is written as "
+        "convgif: error: -o='f.gif': the features still is written as "
         ".png, .svg, .pdf"
     ]
 

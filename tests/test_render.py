@@ -7,6 +7,7 @@ checked on the painted palette indices.
 
 from __future__ import annotations
 
+import ast
 import math
 import subprocess
 import sys
@@ -623,6 +624,32 @@ def test_title_of_the_default_layer():
     last = pic.scene(-2).texts()
     assert any(s.startswith("y[1, 2, 2] = ") and s.endswith(f"= {fmt(pic.trace.y[0, 1, 2, 2])}")
                for s in last)
+
+
+@pytest.mark.parametrize("layer, shape, written", [
+    (convgif.Conv2d(1, 1, 3, padding=((0, 2), (1, 0))), (1, 5, 5), "((0, 2), (1, 0))"),
+    (convgif.Conv1d(1, 1, 3, padding=((0, 2),)), (1, 5), "((0, 2),)"),
+    (convgif.keras.Conv2D(1, 3, strides=2, padding="same"), (6, 6, 1), "((0, 1), (0, 1))"),
+    (convgif.Conv2d(1, 1, 3, padding=(1, 2)), (1, 5, 5), "(1, 2)"),
+])
+def test_title_writes_asymmetric_padding_as_pairs(layer, shape, written):
+    """Asymmetric padding reads as (before, after) per axis, as convgif spells it in
+    ``padding=((0, 2), (1, 0))``, never flattened like a torch tuple; ``info`` lists the
+    same pairs, and the pairs written rebuild a layer with the same padding."""
+    from convgif.layers.info import describe, format_text
+
+    pic = render.picture(layer, input_shape=shape)
+    parts = " — ".join(pic.scene(0).texts()[:2]).replace("\n", " ")
+    assert f"P: {written} — S:" in parts, parts
+    pads = pic.trace.pads
+    info = describe(layer, shape)
+    assert [tuple(p) for p in info["padding"]] == [tuple(p) for p in pads]
+    assert f"(before, after) per axis: {', '.join(map(str, pads))}" in format_text(info)
+    if written.startswith("(("):
+        ndim = len(pads)
+        kind = convgif.Conv1d if ndim == 1 else convgif.Conv2d
+        rebuilt = kind(1, 1, 3, padding=ast.literal_eval(written))
+        assert rebuilt.trace(np.ones((1,) + (6,) * ndim)).pads == pads
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -58,7 +58,7 @@ BIG = "1,4096,4096"
           "--frames", FRAMES_200, "-o", "s.png"],
          r"a frame would be 4,056 x 37,666 pixels .*fewer frames= .*--columns"),
         (["stack", "Conv2d(1, 1, 3)", "--input-shape", BIG, "-o", "st.txt"],
-         r"--output='st.txt' must end in one of"),
+         r"-o='st.txt' must end in one of"),
         (["stack", "Conv2d(1, 1, 3)", "--input-shape", BIG, "-o", "st.gif"],
          r"a frame would be at least [\d,]+ x [\d,]+ pixels .*--input-shape"),
         (["render", "--layer", "Conv2d(1, 1, 3)", "--input-shape", BIG, "-o", "r.gif"],

@@ -388,3 +388,108 @@ def test_batch_table_padding_pairs():
                      "padding"):
             layer_from_flags({"out_channels": 1, "kernel_size": "3", "padding": padding},
                              (1, 5, 5))
+
+
+# --------------------------------------------------------------------------- size tuples
+
+TORCH_KINDS = {  # name: (spatial axes, the size arguments it takes)
+    "Conv1d": (1, ("kernel_size", "stride", "dilation", "padding")),
+    "Conv2d": (2, ("kernel_size", "stride", "dilation", "padding")),
+    "Conv3d": (3, ("kernel_size", "stride", "dilation", "padding")),
+    "ConvTranspose1d": (1, ("kernel_size", "stride", "dilation", "padding", "output_padding")),
+    "ConvTranspose2d": (2, ("kernel_size", "stride", "dilation", "padding", "output_padding")),
+    "MaxPool2d": (2, ("kernel_size", "stride", "dilation", "padding")),
+    "AvgPool2d": (2, ("kernel_size", "stride", "padding")),
+}
+
+
+def _build(module, name: str, kwargs: dict):
+    """The layer built by ``module``'s class ``name`` with its sizes, or None when the
+    constructor refuses (torch: any error; convgif: ConvGifError)."""
+    pooled = "Pool" in name
+    kwargs = dict(kwargs)
+    kernel = kwargs.pop("kernel_size")
+    extra = {} if pooled else {"bias": False}
+    if module is torch.nn and not pooled:
+        extra["dtype"] = torch.float64
+    cls = getattr(module, name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return cls(kernel, **kwargs) if pooled else cls(1, 1, kernel, **kwargs, **extra)
+    except ConvGifError:
+        return None
+    except (RuntimeError, ValueError, TypeError):
+        assert module is torch.nn
+        return None
+
+
+def _sizes(draw):
+    length = draw(st.sampled_from([None, 0, 1, 1, 1, 2, 3, 4]))
+    low = 0 if draw(st.booleans()) else 1
+    if length is None:
+        return draw(st.integers(low, 2))
+    values = draw(st.lists(st.integers(low, 2), min_size=length, max_size=length))
+    return tuple(values) if draw(st.booleans()) else values  # torch takes lists too
+
+
+@st.composite
+def size_arguments(draw):
+    name = draw(st.sampled_from(sorted(TORCH_KINDS)))
+    ndim, arguments = TORCH_KINDS[name]
+    kwargs = {"kernel_size": 2}
+    for argument in draw(st.lists(st.sampled_from(arguments), min_size=1, max_size=3,
+                                  unique=True)):
+        kwargs[argument] = _sizes(draw)
+    if "output_padding" in kwargs:
+        kwargs.setdefault("stride", 3)
+    return name, ndim, kwargs
+
+
+@settings(max_examples=300, deadline=None)
+@given(size_arguments(), st.booleans())
+def test_size_tuples_accepted_exactly_as_torch_runs_them(case, batched):
+    """One-element tuples of every size (``Conv2d(1, 1, 3, stride=(2,))``): torch repeats
+    them over the axes, except a convolution's kernel_size, which makes a weight of the
+    wrong rank; every other length torch refuses when the layer runs. convgif runs exactly
+    what torch runs, with torch's output, and refuses the rest naming the argument."""
+    name, ndim, kwargs = case
+    module = _build(torch.nn, name, kwargs)
+    layer = _build(convgif, name, kwargs)
+    shape = ((1,) if batched else ()) + (1,) + (5,) * ndim
+    x = np.random.default_rng(3).integers(-3, 4, shape).astype(np.float64)
+    expected = None if module is None else torch_run(module, x)
+    if layer is None or expected is None:
+        assert layer is None or convgif_run(lambda: layer, x) is None, (case, expected)
+        if expected is not None:  # torch runs it: only the input may be too small for convgif
+            pytest.fail(f"{case}: torch runs it, convgif refuses the layer")
+        return
+    if "Pool" not in name:
+        with torch.no_grad():
+            module.weight.copy_(torch.from_numpy(layer.weight))
+        expected = torch_run(module, x)
+    np.testing.assert_array_equal(layer.trace(x).output, expected)
+
+
+@pytest.mark.parametrize("build, argument", [
+    (lambda: convgif.Conv2d(1, 1, (3,)), "kernel_size"),
+    (lambda: convgif.Conv3d(1, 1, 3, stride=(2, 1)), "stride"),
+    (lambda: convgif.ConvTranspose2d(1, 1, 3, output_padding=(0, 0, 0)), "output_padding"),
+    (lambda: convgif.MaxPool2d(3, dilation=()), "dilation"),
+])
+def test_size_tuples_torch_refuses_are_refused_naming_the_argument(build, argument):
+    with refused("refused by PyTorch|which it refuses", argument):
+        build()
+
+
+def test_one_element_sizes_read_as_torch_reads_them():
+    layer = convgif.Conv2d(1, 1, 3, stride=(2,), dilation=[2])
+    assert layer.spec.stride == (2, 2) and layer.spec.dilation == (2, 2)
+    transposed = torch.nn.ConvTranspose2d(1, 1, 3, stride=3, padding=(1,), output_padding=(2,))
+    assert convgif.ConvTranspose2d(1, 1, 3, stride=3, padding=(1,), output_padding=(2,)
+                                   ).output_shape((1, 4, 4)) == (1, 12, 12)
+    assert tuple(transposed(torch.ones(1, 4, 4)).shape) == (1, 12, 12)
+    assert convgif.MaxPool2d((2,), stride=()).spec.stride == (2, 2)  # torch: () is omitted
+    module = torch.nn.Conv2d(1, 1, 3, stride=(2,))
+    assert module.stride == (2,)  # torch keeps the one-element tuple on the module
+    assert from_torch(module).spec.stride == (2, 2)

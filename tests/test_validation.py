@@ -76,7 +76,8 @@ def test_bool_arguments_must_be_bool():
 
 
 def test_wrong_tuple_length():
-    with refused(r"^kernel_size=\(3, 3, 3\) must be an integer or a tuple of 2 integers"):
+    with refused(r"^kernel_size=\(3, 3, 3\) gives PyTorch a weight of 5 axes, which it refuses "
+                 "when the layer runs"):
         convgif.Conv2d(3, 2, (3, 3, 3))
     with refused(r"^padding=\(1, 2, 3\) is refused by PyTorch when the layer runs"):
         convgif.Conv2d(3, 2, 3, padding=(1, 2, 3))
@@ -509,11 +510,11 @@ def test_unwritable_targets_are_one_clear_error(tmp_path, capsys):
     (tmp_path / "dir.csv").mkdir()
     for command, target, message in (
         ("still", "afile/x.png",
-         "--output='{0}/afile/x.png' cannot be written: '{0}/afile' is a file, not a folder"),
+         "-o='{0}/afile/x.png' cannot be written: '{0}/afile' is a file, not a folder"),
         ("still", "afile/deeper/x.png",
-         "--output='{0}/afile/deeper/x.png' cannot be written: '{0}/afile' is a file, "
+         "-o='{0}/afile/deeper/x.png' cannot be written: '{0}/afile' is a file, "
          "not a folder"),
-        ("trace", "dir.csv", "--output='{0}/dir.csv' is a folder: name a file"),
+        ("trace", "dir.csv", "-o='{0}/dir.csv' is a folder: name a file"),
     ):
         code = cli.main([command, "--layer", "Conv2d(1, 1, 2)", "--input-shape", "1,3,3",
                          "-o", str(tmp_path / target)])

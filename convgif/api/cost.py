@@ -23,7 +23,13 @@ import statistics
 import time
 from pathlib import Path
 
-from convgif.errors import NAME, ConvGifError
+from convgif.api.sweepcost import (
+    bounded_values,
+    check_measured,
+    check_text_size,
+    check_whole,
+)
+from convgif.errors import NAME, ConvGifError, refuse, shown
 
 SIZE = "size"  # sweeps the input's spatial size (every axis)
 # PyTorch's names also work for Keras layers.
@@ -55,28 +61,32 @@ FIELDS = (
 
 
 def parse_sweep(text) -> tuple[str, list[int]]:
-    """``"out_channels=1,2,4"`` -> ("out_channels", [1, 2, 4]); a (name, values) pair passes."""
+    """``"out_channels=1,2,4"`` -> ("out_channels", [1, 2, 4]); a (name, values) pair passes.
+
+    At most ``MAX_SWEEP_VALUES`` values, counted before they are listed."""
     if isinstance(text, (tuple, list)) and len(text) == 2 and isinstance(text[0], str):
         name, values = text
-        values = list(values)
+        values = bounded_values(name.strip(), values)
     else:
         name, eq, rest = str(text).partition("=")
         if not eq or not name.strip() or not rest.strip():
-            raise ConvGifError(
-                f"--sweep={text!r} must be NAME=V1,V2,..., e.g. out_channels=1,2,4,8"
-            )
+            raise refuse("sweep", text, "must be NAME=V1,V2,..., e.g. out_channels=1,2,4,8")
+        check_text_size(name.strip(), rest)
         try:
             values = [int(v) for v in rest.split(",")]
         except ValueError:
             raise ConvGifError(
-                f"--sweep={text!r}: the values must be whole numbers separated by commas, "
-                "e.g. out_channels=1,2,4,8"
+                f"{NAME}={shown(text)}: the values must be whole numbers separated by commas, "
+                "e.g. out_channels=1,2,4,8",
+                "sweep",
             ) from None
     name = name.strip()
     if not values or any(isinstance(v, bool) or not isinstance(v, int) for v in values):
-        raise ConvGifError(f"--sweep {name}={values!r} must list whole numbers, e.g. 1,2,4,8")
+        raise ConvGifError(f"{NAME} {name}={values!r} must list whole numbers, e.g. 1,2,4,8",
+                           "sweep")
     if len(set(values)) != len(values):
-        raise ConvGifError(f"--sweep {name}={','.join(map(str, values))}: a value is repeated")
+        raise ConvGifError(f"{NAME} {name}={','.join(map(str, values))}: a value is repeated",
+                           "sweep")
     return name, values
 
 
@@ -119,15 +129,16 @@ def sweep_layers(layer, input_shape, sweep) -> tuple[str, list[tuple[int, object
     if name != SIZE and key not in params and name != "in_channels":
         allowed = ", ".join([SIZE, *params])
         raise ConvGifError(
-            f"--sweep {name}=...: {type(layer).__name__} has no argument "
-            f"{name!r}; sweep one of {allowed}"
+            f"{NAME} {name}=...: {type(layer).__name__} has no argument "
+            f"{name!r}; sweep one of {allowed}",
+            "sweep",
         )
     rows = []
     for value in values:
-        given = f"--sweep {name}={value}"
+        given = f"{NAME} {name}={value}"
         if isinstance(value, bool) or value < (0 if name == "padding" else 1):
             rule = "at least 0" if name == "padding" else "positive"
-            raise ConvGifError(f"{given}: every value must be {rule}")
+            raise ConvGifError(f"{given}: every value must be {rule}", "sweep")
         kwargs = dict(arguments)
         if key in params:
             kwargs[key] = value
@@ -138,7 +149,8 @@ def sweep_layers(layer, input_shape, sweep) -> tuple[str, list[tuple[int, object
             swept.output_shape(shape)
         except ConvGifError as error:
             raise ConvGifError(
-                f"{given} makes an invalid layer: {error} (every swept value must be valid)"
+                f"{given} makes an invalid layer: {error} (every swept value must be valid)",
+                "sweep",
             ) from None
         rows.append((value, swept, shape))
     return name, rows
@@ -157,6 +169,9 @@ def cost_table(
     mostly measure their own waiting, one thread gives stable, comparable times).
     """
     name, layers = sweep_layers(layer, input_shape, sweep)
+    if measure:  # estimated from the shapes, before torch is imported
+        check_measured(name, layers, check_whole("repeats", repeats))
+        check_whole("threads", threads)
     timer = _torch_timer(repeats, threads) if measure else None
     if timer:
         timer(layers[0][1], layers[0][2])  # thrown away: the first run in a process pays set-up
@@ -186,10 +201,6 @@ def _torch_timer(repeats: int, threads: int):
             "--measure (measure=True) times the layer in PyTorch, which is not installed: "
             "pip install torch"
         ) from None
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise ConvGifError(f"repeats={repeats!r} must be a positive whole number")
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ConvGifError(f"threads={threads!r} must be a positive whole number")
 
     def timed(layer, shape) -> float:
         module = torch_module(layer, shape)

@@ -6,7 +6,7 @@ evaluated); here each call becomes the layer object of its front door.
 
 from __future__ import annotations
 
-from convgif.errors import NAME, ConvGifError
+from convgif.errors import NAME, ConvGifError, name_of, shown
 from convgif.layers.parse import read_call, split_calls
 from convgif.layers.spec import NOT_A_LAYER, check_layer, kind_of
 
@@ -40,7 +40,10 @@ def parse_layer(text: str, seed: int = 0):
     try:
         inspect.signature(cls).bind(*args, **kwargs)
     except TypeError as error:
-        raise ConvGifError(f"--layer={text.strip()!r}: {short}() {error}") from None
+        # torch-style keywords are identifiers: only the user's text needs quoting
+        raise ConvGifError(
+            f"{NAME}={shown(text.strip())}: {short}() {error}", "layer"
+        ) from None
     kwargs.setdefault("seed", seed)
     return cls(*args, **kwargs)
 
@@ -80,6 +83,16 @@ def parse_stack(layers, seed: int = 0) -> list:
         try:
             out.append(parse_layer(item, seed=seed + n - 1))
         except ConvGifError as error:
-            message = f"layer {n}: {str(error).replace('--layer=', '')}"
-            raise ConvGifError(message, "layers") from None
+            raise _in_stack(error, n) from None
     return out
+
+
+def _in_stack(error: ConvGifError, n: int) -> ConvGifError:
+    """``layer n: ...`` about ``layers``; the call's own text stands for ``layer=``, and
+    any other argument the message names keeps its name."""
+    inner = error.template
+    if error.param == "layer":
+        inner = inner.replace(f"{NAME}=", "").replace(NAME, "its call")
+    elif error.param is not None:
+        inner = inner.replace(NAME, name_of(error.param))
+    return ConvGifError(f"layer {n}: {inner}", "layers")

@@ -34,13 +34,40 @@ def _no_bool(name: str, value) -> None:
         )
 
 
+def torch_sizes(name: str, value, nd: int, minimum: int = 1) -> tuple[int, ...]:
+    """A size as torch reads it when the layer runs: an int, one per axis, or a one-element
+    tuple, which torch's convolutions and pools repeat over the axes (``stride=(2,)`` is
+    ``stride=2``); any other length torch accepts in the constructor and refuses in forward."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    elif isinstance(value, (tuple, list)) and len(value) != nd:
+        per_axis = "an integer" + (f" or a tuple of {nd}" if nd > 1 else "")
+        raise refuse(name, tuple(value), f"is refused by PyTorch when the layer runs: "
+                     f"give {per_axis}")
+    return check_tuple(name, value, nd, minimum)
+
+
+def _conv_kernel(kernel_size, nd: int) -> tuple[int, ...]:
+    """torch makes the weight one axis per kernel_size entry: only ``nd`` entries (or an int)
+    give a weight the layer can run with (``Conv2d(1, 1, (3,))`` fails in forward)."""
+    if isinstance(kernel_size, (tuple, list)) and len(kernel_size) != nd:
+        per_axis = "an integer" + (f" or a tuple of {nd}" if nd > 1 else "")
+        raise refuse(
+            "kernel_size",
+            tuple(kernel_size),
+            f"gives PyTorch a weight of {len(kernel_size) + 2} axes, which it refuses "
+            f"when the layer runs: give {per_axis}",
+        )
+    return check_tuple("kernel_size", kernel_size, nd)
+
+
 def _conv_sizes(nd: int, kernel_size, stride, dilation):
     for name, value in (("kernel_size", kernel_size), ("stride", stride), ("dilation", dilation)):
         _no_bool(name, value)
     return (
-        check_tuple("kernel_size", kernel_size, nd),
-        check_tuple("stride", stride, nd),
-        check_tuple("dilation", dilation, nd),
+        _conv_kernel(kernel_size, nd),
+        torch_sizes("stride", stride, nd),
+        torch_sizes("dilation", dilation, nd),
     )
 
 
@@ -119,8 +146,8 @@ def _transposed_padding(name, nd, padding, output_padding, stride, dilation):
             f"for {name} (PyTorch takes no padding strings here)",
             "padding",
         )
-    pad = check_tuple("padding", padding, nd, 0)
-    out_pad = check_tuple("output_padding", output_padding, nd, 0)
+    pad = torch_sizes("padding", padding, nd, 0)
+    out_pad = torch_sizes("output_padding", output_padding, nd, 0)
     for op, s, d in zip(out_pad, stride, dilation):
         if op >= max(s, d):
             raise refuse(
@@ -187,10 +214,12 @@ class ConvTranspose2d(_ConvTransposeNd):
 
 def _pool_spec(name, op, kernel_size, stride, padding, dilation, ceil_mode, **extra):
     nd = 2
-    kernel = check_tuple("kernel_size", kernel_size, nd)
-    stride_t = kernel if stride is None else check_tuple("stride", stride, nd)
-    dilation_t = check_tuple("dilation", dilation, nd)
-    pad = check_tuple("padding", padding, nd, 0)
+    kernel = torch_sizes("kernel_size", kernel_size, nd)
+    # torch's pools read an empty stride as no stride given: the kernel's size
+    omitted = stride is None or isinstance(stride, (tuple, list)) and not stride
+    stride_t = kernel if omitted else torch_sizes("stride", stride, nd)
+    dilation_t = torch_sizes("dilation", dilation, nd)
+    pad = torch_sizes("padding", padding, nd, 0)
     for p, k in zip(pad, kernel, strict=True):
         # PyTorch (max and average pooling alike): pad <= kernel_size // 2, dilation
         # notwithstanding.

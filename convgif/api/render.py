@@ -30,13 +30,14 @@ from convgif.api.options import (
 from convgif.api.pictures import picture
 from convgif.backends.raster import RasterPainter
 from convgif.backends.style import heat_style, own_style, shade_style
-from convgif.errors import NAME, ConvGifError, name_of, refuse
+from convgif.errors import NAME, ConvGifError, name_of, refuse, shown
 from convgif.frames import budget, timing
 from convgif.frames.sampling import spread
 from convgif.layers.spec import check_layer
 from convgif.views.view import View
 
 STILL_FORMATS = (".png", ".svg", ".pdf")
+PAGE_FORMAT = ".html"  # the step-through player
 SMALLER_INPUT = "a smaller input, scale= or cell= (--input-shape, --scale, --cell)"
 PHOTO_KEYS = ("image", "image_size", "outputs", "shade")  # picture()'s own, not the options'
 # A vector still draws every cell as a matplotlib patch, about a thousand a second: a 300 x 300
@@ -133,10 +134,10 @@ def check_layer_size(layer, x=None, input_shape=None, options=None,
     cells = sum(rows * cols for rows, cols in (grid(shape), grid(out)))
     if vector and cells > MAX_VECTOR_CELLS and not output.force:
         raise ConvGifError(
-            f"{NAME}={os.fspath(vector)!r}: a vector still draws each cell as a shape, and this "
-            f"one has {cells:,} (limit {MAX_VECTOR_CELLS:,}; matplotlib draws about a thousand "
-            f"a second): write .png, or use a smaller input ({name_of('input_shape')}, "
-            f"{name_of('x')})",
+            f"{NAME}={shown(os.fspath(vector))}: a vector still draws each cell as a shape, "
+            f"and this one has {cells:,} (limit {MAX_VECTOR_CELLS:,}; matplotlib draws about "
+            f"a thousand a second): write .png, or use a smaller input "
+            f"({name_of('input_shape')}, {name_of('x')})",
             "path",
         )
 
@@ -167,6 +168,11 @@ def animate_view(path, view: View, output: Output = DEFAULT_OUTPUT, progress=Non
     """
     from convgif.io.writers import write
 
+    if _suffix(path) == PAGE_FORMAT:  # a page of its own: drawn by the browser, not painted
+        from convgif.io.files import write_bytes
+
+        write_bytes(path, html_page(view, output).encode("utf-8"))
+        return view
     painter = painter_for(view, output.style, output.scale, output.font)
     indices = frame_indices(view, output.max_frames)
     check_budget(view, painter.scale, len(indices), output.force)
@@ -177,6 +183,20 @@ def animate_view(path, view: View, output: Output = DEFAULT_OUTPUT, progress=Non
         frames = progress(frames, len(indices))
     write(path, frames, painter.palette, times)
     return view
+
+
+def html_page(view: View, output: Output = DEFAULT_OUTPUT, autoplay: bool = True) -> str:
+    """The view as a self-contained HTML page that steps through its frames (see
+    ``convgif.backends.player``): the frames, timing and budget of its animation."""
+    from convgif.backends import player
+
+    indices = frame_indices(view, output.max_frames)
+    check_budget(view, frame_scale(view, output.scale), len(indices), output.force)
+    times = durations(view, output.duration, output.hold, count=len(indices))
+    shown = len(indices) if len(indices) < len(view) else None
+    data = player.player_data(view.width, view.height, scenes(view, indices, shown), times,
+                              view_style(view, output.style), output.font, autoplay)
+    return player.page(data, player.title_of(view.scene(0)))
 
 
 def still_view(path, view: View, frame=-1, output: Output = DEFAULT_OUTPUT) -> View:
@@ -247,9 +267,8 @@ def still(path, layer, *, frame=-1, x=None, input_shape=None, **options):
     negative counts from the end) as a PNG, SVG or PDF. ``force`` lifts the limit on the
     frame's size."""
     if _suffix(path) not in STILL_FORMATS:
-        raise ConvGifError(
-            f"{NAME}={os.fspath(path)!r}: a still is written as {', '.join(STILL_FORMATS)}",
-            "path",
+        raise refuse(
+            "path", os.fspath(path), f"must end in one of {', '.join(STILL_FORMATS)} (a still)"
         )
     output, options = split_options(options, STILL_KEYS)
     vector = path if _suffix(path) != ".png" else None

@@ -38,7 +38,8 @@ PICTURE_COMMANDS = (
     _command(
         "render", "render the animation of a layer (the default command)",
         "Simulate a layer and write its animation; the extension of -o picks the format "
-        "(.gif, .png/.apng, .webp, .mp4). The layer is --layer or the layer flags.",
+        "(.gif, .png/.apng, .webp, .mp4, .html: a step-through player). The layer is --layer "
+        "or the layer flags.",
         [
             "convgif render                      # the default layer -> " + DEFAULT_OUTPUT,
             f"convgif render {LAYER} --input-shape 3,7,7 -o conv.gif",
@@ -127,7 +128,7 @@ LAYER_COMMANDS = (
         "Draw how many products add into each output cell of a transposed layer (kernel taps "
         "x input channels per group): uneven where the kernel size is not a multiple of the "
         "stride. For other layers: how many products read each input cell (windows x output "
-        "channels per group). .png/.svg/.pdf: the finished map; .gif/.apng/.webp/.mp4: built "
+        "channels per group). .png/.svg/.pdf: the finished map; .gif/.apng/.webp/.mp4/.html: built "
         "up one stamp at a time.",
         ['convgif overlap --layer "ConvTranspose2d(1, 1, 3, stride=2)" --input-shape 1,4,4 '
          "-o overlap.png",
@@ -171,7 +172,7 @@ OTHER_COMMANDS = (
         "Walk back from one output cell of the last layer to the input, lighting in every "
         "feature map the cells it depends on, with each map's receptive field and jump. "
         "LAYERS: Conv2d / MaxPool2d / AvgPool2d calls one after another, in quotes. "
-        ".gif/.webp/.apng/.mp4 write the animation (one layer per frame), .png/.svg/.pdf "
+        ".gif/.webp/.apng/.mp4/.html write the animation (one layer per frame), .png/.svg/.pdf "
         "the last frame (everything lit).",
         [f"convgif stack {LENET} --input-shape 1,32,32 -o stack.png",
          f"convgif stack {LENET} --input-shape 1,32,32 --output-cell 3,0,4 -o stack.gif",
@@ -321,19 +322,49 @@ def flag_names(command: str | None, argv=(), layer_flags: bool = False) -> dict[
     found = commands().get(command)
     if found is None:
         return {}
-    typed = {arg.split("=", 1)[0] for arg in argv if arg.startswith("-")}
     names: dict[str, str] = {}
     for option in o.flatten(found.parts):
         if not option.flag.startswith("-"):
             continue  # a positional argument
         if option.dest in o.LAYER_FLAG_NAMES and not layer_flags:
             continue
-        if option.dest not in names or option.flag in typed:
-            names[option.dest] = option.flag
+        spelling = typed_flag(option.flags, argv)
+        if option.dest not in names or spelling:
+            names[option.dest] = spelling or option.flag
     for name, dest in ALIASES.items():
         if dest in names:
             names[name] = names[dest]
     return names
+
+
+def typed_flag(flags, argv) -> str | None:
+    """Which of ``flags`` (``("-o", "--output")``) the user typed last in ``argv``, as
+    argparse reads it: ``--output x``, ``--output=x``, ``-o x``, ``-ox``, ``-qo x``; None
+    when none was typed in full (an abbreviation such as ``--out`` is named by its long
+    form)."""
+    found = None
+    for arg in argv:
+        if arg == "--":
+            break
+        for flag in flags:
+            if flag.startswith("--"):
+                hit = arg == flag or arg.startswith(flag + "=")
+            else:  # one letter: a value may follow it, or other letters precede it
+                hit = not arg.startswith("--") and _short_cluster(arg, flag[1:])
+            if hit:
+                found = flag
+    return found
+
+
+def _short_cluster(arg: str, letter: str) -> bool:
+    """``-o``, ``-ofile`` or ``-qo``: ``letter`` among the leading switches of a cluster
+    (``-q``, which take no value) or right after them."""
+    head = arg[1:] if arg.startswith("-") else ""
+    switches = len(head) - len(head.lstrip(SWITCH_LETTERS))
+    return letter in head[:switches] or head[switches:switches + 1] == letter
+
+
+SWITCH_LETTERS = "qh"  # the short flags that take no value, so another may follow them
 
 
 # --------------------------------------------------------------------------- old spellings

@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from convgif.errors import refuse
-from convgif.frames.storyboard import FrameState, check_channels, frame_index
+from convgif.frames.storyboard import FrameState, check_channels, end_frame
 from convgif.frames.timing import steps_within
 from convgif.frames.tour import BLOCK_SHARE, FIRST_MIN, MAX_PER_CHANNEL, Span, split
 from convgif.simulate.trace import Trace
@@ -222,11 +222,9 @@ class ScatterStoryboard:
 
     def frame(self, index: int) -> FrameState:
         count = len(self)
-        index = frame_index(index, count)
-        if index == 0:
-            return FrameState(index, count, "open")
-        if index == count - 1:
-            return FrameState(index, count, "close", slot=self.stamps)
+        index, end = end_frame(index, count, self.stamps)
+        if end is not None:
+            return end
         if index == self.steps + 1:  # after the last stamp: the bias frame
             return FrameState(index, count, "bias", n=self.trace.batch - 1, slot=self.stamps)
         if self.tour is None:

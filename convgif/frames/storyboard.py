@@ -79,6 +79,17 @@ def frame_index(frame, count: int) -> int:
     return index % count
 
 
+def end_frame(frame, count: int, slots: int) -> tuple[int, FrameState | None]:
+    """The checked index of ``frame`` and, for the first and the last frame, its state:
+    the opening (nothing computed yet) and the close (all ``slots`` finished)."""
+    index = frame_index(frame, count)
+    if index == 0:
+        return index, FrameState(index, count, "open")
+    if index == count - 1:
+        return index, FrameState(index, count, "close", slot=slots)
+    return index, None
+
+
 def describe_region(region: tuple[range, ...]) -> str:
     """``rows 0–3, cols 2–5`` (a single index: ``row 2``)."""
     parts = []
@@ -185,11 +196,9 @@ class Storyboard:
 
     def frame(self, index: int) -> FrameState:
         count = len(self)
-        index = frame_index(index, count)
-        if index == 0:
-            return FrameState(index, count, "open")
-        if index == count - 1:
-            return FrameState(index, count, "close", slot=self.slots)
+        index, end = end_frame(index, count, self.slots)
+        if end is not None:
+            return end
         if self.tour is None:
             return self._slot_frame(index, count, *divmod(index - 1, self.substeps))
         span = self.tour[index - 1]

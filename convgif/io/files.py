@@ -5,7 +5,8 @@ leaves a half-written file or clobbers an old one. Every temporary file or
 folder convgif makes is named ``.convgif-<pid>-<token>...`` beside its target:
 short (a target name of 255 bytes still fits), recognisable, and owned. What a
 killed run left (its pid is no longer alive) is removed by the next write into
-that folder.
+that folder, and so is what earlier versions left (names without a pid) once
+nothing in it has changed for an hour.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re
 import secrets
 import shutil
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +27,16 @@ from convgif.errors import NAME, ConvGifError, refuse
 FRAME_FORMATS = ("png", "pdf", "svg")  # of the numbered frames in a frames folder
 TEMP_PREFIX = ".convgif-"
 TEMP_NAME = re.compile(r"\.convgif-(\d+)-[0-9a-f]{8}(\.tmp(\.\w{1,8})?|\.stage|\.scratch)$")
+# Names of earlier versions, which carried no pid: tempfile's 8 characters after the
+# target's own name (``.t.gif.k3_x9q1z.tmp.gif``) or after ``.convgif-`` (staging folders)
+# and ``.convgif-npz-`` (a trace's scratch). Without a pid a dead owner cannot be told from
+# a live one, so such a name is removed only when nothing in it changed for an hour
+# (``OLD_STALE_SECONDS``): a live writer of those versions kept touching what it wrote.
+OLD_TEMP_FILE = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp(\.\w+)$")
+OLD_EXTENSIONS = frozenset(  # what those versions wrote: another tool's .tmp is left alone
+    ".gif .png .apng .webp .mp4 .svg .pdf .csv .json .jsonl .npz .tex".split())
+OLD_TEMP_FOLDER = re.compile(r"\.convgif-(npz-)?[a-z0-9_]{8}$")
+OLD_STALE_SECONDS = 3600
 NAME_MAX = 255  # bytes in one file name, on every common file system
 PATH_MAX = 4096  # bytes in a whole path (Linux); a longer one cannot be opened
 MAX_NEW_FOLDERS = 1_000_000  # no real bound: PATH_MAX (4,096 bytes) stops a path far sooner
@@ -125,6 +137,58 @@ def remove_stale(folder) -> list[str]:
         if match is None or _alive(int(match[1])):
             continue
         with contextlib.suppress(OSError):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+            removed.append(entry.name)
+    return removed + _remove_old_versions(folder)
+
+
+def _old_version_name(entry: os.DirEntry) -> bool:
+    """Whether ``entry`` is named as an earlier version named its temporary files and
+    folders, and is of that kind (a plain file, or a folder of plain files)."""
+    if entry.is_symlink():
+        return False
+    if entry.is_dir(follow_symlinks=False):
+        return OLD_TEMP_FOLDER.match(entry.name) is not None
+    match = OLD_TEMP_FILE.match(entry.name)
+    # mkstemp's prefix was the target's name and its suffix the target's extension
+    return (match is not None and entry.is_file(follow_symlinks=False)
+            and match[2].lower() in OLD_EXTENSIONS and Path(match[1]).suffix == match[2])
+
+
+def _untouched_since(entry: os.DirEntry, cutoff: float) -> bool:
+    """Nothing in ``entry`` (its own mtime, or for a folder each of its entries') is newer
+    than ``cutoff``, it is ours (our uid), and a folder holds only plain files."""
+    info = entry.stat(follow_symlinks=False)
+    if info.st_mtime > cutoff or info.st_uid != os.getuid():
+        return False
+    if not entry.is_dir(follow_symlinks=False):
+        return True
+    with os.scandir(entry.path) as inside:
+        for item in inside:
+            if not item.is_file(follow_symlinks=False):
+                return False
+            if item.stat(follow_symlinks=False).st_mtime > cutoff:
+                return False
+    return True
+
+
+def _remove_old_versions(folder) -> list[str]:
+    """Remove what earlier versions left (see ``OLD_TEMP_FILE``) and no one touched for an
+    hour; their names."""
+    cutoff = time.time() - OLD_STALE_SECONDS
+    removed = []
+    try:
+        with os.scandir(folder) as scan:
+            entries = [e for e in scan if e.name.startswith(".") and _old_version_name(e)]
+    except OSError:
+        return []
+    for entry in entries:
+        with contextlib.suppress(OSError):
+            if not _untouched_since(entry, cutoff):
+                continue
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path)
             else:

@@ -10,7 +10,7 @@ import ast
 import operator
 import re
 
-from convgif.errors import NAME, ConvGifError, refuse
+from convgif.errors import NAME, ConvGifError, refuse, shown
 
 
 def parse_shape(text, name: str = "--input-shape") -> tuple[int, ...]:
@@ -59,7 +59,7 @@ def output_region(value, out_spatial, name: str = "outputs") -> tuple[range, ...
     single indices, as ``--channels`` writes them) or, per axis, an int or a
     ``range`` with step 1. ``name`` is how the error messages call it.
     """
-    given = f"{NAME}={value!r}"
+    given = f"{NAME}={shown(value)}"
     region = _region_ranges(value, len(out_spatial), given, name)
     check_region(region, out_spatial, given, name)
     return region
@@ -165,43 +165,51 @@ def read_call(text, kinds) -> tuple[str, list, dict]:
     Every argument must be a literal; nothing is evaluated.
     """
     if not isinstance(text, str) or not text.strip():
-        raise ConvGifError("--layer must be a constructor call such as 'Conv2d(3, 2, 3)'")
+        raise ConvGifError(f"{NAME} must be a constructor call such as 'Conv2d(3, 2, 3)'", "layer")
     source = text.strip()
     check_call_size(source)
     try:
         tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError):
         raise ConvGifError(
-            f"--layer={source!r} is not valid Python: write it as in code, e.g. 'Conv2d(3, 2, 3)'"
+            f"{NAME}={shown(source)} is not valid Python: write it as in code, "
+            "e.g. 'Conv2d(3, 2, 3)'",
+            "layer",
         ) from None
     call = tree.body
     if not isinstance(call, ast.Call):
         raise ConvGifError(
-            f"--layer={source!r} must be a constructor call such as 'Conv2d(3, 2, 3)'"
+            f"{NAME}={shown(source)} must be a constructor call such as 'Conv2d(3, 2, 3)'",
+            "layer",
         )
     name = _dotted(call.func)
     short = name.rsplit(".", 1)[-1] if name else None
     if short not in kinds:
         raise ConvGifError(
-            f"--layer names {name or 'an expression'!r}, must be one of {', '.join(kinds)} "
-            "(with or without a prefix such as nn. or layers.)"
+            f"{NAME} names {shown(name or 'an expression')}, must be one of {', '.join(kinds)} "
+            "(with or without a prefix such as nn. or layers.)",
+            "layer",
         )
     if any(isinstance(a, ast.Starred) for a in call.args) or any(
         k.arg is None for k in call.keywords
     ):
-        raise ConvGifError(f"--layer={source!r}: *args and **kwargs are not allowed")
+        raise ConvGifError(
+            f"{NAME}={shown(source)}: *args and **kwargs are not allowed", "layer"
+        )
     repeated = _repeated([k.arg for k in call.keywords])
     if repeated:
         raise ConvGifError(
-            f"--layer={source!r}: keyword {repeated!r} is given twice (Python refuses it)"
+            f"{NAME}={shown(source)}: keyword {repeated!r} is given twice (Python refuses it)",
+            "layer",
         )
     try:
         args = [ast.literal_eval(a) for a in call.args]
         kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise ConvGifError(
-            f"--layer={source!r}: every argument must be a literal (number, string, tuple, "
-            "True/False/None); nothing is evaluated"
+            f"{NAME}={shown(source)}: every argument must be a literal (number, string, tuple, "
+            "True/False/None); nothing is evaluated",
+            "layer",
         ) from None
     return short, args, kwargs
 
@@ -240,16 +248,17 @@ def split_calls(text: str) -> list[str]:
             depth -= 1
             if depth < 0:
                 raise ConvGifError(
-                    f"{NAME}={text!r}: a ')' at character {i + 1} closes nothing", "layers"
+                    f"{NAME}={shown(text)}: a ')' at character {i + 1} closes nothing", "layers"
                 )
             if depth == 0 and ch == ")":
                 calls.append(text[start : i + 1])
                 start = i + 1
     if depth or quote:
-        raise ConvGifError(f"{NAME}={text!r}: an unclosed '(' or quote at the end", "layers")
+        raise ConvGifError(f"{NAME}={shown(text)}: an unclosed '(' or quote at the end", "layers")
     if text[start:].strip():
         raise ConvGifError(
-            f"{NAME}={text!r}: {text[start:].strip()!r} after the last call is not a layer",
+            f"{NAME}={shown(text)}: {shown(text[start:].strip())} after the last call is not "
+            "a layer",
             "layers",
         )
     out = []
@@ -258,6 +267,6 @@ def split_calls(text: str) -> list[str]:
         for sep in ("->", "|"):
             body = body.removeprefix(sep).strip()
         if not body or "(" not in body:
-            raise ConvGifError(f"{NAME}={text!r}: layer {n} is empty", "layers")
+            raise ConvGifError(f"{NAME}={shown(text)}: layer {n} is empty", "layers")
         out.append(body)
     return out

@@ -38,8 +38,8 @@ def title_parts(spec, pads, in_shape, out_shape) -> list[str]:
         p = pair_text(b for b, _ in pads)
     elif all(b == a for b, a in pads):
         p = pair_text(b for b, _ in pads)
-    else:
-        p = pair_text(v for pair in pads for v in pair)
+    else:  # (before, after) per axis, as convgif's padding=((0, 2), (1, 0)) spells it
+        p = shape_text(tuple(shape_text(tuple(pair)) for pair in pads))
     parts = [
         f"Input shape: {shape_text(tuple(in_shape))}",
         f"Output shape: {shape_text(tuple(out_shape))}",
