@@ -153,10 +153,9 @@ def keras_forward(kind, args, kwargs, layer, x):
         module = getattr(real.layers, kind)(*args, **kwargs)
         module.build(x.shape)
         w = np.asarray(layer.weight, np.float64)
-        # convgif keeps torch's layout: (out, in/g, k...) for Conv, (in, out, k...) transposed
-        spatial = tuple(range(2, w.ndim))
-        order = (*spatial, 0, 1) if kind == "Conv2DTranspose" else (*spatial, 1, 0)
-        module.kernel.assign(np.transpose(w, order))
+        # torch's layouts (out, in/g, k...) and, transposed, (in, out, k...) become Keras'
+        # (k..., in, filters) and (k..., filters, in): the same axes swap in both
+        module.kernel.assign(np.transpose(w, (*range(2, w.ndim), 1, 0)))
         if layer.bias is not None:
             module.bias.assign(layer.bias)
         return real.ops.convert_to_numpy(module(x.astype("float32"))).astype(np.float64)
@@ -202,6 +201,7 @@ def from_torch_call(rng: random.Random, _material) -> ApiCall:
                 module.bias.copy_(torch.randint(-2, 3, module.bias.shape))
         layer = convgif.from_torch(module)
         x = small_input(random.Random(seed), layer, TORCH_NDIM[kind])
+        warnings.simplefilter("ignore")  # the oracle's own warnings (torch's 'same' note)
         try:
             with torch.no_grad():
                 expected = module.double()(torch.from_numpy(x)).numpy()
