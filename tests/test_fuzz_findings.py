@@ -93,3 +93,30 @@ def test_the_api_raises_one_convgif_error_with_its_param(tmp_path, monkeypatch, 
     assert info.value.param == param, (info.value.param, str(info.value))
     assert "\n" not in str(info.value) and "--" not in str(info.value)
     assert os.listdir(tmp_path) == []
+
+
+def test_a_made_up_input_too_big_to_simulate_is_refused_before_it_is_made(tmp_path):
+    """Was: 384 MB of copies of the made-up input before the refusal (a Keras layer reads
+    1,4096,4096 as 4,096 channels last). Now under 2 s and 300 MB, nothing written."""
+    import tracemalloc
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        line = error_line(["trace", "--layer", "layers.Conv2DTranspose(1, 2, strides=2)",
+                           "--input-shape", "1,4096,4096", "-q", "-o", "t.npz"], tmp_path)
+        peak = tracemalloc.get_traced_memory()[1] / 1024**2
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - start < 2 and peak < 300, (peak, line)
+    assert "the padded input would have 100,675,584 values (limit 33,554,432)" in line
+    assert os.listdir(tmp_path) == []
+
+
+def test_from_torch_refuses_an_array_torch_kept_unchecked():
+    """Was: numpy's ValueError ("can only convert an array of size 1") from from_torch."""
+    import torch
+
+    with pytest.raises(ConvGifError) as info:
+        convgif.from_torch(torch.nn.AvgPool2d(2, padding=np.array([1, 1])))
+    assert info.value.param == "padding"
