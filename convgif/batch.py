@@ -242,12 +242,15 @@ def load_batch(path) -> list[dict]:
     if unknown:
         raise ConvGifError(
             f"batch file {str(path)!r}: unknown table {sorted(unknown)[0]!r}; "
-            "write each render as a [[render]] table"
+            "write each render as a [[render]] table",
+            "batch",
         )
     if not isinstance(entries, list) or not entries or not all(
         isinstance(e, dict) for e in entries
     ):
-        raise ConvGifError(f"batch file {str(path)!r} must hold one or more [[render]] tables")
+        raise ConvGifError(
+            f"batch file {str(path)!r} must hold one or more [[render]] tables", "batch"
+        )
     p = Path(os.fspath(path))
     # The line of each [[render]] header, so an error can point at its entry.
     text = p.read_text(encoding="utf-8", errors="replace")

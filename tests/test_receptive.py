@@ -82,14 +82,14 @@ def test_padding_taps_are_marked_not_lit():
         ("Conv2d(1,6,5) Conv2d(3,16,5)", (1, 32, 32),
          "layer 2 (Conv2d(3, 16, kernel_size=5)) has in_channels=3, but layer 1"),
         ("Conv2d(3,6,5)", (1, 32, 32), "layer 1 (Conv2d(3, 6, kernel_size=5)) has in_channels=3, "
-                                       "but the input gives 1 channels"),
+                                       "but the input (input_shape=(1, 32, 32)) gives 1 channels"),
         ("Conv2d(1,6,5) MaxPool2d(2) Conv2d(6,16,9)", (1, 20, 20), "layer 3"),
         ("Conv2d(1,6,5) Conv2d(6,6,5", (1, 32, 32), "unclosed"),
         ("Conv2d(1,6,5) MaxPool2d(2) x", (1, 32, 32), "'x' after the last call"),
         ("Conv2d(1,6,5)) MaxPool2d(2)", (1, 32, 32), "closes nothing"),
         ("Conv2d(1,6,5) Dense(4)", (1, 32, 32), "layer 2"),
         ("Conv2d(1,6,5) ConvTranspose2d(6,1,3)", (1, 32, 32), "a stack takes Conv2d"),
-        ("Conv2d(1,6,5)", (1, 32), "--input-shape=(1, 32) must be (C, H, W)"),
+        ("Conv2d(1,6,5)", (1, 32), "input_shape=(1, 32) must be (C, H, W)"),
         ("", (1, 8, 8), "constructor calls"),
     ],
 )

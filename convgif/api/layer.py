@@ -176,6 +176,9 @@ class Layer:
                 "too many to simulate; use a smaller input",
                 "input_shape",
             )
+        from convgif.simulate.engine import check_input_shape
+
+        check_input_shape(self.spec, input_shape)
         rng = np.random.default_rng(self.seed + 1 if seed is None else seed)
         lo, hi = INPUT_RANGE
         return rng.integers(lo, hi + 1, tuple(input_shape)).astype(np.float64)

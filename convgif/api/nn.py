@@ -181,8 +181,7 @@ class _ConvTransposeNd(Layer):
         in_channels, out_channels, groups = _channel_counts(in_channels, out_channels, groups)
         kernel, stride_t, dilation_t = _conv_sizes(nd, kernel_size, stride, dilation)
         pad, out_pad = _transposed_padding(name, nd, padding, output_padding, stride_t, dilation_t)
-        if padding_mode != "zeros":
-            check_choice("padding_mode", padding_mode, PADDING_MODES)
+        if check_choice("padding_mode", padding_mode, PADDING_MODES) != "zeros":
             raise ConvGifError(
                 f"{NAME}={padding_mode!r} is not supported by {name}: "
                 "transposed convolutions take only 'zeros'",

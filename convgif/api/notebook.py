@@ -32,7 +32,11 @@ def _plain(value):
     if isinstance(value, (list, tuple)):
         return tuple(_plain(v) for v in value)
     if hasattr(value, "item") and not isinstance(value, (bool, int, float, str)):
-        return value.item()
+        # a 0-d tensor or array: its number; a bigger one (a module built with
+        # padding=np.array([2, 2]), which torch keeps unchecked) stays as it is, for the
+        # layer's own checks to refuse by name
+        return value.item() if getattr(value, "size", None) in (1, ()) or (
+            callable(getattr(value, "numel", None)) and value.numel() == 1) else value
     return value
 
 

@@ -209,7 +209,8 @@ def flipped(layer):
             else "pooling has no kernel"
         )
         raise ConvGifError(
-            f"flip=True needs a convolution (Conv1d/2d/3d), not {layer.spec.name}: {why}"
+            f"{NAME}=True needs a convolution (Conv1d/2d/3d), not {layer.spec.name}: {why}",
+            "flip",
         )
     weight = layer.weight  # drawn now, so the copy shares the seeded parameters
     twin = copy.copy(layer)

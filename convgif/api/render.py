@@ -31,7 +31,7 @@ from convgif.api.pictures import picture
 from convgif.api.result import Rendered
 from convgif.backends.raster import RasterPainter
 from convgif.backends.style import heat_style, own_style, shade_style
-from convgif.errors import ConvGifError, refuse
+from convgif.errors import NAME, ConvGifError, name_of, refuse, shown
 from convgif.frames import budget, timing
 from convgif.frames.sampling import spread
 from convgif.layers.spec import check_layer
@@ -41,6 +41,9 @@ STILL_FORMATS = (".png", ".svg", ".pdf")
 PAGE_FORMAT = ".html"  # the step-through player
 SMALLER_INPUT = "a smaller input, scale= or cell= (--input-shape, --scale, --cell)"
 PHOTO_KEYS = ("image", "image_size", "outputs", "shade")  # picture()'s own, not the options'
+# A vector still draws every cell as a matplotlib patch, about a thousand a second: a 300 x 300
+# input took over two minutes and 2.8 GB; 10,000 cells (a 70 x 70 input) take about 10 s.
+MAX_VECTOR_CELLS = 10_000
 LEAST_CELL = 3.5  # px at scale 1: no layer picture paints a cell smaller (views.sizes' ladder)
 
 
@@ -103,13 +106,18 @@ def check_panels(panels, pixels: float, force: bool = False,
 
 
 def check_layer_size(layer, x=None, input_shape=None, options=None,
-                     output: Output = DEFAULT_OUTPUT) -> None:
+                     output: Output = DEFAULT_OUTPUT, vector=None) -> None:
     """Before tracing: refuse a layer's picture (gather or scatter view) whose input and output
-    grids alone would break the budget at the smallest cell a picture is painted with."""
+    grids alone would break the budget at the smallest cell a picture is painted with, or,
+    for a vector still (``vector``: its path), hold more cells than it can draw in seconds."""
     options = options or {}
     layer = check_layer(layer)  # a non-layer is named before its size is asked for
     shape = np.shape(x) if x is not None else input_shape
-    if shape is None or 0 in tuple(shape) or options.get("image") not in (None, False) or (
+    try:
+        dims = () if shape is None else tuple(shape)
+    except TypeError:
+        raise refuse("input_shape", shape, "must be a tuple of sizes, e.g. (3, 7, 7)") from None
+    if shape is None or 0 in dims or options.get("image") not in (None, False) or (
             options.get("view") == "matrix"):  # a photo is sized to fit; the matrix view
         return  # checks its own size; an empty batch is refused with its own reason
     # the picture's options checked first (as picture() will again): a bad cell= is named
@@ -124,6 +132,15 @@ def check_layer_size(layer, x=None, input_shape=None, options=None,
 
     cell = checked.cell or LEAST_CELL
     check_panels((grid(shape), grid(out)), cell * output.scale, output.force, SMALLER_INPUT)
+    cells = sum(rows * cols for rows, cols in (grid(shape), grid(out)))
+    if vector and cells > MAX_VECTOR_CELLS and not output.force:
+        raise ConvGifError(
+            f"{NAME}={shown(os.fspath(vector))}: a vector still draws each cell as a shape, "
+            f"and this one has {cells:,} (limit {MAX_VECTOR_CELLS:,}; matplotlib draws about "
+            f"a thousand a second): write .png, or use a smaller input "
+            f"({name_of('input_shape')}, {name_of('x')})",
+            "path",
+        )
 
 
 def scenes(view: View, indices, shown=None):
@@ -286,7 +303,8 @@ def still_picture(path, layer, *, frame=-1, x=None, input_shape=None, **options)
             "path", os.fspath(path), f"must end in one of {', '.join(STILL_FORMATS)} (a still)"
         )
     output, options = split_options(options, STILL_KEYS)
-    check_layer_size(layer, x, input_shape, options, output)
+    vector = path if _suffix(path) != ".png" else None
+    check_layer_size(layer, x, input_shape, options, output, vector)
     view = picture(layer, x=x, input_shape=input_shape, **options)
     return still_view(path, view, frame, output)
 

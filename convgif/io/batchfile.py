@@ -16,6 +16,7 @@ from convgif.errors import ConvGifError
 
 MAX_BATCH_BYTES = 1 << 20  # a batch file is a list of renders, not data
 MAX_BATCH_NESTING = 32  # arrays and inline tables inside one another
+PARAM = "batch"  # run_batch's argument; on the command line, its FILE
 
 
 def batch_text(path, name: str) -> str:
@@ -24,24 +25,25 @@ def batch_text(path, name: str) -> str:
     try:
         info = os.stat(os.fspath(path))
     except FileNotFoundError:
-        raise ConvGifError(f"{name}: no such file") from None
+        raise ConvGifError(f"{name}: no such file", PARAM) from None
     except OSError as exc:
-        raise ConvGifError(f"{name} could not be read: {exc.strerror or exc}") from None
+        raise ConvGifError(f"{name} could not be read: {exc.strerror or exc}", PARAM) from None
     if not stat.S_ISREG(info.st_mode):
-        raise ConvGifError(f"{name} is not a regular file; give a .toml file")
+        raise ConvGifError(f"{name} is not a regular file; give a .toml file", PARAM)
     if info.st_size > MAX_BATCH_BYTES:
         raise ConvGifError(
             f"{name} has {info.st_size:,} bytes (limit {MAX_BATCH_BYTES:,}): "
-            "split it into smaller batch files"
+            "split it into smaller batch files",
+            PARAM,
         )
     try:
         with open(os.fspath(path), "rb") as f:
             data = f.read(MAX_BATCH_BYTES + 1)
         return data.decode("utf-8")
     except OSError as exc:
-        raise ConvGifError(f"{name} could not be read: {exc.strerror or exc}") from None
+        raise ConvGifError(f"{name} could not be read: {exc.strerror or exc}", PARAM) from None
     except UnicodeDecodeError:
-        raise ConvGifError(f"{name} is not UTF-8 text") from None
+        raise ConvGifError(f"{name} is not UTF-8 text", PARAM) from None
 
 
 def nesting(text: str) -> int:
@@ -81,7 +83,7 @@ def read_toml(path) -> dict:
     text = batch_text(path, name)
     if nesting(text) > MAX_BATCH_NESTING:
         raise ConvGifError(
-            f"{name} nests arrays or tables more than {MAX_BATCH_NESTING} deep"
+            f"{name} nests arrays or tables more than {MAX_BATCH_NESTING} deep", PARAM
         )
     try:
         return tomllib.loads(text)
@@ -92,11 +94,12 @@ def read_toml(path) -> dict:
         if found:
             raise ConvGifError(
                 f"{name}, line {found[1]} (column {found[2]}): not valid TOML: "
-                f"{text[: found.start()]}"
+                f"{text[: found.start()]}",
+                PARAM,
             ) from None
-        raise ConvGifError(f"{name} is not valid TOML: {text}") from None
+        raise ConvGifError(f"{name} is not valid TOML: {text}", PARAM) from None
     except (RecursionError, MemoryError):
-        raise ConvGifError(f"{name} nests arrays or tables too deep to read") from None
+        raise ConvGifError(f"{name} nests arrays or tables too deep to read", PARAM) from None
 
 
 __all__ = ["MAX_BATCH_BYTES", "MAX_BATCH_NESTING", "batch_text", "nesting", "read_toml"]

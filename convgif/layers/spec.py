@@ -98,7 +98,8 @@ def check_torch_flag(name: str, value) -> bool:
 
 
 def check_choice(name: str, value, choices) -> str:
-    if value not in choices:
+    # an array (or any value whose == is not a bool) is no choice, whatever it holds
+    if not any(isinstance(value, type(c)) and value == c for c in choices):
         allowed = ", ".join(repr(c) for c in choices)
         raise refuse(name, value, f"must be one of {allowed}")
     return value

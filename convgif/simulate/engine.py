@@ -170,6 +170,19 @@ def _check_range(spec: LayerSpec, xc: np.ndarray, weight, bias) -> None:
     )
 
 
+def check_input_shape(spec: LayerSpec, shape) -> None:
+    """Refuse an input shape (as the framework writes it, checked) whose simulation would be
+    too big, before any array of that shape is made: a made-up input of the largest shape
+    allowed is 128 MB, and its copies would be refused only after they were made."""
+    shape = tuple(shape)
+    if len(shape) == spec.ndim + 1:
+        shape = (1, *shape)
+    if spec.channels_last:
+        shape = (shape[0], shape[-1], *shape[1:-1])
+    spatial = shape[2:]
+    _check_sizes(spec, shape, spec.pads(spatial), spec.output_spatial(spatial))
+
+
 def _check_sizes(spec: LayerSpec, x_shape, pads, out_spatial) -> None:
     """Refuse, before allocating, a grid or output too big to hold (e.g. padding=10**6)."""
     n, c, *spatial = x_shape

@@ -104,8 +104,9 @@ def from_trace(trace) -> ConvMatrix:
     spec = trace.spec
     if spec.op == "max_pool":
         raise ConvGifError(
-            f"{spec.name} has no matrix: max pooling is not linear (view='matrix' and "
-            "conv_matrix need a convolution or an average pool)"
+            f"{spec.name} has no matrix: max pooling is not linear ({NAME}='matrix' and "
+            "conv_matrix need a convolution or an average pool)",
+            "view",
         )
     in_shape = tuple(trace.x.shape[1:])
     out_shape = tuple(trace.y.shape[1:])

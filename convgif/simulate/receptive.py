@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from convgif.errors import NAME, ConvGifError, refuse
+from convgif.errors import NAME, ConvGifError, in_context, name_of, refuse
 
 KINDS = ("Conv2d", "MaxPool2d", "AvgPool2d")
 
@@ -37,24 +37,27 @@ def check_stack(layers, input_shape) -> list[tuple[int, int, int]]:
     shape = parse_shape(input_shape)
     if len(shape) != 3:
         raise ConvGifError(
-            f"--input-shape={shape} must be (C, H, W): a stack takes one unbatched 2-d input"
+            f"{NAME}={shape} must be (C, H, W): a stack takes one unbatched 2-d input",
+            "input_shape",
         )
     shapes = [shape]
     for n, layer in enumerate(layers, 1):
         spec = layer.spec
         where = f"layer {n} ({layer!r})"
         if spec.name not in KINDS:
-            raise ConvGifError(f"{where}: a stack takes {', '.join(KINDS)} layers")
+            raise ConvGifError(f"{where}: a stack takes {', '.join(KINDS)} layers", "layers")
         c = shapes[-1][0]
         if spec.in_channels is not None and spec.in_channels != c:
-            before = "the input" if n == 1 else f"layer {n - 1} ({layers[n - 2]!r})"
+            before = (f"the input ({name_of('input_shape')}={shapes[0]})" if n == 1
+                      else f"layer {n - 1} ({layers[n - 2]!r})")
             raise ConvGifError(
-                f"{where} has in_channels={spec.in_channels}, but {before} gives {c} channels"
+                f"{where} has in_channels={spec.in_channels}, but {before} gives {c} channels",
+                "layers",
             )
         try:
             out = layer.output_shape(shapes[-1])
         except ConvGifError as error:
-            raise ConvGifError(f"{where}: {error}") from None
+            raise in_context(error, where, "layers") from None
         shapes.append(tuple(out))
     return shapes
 
