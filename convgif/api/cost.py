@@ -115,11 +115,10 @@ def _swept_shape(layer, input_shape, name: str, value: int) -> tuple[int, ...]:
 
 def sweep_layers(layer, input_shape, sweep) -> tuple[str, list[tuple[int, object, tuple]]]:
     """(argument, [(value, layer, input shape)]) for every swept value, all checked first."""
-    from convgif.api.kinds import parse_layer
+    from convgif.api.kinds import as_layer
     from convgif.layers.parse import parse_shape
 
-    if isinstance(layer, str):
-        layer = parse_layer(layer)
+    layer = as_layer(layer)  # text, or a layer object: anything else is named
     input_shape = parse_shape(input_shape, "input_shape")
     layer.output_shape(input_shape)  # the base layer itself must fit its input
     name, values = parse_sweep(sweep)
@@ -278,7 +277,7 @@ def cost_chart(
     (``'default'``, ``'classic'``, ``'dark'``) and ``font`` (a family name or a
     font file; None: DejaVu Sans). ``.csv`` / ``.json``: the table itself.
     """
-    from convgif.api.kinds import parse_layer
+    from convgif.api.kinds import as_layer
     from convgif.api.options import output_options
     from convgif.layers.parse import parse_shape
 
@@ -290,8 +289,7 @@ def cost_chart(
             "path",
         )
     output = output_options(style=style, font=font, animated=False)
-    if isinstance(layer, str):
-        layer = parse_layer(layer)
+    layer = as_layer(layer)
     input_shape = parse_shape(input_shape, "input_shape")
     table = cost_table(layer, input_shape, sweep, measure, repeats, threads)
     name, _ = parse_sweep(sweep)

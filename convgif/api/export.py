@@ -20,11 +20,12 @@ import numpy as np
 
 from convgif.api.options import frame_positions
 from convgif.errors import NAME, ConvGifError, name_of, refuse
+from convgif.frames.budget import MAX_PAGED_FRAMES
 from convgif.frames.sampling import even_frames, select_frames
 from convgif.frames.timing import PACES
 from convgif.io.files import FRAME_FORMATS
 
-MAX_VECTOR_FRAMES = 1_000  # SVG / PDF frames a folder may get: each takes matplotlib ~0.1 s
+MAX_VECTOR_FRAMES = MAX_PAGED_FRAMES  # SVG / PDF frames a folder may get: matplotlib ~0.1 s each
 
 __all__ = [
     "FrameFolder",
@@ -109,15 +110,16 @@ def write_frames(
     Files are numbered 1, 2, 3... in the order chosen (the ``animate`` package
     needs consecutive numbers); ``FrameFolder.frames`` maps them back to the
     animation's frame numbers. ``fmt``: 'png', or 'pdf' / 'svg' (drawn by the
-    vector backend; pdflatex animates PDF frames sharply at any zoom). ``frames``: frame
-    numbers from 1, as the counter writes them (negative: from the end).
-    """
+    vector backend; pdflatex animates PDF frames sharply at any zoom); 'pptx': one deck
+    (``api.deck``). ``frames``: numbered from 1 as the counter does, negative from the end."""
     from convgif.api import render
     from convgif.io.files import staged_folder
     from convgif.io.writers import write_numbered_pngs
 
+    if fmt == "pptx":  # one deck, not a folder of files
+        return _deck(folder, layer, x, input_shape, frames, every, progress, options)
     if fmt not in FRAME_FORMATS:
-        raise refuse("fmt", fmt, f"must be one of {', '.join(map(repr, FRAME_FORMATS))}")
+        raise refuse("fmt", fmt, f"must be one of {', '.join(map(repr, FRAME_FORMATS))}, 'pptx'")
     pic, painter = _prepare(layer, x, input_shape, options)
     total = len(pic)
     chosen = select_frames(total, frame_positions(frames, total), every)
@@ -149,6 +151,13 @@ def write_frames(
         (stage / "frames.tex").write_text(tex, encoding="utf-8")
     folder = Path(os.fspath(folder))
     return FrameFolder(folder, [folder / name for name in names], numbers, total, tex)
+
+
+def _deck(output, layer, x, input_shape, frames, every, progress, options):
+    from convgif.api.deck import frames_deck
+
+    return frames_deck(output, layer, x=x, input_shape=input_shape, frames=frames, every=every,
+                       progress=progress, **options)
 
 
 def _vector_frames(folder: Path, pic, chosen, fmt, options, progress) -> list[str]:

@@ -39,6 +39,7 @@ from convgif.views.view import View
 
 STILL_FORMATS = (".png", ".svg", ".pdf")
 PAGE_FORMAT = ".html"  # the step-through player
+DECK_FORMAT = ".pptx"  # PowerPoint: a slide per frame (convgif.io.slides)
 SMALLER_INPUT = "a smaller input, scale= or cell= (--input-shape, --scale, --cell)"
 PHOTO_KEYS = ("image", "image_size", "outputs", "shade")  # picture()'s own, not the options'
 # A vector still draws every cell as a matplotlib patch, about a thousand a second: a 300 x 300
@@ -174,6 +175,9 @@ def animate_view(path, view: View, output: Output = DEFAULT_OUTPUT, progress=Non
 
         write_bytes(path, html_page(view, output).encode("utf-8"))
         return view
+    if _suffix(path) == DECK_FORMAT:
+        deck_view(path, view, output, progress)
+        return view
     painter = painter_for(view, output.style, output.scale, output.font)
     indices = frame_indices(view, output.max_frames)
     check_budget(view, painter.scale, len(indices), output.force)
@@ -219,6 +223,43 @@ def rendered(path, view: View, output: Output = DEFAULT_OUTPUT, still: bool = Fa
     count = len(frame_indices(view, output.max_frames))
     total = sum(durations(view, output.duration, output.hold, count=count))
     return Rendered(path, count, size, int(total))
+
+
+def deck_view(path, view: View, output: Output = DEFAULT_OUTPUT, progress=None, indices=None,
+              ways=None) -> int:
+    """Write the view as a PowerPoint deck (``convgif.io.slides``): a title slide, then a slide
+    per frame (``indices``; default: the animation's), painted to fill a 16:9 slide at 1920 px
+    times ``output.scale``, its caption in the speaker notes. Returns the frames written.
+    ``ways``: what a refusal of too many slides suggests (default: the view's)."""
+    from convgif.backends.player import caption_lines, title_of
+    from convgif.io import slides
+
+    slides.require_pptx("path", os.fspath(path))
+    sampled = indices is None
+    indices = frame_indices(view, output.max_frames) if sampled else list(indices)
+    if len(indices) > budget.MAX_PAGED_FRAMES:  # not lifted by force: a deck no one can page
+        raise ConvGifError(f"{len(indices):,} slides (limit {budget.MAX_PAGED_FRAMES:,} a deck): "
+                           f"use {', '.join(ways or view.ways_round)}")
+    scale = output.scale * slides.fit_scale(view.width * view.zoom, view.height * view.zoom)
+    painter = painter_for(view, output.style, scale, output.font)
+    check_budget(view, painter.scale, len(indices), output.force)
+    shown = len(indices) if sampled and len(indices) < len(view) else None
+    captions: list[tuple[str, ...]] = []
+
+    def noted(walk):  # each scene's caption, read as the painter takes the scene
+        for scene in walk:
+            captions.append(caption_lines(scene))
+            yield scene
+
+    frames = painter.paint_walk(noted(scenes(view, indices, shown)),
+                                whole=lambda k: view.scene(indices[k], shown=shown))
+    if progress is not None:
+        frames = progress(frames, len(indices))
+    cover = slides.Cover(getattr(view, "title", "") or title_of(view.scene(0)),
+                         getattr(view, "subtitle", ""), painter.style.rgb("paper"),
+                         painter.style.rgb("ink"), tuple(getattr(view, "title_lines", ())))
+    return slides.write_deck(path, ((frame, captions[k]) for k, frame in enumerate(frames)),
+                             painter.palette, cover)
 
 
 def still_view(path, view: View, frame=-1, output: Output = DEFAULT_OUTPUT) -> View:

@@ -183,7 +183,10 @@ def run_frames(args) -> int:
         args.output, layer_input.layer, frames=frame_list(args), every=args.every, fps=args.fps,
         fmt=args.format, progress=progress(args), **picture_options(args, layer_input),
     )
-    if not args.quiet:
+    if not args.quiet and args.format == "pptx":
+        print(f"wrote {result.path}: a title slide and {len(result.frames)} of {result.total} "
+              f"frames, {time.perf_counter() - start:.2f} s")
+    elif not args.quiet:
         print(result.tex, end="")
         first, last = result.paths[0].name, result.paths[-1].name
         print(

@@ -38,8 +38,8 @@ PICTURE_COMMANDS = (
     _command(
         "render", "render the animation of a layer (the default command)",
         "Simulate a layer and write its animation; the extension of -o picks the format "
-        "(.gif, .png/.apng, .webp, .mp4, .html: a step-through player). The layer is --layer "
-        "or the layer flags.",
+        "(.gif, .png/.apng, .webp, .mp4, .html: a step-through player, .pptx: a slide per frame). "
+        "The layer is --layer or the layer flags.",
         [
             "convgif render                      # the default layer -> " + DEFAULT_OUTPUT,
             f"convgif render {LAYER} --input-shape 3,7,7 -o conv.gif",
@@ -69,13 +69,17 @@ PICTURE_COMMANDS = (
         "frames", "every frame as numbered files, plus a LaTeX Beamer snippet",
         "Write the frames as FOLDER/frame_0001.png, frame_0002.png, ... and "
         "FOLDER/frames.tex, an \\animategraphics call for the LaTeX animate package "
-        "(also printed). Files are numbered 1, 2, 3... in the order chosen.",
+        "(also printed). Files are numbered 1, 2, 3... in the order chosen. --format pptx "
+        "writes one PowerPoint deck instead: -o itself when it ends in .pptx, else "
+        "FOLDER/frames.pptx; a title slide, then a slide per frame with its caption in the "
+        "speaker notes (needs pip install \"convgif[pptx]\").",
         ["convgif frames -o outputs/frames",
          f"convgif frames {LAYER} --every 3 -o slides/conv",
-         "convgif frames --frames 1,5,9,-1 --format pdf -o slides/conv"],
+         "convgif frames --frames 1,5,9,-1 --format pdf -o slides/conv",
+         "convgif frames --every 2 --format pptx -o slides/conv.pptx"],
         *o.LAYER_AND_INPUT, o.output("outputs/frames", "folder"), o.frame_choice(every=True),
-        o.option("--format", default="png", choices=("png", "pdf", "svg"),
-                 help="file format of the frames (default: png)"),
+        o.option("--format", default="png", choices=("png", "pdf", "svg", "pptx"),
+                 help="file format of the frames (default: png); pptx: one deck"),
         o.option("--fps", type=o.number("--fps", above=0),
                  help="frames per second in the snippet (default: the animation's)"),
         *o.PICTURE,
@@ -128,8 +132,8 @@ LAYER_COMMANDS = (
         "Draw how many products add into each output cell of a transposed layer (kernel taps "
         "x input channels per group): uneven where the kernel size is not a multiple of the "
         "stride. For other layers: how many products read each input cell (windows x output "
-        "channels per group). .png/.svg/.pdf: the finished map; .gif/.apng/.webp/.mp4/.html: built "
-        "up one stamp at a time.",
+        "channels per group). .png/.svg/.pdf: the finished map; .gif/.apng/.webp/.mp4/.html/.pptx: "
+        "built up one stamp at a time.",
         ['convgif overlap --layer "ConvTranspose2d(1, 1, 3, stride=2)" --input-shape 1,4,4 '
          "-o overlap.png",
          'convgif overlap --layer "ConvTranspose2d(1, 1, 4, stride=2, padding=1)" '
@@ -172,8 +176,8 @@ OTHER_COMMANDS = (
         "Walk back from one output cell of the last layer to the input, lighting in every "
         "feature map the cells it depends on, with each map's receptive field and jump. "
         "LAYERS: Conv2d / MaxPool2d / AvgPool2d calls one after another, in quotes. "
-        ".gif/.webp/.apng/.mp4/.html write the animation (one layer per frame), .png/.svg/.pdf "
-        "the last frame (everything lit).",
+        ".gif/.webp/.apng/.mp4/.html/.pptx write the animation (one layer per frame), "
+        ".png/.svg/.pdf the last frame (everything lit).",
         [f"convgif stack {LENET} --input-shape 1,32,32 -o stack.png",
          f"convgif stack {LENET} --input-shape 1,32,32 --output-cell 3,0,4 -o stack.gif",
          'convgif stack "Conv2d(8, 8, 3, groups=8) Conv2d(8, 16, 1)" --input-shape 8,7,7 '

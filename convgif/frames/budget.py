@@ -11,6 +11,9 @@ MAX_FRAMES, MAX_SIDE, MAX_BYTES = 5_000, 8_000, 200 * 1024**2
 HARD_SIDE, HARD_PIXELS = 16_000, 100_000_000
 BYTES_PER_CHANGED_PIXEL = 0.35  # measured on the gallery's GIFs: a frame changes ~5% of its pixels
 CHANGED_SHARE = 0.05
+# frames written one file or one slide each (SVG / PDF frame folders, PowerPoint decks):
+# past this no one pages through them, and each costs a drawing or a picture of its own
+MAX_PAGED_FRAMES = 1_000
 MAX_FRAMES_WAY = "max_frames=N (--max-frames)"
 SMALLER_WAY = "a smaller scale= or cell= (--scale, --cell)"
 

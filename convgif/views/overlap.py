@@ -57,7 +57,7 @@ from convgif.views.text import MIN_VALUE_SIZE, text_width, value_fit, value_size
 from convgif.views.view import View
 
 STILL_FORMATS = (".png", ".svg", ".pdf")
-ANIMATION_FORMATS = (".gif", ".apng", ".webp", ".mp4", ".html")
+ANIMATION_FORMATS = (".gif", ".apng", ".webp", ".mp4", ".html", ".pptx")
 MIN_WIDTH = 1000.0  # the page's least width: the caption's lines wrap within it
 MIN_CELL, MAX_CELL = 12, 40  # the automatic cell size's bounds
 # The room the panels get on a 1280 × 720 slide, beside and below what surrounds them.

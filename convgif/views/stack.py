@@ -57,7 +57,7 @@ ROW_GAP = 14  # between channel grids of one column
 NOTE_LINE = LABEL_SIZE + 5  # from one note under a map to the next
 HEADER_LINE = LABEL_SIZE + 4  # from one line of a map's header to the next
 LEGEND_Y = MARGIN + TITLE_SIZE + 8 + SUBTITLE_SIZE + 14
-ANIMATIONS = (".gif", ".apng", ".webp", ".mp4", ".html")
+ANIMATIONS = (".gif", ".apng", ".webp", ".mp4", ".html", ".pptx")
 STILLS = (".png", ".svg", ".pdf")
 __all__ = ["StackPicture", "short"]
 
