@@ -79,6 +79,10 @@ BIG = "1,4096,4096"
           "--format", "svg", "-o", "fr"],
          r"34,598 frames as \.svg files \(limit 1,000.*\): choose fewer with --frames or "
          r"--every, or write PNG frames \(--format='png'\)"),
+        # found by the fuzz suite: 150 million records ran for minutes and gigabytes
+        (["trace", "--layer", "Conv2d(1, 1, 3)", "--input-shape", BIG, "-o", "t.jsonl"],
+         r"the trace would hold 150,847,524 records \(limit 5,000,000\): give a smaller "
+         r"--input-shape"),
     ],
 )
 def test_refused_up_front(tmp_path, capsys, monkeypatch, argv, expected):

@@ -294,13 +294,12 @@ def export_trace(
     suffix = Path(os.fspath(path)).suffix.lower()
     if suffix not in TRACE_FORMATS:
         raise refuse("path", os.fspath(path), f"must end in one of {', '.join(TRACE_FORMATS)}")
-    if x is None:
-        if input_shape is None:
-            raise ConvGifError(
-                f"give the input: {name_of('x')}=<array> or {name_of('input_shape')}=(C, H, W)"
-            )
-        x = layer.example_input(input_shape)
-    trace = layer.trace(x)
+    if x is None and input_shape is None:
+        raise ConvGifError(
+            f"give the input: {name_of('x')}=<array> or {name_of('input_shape')}=(C, H, W)"
+        )
+    check_records(layer, np.shape(x) if x is not None else input_shape)
+    trace = layer.trace(layer.example_input(input_shape) if x is None else x)
     fields, total, chunks = _records(trace, view, chunk)
     if progress is not None:
         chunks = progress(chunks, -(-total // chunk) if view == "scatter" else None)
@@ -312,6 +311,19 @@ def export_trace(
         else:
             _write_npz(tmp, trace, fields, total, chunks)
     return TraceExport(Path(os.fspath(path)), total, tuple(fields), trace)
+
+
+MAX_RECORDS = 5_000_000  # a trace file's records: about 0.3 to 0.8 GB and a minute to write
+
+
+def check_records(layer, shape) -> None:
+    """Refuse, before the simulation, a trace of more than MAX_RECORDS MACs: no one reads
+    or opens such a file, and it takes minutes and gigabytes to write."""
+    count = layer.mac_count(tuple(shape))
+    if count > MAX_RECORDS:
+        raise ConvGifError(
+            f"the trace would hold {count:,} records (limit {MAX_RECORDS:,}): give a smaller "
+            f"{name_of('input_shape')} or {name_of('x')}", "input_shape")
 
 
 def _write_csv(tmp: Path, fields, chunks) -> None:
