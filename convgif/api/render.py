@@ -45,6 +45,7 @@ PHOTO_KEYS = ("image", "image_size", "outputs", "shade")  # picture()'s own, not
 # A vector still draws every cell as a matplotlib patch, about a thousand a second: a 300 x 300
 # input took over two minutes and 2.8 GB; 10,000 cells (a 70 x 70 input) take about 10 s.
 MAX_VECTOR_CELLS = 10_000
+MAX_VECTOR_ITEMS = 30_000  # any vector picture's shapes: a cell is a box and its value
 LEAST_CELL = 3.5  # px at scale 1: no layer picture paints a cell smaller (views.sizes' ladder)
 
 
@@ -270,8 +271,25 @@ def still_view(path, view: View, frame=-1, output: Output = DEFAULT_OUTPUT) -> V
     index = frame_position(frame, len(view))
     scale = frame_scale(view, output.scale)
     check_budget(view, scale, 1, output.force)
-    write_still(path, view.still(index), view_style(view, output.style), scale, output.font)
+    scene = view.still(index)
+    if _suffix(path) != ".png":
+        check_vector_items(path, scene, output.force)
+    write_still(path, scene, view_style(view, output.style), scale, output.font)
     return view
+
+
+def check_vector_items(path, scene, force: bool = False) -> None:
+    """Refuse an SVG / PDF of more shapes than matplotlib draws in seconds (any view: a
+    stack, an overlap map, a contact sheet), before drawing any."""
+    items = len(scene.static) + len(scene.settled) + len(scene.dynamic)
+    if items > MAX_VECTOR_ITEMS and not force:
+        raise ConvGifError(
+            f"{NAME}={shown(os.fspath(path))}: a vector picture draws each cell, line and "
+            f"text as a shape, and this one has {items:,} (limit {MAX_VECTOR_ITEMS:,}; "
+            f"matplotlib draws about two thousand a second): write .png, or use a smaller "
+            f"input ({name_of('input_shape')}, {name_of('x')})",
+            "path",
+        )
 
 
 def write_still(path, scene, style, scale, font) -> None:
