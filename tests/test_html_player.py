@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import tempfile
 import time
 
 import numpy as np
@@ -178,29 +177,8 @@ def test_the_batch_file_writes_pages(tmp_path):
 # --------------------------------------------------------------------------- in a browser
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium from Debian, with nothing of its own going to the network."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic", "--window-size=1400,1000", "--force-device-scale-factor=1",
-                 "--hide-scrollbars"):
-        options.add_argument(flag)
-    folder = tempfile.TemporaryDirectory(prefix="convgif-chromium-")
-    options.add_argument(f"--user-data-dir={folder.name}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
-    yield driver
-    driver.quit()
-    folder.cleanup()
-
-
 def _open(browser, path):
+    browser.get_log("browser")  # drained: earlier pages of the shared browser logged these
     browser.get(path.resolve().as_uri())
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert not errors, errors

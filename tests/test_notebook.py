@@ -16,7 +16,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import pytest
@@ -198,26 +197,6 @@ def test_import_convgif_and_a_display_import_no_ipython():
 
 
 # --------------------------------------------------------------------------- without scripts
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium from Debian (as in test_html_player)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--window-size=1300,1000", "--force-device-scale-factor=1"):
-        options.add_argument(flag)
-    folder = tempfile.TemporaryDirectory(prefix="convgif-chromium-")
-    options.add_argument(f"--user-data-dir={folder.name}")
-    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
-    yield driver
-    driver.quit()
-    folder.cleanup()
 
 
 LOOK = """const root = document.querySelector('.convgif-player');
