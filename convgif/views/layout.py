@@ -148,14 +148,15 @@ def _choose(tiers: list[list[Plan]], cell, legible: float,
     return best[1], best[2]
 
 
-def _place_bands(plan: Plan, size, cell: float, placed: Placed) -> float:
+def _place_bands(plan: Plan, size, cell: float, placed: Placed) -> tuple[float, float]:
     """Each band of input columns and, under it, its kernel rows (or a pool's outputs);
-    each row's Σ, bias and aligned output in the last band it has kernels in. Returns the
-    last band's bottom."""
+    each row's Σ, bias and aligned output in the last band it has kernels in. Returns (the
+    last band's bottom, the first band's rows' top)."""
     bands = plan.band_columns()
     rows = [plan.band_rows(cols, b == len(bands) - 1) for b, cols in enumerate(bands)]
     right = MARGIN + size.rows_x
     y = size.top + LABEL  # the first band's label line is under the panel's header
+    tops = []  # each band's rows' top
     for b, cols in enumerate(bands):
         y_input = y + LABEL
         place_inputs(plan, size, cell, y_input, cols, placed)
@@ -171,20 +172,21 @@ def _place_bands(plan: Plan, size, cell: float, placed: Placed) -> float:
                 placed.heads.add(heads[0])
             bottom = place_rows(plan, size, cell, (right, y_rows), (rows[b], ends, channels),
                                 placed)
-        y = bottom + size.band_gap
-    return y - size.band_gap
+        tops.append(y_rows)
+        y = bottom + size.gap
+    return y - size.gap, tops[0]
 
 
-def _place_outputs(plan: Plan, size, cell: float, bottom: float, placed: Placed) -> tuple:
-    """The outputs apart from the rows (under them from ``bottom``, or right of them);
-    returns (the lane to them when they are apart from the rows, else None; where the
-    output header goes)."""
+def _place_outputs(plan: Plan, size, cell: float, at: tuple, placed: Placed) -> tuple:
+    """The outputs apart from the rows (under them from ``at`` = (the last band's bottom,
+    the first band's rows' top), or right of them); returns (the lane to them when they
+    are apart from the rows, else None; where the output header goes)."""
+    bottom, first_rows = at
     if plan.below:
         return place_below(plan, size, cell, bottom, placed)
     if size.panel is None:
         left = min(g.x for g in placed.outputs.values()) if placed.outputs else MARGIN
-        y_rows = size.top + 3 * LABEL + plan.grid.height(cell) + size.gap
-        return None, (left, y_rows - LABEL / 2)
+        return None, (left, first_rows - LABEL / 2)
     panel_x = place_panel(plan, size, cell, placed)
     return panel_x - size.col_gap / 2, (panel_x, size.top + LABEL / 2)
 
@@ -216,8 +218,8 @@ def compute_layout(
     size = plan.measure(cell)
     head = Head.under(title_lines)
     placed = Placed()
-    bottom = _place_bands(plan, size, cell, placed)
-    lane_x, output_header = _place_outputs(plan, size, cell, bottom, placed)
+    at = _place_bands(plan, size, cell, placed)
+    lane_x, output_header = _place_outputs(plan, size, cell, at, placed)
     return Layout(
         # whole pixels; never portrait (a slide and a blog column are landscape)
         width=math.ceil(max(size.width, min_width, MIN_PAGE_WIDTH, size.height)),

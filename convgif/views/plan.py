@@ -58,7 +58,7 @@ class Measure:
 
     width: float
     height: float
-    gap: float  # between channels, and between the rows of output channels
+    gap: float  # between channels, between the rows of output channels, between bands
     col_gap: float  # before the output column or panel
     top: float  # the input panel's header line
     row_h: float  # an output channel's row: its label and its tallest grid
@@ -70,7 +70,6 @@ class Measure:
     row_gap: float  # between the kernel rows
     lead: float  # a column left of everything for the rows' names (0: names left of kernels)
     rows_x: float  # the input rows' right end from the margin (the lead column too)
-    band_gap: float  # between one band of input columns and its rows, and the next
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,7 @@ class Plan:
             row_h = LABEL + self.out.height(c)
             height = page_height(top + inputs_h + len(bands) * row_h)
             return Measure(2 * MARGIN + input_w, height, gap, col_gap, top, row_h, channel_gap,
-                           widths, input_w, None, LABEL, gap, 0.0, input_w, gap)
+                           widths, input_w, None, LABEL, gap, 0.0, input_w)
         # A kernel's name goes left of it when its column leaves room (see
         # ``Panels._kernel_label``); else each row is named once, in a column left of all
         # (``w[o]``: PyTorch's slice of the weight the row holds). A label line atop each
@@ -171,7 +170,7 @@ class Plan:
         bias_w = sum_width(c) + c if self.bias else sum_node(c)
         left_w = input_w + gap + bias_w
         at = (gap, col_gap, top, row_h, channel_gap, widths)
-        rows = (band, row_gap, lead, input_w, gap)
+        rows = (band, row_gap, lead, input_w)
         if self.below:  # the lane to the outputs runs down right of the rows and the panel
             panel = self._panel(c, gap)
             body_h += gap + LABEL + panel.height
