@@ -9,7 +9,10 @@ same run, taking turns.
 - size: the bytes and frames of the GIF that command writes.
 
 Each figure is the median of RUNS turns; the ratio is this checkout over the baseline
-(below 1: faster). The baseline's source is taken from git into a temporary folder.
+(below 1: faster). The baseline's source is taken from git into a temporary folder. Both
+are compiled to bytecode first, as ``pip install`` leaves a user's copy: otherwise the
+command would time Python compiling every module it imports (with
+PYTHONDONTWRITEBYTECODE set, on every run), not convgif.
 
     python benchmarks/bench_baseline.py [COMMIT]
 """
@@ -73,6 +76,9 @@ def main() -> None:
     commit = sys.argv[1] if len(sys.argv) > 1 else "fe7f868"
     with tempfile.TemporaryDirectory() as folder:
         base = checkout(commit, Path(folder) / "base")
+        for source in (ROOT, base):
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(source / "convgif")],
+                           check=True, capture_output=True)
         out = Path(folder) / "out.gif"
         figures = {"render": ([], []), "command": ([], [])}
         for _ in range(RUNS):

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from convgif.backends.fonts import find_font, load
 from convgif.backends.raster import RasterPainter
@@ -277,3 +279,37 @@ def test_every_style_writes_values_at_aa_contrast(style):
            for text, fills in (("ink", INK_ON), ("muted", MUTED_ON)) for fill in fills
            if wcag_contrast(colors.rgb(text), colors.rgb(fill)) < 4.5]
     assert not low
+
+
+CAPTION_WORDS = ["0", "1", "−2", "(−2)", "4·(−2)", "1·2", "+", "=", "b", "…", "y[1,", "0,",
+                 "1]", "more", "products", "(sum", "−18)", "of", "0.25", "max", "Σ", "x[0,",
+                 "2]·w[1,", "Wy", "−∞", "AVG", "Tap"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(CAPTION_WORDS), min_size=2, max_size=24),
+    size=st.sampled_from([8.0, 9.5, 10.75, 12.0, 13.0, 16.0, 17.5, 24.0, 32.0]),
+    bold=st.booleans(),
+    anchor=st.sampled_from(["la", "lm", "ls"]),
+)
+def test_captions_put_together_from_words_are_what_pillow_draws_whole(words, size, bold,
+                                                                      anchor):
+    from convgif.backends.masks import composed_mask, drawn_mask
+
+    text = " ".join(words)
+    font = load(find_font(bold=bold), size)
+    whole = drawn_mask(font, text, anchor, 8)
+    composed = composed_mask(font, text, anchor, 8)
+    if composed is None:  # a word would start between pixels: drawn whole instead
+        return
+    assert (composed.left, composed.top) == (whole.left, whole.top)
+    assert np.array_equal(composed.levels, whole.levels)
+
+
+def test_a_caption_is_put_together_from_words():
+    from convgif.backends.masks import composed_mask
+
+    font = load(find_font(), 16.0)
+    caption = "y[1, 0, 2] = 4·2 + 1·(−2) + 4·2 + 2·(−2) + 4 more products (sum −7) + b = 5"
+    assert composed_mask(font, caption, "la", 8) is not None

@@ -167,6 +167,9 @@ def load(path: str, size: float):
     from PIL import ImageFont
 
     try:
-        return ImageFont.truetype(path, size)
+        # The basic layout: glyph advances as the views measure them (no shaping), the
+        # same pixels on every machine, with or without libraqm, and words that can be
+        # drawn once and put together (``masks.composed_mask``).
+        return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.BASIC)
     except OSError as exc:
         raise ConvGifError(f"{NAME}={path!r} could not be read as a font: {exc}", "font") from None

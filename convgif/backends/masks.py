@@ -18,6 +18,7 @@ FULL_COVERAGE = 255  # a mask pixel the glyphs cover wholly (Pillow's "L" masks)
 MARGIN_EM = 0.5  # room around a text's advance and line for bearings and overhangs
 WIDEST_EM = 2.25  # a character's advance is at most this (DejaVu Sans's widest: 2.02 em)
 MIN_BATCH = 4  # texts in a run worth blending with one vectorised look-up
+WORDS_FROM = 12  # characters: a text this long is put together from its words
 
 
 class TextMask:
@@ -63,6 +64,64 @@ class PlacedText(NamedTuple):
 
 def text_mask(font, text: str, anchor: str, levels: int) -> TextMask:
     """The quantized coverage of ``text`` drawn with a Pillow FreeType ``font`` at ``anchor``.
+
+    A long left-anchored text (a caption) is put together from its words, each drawn once
+    and kept: captions change every frame, their words mostly do not. The result is the
+    same pixels as drawing it whole (see ``composed_mask``).
+    """
+    if anchor[0] == "l" and len(text) >= WORDS_FROM and " " in text:
+        composed = composed_mask(font, text, anchor, levels)
+        if composed is not None:
+            return composed
+    return drawn_mask(font, text, anchor, levels)
+
+
+def composed_mask(font, text: str, anchor: str, levels: int) -> TextMask | None:
+    """The mask of a left-anchored ``text`` made of its words' masks, or None when a word
+    would start between two pixels.
+
+    FreeType's basic layout (``fonts.load``) puts each glyph at its pen position rounded
+    to the pixel, and a space has no kerning: a word that starts on a whole pixel is
+    drawn exactly as when the text is drawn whole (``tests/test_raster.py`` compares
+    the two), shifted by that many pixels.
+    """
+    space = _advance(font, " ")
+    placed, pen = [], 0.0
+    for word in text.split(" "):
+        if word:
+            if not pen.is_integer():
+                return None
+            placed.append((int(pen), _word_mask(font, word, anchor, levels)))
+            pen += _advance(font, word)
+        pen += space
+    placed = [(x, m) for x, m in placed if m.levels.size]
+    if not placed:
+        return TextMask(np.zeros((0, 0), dtype=np.uint8), 0, 0)
+    top = min(m.top for _, m in placed)
+    left = min(x + m.left for x, m in placed)
+    bottom = max(m.top + m.levels.shape[0] for _, m in placed)
+    right = max(x + m.left + m.levels.shape[1] for x, m in placed)
+    out = np.zeros((bottom - top, right - left), dtype=np.uint8)
+    for x, m in placed:
+        rows, cols = m.levels.shape
+        y0, x0 = m.top - top, x + m.left - left
+        region = out[y0 : y0 + rows, x0 : x0 + cols]
+        np.maximum(region, m.levels, out=region)  # glyphs overlap as FreeType's do: the max
+    return TextMask(out, left, top)
+
+
+@functools.lru_cache(maxsize=4096)
+def _advance(font, text: str) -> float:
+    return font.getlength(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_mask(font, word: str, anchor: str, levels: int) -> TextMask:
+    return drawn_mask(font, word, anchor, levels)
+
+
+def drawn_mask(font, text: str, anchor: str, levels: int) -> TextMask:
+    """The quantized coverage of ``text``, drawn whole.
 
     Drawn with Pillow's public ``ImageDraw.text`` (``getmask2`` returns Pillow's internal
     storage, which only private calls turn into an image), with one layout of the text:

@@ -40,8 +40,11 @@ def delta(prev: np.ndarray, frame: np.ndarray, clear: int | None):
     top, bottom, left, right = box
     crop = frame[top:bottom, left:right]
     if clear is not None:
-        stored = np.full(crop.shape, clear, dtype=np.uint8)
-        np.copyto(stored, crop, where=changed[top:bottom, left:right])  # faster than np.where
+        # clear + (crop - clear)·changed, in uint8 arithmetic that wraps: three plain passes,
+        # several times faster than a masked copy or np.where
+        stored = np.subtract(crop, np.uint8(clear))
+        stored *= changed[top:bottom, left:right].view(np.uint8)
+        stored += np.uint8(clear)
         crop = stored
     return crop, left, top
 
