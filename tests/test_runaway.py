@@ -81,10 +81,11 @@ BIG = "1,4096,4096"
          r"--every, or write PNG frames \(--format='png'\)"),
         # a vector stack of 44,437 shapes took 22 s; larger inputs minutes
         (["stack", "Conv2d(1, 1, 3)", "--input-shape", "1,150,150", "-o", "st.svg"],
-         r"-o='st.svg': a vector picture draws each cell, line and text as a shape, and this "
-         r"one has 44,437 \(limit 30,000"),
+         r"-o='st.svg': a vector still draws each cell as a shape, and this one has 44,404 "
+         r"\(limit 10,000"),
         (["overlap", "--layer", "Conv2d(1, 1, 3)", "--input-shape", "1,150,150", "-o", "o.pdf"],
-         r"-o='o.pdf': a vector picture .* \(limit 30,000"),
+         r"-o='o.pdf': a vector still draws each cell as a shape, and this one has 44,404 "
+         r"\(limit 10,000"),
         # found by the fuzz suite: 150 million records ran for minutes and gigabytes
         (["trace", "--layer", "Conv2d(1, 1, 3)", "--input-shape", BIG, "-o", "t.jsonl"],
          r"the trace would hold 150,847,524 records \(limit 5,000,000\): give a smaller "

@@ -236,3 +236,14 @@ def test_import_convgif_does_not_import_matplotlib():
         "    raise SystemExit('convgif.nothing should not exist')\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_vector_picture_of_too_many_shapes_is_refused_before_drawing(tmp_path):
+    """The shape bound of every SVG / PDF (a contact sheet, a stack, an overlap map), beside
+    the cell estimate the views check first: a scene one shape over it is refused, one at
+    it is not."""
+    boxes = tuple(Box(0, 0, 1, 1) for _ in range(render.MAX_VECTOR_ITEMS))
+    render.check_vector_items(tmp_path / "ok.svg", Scene(10, 10, boxes))
+    with pytest.raises(ConvGifError, match=r"has 30,001 \(limit 30,000"):
+        render.check_vector_items(tmp_path / "big.svg", Scene(10, 10, boxes, (Box(0, 0, 1, 1),)))
+    assert not list(tmp_path.iterdir())

@@ -57,16 +57,17 @@ def overlap(
     output = output_options(scale=scale, style=style, font=font, duration=duration, hold=hold,
                             max_frames=max_frames, force=force)
     layer = as_layer(layer)
-    _check_size(layer, input_shape, cell, output)
+    _check_size(layer, input_shape, cell, output, path if suffix in (".svg", ".pdf") else None)
     view = OverlapPicture(layer, input_shape, cell)
     if suffix in STILL_FORMATS:
         return render.still_view(path, view, -1, output)
     return render.animate_view(path, view, output, progress)
 
 
-def _check_size(layer, input_shape, cell, output) -> None:
+def _check_size(layer, input_shape, cell, output, vector=None) -> None:
     """Before counting: refuse a heat map whose two grids (the input that stamps, the output
-    it stamps on) break the budget at the smallest cell it is drawn with."""
+    it stamps on) break the budget at the smallest cell it is drawn with, or, for a vector
+    still (``vector``: its path), hold more cells than it can draw in seconds."""
     if input_shape is None or isinstance(cell, bool) or not isinstance(
             cell, (int, float, type(None))):
         return  # refused by the view with its own message
@@ -77,3 +78,5 @@ def _check_size(layer, input_shape, cell, output) -> None:
     grids = [(1, d[0]) if len(d) == 1 else tuple(d[-2:]) for d in dims]
     least = cell if cell is not None and cell > 0 else MIN_CELL
     render.check_panels(grids, least * output.scale, output.force, render.SMALLER_INPUT)
+    if vector is not None:
+        render.check_vector_cells(vector, grids, output.force)

@@ -134,10 +134,17 @@ def check_layer_size(layer, x=None, input_shape=None, options=None,
 
     cell = checked.cell or LEAST_CELL
     check_panels((grid(shape), grid(out)), cell * output.scale, output.force, SMALLER_INPUT)
-    cells = sum(rows * cols for rows, cols in (grid(shape), grid(out)))
-    if vector and cells > MAX_VECTOR_CELLS and not output.force:
+    if vector:
+        check_vector_cells(vector, (grid(shape), grid(out)), output.force)
+
+
+def check_vector_cells(path, grids, force: bool = False) -> None:
+    """Before building a vector still: refuse one whose grids (rows, columns) hold more
+    cells than matplotlib draws in seconds."""
+    cells = sum(rows * cols for rows, cols in grids)
+    if cells > MAX_VECTOR_CELLS and not force:
         raise ConvGifError(
-            f"{NAME}={shown(os.fspath(vector))}: a vector still draws each cell as a shape, "
+            f"{NAME}={shown(os.fspath(path))}: a vector still draws each cell as a shape, "
             f"and this one has {cells:,} (limit {MAX_VECTOR_CELLS:,}; matplotlib draws about "
             f"a thousand a second): write .png, or use a smaller input "
             f"({name_of('input_shape')}, {name_of('x')})",

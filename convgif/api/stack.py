@@ -115,6 +115,8 @@ def stack(
     render.check_panels([shape[1:] for shape in shapes], (cell or MIN_MAP_CELL) * output.scale,
                         smaller="a smaller input-shape (--input-shape), scale= or cell= "
                         "(--scale, --cell)")
+    if suffix in (".svg", ".pdf"):  # each cell a shape: refused before the walk is built
+        render.check_vector_cells(path, [(1, *shape[1:])[-2:] for shape in shapes])
     pic = picture(layers, input_shape, output_cell=output_cell, channels=channels, cell=cell,
                   seed=seed)
     if suffix in STILLS:
