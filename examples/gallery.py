@@ -6,7 +6,8 @@ Part 2: the conv-arithmetic set (each also transposed), pooling, a depthwise
 layer, the three styles, the scatter view, symbols mode and one MP4.
 Teaching views: the matrix view (y = C·x, Cᵀ for a transposed layer), true
 convolution, the overlap (checkerboard) heat map, a cost chart, the receptive
-field through a stack and a photo as the input (only these:
+field through a stack, LeNet walked as a whole network (table and sheet; needs torch)
+and a photo as the input (only these:
 python examples/gallery.py teaching).
 """
 
@@ -110,11 +111,22 @@ def teaching() -> None:
     convgif.stack(OUT / "stack_lenet.png", lenet, (1, 32, 32))
     convgif.stack(OUT / "stack_separable.gif", "Conv2d(8, 8, 3, groups=8) Conv2d(8, 16, 1)",
                   (8, 7, 7))
+    lenet_net()
     convgif.Conv2d(3, 1, 3, stride=2).animate(OUT / "image.gif", image=True)
     convgif.features(OUT / "features.png", True, "edge", max_side=200)
     for name in ("stack_lenet.gif", "stack_lenet.png", "stack_separable.gif", "image.gif",
                  "features.png"):
         print(f"wrote outputs/{name}")
+
+
+def lenet_net() -> None:
+    """examples/lenet.py's whole network: its table and its sheet of stills (needs torch)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from lenet import INPUT_SHAPE, lenet
+
+    convgif.walk(lenet(), INPUT_SHAPE, title="LeNet", table=OUT / "lenet_table.txt",
+                 sheet=OUT / "lenet_sheet.png")
+    print("wrote outputs/lenet_table.txt and outputs/lenet_sheet.png")
 
 
 def render(name, layer, shape, **options):

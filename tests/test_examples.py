@@ -41,6 +41,7 @@ WRITES = {
     "matplotlib_subplot.py": ["outputs/figure.pdf"],
     "from_torch.py": ["outputs/torch_conv.gif"],
     "player.py": ["outputs/player.html", "outputs/player.png"],
+    "lenet.py": ["outputs/lenet_table.txt", "outputs/lenet_sheet.png"],
 }
 COURSE = [
     "outputs/course/01_conv3x3.gif",

@@ -27,6 +27,14 @@ _TORCH_ARGS["Conv2d"] = _TORCH_ARGS["Conv3d"] = _TORCH_ARGS["Conv1d"]
 _TORCH_ARGS["ConvTranspose2d"] = _TORCH_ARGS["ConvTranspose1d"]
 
 
+def takes(module) -> bool:
+    """Whether ``from_torch`` reads ``module`` as one convgif layer (a torch.nn kind of the
+    table above); a whole model's walk (``convgif.api.network``) asks it of each leaf."""
+    mro = type(module).__mro__
+    return (any(c.__name__ in _TORCH_ARGS for c in mro)
+            and any(c.__module__.startswith("torch.nn") for c in mro))
+
+
 def _plain(value):
     """torch stores sizes as tuples (or lists, or 0-d tensors): make them Python ints."""
     if isinstance(value, (list, tuple)):

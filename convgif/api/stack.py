@@ -16,17 +16,32 @@ from convgif.views.stack import MIN_CELL as MIN_MAP_CELL
 MIN_CELL, MAX_CELL = 2, 200  # cell= in pixels at scale 1 (a stack's maps can be large)
 
 
+def stack_layers(layers, input_shape, seed: int = 0) -> list:
+    """The layers of a stack: parsed from text, as given, or a torch model's (or a
+    ``Network``'s) convolution and pooling layers in order (``walk.chain_layers``)."""
+    from convgif.api.network import Network, is_torch_module
+
+    if is_torch_module(layers) or isinstance(layers, Network):
+        from convgif.api.walk import chain_layers
+
+        return chain_layers(layers, input_shape, seed)
+    return parse_stack(layers, seed=seed)
+
+
 def receptive_fields(layers, input_shape, *, output_cell=None, seed: int = 0) -> ReceptiveField:
     """Walk back from ``output_cell`` (default: channel 0 at the centre) of the last layer.
 
     ``layers``: a stack string (``"Conv2d(1, 6, 5) MaxPool2d(2)"``), a list of
-    call strings or a list of layers. ``output_cell``: ``(y, x)`` or
+    call strings or a list of layers, or a torch model (run once on ``input_shape``,
+    needs torch) or a ``Network``: its Conv2d / MaxPool2d / AvgPool2d layers up to the
+    last of them, activations and normalisation between them passing through.
+    ``output_cell``: ``(y, x)`` or
     ``(channel, y, x)`` of the last layer's output (text such as ``"0,2,2"``
     too). Returns every feature map (input first) with its exact dependency
     mask, its padded-grid taps on padding, the analytic receptive field and
     jump, and the analytic box of the chosen cell's field in that map.
     """
-    stack = parse_stack(layers, seed=seed)
+    stack = stack_layers(layers, input_shape, seed)
     if output_cell is not None:
         output_cell = _output_cell(output_cell, check_stack(stack, input_shape)[-1])
     return fields_of(stack, input_shape, output_cell)
@@ -110,7 +125,8 @@ def stack(
         raise refuse("path", os.fspath(path), f"must end in one of {kinds}")
     output = output_options(scale=scale, style=style, font=font, duration=duration, hold=hold)
     _check_cell(cell)
-    shapes = check_stack(parse_stack(layers, seed=seed), input_shape)
+    layers = stack_layers(layers, input_shape, seed)  # a model is run once, here
+    shapes = check_stack(layers, input_shape)
     # every map is drawn, side by side at one cell size: refuse before walking back
     render.check_panels([shape[1:] for shape in shapes], (cell or MIN_MAP_CELL) * output.scale,
                         smaller="a smaller input-shape (--input-shape), scale= or cell= "

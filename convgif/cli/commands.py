@@ -12,6 +12,7 @@ import os
 import sys
 import time
 
+from convgif.cli import model
 from convgif.cli.options import LAYER_FLAG_NAMES
 from convgif.errors import ConvGifError
 
@@ -291,5 +292,5 @@ def run_batch(args) -> int:
 HANDLERS = {
     "info": run_info, "render": run_render, "still": run_still, "frames": run_frames,
     "sheet": run_sheet, "trace": run_trace, "features": run_features, "stack": run_stack,
-    "batch": run_batch, "overlap": run_overlap, "cost": run_cost,
+    "batch": run_batch, "overlap": run_overlap, "cost": run_cost, "model": model.run,
 }

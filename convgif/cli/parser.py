@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
+from convgif.cli import model
 from convgif.cli import options as o
 from convgif.errors import ConvGifError
 from convgif.layers import DEFAULT_INPUT, DEFAULT_LAYER
@@ -244,14 +245,15 @@ def _batch_command() -> Command:
     )
 
 
-ORDER = ("info", "render", "still", "frames", "sheet", "trace", "features", "stack", "batch",
-         "overlap", "cost")
+ORDER = ("info", "render", "still", "frames", "sheet", "trace", "features", "stack", "model",
+         "batch", "overlap", "cost")
 
 
 def commands() -> dict[str, Command]:
     """Every command by name, in the order --help lists them."""
     known = {c.name: c for c in (*PICTURE_COMMANDS, *LAYER_COMMANDS, *OTHER_COMMANDS)}
     known["batch"] = _batch_command()
+    known["model"] = _command("model", model.HELP, model.DESCRIPTION, model.EXAMPLES, *model.PARTS)
     return {name: known[name] for name in ORDER}
 
 
