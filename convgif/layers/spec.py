@@ -18,7 +18,6 @@ import math
 from dataclasses import dataclass
 
 from convgif.errors import NAME, ConvGifError, refuse
-from convgif.layers.windows import adaptive_output, adaptive_taps
 
 OPS = ("conv", "conv_transpose", "max_pool", "avg_pool")
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -299,7 +298,7 @@ class LayerSpec:
     def output_spatial(self, spatial: tuple[int, ...]) -> tuple[int, ...]:
         """Output size per axis; raises ConvGifError when an axis would be below 1."""
         if self.adaptive:
-            return adaptive_output(self.output_size, spatial)
+            return tuple(n if o is None else o for o, n in zip(self.output_size, spatial))
         out = []
         for axis, n, k, s, d, (pb, pa) in zip(
             self.axes, spatial, self.kernel_size, self.stride, self.dilation, self.pads(spatial)
@@ -336,7 +335,9 @@ class LayerSpec:
         out_sp = self.output_spatial(spatial)
         if self.pooling:
             c = channels if channels is not None else (self.in_channels or 1)
-            if self.adaptive:
+            if self.adaptive:  # numpy only here: `convgif --help` reads this module
+                from convgif.layers.windows import adaptive_taps
+
                 return c * adaptive_taps(self.output_size, spatial)
             return c * math.prod(out_sp) * math.prod(self.kernel_size)
         if self.transposed:
