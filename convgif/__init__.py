@@ -13,14 +13,22 @@ from convgif.errors import ConvGifError
 __version__ = "0.1.0"
 
 _LAZY = {
-    "AvgPool2d": "convgif.api.nn",
+    "AdaptiveAvgPool1d": "convgif.api.pools",
+    "AdaptiveAvgPool2d": "convgif.api.pools",
+    "AdaptiveMaxPool1d": "convgif.api.pools",
+    "AdaptiveMaxPool2d": "convgif.api.pools",
+    "AvgPool1d": "convgif.api.pools",
+    "AvgPool2d": "convgif.api.pools",
+    "AvgPool3d": "convgif.api.pools",
+    "MaxPool1d": "convgif.api.pools",
+    "MaxPool2d": "convgif.api.pools",
+    "MaxPool3d": "convgif.api.pools",
     "Conv1d": "convgif.api.nn",
     "Conv2d": "convgif.api.nn",
     "Conv3d": "convgif.api.nn",
     "ConvTranspose1d": "convgif.api.nn",
     "ConvTranspose2d": "convgif.api.nn",
     "Layer": "convgif.api.layer",
-    "MaxPool2d": "convgif.api.nn",
     "Trace": "convgif.simulate.trace",
     "conv_matrix": "convgif.simulate.matrix",
     "cost_chart": "convgif.api.cost",
@@ -58,7 +66,15 @@ def __dir__():
 
 
 __all__ = [
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AvgPool1d",
     "AvgPool2d",
+    "AvgPool3d",
+    "MaxPool1d",
+    "MaxPool3d",
     "Conv1d",
     "Conv2d",
     "Conv3d",

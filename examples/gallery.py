@@ -62,6 +62,9 @@ PART2 = [
     ("avgpool_k2", convgif.AvgPool2d(2), (2, 6, 6), {}),
     ("avgpool_k3_s2_p1_exclude_pad",
      convgif.AvgPool2d(3, 2, padding=1, count_include_pad=False), (1, 5, 5), {}),
+    # 7 rows into 3 windows of 3 that overlap, 5 columns into 2: each window its real size
+    ("adaptive_avgpool_7x5_to_3x2", convgif.AdaptiveAvgPool2d((3, 2)), (2, 7, 5), {}),
+    ("adaptive_maxpool1d_8_to_3_mac", convgif.AdaptiveMaxPool1d(3), (1, 8), {"step": "mac"}),
     ("depthwise_3ch", convgif.Conv2d(3, 3, 3, padding=1, groups=3), (3, 5, 5), {}),
     ("conv3d_k3_p1_s2_d211",
      convgif.Conv3d(1, 1, 3, stride=2, padding=1, dilation=(2, 1, 1)), (1, 5, 5, 5), {}),

@@ -152,6 +152,8 @@ class Layer:
         out_c = channels if self.spec.pooling else self.spec.out_channels
         out_sp = self.spec.output_spatial(spatial)
         body = (*out_sp, out_c) if self.spec.channels_last else (out_c, *out_sp)
+        if not self.spec.keepdims:  # Keras' global pools: (N, C)
+            body = (out_c,)
         return ((input_shape[0],) if batched else ()) + body
 
     def padding_for(self, input_shape) -> tuple[int, ...]:

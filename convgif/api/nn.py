@@ -12,7 +12,6 @@ from convgif.layers.code import short_value
 from convgif.layers.spec import (
     PADDING_MODES,
     LayerSpec,
-    check_bool,
     check_choice,
     check_int,
     check_torch_flag,
@@ -210,92 +209,3 @@ class ConvTranspose1d(_ConvTransposeNd):
 
 class ConvTranspose2d(_ConvTransposeNd):
     ndim = 2
-
-
-def _pool_spec(name, op, kernel_size, stride, padding, dilation, ceil_mode, **extra):
-    nd = 2
-    kernel = torch_sizes("kernel_size", kernel_size, nd)
-    # torch's pools read an empty stride as no stride given: the kernel's size
-    omitted = stride is None or isinstance(stride, (tuple, list)) and not stride
-    stride_t = kernel if omitted else torch_sizes("stride", stride, nd)
-    dilation_t = torch_sizes("dilation", dilation, nd)
-    pad = torch_sizes("padding", padding, nd, 0)
-    for p, k in zip(pad, kernel, strict=True):
-        # PyTorch (max and average pooling alike): pad <= kernel_size // 2, dilation
-        # notwithstanding.
-        if p > k // 2:
-            raise refuse(
-                "padding",
-                short_value(pad),
-                f"must be at most half of the kernel_size={short_value(kernel)}",
-            )
-    return LayerSpec(
-        name=name,
-        op=op,
-        ndim=nd,
-        in_channels=None,
-        out_channels=None,
-        kernel_size=kernel,
-        stride=stride_t,
-        padding=tuple((p, p) for p in pad),
-        dilation=dilation_t,
-        ceil_mode=check_bool("ceil_mode", ceil_mode),
-        **extra,
-    )
-
-
-class MaxPool2d(Layer):
-    def __init__(
-        self,
-        kernel_size,
-        stride=None,
-        padding=0,
-        dilation=1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-        *,
-        seed: int = 0,
-    ):
-        # torch takes any value here (``if return_indices:``); it changes what forward
-        # returns, not the output convgif simulates and draws
-        del return_indices
-        spec = _pool_spec(
-            "MaxPool2d", "max_pool", kernel_size, stride, padding, dilation, ceil_mode
-        )
-        super().__init__(spec, seed)
-
-
-class AvgPool2d(Layer):
-    def __init__(
-        self,
-        kernel_size,
-        stride=None,
-        padding=0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override=None,
-        *,
-        seed: int = 0,
-    ):
-        if divisor_override is not None:
-            divisor_override = _divisor(divisor_override)
-        spec = _pool_spec(
-            "AvgPool2d",
-            "avg_pool",
-            kernel_size,
-            stride,
-            padding,
-            1,
-            ceil_mode,
-            count_include_pad=check_bool("count_include_pad", count_include_pad),
-            divisor_override=divisor_override,
-        )
-        super().__init__(spec, seed)
-
-
-def _divisor(value) -> int:
-    """torch divides by any non-zero int, negative ones included (the averages change sign)."""
-    value = check_int("divisor_override", value, minimum=-(1 << 62))
-    if value == 0:
-        raise refuse("divisor_override", 0, "must not be 0 (PyTorch refuses it too)")
-    return value

@@ -25,6 +25,12 @@ _TORCH_ARGS = {
 }
 _TORCH_ARGS["Conv2d"] = _TORCH_ARGS["Conv3d"] = _TORCH_ARGS["Conv1d"]
 _TORCH_ARGS["ConvTranspose2d"] = _TORCH_ARGS["ConvTranspose1d"]
+_TORCH_ARGS["MaxPool1d"] = _TORCH_ARGS["MaxPool3d"] = _TORCH_ARGS["MaxPool2d"]
+_TORCH_ARGS["AvgPool3d"] = _TORCH_ARGS["AvgPool2d"]
+_TORCH_ARGS["AvgPool1d"] = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")
+_TORCH_ARGS["AdaptiveMaxPool1d"] = _TORCH_ARGS["AdaptiveMaxPool2d"] = ("output_size",
+                                                                       "return_indices")
+_TORCH_ARGS["AdaptiveAvgPool1d"] = _TORCH_ARGS["AdaptiveAvgPool2d"] = ("output_size",)
 
 
 def takes(module) -> bool:
@@ -56,11 +62,12 @@ def from_torch(module, seed: int = 0):
     """The convgif layer equivalent to a ``torch.nn`` layer, its weight and bias included.
 
     Supported: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d``,
-    ``ConvTranspose2d``, ``MaxPool2d``, ``AvgPool2d``. Weights are copied as
+    ``ConvTranspose2d``, ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``,
+    ``AdaptiveMaxPool1d/2d``, ``AdaptiveAvgPool1d/2d``. Weights are copied as
     float64, so the trace reproduces torch's output (exactly, for weights and
     inputs that float32 holds exactly).
     """
-    from convgif.api import nn as layers
+    from convgif.api import nn, pools
 
     name = type(module).__name__
     mro = [c.__name__ for c in type(module).__mro__]
@@ -71,7 +78,7 @@ def from_torch(module, seed: int = 0):
             + ", ".join(_TORCH_ARGS)
         )
     kwargs = {arg: _plain(getattr(module, arg)) for arg in _TORCH_ARGS[kind]}
-    padding = kwargs["padding"]
+    padding = kwargs.get("padding")
     if isinstance(padding, tuple) and any(isinstance(p, tuple) for p in padding):
         # convgif's own spelling of (before, after) pairs: a torch module holding it fails
         raise ConvGifError(
@@ -81,9 +88,9 @@ def from_torch(module, seed: int = 0):
         )
     if kind.startswith("Conv"):
         kwargs["bias"] = module.bias is not None
-    if kind == "MaxPool2d":
+    if "return_indices" in kwargs:
         kwargs["return_indices"] = bool(kwargs["return_indices"])
-    layer = getattr(layers, kind)(seed=seed, **kwargs)
+    layer = getattr(pools if "Pool" in kind else nn, kind)(seed=seed, **kwargs)
     if kind.startswith("Conv"):
         layer.weight = _array(module.weight)
         if module.bias is not None:

@@ -129,6 +129,8 @@ def check_layer_size(layer, x=None, input_shape=None, options=None,
     out = layer.output_shape(shape)  # a bad shape is refused here, as it would be later
 
     def grid(dims):  # rows and columns of one channel (a 3-d input: one depth slice)
+        if len(dims) < spec.ndim + 1:  # a global pool's (N, C): one cell a channel
+            return (1, 1)
         dims = dims[-spec.ndim - 1:-1] if spec.channels_last else dims[-spec.ndim:]
         return (1, dims[0]) if len(dims) == 1 else tuple(dims[-2:])
 

@@ -23,10 +23,13 @@ import operator
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+
 from convgif.errors import NAME, refuse
 from convgif.frames.timing import steps_within
 from convgif.frames.tour import Span, plan_tour, walked
 from convgif.layers.parse import check_region, region_axes
+from convgif.layers.windows import window_taps
 from convgif.simulate.trace import Trace
 
 STEPS = ("auto", "output", "channel", "mac")
@@ -189,9 +192,21 @@ class Storyboard:
         ocs = (g * t.out_per_group + local for g in range(t.groups))
         return tuple(oc for oc in ocs if self.animates(oc))
 
+    @cached_property
+    def _mac_frames(self):
+        """Windows of varying size (adaptive pools) walked MAC by MAC: the first frame of
+        every slot (a slot takes as many frames as its window has cells); None otherwise."""
+        t = self.trace
+        if self.step != "mac" or not t.varying:
+            return None
+        per_slot = window_cells(t, self.region, self.slot_shape)
+        return np.concatenate([[0], np.cumsum(per_slot)])
+
     def __len__(self) -> int:
         if self.tour is not None:
             return len(self.tour) + 2
+        if self._mac_frames is not None:
+            return int(self._mac_frames[-1]) + 2
         return self.slots * self.substeps + 2
 
     def frame(self, index: int) -> FrameState:
@@ -199,6 +214,9 @@ class Storyboard:
         index, end = end_frame(index, count, self.slots)
         if end is not None:
             return end
+        if self._mac_frames is not None:
+            slot = int(np.searchsorted(self._mac_frames, index - 1, side="right")) - 1
+            return self._slot_frame(index, count, slot, index - 1 - int(self._mac_frames[slot]))
         if self.tour is None:
             return self._slot_frame(index, count, *divmod(index - 1, self.substeps))
         span = self.tour[index - 1]
@@ -219,10 +237,12 @@ class Storyboard:
         n, which, *local_position = _unravel(slot, self.slot_shape)
         position = [r.start + p for r, p in zip(self.region, local_position)]
         local = self.locals[which]
-        m = t.macs_per_cell
+        # every group's cell at this position has a window of the same size
+        m = t.cell_stop(n, local, *position) - t.cell_start(n, local, *position)
         per_channel = m // t.in_per_group
+        substeps = per_channel if self._mac_frames is not None else self.substeps
         # The MACs this frame shows; the cell's value so far is its running sum at ``hi``.
-        if self.substeps == 1:
+        if substeps == 1:
             lo, hi = 0, m
         else:
             # a cell's MACs run input channel by input channel
@@ -244,7 +264,7 @@ class Storyboard:
             position=tuple(position),
             cells=tuple(cells),
             slot=slot,
-            finishes=sub == self.substeps - 1,
+            finishes=sub == substeps - 1,
         )
 
     def finished(self, state: FrameState, out_channel: int) -> int:
@@ -263,6 +283,12 @@ class Storyboard:
     def __iter__(self):
         for i in range(len(self)):
             yield self.frame(i)
+
+
+def window_cells(trace: Trace, region, slot_shape) -> np.ndarray:
+    """Cells of the window of every slot (sample, channel, position in ``region``)."""
+    taps = window_taps(trace.windows)[np.ix_(*(np.asarray(r) for r in region))]
+    return np.broadcast_to(taps, slot_shape).ravel()
 
 
 def _unravel(index: int, shape) -> list[int]:

@@ -60,6 +60,9 @@ def _padding_text(s: LayerSpec, padding) -> str:
 
 
 def _pool_args(s: LayerSpec, before: tuple[int, ...]) -> list[str]:
+    if s.adaptive:
+        size = s.output_size
+        return [f"output_size={size[0] if len(set(size)) == 1 else size}"]
     args = [f"kernel_size={short_value(s.kernel_size)}"]
     if s.stride != s.kernel_size:
         args.append(f"stride={short_value(s.stride)}")
@@ -98,7 +101,25 @@ def keras_args(s: LayerSpec, padding: str) -> list[str]:
     return args
 
 
+def keras_pool_args(s: LayerSpec) -> list[str]:
+    """The arguments of a Keras pool (``GlobalAveragePooling2D``: only what it takes)."""
+    args = []
+    if s.adaptive:
+        args += ["keepdims=True"] if s.keepdims else []
+    else:
+        args.append(f"pool_size={short_value(s.kernel_size)}")
+        if s.stride != s.kernel_size:
+            args.append(f"strides={short_value(s.stride)}")
+        if s.tf_same:
+            args.append("padding='same'")
+    if not s.channels_last:
+        args.append("data_format='channels_first'")
+    return args
+
+
 def call_text(s: LayerSpec, padding=None) -> str:
     """``Conv2d(3, 2, kernel_size=3, stride=2)``: the spec as its constructor call."""
+    if s.keras and s.pooling:
+        return s.name + "(" + ", ".join(keras_pool_args(s)) + ")"
     args = keras_args(s, padding or "valid") if s.keras else torch_args(s, padding)
     return s.name + "(" + ", ".join(args) + ")"

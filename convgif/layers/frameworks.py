@@ -8,6 +8,7 @@ weights and bias (with the input in the framework's own layout).
 
 from __future__ import annotations
 
+from convgif.layers.pool_frameworks import keras_adaptive_line, torch_pool_line
 from convgif.layers.spec import tf_same_pads
 
 
@@ -27,6 +28,8 @@ def pytorch_line(layer, input_shape) -> tuple[str | None, str]:
     spec = layer.spec
     if not spec.keras and (spec.op != "conv" or all(b == a for b, a in spec.padding)):
         return "torch.nn." + repr(layer), ""
+    if spec.pooling:  # a Keras pool
+        return torch_pool_line(spec, _spatial(layer, input_shape)[1])
     channels, spatial = _spatial(layer, input_shape)
     nd = spec.ndim
     pads = spec.pads(spatial)
@@ -82,6 +85,8 @@ def keras_line(layer, input_shape) -> tuple[str | None, str]:
     if spec.keras:
         return "keras.layers." + repr(layer), ""
     _, spatial = _spatial(layer, input_shape)
+    if spec.adaptive:
+        return keras_adaptive_line(spec, spatial)
     if spec.pooling:
         return _keras_pool(spec, spatial)
     if spec.padding_mode != "zeros":

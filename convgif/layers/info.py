@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+from convgif.layers.pool_info import adaptive_formulas, adaptive_work
 from convgif.layers.terms import keras_kernel_axes, keras_kernel_shape
 
 
@@ -68,9 +69,11 @@ def describe(layer, input_shape) -> dict:
     ):
         general, filled = _axis_formula(spec, axis, n, k, s, d, pb, pa, o)
         formulas.append({"axis": axis, "formula": general, "filled": filled, "size": o})
+    if spec.adaptive:  # no K, P, S: a window per output cell
+        formulas = adaptive_formulas(spec, spatial, out_spatial)
     weight_count = math.prod(spec.weight_shape) if spec.weight_shape else 0
     bias_count = spec.out_channels if (spec.bias and spec.weight_shape) else 0
-    return {
+    info = {
         "layer": repr(layer),
         "input_shape": list(input_shape),
         "output_shape": list(output_shape),
@@ -91,7 +94,12 @@ def describe(layer, input_shape) -> dict:
         "parameters": {"weight": weight_count, "bias": bias_count, "total": spec.param_count},
         "macs": layer.mac_count(input_shape),
         "pooling": _pool_work(spec, layer.mac_count(input_shape), pads) if spec.pooling else None,
+        "adaptive": spec.adaptive,
     }
+    if spec.adaptive:  # the batch's windows: channels of every sample
+        samples = info["macs"] // spec.mac_count(spatial, channels)
+        info["pooling"] = adaptive_work(spec, spatial, channels * samples, info["macs"])
+    return info
 
 
 def _pool_work(spec, taps: int, pads) -> dict:
@@ -112,6 +120,10 @@ def _pool_work(spec, taps: int, pads) -> dict:
 def _pool_text(work: dict) -> str:
     at_most = "at most " if work["at_most"] else ""
     k, windows = work["values"], work["windows"]
+    if isinstance(k, str):  # adaptive windows: "2 to 3" values each
+        done = (f"comparisons {work['comparisons']:,}: a max" if "comparisons" in work else
+                f"additions {work['additions']:,} and divisions {work['divisions']:,}: a sum")
+        return f"  {done} of {k} values in each of {windows:,} windows (one per output cell)"
     if "comparisons" in work:
         return (f"  comparisons {at_most}{work['comparisons']:,}: a max over {at_most}{k} values "
                 f"({at_most}{k - 1} comparisons) in each of {windows:,} windows")
@@ -135,7 +147,7 @@ def format_text(info: dict) -> str:
     keras = info["keras_padding"] is not None
     size = "kernel_size" if keras else "kernel"
     padding = f"padding {info['keras_padding']!r}," if keras else "padding"
-    lines += [
+    lines += [""] if info.get("adaptive") else [
         "",
         f"  {size} {tuple(info['kernel_size'])}, effective "
         f"{tuple(info['effective_kernel_size'])} = D*(K-1)+1",

@@ -244,6 +244,9 @@ class LayerSpec:
     keras: bool = False
     # torch's padding=(0, p) with a non-zero padding_mode (see torch_tuple_padding)
     batched_only: bool = False
+    # adaptive pools: the output size per axis (None: the input's); windows vary per cell
+    output_size: tuple[int | None, ...] | None = None
+    keepdims: bool = True  # False: Keras' global pools return (N, C)
 
     # ---- derived sizes
 
@@ -254,6 +257,10 @@ class LayerSpec:
     @property
     def pooling(self) -> bool:
         return self.op in ("max_pool", "avg_pool")
+
+    @property
+    def adaptive(self) -> bool:
+        return self.output_size is not None
 
     @property
     def axes(self) -> tuple[str, ...]:
@@ -290,6 +297,8 @@ class LayerSpec:
 
     def output_spatial(self, spatial: tuple[int, ...]) -> tuple[int, ...]:
         """Output size per axis; raises ConvGifError when an axis would be below 1."""
+        if self.adaptive:
+            return tuple(n if o is None else o for o, n in zip(self.output_size, spatial))
         out = []
         for axis, n, k, s, d, (pb, pa) in zip(
             self.axes, spatial, self.kernel_size, self.stride, self.dilation, self.pads(spatial)
@@ -326,6 +335,10 @@ class LayerSpec:
         out_sp = self.output_spatial(spatial)
         if self.pooling:
             c = channels if channels is not None else (self.in_channels or 1)
+            if self.adaptive:  # numpy only here: `convgif --help` reads this module
+                from convgif.layers.windows import adaptive_taps
+
+                return c * adaptive_taps(self.output_size, spatial)
             return c * math.prod(out_sp) * math.prod(self.kernel_size)
         if self.transposed:
             per_axis = []
@@ -362,6 +375,11 @@ class LayerSpec:
     def check_input_spatial(self, spatial: tuple[int, ...]) -> None:
         """Refuse input sizes PyTorch refuses for this layer (padding modes, tiny inputs)."""
         pads = self.pads(spatial)
+        if self.op == "avg_pool" and self.ndim == 3 and not self.keras and not self.adaptive:
+            for axis, n, k in zip(self.axes, spatial, self.kernel_size):
+                if n < k:  # torch's avg_pool3d checks the input before its padding
+                    raise ConvGifError(f"input size {axis}={n} is smaller than kernel_size={k}:"
+                                       f" PyTorch's {self.name} refuses it, padding or not")
         for axis, n, (pb, pa) in zip(self.axes, spatial, pads):
             if self.padding_mode == "reflect" and max(pb, pa) >= n:
                 raise ConvGifError(

@@ -16,6 +16,7 @@ import numpy as np
 from convgif.errors import NAME, ConvGifError
 from convgif.layers.code import call_text
 from convgif.layers.spec import LayerSpec
+from convgif.layers.windows import AxisWindows, adaptive_axis, regular_axis, window_taps
 from convgif.simulate.trace import DATA, INSERTED, OVERFLOW, PAD, Trace
 
 MAX_CELLS = 1 << 25  # grid or output values of one simulation: 256 MB of float64 each
@@ -48,13 +49,14 @@ def simulate(
     _check_range(spec, xc, weight, bias)
     grid = padded_grid(spec, xc, pads, out_spatial)
     stride = (1,) * spec.ndim if spec.transposed else spec.stride
+    windows = layer_windows(spec, spatial, stride, out_spatial)
 
     kernel = chosen = divisor = None
     if spec.pooling:
         bias = np.zeros(xc.shape[1])
-        y = _pool(spec, grid.values, stride, out_spatial)
+        y = _pool(spec, grid.values, windows)
         if spec.op == "avg_pool":
-            divisor = _avg_divisor(spec, spatial, pads, out_spatial)
+            divisor = _avg_divisor(spec, spatial, pads, out_spatial, windows)
             y = y / divisor
     else:
         kernel = _gather_kernel(spec, weight) if spec.transposed else weight
@@ -63,9 +65,6 @@ def simulate(
         y = _convolve(spec, grid.values, kernel, stride, out_spatial, chosen)
         y = y + bias.reshape((1, -1) + (1,) * spec.ndim)
 
-    output = y if batched else y[0]
-    if spec.channels_last:
-        output = np.moveaxis(output, 1 if batched else 0, -1)
     return Trace(
         spec=spec,
         layer=call_text(spec) if text is None else text,
@@ -76,13 +75,24 @@ def simulate(
         kernel=kernel,
         bias=bias,
         y=y,
-        output=output,
+        output=framework_output(spec, y, batched),
         pads=pads,
         stride=stride,
         divisor=divisor,
         weight=weight,
+        windows=windows,
         computed=chosen,
     )
+
+
+def framework_output(spec: LayerSpec, y: np.ndarray, batched: bool) -> np.ndarray:
+    """The canonical output (N, C, *spatial) as the framework returns it."""
+    output = y if batched else y[0]
+    if not spec.keepdims:  # Keras' global pools without keepdims: (N, C)
+        return output.reshape(output.shape[: 2 if batched else 1])
+    if spec.channels_last:
+        return np.moveaxis(output, 1 if batched else 0, -1)
+    return output
 
 
 # --------------------------------------------------------------------------- checks
@@ -232,6 +242,7 @@ def padded_grid(spec: LayerSpec, xc: np.ndarray, pads, out_spatial) -> Grid:
     ):
         # cells that ceil_mode windows reach past the padded input
         extra = max(0, (o - 1) * s + k - (n + pb + pa)) if spec.pooling else 0
+        extra = 0 if spec.adaptive else extra  # adaptive windows stay inside the input
         maps.append(_axis_map(spec.op, spec.padding_mode, n, s, k, pb, pa, extra))
     axis_source = tuple(src for src, _ in maps)
     axis_kind = tuple(kind for _, kind in maps)
@@ -296,13 +307,38 @@ def _taps(spec: LayerSpec, stride, out_spatial):
         yield kpos, _window_slices(offsets, stride, out_spatial)
 
 
-def _pool(spec: LayerSpec, grid: np.ndarray, stride, out_spatial) -> np.ndarray:
+def layer_windows(spec: LayerSpec, spatial, stride, out_spatial) -> tuple[AxisWindows, ...]:
+    """Every output position's window, per axis (``convgif.layers.windows``)."""
+    if spec.adaptive:
+        return tuple(adaptive_axis(n, o) for n, o in zip(spatial, out_spatial))
+    return tuple(
+        regular_axis(o, s, k, d)
+        for o, s, k, d in zip(out_spatial, stride, spec.kernel_size, spec.dilation)
+    )
+
+
+def window_taps_at(windows: tuple[AxisWindows, ...], grid_shape):
+    """(kernel position, grid indices per axis, which outputs tap it) for every position of
+    the largest window, in the trace's order; a window smaller than the largest leaves its
+    far positions out (their indices are clipped into the grid and masked)."""
+    for kpos in np.ndindex(*(int(a.size.max(initial=1)) for a in windows)):
+        index = [np.minimum(a.start + k * a.dilation, n - 1)
+                 for a, k, n in zip(windows, kpos, grid_shape)]
+        inside = np.ones((), dtype=bool)
+        for a, k in zip(windows, kpos):
+            inside = np.logical_and.outer(inside, a.size > k)
+        yield kpos, index, inside
+
+
+def _pool(spec: LayerSpec, grid: np.ndarray, windows) -> np.ndarray:
     """Max or sum over each window, kernel position by kernel position (the trace's order)."""
     fill = -np.inf if spec.op == "max_pool" else 0.0
+    out_spatial = tuple(len(a.start) for a in windows)
     y = np.full((*grid.shape[:2], *out_spatial), fill)
-    for _, taps in _taps(spec, stride, out_spatial):
-        window = grid[(slice(None), slice(None), *taps)]
-        y = np.maximum(y, window) if spec.op == "max_pool" else y + window
+    for _, index, inside in window_taps_at(windows, grid.shape[2:]):
+        window = grid[(slice(None), slice(None), *np.ix_(*index))]
+        step = np.maximum(y, window) if spec.op == "max_pool" else y + window
+        y = np.where(inside, step, y)
     return y
 
 
@@ -326,8 +362,8 @@ def _convolve(spec: LayerSpec, grid, kernel, stride, out_spatial, chosen) -> np.
         # allocating a temporary per (input channel, kernel position).
         product = np.empty_like(acc)
         for icl in range(cin_pg):
-            for kpos, window_taps in taps:
-                window = grid[(slice(None), g * cin_pg + icl, *window_taps)]
+            for kpos, slices in taps:
+                window = grid[(slice(None), g * cin_pg + icl, *slices)]
                 w = kernel[(outs, icl, *kpos)]
                 np.multiply(w.reshape((1, -1) + (1,) * spec.ndim), window[:, None], out=product)
                 acc += product
@@ -336,11 +372,14 @@ def _convolve(spec: LayerSpec, grid, kernel, stride, out_spatial, chosen) -> np.
     return y
 
 
-def _avg_divisor(spec: LayerSpec, spatial, pads, out_spatial) -> np.ndarray:
+def _avg_divisor(spec: LayerSpec, spatial, pads, out_spatial, windows) -> np.ndarray:
     """PyTorch's divisor per output cell: the window clipped to the padded input,
-    or to the input alone when ``count_include_pad`` is False."""
+    or to the input alone when ``count_include_pad`` is False (an adaptive window: its
+    size)."""
     if spec.divisor_override is not None:
         return np.full(out_spatial, float(spec.divisor_override))
+    if spec.adaptive:
+        return window_taps(windows).astype(np.float64)
     with_pad, without_pad = [], []
     for n, k, s, (pb, pa), o in zip(spatial, spec.kernel_size, spec.stride, pads, out_spatial):
         start = np.arange(o) * s - pb
@@ -348,8 +387,7 @@ def _avg_divisor(spec: LayerSpec, spatial, pads, out_spatial) -> np.ndarray:
         with_pad.append(end - start)
         without_pad.append(np.minimum(end, n) - np.maximum(start, 0))
     sizes = with_pad if spec.count_include_pad else without_pad
-    return (
-        np.multiply.outer(*sizes).astype(np.float64)
-        if len(sizes) == 2
-        else np.asarray(sizes[0], dtype=np.float64)
-    )
+    divisor = np.ones((), dtype=np.float64)
+    for size in sizes:
+        divisor = np.multiply.outer(divisor, size)
+    return divisor

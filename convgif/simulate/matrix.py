@@ -115,7 +115,7 @@ def from_trace(trace) -> ConvMatrix:
     matrix = np.zeros(rows * cols)
     count = np.zeros(rows * cols, dtype=np.int64)
     out_f, _, in_f = trace.output_fields, trace.kernel_fields, trace.input_fields
-    per_sample = (trace.num_cells // trace.batch) * trace.macs_per_cell
+    per_sample = trace.cell_offset(trace.num_cells // trace.batch)  # windows may vary
     for lo in range(0, per_sample, CHUNK):
         macs = trace.macs(lo, min(lo + CHUNK, per_sample))
         # The input cell each tap reads: itself, the cell a padding copy shows, or none.

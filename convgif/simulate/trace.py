@@ -23,58 +23,26 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache, cached_property
-from typing import NamedTuple
+from functools import cached_property
 
 import numpy as np
 
 from convgif.errors import NAME, ConvGifError
 from convgif.layers.spec import LayerSpec
+from convgif.layers.windows import largest, window_taps
+from convgif.simulate.records import (  # noqa: F401  (scatter_fields: part of this module's face)
+    axis_fields,
+    mac_fields,
+    position_table,
+    scatter_fields,
+    table_dtype,
+)
 
 # What a grid cell is; a cell's kind is derived from its axes' kinds.
 DATA, PAD, PAD_COPY, INSERTED, OVERFLOW = 0, 1, 2, 3, 4
 KIND_NAMES = ("data", "pad", "pad_copy", "inserted", "overflow")
 
-_OUT = ("oz", "oy", "ox")
-_KER = ("kz", "ky", "kx")
-_INP = ("iz", "iy", "ix")
-_VALUES = ("x", "w", "product", "running_sum")  # the float columns, last in every table
-
 CHUNK = 1 << 18  # MAC records per vectorised chunk: ~25 MB of records at most
-
-
-class AxisFields(NamedTuple):
-    """Names of the position columns of a MAC table, one per spatial axis."""
-
-    output: tuple[str, ...]  # e.g. ("oy", "ox")
-    kernel: tuple[str, ...]  # e.g. ("ky", "kx")
-    input: tuple[str, ...]  # the grid position the kernel taps, e.g. ("iy", "ix")
-
-
-@cache  # asked for on every MAC lookup
-def axis_fields(ndim: int) -> AxisFields:
-    """Names of the output, kernel and input position columns of a layer with ``ndim`` axes."""
-    return AxisFields(_OUT[3 - ndim :], _KER[3 - ndim :], _INP[3 - ndim :])
-
-
-@cache
-def mac_fields(ndim: int) -> tuple[str, ...]:
-    """The column names of a MAC table for a layer with ``ndim`` spatial axes."""
-    out, ker, inp = axis_fields(ndim)
-    return ("n", "group", "out_channel", *out, "in_channel", *ker, *inp, *_VALUES)
-
-
-@cache
-def scatter_fields(ndim: int) -> tuple[str, ...]:
-    """Columns of the scatter view: input cell first, then where its stamp lands."""
-    out, ker, inp = axis_fields(ndim)
-    return ("n", "group", "in_channel", *inp, "out_channel", *ker, *out, "inside", *_VALUES)
-
-
-@cache  # a dtype costs ~10 µs to build, a tenth of a cell's MAC lookup
-def _table_dtype(fields: tuple[str, ...]) -> np.dtype:
-    kinds = {"inside": np.bool_, **{f: np.float64 for f in _VALUES}}
-    return np.dtype([(f, kinds.get(f, np.int32)) for f in fields])
 
 
 # --------------------------------------------------------------------------- trace
@@ -102,6 +70,10 @@ class Trace:
     # that shows just these channels asks for fewer: a big layer's other channels cost
     # seconds that no frame would use.
     computed: tuple | None = None
+    # Every output position's window per axis (convgif.layers.windows.AxisWindows): where
+    # it starts in the grid and how many cells it taps. Adaptive pools' windows vary in
+    # size, and then so does the number of MAC records of a cell.
+    windows: tuple | None = None
 
     # ---- sizes
 
@@ -115,7 +87,21 @@ class Trace:
 
     @property
     def kernel_size(self) -> tuple:
-        return self.spec.kernel_size
+        """The window's size per axis (an adaptive pool's largest window)."""
+        return largest(self.windows) if self.spec.adaptive else self.spec.kernel_size
+
+    @property
+    def varying(self) -> bool:
+        """True when windows differ in size (adaptive pools): cells have their own MAC count."""
+        return self.spec.adaptive
+
+    def window_bounds(self, *position: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The grid cells (first, last) per axis that an output position's window spans."""
+        first = tuple(int(a.start[p]) for a, p in zip(self.windows, position))
+        last = tuple(
+            f + a.dilation * (int(a.size[p]) - 1) for f, a, p in zip(first, self.windows, position)
+        )
+        return first, last
 
     @property
     def batch(self) -> int:
@@ -151,7 +137,24 @@ class Trace:
 
     @property
     def macs_per_cell(self) -> int:
+        """MACs of one output cell (the most any cell has, when windows vary)."""
         return self.in_per_group * math.prod(self.kernel_size)
+
+    @cached_property
+    def _offsets(self) -> np.ndarray:
+        """Index of every cell's first MAC, and the total last (windows of varying size)."""
+        taps = np.broadcast_to(window_taps(self.windows), self.y.shape) * self.in_per_group
+        return np.concatenate([[0], np.cumsum(taps, dtype=np.int64)])
+
+    def cell_of(self, index: int) -> int:
+        """The output cell (flat, canonical order) whose MACs include MAC ``index``."""
+        if not self.varying:
+            return index // self.macs_per_cell
+        return int(np.searchsorted(self._offsets, index, side="right")) - 1
+
+    def cell_offset(self, cell: int) -> int:
+        """Index of the first MAC of output cell ``cell`` (flat); num_macs past the last."""
+        return int(self._offsets[cell]) if self.varying else cell * self.macs_per_cell
 
     @property
     def num_cells(self) -> int:
@@ -159,7 +162,7 @@ class Trace:
 
     @property
     def num_macs(self) -> int:
-        return self.num_cells * self.macs_per_cell
+        return self.cell_offset(self.num_cells)
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -211,20 +214,26 @@ class Trace:
     def cell_start(self, n: int, out_channel: int, *position: int) -> int:
         """Index of the first MAC of one output cell."""
         cell = np.ravel_multi_index((n, out_channel, *position), self.y.shape)
-        return int(cell) * self.macs_per_cell
+        return self.cell_offset(int(cell))
+
+    def cell_stop(self, n: int, out_channel: int, *position: int) -> int:
+        """One past the index of the last MAC of one output cell."""
+        cell = np.ravel_multi_index((n, out_channel, *position), self.y.shape)
+        return self.cell_offset(int(cell) + 1)
 
     def cell_macs(self, n: int, out_channel: int, *position: int) -> np.ndarray:
         """All MACs that produce one output cell, in order."""
         start = self.cell_start(n, out_channel, *position)
-        return self.macs(start, start + self.macs_per_cell)
+        return self.macs(start, self.cell_stop(n, out_channel, *position))
 
     def macs(self, start: int = 0, stop: int | None = None) -> np.ndarray:
         """MAC records ``start`` to ``stop`` as a structured array (see ``fields``)."""
         stop = _checked_range(start, stop, self.num_macs)
-        m = self.macs_per_cell
-        first, last = start // m, -(-stop // m)
+        first = self.cell_of(start)
+        last = self.cell_of(stop - 1) + 1 if stop > start else first
         table = self._cells_table(first, last)
-        return table[start - first * m : stop - first * m]
+        base = self.cell_offset(first)
+        return table[start - base : stop - base]
 
     def iter_macs(self, chunk: int = CHUNK):
         """Every MAC in order, as structured arrays of about ``chunk`` records."""
@@ -235,7 +244,6 @@ class Trace:
 
     def _cells_table(self, first: int, last: int) -> np.ndarray:
         """The records of whole output cells ``first..last`` (running sums need whole cells)."""
-        nd = self.ndim
         m = self.macs_per_cell
         cells = np.arange(first, last)
         n, oc, *opos = np.unravel_index(cells, self.y.shape)
@@ -246,9 +254,15 @@ class Trace:
         else:
             ic = group[:, None] * self.in_per_group + icl[None, :]
         ipos = [
-            o[:, None] * s + k[None, :] * d
-            for o, k, s, d in zip(opos, kpos, self.stride, self.dilation)
+            a.start[o][:, None] + k[None, :] * a.dilation
+            for o, k, a in zip(opos, kpos, self.windows)
         ]
+        # windows smaller than the largest: their far taps are no MACs (clipped, then dropped)
+        inside = np.ones((len(cells), m), dtype=bool)
+        if self.varying:
+            for o, k, a in zip(opos, kpos, self.windows):
+                inside &= k[None, :] < a.size[o][:, None]
+            ipos = [np.minimum(i, size - 1) for i, size in zip(ipos, self.grid.shape[2:])]
         x = self.grid[(n[:, None], ic, *ipos)]
         if self.kernel is None:
             w = np.ones_like(x)
@@ -256,29 +270,17 @@ class Trace:
         else:
             w = self.kernel[(oc[:, None], icl[None, :], *(k[None, :] for k in kpos))]
             product = x * w
+        neutral = product
+        if self.varying:
+            neutral = np.where(inside, product, -np.inf if self.spec.op == "max_pool" else 0.0)
         if self.spec.op == "max_pool":
-            running = np.maximum.accumulate(product, axis=1)
+            running = np.maximum.accumulate(neutral, axis=1)
         else:
-            running = np.cumsum(product, axis=1)
-
-        table = np.empty(len(cells) * m, dtype=_table_dtype(self.fields))
-        size = (len(cells), m)
-        table["n"] = np.repeat(n, m)
-        table["group"] = np.repeat(group, m)
-        table["out_channel"] = np.repeat(oc, m)
-        out_names, ker_names, inp_names = axis_fields(nd)
-        for name, o in zip(out_names, opos):
-            table[name] = np.repeat(o, m)
-        table["in_channel"] = np.broadcast_to(ic, size).ravel()
-        for name, k in zip(ker_names, kpos):
-            table[name] = np.tile(k, len(cells))
-        for name, i in zip(inp_names, ipos):
-            table[name] = i.ravel()
-        table["x"] = x.ravel()
-        table["w"] = w.ravel()
-        table["product"] = product.ravel()
-        table["running_sum"] = running.ravel()
-        return table
+            running = np.cumsum(neutral, axis=1)
+        table = position_table(self.ndim, len(cells), m, (n, group, oc, opos, ic, kpos, ipos))
+        for name, values in (("x", x), ("w", w), ("product", product), ("running_sum", running)):
+            table[name] = values.ravel()
+        return table[inside.ravel()] if self.varying else table
 
     # ---- the scatter view (transposed layers)
 
@@ -304,7 +306,7 @@ class Trace:
             table = self.scatter_chunk(lo, min(lo + CHUNK, stop), canvas)
             if lo + len(table) > start:
                 out.append(table[max(0, start - lo) :])
-        return np.concatenate(out) if out else np.empty(0, _table_dtype(scatter_fields(self.ndim)))
+        return np.concatenate(out) if out else np.empty(0, table_dtype(scatter_fields(self.ndim)))
 
     def scatter_chunk(self, lo: int, hi: int, canvas: np.ndarray) -> np.ndarray:
         """Scatter-order MACs ``lo`` to ``hi``, their running sums continuing ``canvas`` (the
@@ -345,7 +347,7 @@ class Trace:
             flat[target[sel]] += product[sel]
             running[sel] = flat[target[sel]]
 
-        table = np.empty(len(steps), dtype=_table_dtype(scatter_fields(nd)))
+        table = np.empty(len(steps), dtype=table_dtype(scatter_fields(nd)))
         table["n"], table["group"], table["in_channel"] = n, group, ic
         out_names, ker_names, inp_names = axis_fields(nd)
         for name, i in zip(inp_names, ipos):

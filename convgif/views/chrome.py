@@ -40,9 +40,16 @@ def title_parts(spec, pads, in_shape, out_shape) -> list[str]:
         p = pair_text(b for b, _ in pads)
     else:  # (before, after) per axis, as convgif's padding=((0, 2), (1, 0)) spells it
         p = shape_text(tuple(shape_text(tuple(pair)) for pair in pads))
-    parts = [
+    shapes = [
         f"Input shape: {shape_text(tuple(in_shape))}",
         f"Output shape: {shape_text(tuple(out_shape))}",
+    ]
+    if spec.adaptive and set(spec.output_size) == {1}:  # a global pool
+        return [*shapes, "one window: the whole input"]
+    if spec.adaptive:  # no K, P, S: each output cell i of o has its own window
+        return [*shapes, "adaptive windows: \u230ai\u00b7n/o\u230b to \u2308(i+1)\u00b7n/o\u2309"]
+    parts = [
+        *shapes,
         f"K: {pair_text(spec.kernel_size)}",
         f"P: {p}",
         f"S: {pair_text(spec.stride)}",

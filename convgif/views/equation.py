@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from convgif.layers.windows import window_taps
 from convgif.simulate.trace import DATA, OVERFLOW
 from convgif.views.text import fmt, term
 
@@ -57,6 +58,8 @@ def pool_work(trace) -> str:
     """What one window of a pool does: ``a max over 4 values (3 comparisons)``, ``a sum of 9
     values divided by 9``; "up to" where padding or ceil_mode's overhang leaves some out."""
     spec = trace.spec
+    if trace.varying:
+        return _adaptive_work(trace)
     k = int(np.prod(trace.kernel_size))
     # Windows that reach padding a pool leaves out (a max's −∞, an average that does not
     # count it) or ceil_mode's overhang take fewer values.
@@ -72,6 +75,14 @@ def pool_work(trace) -> str:
     if len(divisors) == 1:
         return f"a sum of {up_to}{k} values divided by {fmt(divisors[0])}"
     return f"a sum of {up_to}{k} values divided by how many it counts"
+
+
+def _adaptive_work(trace) -> str:
+    """Windows of varying size: ``a max over 2 to 4 values``, ``an average of 6 to 9``."""
+    taps = window_taps(trace.windows)
+    low, high = int(taps.min()), int(taps.max())
+    values = f"{low} values" if low == high else f"{low} to {high} values"
+    return f"a max over {values}" if trace.spec.op == "max_pool" else f"an average of {values}"
 
 
 def work_per_cell(trace) -> str:

@@ -74,7 +74,7 @@ class GatherPicture(BlockFrames, LayerPicture):
             if self.options.flip:
                 captions.append(FLIP_CAPTION)
         elif state.phase == "close" and t.kernel is None:  # a pool multiplies nothing
-            windows = t.num_macs // t.macs_per_cell
+            windows = t.num_cells
             captions = [f"Done: {plural(windows, 'window')} gave the output "
                         f"{shape_text(t.output.shape)},", f"each {pool_work(t)}."]
         elif state.phase == "close":
@@ -150,14 +150,15 @@ class GatherPicture(BlockFrames, LayerPicture):
         what ``trace.macs`` would give): frames ask for cell after cell, each more than
         once, and building the records costs the same for one cell as for many."""
         (first, last), table = self._last_macs
-        m = self.trace.macs_per_cell
-        if first is None or start < first * m or stop > last * m:
-            first = start // m
-            last = min(max(-(-stop // m), first + max(1, MACS_AT_ONCE // m)),
-                       self.trace.num_cells)
-            table = self.trace.macs(first * m, last * m)
+        t = self.trace
+        if first is None or start < first or stop > last:
+            cell = t.cell_of(start)
+            block = max(1, MACS_AT_ONCE // t.macs_per_cell)
+            upto = max(t.cell_of(max(stop - 1, start)) + 1, cell + block)
+            first, last = t.cell_offset(cell), t.cell_offset(min(upto, t.num_cells))
+            table = t.macs(first, last)
             self._last_macs = ((first, last), table)
-        return table[start - first * m : stop - first * m]
+        return table[start - first : stop - first]
 
     def _window(self, state, cell) -> list:
         """Highlights of one output cell being written: taps, window, kernel, output, lines."""
@@ -221,10 +222,10 @@ class GatherPicture(BlockFrames, LayerPicture):
         slice it taps), each kernel in use outlined, and the connectors between them (a
         pool's on to the rectangle ``target`` of the cell being written)."""
         t, lay = self.trace, self.layout
-        origin = [o * s for o, s in zip(state.position, t.stride)]
-        extent = [d * (k - 1) for k, d in zip(t.kernel_size, t.dilation)]
+        origin, far = t.window_bounds(*state.position)
+        extent = [f - o for o, f in zip(origin, far)]
         r0, c0 = self._rc(*origin)
-        r1, c1 = self._rc(*(o + e for o, e in zip(origin, extent)))
+        r1, c1 = self._rc(*far)
         # the depth slices a 3-d window taps (dilation skips some)
         depths = range(origin[0], origin[0] + extent[0] + 1, t.dilation[0]) if t.ndim == 3 else [0]
         items, taken = [], []  # taken: the verticals of this frame's lines, kept apart

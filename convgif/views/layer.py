@@ -70,7 +70,7 @@ class LayerPicture(Notation, Panels, Shading, Routes, View):
         self._statics = {}
         self._values = {}  # (sample, out channel) -> value texts of its output cells
         self._cells = {}  # _cell's arguments -> its items (the grids live as long as self)
-        self._last_macs = ((None, None), None)  # (first, last) cell, their MAC records
+        self._last_macs = ((None, None), None)  # (first, last) MAC of whole cells, their records
         self._routes = {}  # (start, kernel, verticals taken) -> (lines, verticals taken)
         self.storyboard = self._storyboard()
         self.shades = self._shade_scales(options.shade or frozenset())
@@ -269,6 +269,8 @@ class LayerPicture(Notation, Panels, Shading, Routes, View):
 
     def _output_header(self) -> str:
         spec = self.trace.spec
+        if not spec.keepdims:  # a global pool's (C,): y[c] is channel c as it stands
+            return f"output y {shape_text(self.trace.y.shape[1:2])}"
         shape = shape_text(as_given(spec, self.trace.y.shape[1:]))
         return f"output y {shape}{channel_note(spec, 'y')}"
 

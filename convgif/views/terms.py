@@ -30,7 +30,9 @@ def index_text(spec, channel: int, position, sample: int | None = None) -> str:
     """``0, 2, 1``: a cell's index as the user indexes the tensor (channel last for a
     channels-last layer; the sample first when given)."""
     values = (channel, *position)
-    if spec.channels_last:
+    if not spec.keepdims:  # a global pool's (N, C): the channel alone
+        values = (channel,)
+    elif spec.channels_last:
         values = (*position, channel)
     if sample is not None:
         values = (sample, *values)
