@@ -13,7 +13,7 @@ from convgif.layers.spec import NOT_A_LAYER, check_layer, kind_of
 
 def layer_kinds() -> dict:
     """Every constructor ``--layer`` accepts, by the name written in code."""
-    from convgif.api import keras, nn
+    from convgif.api import keras, keras_depthwise, keras_separable, nn, unfold
 
     torch_kinds = (
         "Conv1d",
@@ -21,12 +21,17 @@ def layer_kinds() -> dict:
         "Conv3d",
         "ConvTranspose1d",
         "ConvTranspose2d",
+        "ConvTranspose3d",
         "MaxPool2d",
         "AvgPool2d",
     )
-    keras_kinds = ("Conv1D", "Conv2D", "Conv2DTranspose")
+    keras_kinds = ("Conv1D", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv1DTranspose",
+                   "Conv3DTranspose")
     kinds = {name: getattr(nn, name) for name in torch_kinds}
     kinds.update({name: getattr(keras, name) for name in keras_kinds})
+    kinds["Unfold"] = unfold.Unfold
+    kinds["DepthwiseConv2D"] = keras_depthwise.DepthwiseConv2D
+    kinds["SeparableConv2D"] = keras_separable.SeparableConv2D
     return kinds
 
 

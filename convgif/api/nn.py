@@ -212,6 +212,10 @@ class ConvTranspose2d(_ConvTransposeNd):
     ndim = 2
 
 
+class ConvTranspose3d(_ConvTransposeNd):
+    ndim = 3
+
+
 def _pool_spec(name, op, kernel_size, stride, padding, dilation, ceil_mode, **extra):
     nd = 2
     kernel = torch_sizes("kernel_size", kernel_size, nd)

@@ -25,6 +25,8 @@ _TORCH_ARGS = {
 }
 _TORCH_ARGS["Conv2d"] = _TORCH_ARGS["Conv3d"] = _TORCH_ARGS["Conv1d"]
 _TORCH_ARGS["ConvTranspose2d"] = _TORCH_ARGS["ConvTranspose1d"]
+_TORCH_ARGS["ConvTranspose3d"] = _TORCH_ARGS["ConvTranspose1d"]
+_TORCH_ARGS["Unfold"] = ("kernel_size", "dilation", "padding", "stride")
 
 
 def _plain(value):
@@ -48,7 +50,8 @@ def from_torch(module, seed: int = 0):
     """The convgif layer equivalent to a ``torch.nn`` layer, its weight and bias included.
 
     Supported: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d``,
-    ``ConvTranspose2d``, ``MaxPool2d``, ``AvgPool2d``. Weights are copied as
+    ``ConvTranspose2d``, ``ConvTranspose3d``, ``MaxPool2d``, ``AvgPool2d``,
+    ``Unfold``. Weights are copied as
     float64, so the trace reproduces torch's output (exactly, for weights and
     inputs that float32 holds exactly).
     """
@@ -75,6 +78,10 @@ def from_torch(module, seed: int = 0):
         kwargs["bias"] = module.bias is not None
     if kind == "MaxPool2d":
         kwargs["return_indices"] = bool(kwargs["return_indices"])
+    if kind == "Unfold":
+        from convgif.api.unfold import Unfold
+
+        return Unfold(seed=seed, **kwargs)
     layer = getattr(layers, kind)(seed=seed, **kwargs)
     if kind.startswith("Conv"):
         layer.weight = _array(module.weight)
