@@ -283,3 +283,15 @@ def test_separable_animation_plays_both_steps(tmp_path):
     np.testing.assert_array_equal(second.trace.x[0], np.moveaxis(first.trace.output, -1, 0))
     rendered = layer.animate(tmp_path / "sep.gif", input_shape=(5, 5, 3))
     assert rendered.frames == len(view)
+
+
+def test_separable_trace_export_is_refused_in_one_line(cli, tmp_path):
+    result = cli("trace", "--layer", "SeparableConv2D(2, 3)", "--input-shape", "5,5,3",
+                 "-o", "t.csv")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "--layer" in result.stderr and "2 steps" in result.stderr
+    assert not (tmp_path / "t.csv").exists()
+    bad = cli("render", "--layer", "DepthwiseConv2D(3, depth_multiplier=-1)",
+              "--input-shape", "5,5,3", "-o", "d.gif")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1, bad.stderr
+    assert "depth_multiplier=-1" in bad.stderr and not (tmp_path / "d.gif").exists()

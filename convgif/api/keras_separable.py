@@ -21,6 +21,7 @@ import numpy as np
 from convgif.api.keras import Conv2D, check_activation, refuse_others
 from convgif.api.keras_depthwise import DepthwiseConv2D
 from convgif.api.keras_weights import checked_list, unbuilt
+from convgif.errors import NAME, ConvGifError
 from convgif.layers.code import keras_args
 from convgif.layers.spec import check_int
 from convgif.simulate.trace import Trace
@@ -44,6 +45,15 @@ class SeparableTrace:
     @property
     def pointwise(self) -> Trace:
         return self.steps[1]
+
+    def __getattr__(self, name: str):
+        # what a one-step trace has (its MAC records, grid, kernel) belongs to one step here
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise ConvGifError(
+            f"{NAME}=SeparableConv2D runs in 2 steps, each with its own {name}: read "
+            f"trace.depthwise.{name} or trace.pointwise.{name} (or trace one step's layer, "
+            "layer.depthwise or layer.pointwise)", "layer")
 
 
 class SeparableConv2D:

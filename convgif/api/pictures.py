@@ -120,7 +120,7 @@ def _steps_picture(layer, x, input_shape, image, image_size, outputs, shade, opt
     count = len(layer.steps)
     headings = [f"{layer!r}: step {n} of {count}, {what}"
                 for n, what in enumerate(layer.step_names, 1)]
-    return SequenceView(views, headings)
+    return SequenceView(views, headings, repr(layer))
 
 
 def _check_shade(shade) -> frozenset:

@@ -44,9 +44,10 @@ def scaled(item, factor: float, down: float = 0.0):
 class SequenceView(View):
     """The frames of ``views`` in turn (see the module docstring)."""
 
-    def __init__(self, views, headings):
+    def __init__(self, views, headings, title: str):
         self.views = tuple(views)
         self.headings = tuple(headings)
+        self.title = title  # the whole layer's, e.g. for a Beamer snippet's caption
         self.counts = tuple(len(v) for v in self.views)
         first = self.views[0]
         self.pace = first.pace
