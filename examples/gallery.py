@@ -3,8 +3,9 @@
 Part 1: the eleven layers of the "Conv2d: finally understand what happens in
 the forward pass" article, a Conv1d, and one layer per padding mode.
 Part 2: the conv-arithmetic set (each also transposed), pooling, a depthwise
-layer, the three styles, the scatter view, symbols mode and one MP4.
-Teaching views: the matrix view (y = C·x, Cᵀ for a transposed layer), true
+layer, a ConvTranspose3d, Keras' DepthwiseConv2D and SeparableConv2D, the three
+styles, the scatter view, symbols mode and one MP4.
+Teaching views: the matrix view (y = C·x, Cᵀ for a transposed layer, Unfold's im2col), true
 convolution, the overlap (checkerboard) heat map, a cost chart, the receptive
 field through a stack, LeNet walked as a whole network (table and sheet; needs torch)
 and a photo as the input (only these:
@@ -81,6 +82,11 @@ PART2 = [
     ("symbols_reflect", convgif.Conv2d(1, 1, 3, padding=1, padding_mode="reflect"), (1, 5, 5),
      {"values": "symbols"}),
     ("outputs_region", convgif.Conv2d(2, 2, 3, padding=1), (2, 8, 8), {"outputs": "2-4,1-5"}),
+    ("conv_transpose3d_s2", convgif.ConvTranspose3d(1, 1, 2, stride=2), (1, 2, 3, 3), {}),
+    ("keras_depthwise_dm2", convgif.keras.DepthwiseConv2D(3, depth_multiplier=2), (5, 5, 3), {}),
+    # its depthwise step's frames, then its pointwise step's
+    ("keras_separable_dm2",
+     convgif.keras.SeparableConv2D(2, 3, depth_multiplier=2, padding="same"), (5, 5, 3), {}),
 ]
 
 
@@ -90,6 +96,8 @@ TEACHING = [
     ("matrix_groups", convgif.Conv2d(2, 2, 3, padding=1, groups=2, padding_mode="reflect"),
      (2, 4, 4), {"view": "matrix"}),
     ("flip", convgif.Conv2d(1, 1, 3, bias=True), (1, 5, 5), {"flip": True}),
+    # im2col: C picks each window's cells, y is the unfolded matrix read row by row
+    ("unfold_matrix", convgif.Unfold(2), (1, 3, 3), {"view": "matrix"}),
 ]
 
 

@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 import convgif
 
 CONV = {1: convgif.Conv1d, 2: convgif.Conv2d, 3: convgif.Conv3d}
-CONV_T = {1: convgif.ConvTranspose1d, 2: convgif.ConvTranspose2d}
+CONV_T = {1: convgif.ConvTranspose1d, 2: convgif.ConvTranspose2d, 3: convgif.ConvTranspose3d}
 F_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-F_CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d}
+F_CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 NN_CONV = {1: torch.nn.Conv1d, 2: torch.nn.Conv2d, 3: torch.nn.Conv3d}
 F_PAD_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
               "circular": "circular"}

@@ -1,10 +1,11 @@
-"""The Keras front door: ``Conv1D``, ``Conv2D``, ``Conv2DTranspose`` with Keras' names.
+"""The Keras front door: ``Conv1D/2D/3D``, ``Conv1D/2D/3DTranspose`` with Keras' names.
 
 Keras infers the input channels from the first input, so a layer is *built*
 when it meets an input (``trace``, ``output_shape``) or an ``input_shape=``
-keyword, as in Keras. Weights keep PyTorch's layout (``weight.shape`` is
-``(filters, in/groups, *K)``; transposed ``(in, filters, *K)``) so every
-layer of convgif reads the same way.
+keyword, as in Keras. ``kernel``, ``get_weights()`` and ``set_weights()`` use
+Keras' layout (``convgif.api.keras_weights``); ``weight`` is the same kernel in
+PyTorch's layout (``(filters, in/groups, *K)``; transposed ``(in, filters, *K)``),
+which the simulation reads, as it does every layer's.
 
 ``padding='same'`` follows TensorFlow: total padding
 ``max((ceil(n/s) − 1)·s + D·(K − 1) + 1 − n, 0)``, the smaller half before,
@@ -17,11 +18,12 @@ import dataclasses
 
 import numpy as np
 
+from convgif.api.keras_weights import KerasKernel
 from convgif.api.layer import Layer
 from convgif.errors import NAME, ConvGifError, refuse
 from convgif.layers.spec import LayerSpec, check_bool, check_choice, check_int, check_tuple
 
-_FORMATS = ("channels_last", "channels_first")
+FORMATS = ("channels_last", "channels_first")
 
 
 def _transposed_pads(padding, output_padding, kernel, stride, dilation):
@@ -78,14 +80,14 @@ def _check_keras_rules(filters: int, groups: int, stride, dilation) -> None:
         )
 
 
-def _padding_choice(padding, transposed: bool, nd: int) -> str:
+def padding_choice(padding, transposed: bool, nd: int) -> str:
     choices = ("valid", "same", "causal") if nd == 1 and not transposed else ("valid", "same")
     if isinstance(padding, str):
         padding = padding.lower()
     return check_choice("padding", padding, choices)
 
 
-def _keras_pads(padding, transposed, nd, kernel, stride, dilation, output_padding):
+def keras_pads(padding, transposed, nd, kernel, stride, dilation, output_padding):
     """Keras' ``padding`` as (explicit pads, TensorFlow 'same', output_padding checked)."""
     if transposed:
         out_pad = None
@@ -99,7 +101,7 @@ def _keras_pads(padding, transposed, nd, kernel, stride, dilation, output_paddin
     return ((0, 0),) * nd, True, None  # 'same': resolved per input size
 
 
-def _check_activation(activation) -> None:
+def check_activation(activation) -> None:
     if activation not in (None, "linear"):
         raise ConvGifError(
             f"{NAME}={activation!r} is not simulated: convgif shows the convolution "
@@ -108,7 +110,7 @@ def _check_activation(activation) -> None:
         )
 
 
-def _refuse_others(name: str, others: dict) -> None:
+def refuse_others(name: str, others: dict) -> None:
     """A keyword convgif's Keras layers do not take: a ConvGifError naming it, as Keras
     refuses unknown keywords (with a TypeError) and convgif simulates none of its others."""
     if others:
@@ -120,7 +122,7 @@ def _refuse_others(name: str, others: dict) -> None:
         )
 
 
-class _KerasConv(Layer):
+class KerasConv(KerasKernel, Layer):
     ndim = 2
     transposed = False
 
@@ -143,21 +145,21 @@ class _KerasConv(Layer):
     ):
         nd = self.ndim
         name = type(self).__name__
-        _refuse_others(name, others)
+        refuse_others(name, others)
         filters = check_int("filters", filters)
         kernel = check_tuple("kernel_size", kernel_size, nd)
         stride = check_tuple("strides", strides, nd)
         dilation = check_tuple("dilation_rate", dilation_rate, nd)
         groups = check_int("groups", groups)
         _check_keras_rules(filters, groups, stride, dilation)
-        padding = _padding_choice(padding, self.transposed, nd)
+        padding = padding_choice(padding, self.transposed, nd)
         data_format = check_choice(
-            "data_format", "channels_last" if data_format is None else data_format, _FORMATS
+            "data_format", "channels_last" if data_format is None else data_format, FORMATS
         )
-        _check_activation(activation)
+        check_activation(activation)
         if self.transposed and groups != 1:
             raise ConvGifError(f"{NAME}={groups}: Keras' {name} takes no groups", "groups")
-        pads, tf_same, out_pad = _keras_pads(
+        pads, tf_same, out_pad = keras_pads(
             padding, self.transposed, nd, kernel, stride, dilation, output_padding
         )
         self.padding_given = padding  # valid, same or causal: as Keras writes it
@@ -202,7 +204,7 @@ class _KerasConv(Layer):
         self.spec = dataclasses.replace(self.spec, in_channels=channels)
         self._init_parameters()
 
-    def built_for(self, input_shape) -> _KerasConv:
+    def built_for(self, input_shape) -> KerasConv:
         """This layer, built for inputs of ``input_shape`` (Keras builds on first call)."""
         self._build(self._channels_of(input_shape, with_batch=True))
         return self
@@ -218,16 +220,19 @@ class _KerasConv(Layer):
         return super().trace(x, out_channels=out_channels)
 
 
-class Conv1D(_KerasConv):
+class Conv1D(KerasConv):
     ndim = 1
 
 
-class Conv2D(_KerasConv):
+class Conv2D(KerasConv):
     ndim = 2
 
 
-class Conv2DTranspose(_KerasConv):
-    ndim = 2
+class Conv3D(KerasConv):
+    ndim = 3
+
+
+class KerasConvTranspose(KerasConv):
     transposed = True
 
     def __init__(
@@ -246,7 +251,7 @@ class Conv2DTranspose(_KerasConv):
         seed: int = 0,
         **others,
     ):
-        _refuse_others(type(self).__name__, others)
+        refuse_others(type(self).__name__, others)
         super().__init__(
             filters,
             kernel_size,
@@ -260,4 +265,38 @@ class Conv2DTranspose(_KerasConv):
             output_padding=output_padding,
             input_shape=input_shape,
             seed=seed,
+        )
+
+
+class Conv1DTranspose(KerasConvTranspose):
+    ndim = 1
+
+
+class Conv2DTranspose(KerasConvTranspose):
+    ndim = 2
+
+
+class Conv3DTranspose(KerasConvTranspose):
+    ndim = 3
+
+    # Keras' own order: data_format comes before output_padding here
+    def __init__(
+        self,
+        filters: int,
+        kernel_size,
+        strides=1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        output_padding=None,
+        dilation_rate=1,
+        activation=None,
+        use_bias: bool = True,
+        *,
+        input_shape=None,
+        seed: int = 0,
+        **others,
+    ):
+        super().__init__(
+            filters, kernel_size, strides, padding, output_padding, data_format,
+            dilation_rate, activation, use_bias, input_shape=input_shape, seed=seed, **others,
         )

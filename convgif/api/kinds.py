@@ -13,7 +13,7 @@ from convgif.layers.spec import NOT_A_LAYER, check_layer, kind_of
 
 def layer_kinds() -> dict:
     """Every constructor ``--layer`` accepts, by the name written in code."""
-    from convgif.api import keras, keras_pools, nn, pools
+    from convgif.api import keras, keras_depthwise, keras_pools, keras_separable, nn, pools, unfold
 
     torch_kinds = (
         "Conv1d",
@@ -21,6 +21,7 @@ def layer_kinds() -> dict:
         "Conv3d",
         "ConvTranspose1d",
         "ConvTranspose2d",
+        "ConvTranspose3d",
     )
     pool_kinds = (
         "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
@@ -30,11 +31,15 @@ def layer_kinds() -> dict:
         "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D",
         "AveragePooling2D", "AveragePooling3D", "GlobalAveragePooling2D",
     )
-    keras_kinds = ("Conv1D", "Conv2D", "Conv2DTranspose")
+    keras_kinds = ("Conv1D", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv1DTranspose",
+                   "Conv3DTranspose")
     kinds = {name: getattr(nn, name) for name in torch_kinds}
     kinds.update({name: getattr(keras, name) for name in keras_kinds})
     kinds.update({name: getattr(pools, name) for name in pool_kinds})
     kinds.update({name: getattr(keras_pools, name) for name in keras_pool_kinds})
+    kinds["Unfold"] = unfold.Unfold
+    kinds["DepthwiseConv2D"] = keras_depthwise.DepthwiseConv2D
+    kinds["SeparableConv2D"] = keras_separable.SeparableConv2D
     return kinds
 
 

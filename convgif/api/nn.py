@@ -209,3 +209,7 @@ class ConvTranspose1d(_ConvTransposeNd):
 
 class ConvTranspose2d(_ConvTransposeNd):
     ndim = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    ndim = 3

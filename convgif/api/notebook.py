@@ -25,6 +25,8 @@ _TORCH_ARGS = {
 }
 _TORCH_ARGS["Conv2d"] = _TORCH_ARGS["Conv3d"] = _TORCH_ARGS["Conv1d"]
 _TORCH_ARGS["ConvTranspose2d"] = _TORCH_ARGS["ConvTranspose1d"]
+_TORCH_ARGS["ConvTranspose3d"] = _TORCH_ARGS["ConvTranspose1d"]
+_TORCH_ARGS["Unfold"] = ("kernel_size", "dilation", "padding", "stride")
 _TORCH_ARGS["MaxPool1d"] = _TORCH_ARGS["MaxPool3d"] = _TORCH_ARGS["MaxPool2d"]
 _TORCH_ARGS["AvgPool3d"] = _TORCH_ARGS["AvgPool2d"]
 _TORCH_ARGS["AvgPool1d"] = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")
@@ -62,8 +64,8 @@ def from_torch(module, seed: int = 0):
     """The convgif layer equivalent to a ``torch.nn`` layer, its weight and bias included.
 
     Supported: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d``,
-    ``ConvTranspose2d``, ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``,
-    ``AdaptiveMaxPool1d/2d``, ``AdaptiveAvgPool1d/2d``. Weights are copied as
+    ``ConvTranspose2d``, ``ConvTranspose3d``, ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``,
+    ``AdaptiveMaxPool1d/2d``, ``AdaptiveAvgPool1d/2d``, ``Unfold``. Weights are copied as
     float64, so the trace reproduces torch's output (exactly, for weights and
     inputs that float32 holds exactly).
     """
@@ -90,6 +92,10 @@ def from_torch(module, seed: int = 0):
         kwargs["bias"] = module.bias is not None
     if "return_indices" in kwargs:
         kwargs["return_indices"] = bool(kwargs["return_indices"])
+    if kind == "Unfold":
+        from convgif.api.unfold import Unfold
+
+        return Unfold(seed=seed, **kwargs)
     layer = getattr(pools if "Pool" in kind else nn, kind)(seed=seed, **kwargs)
     if kind.startswith("Conv"):
         layer.weight = _array(module.weight)

@@ -85,6 +85,8 @@ def picture(layer, *, x=None, input_shape=None, image=None, image_size=None, out
     they cannot be written legibly).
     """
     layer = check_layer(layer)
+    if getattr(layer, "steps", None) is not None:
+        return _steps_picture(layer, x, input_shape, image, image_size, outputs, shade, options)
     view, checked = picture_options(**options)
     kind = _kind(view)
     photo = image is not None and image is not False
@@ -95,6 +97,30 @@ def picture(layer, *, x=None, input_shape=None, image=None, image_size=None, out
         return _image_picture(kind, layer, x, input_shape, image, image_size, checked, outputs)
     x = _input(layer, x, input_shape)
     return _picture(kind, layer, x, checked, outputs)
+
+
+def _steps_picture(layer, x, input_shape, image, image_size, outputs, shade, options):
+    """A layer made of steps (``SeparableConv2D``): each step's picture on the input it
+    receives, played one after the other (``convgif.views.sequence``)."""
+    from convgif.views.sequence import SequenceView
+
+    photo = image is not None and image is not False
+    if not photo:
+        x = _input(layer, x, input_shape)
+    views = []
+    for step in layer.steps:
+        first = {"image": image, "image_size": image_size, "input_shape": input_shape}
+        view = picture(step, x=x, outputs=outputs, shade=shade, **(first if x is None else {}),
+                       **options)
+        views.append(view)
+        if x is None:  # the photo the first step was drawn on, as the user's layout
+            x = view.trace.x[0]
+            x = np.moveaxis(x, 0, -1) if step.spec.channels_last else x
+        x = step.trace(x).output
+    count = len(layer.steps)
+    headings = [f"{layer!r}: step {n} of {count}, {what}"
+                for n, what in enumerate(layer.step_names, 1)]
+    return SequenceView(views, headings, repr(layer))
 
 
 def _check_shade(shade) -> frozenset:

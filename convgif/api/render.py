@@ -141,8 +141,7 @@ def check_layer_size(layer, x=None, input_shape=None, options=None,
 
 
 def check_vector_cells(path, grids, force: bool = False) -> None:
-    """Before building a vector still: refuse one whose grids (rows, columns) hold more
-    cells than matplotlib draws in seconds."""
+    """Before a vector still is built: refuse grids of more cells than it draws in seconds."""
     cells = sum(rows * cols for rows, cols in grids)
     if cells > MAX_VECTOR_CELLS and not force:
         raise ConvGifError(

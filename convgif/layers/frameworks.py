@@ -84,6 +84,8 @@ def keras_line(layer, input_shape) -> tuple[str | None, str]:
     spec = layer.spec
     if spec.keras:
         return "keras.layers." + repr(layer), ""
+    if spec.name == "Unfold":
+        return None, "no Keras layer returns im2col's (N, C*kh*kw, L)"
     _, spatial = _spatial(layer, input_shape)
     if spec.adaptive:
         return keras_adaptive_line(spec, spatial)
@@ -206,8 +208,26 @@ def _keras_pads(pads) -> str:
     return str(pads)
 
 
+def _steps_pytorch(layer, input_shape) -> tuple[str | None, str]:
+    """A layer made of steps as one ``torch.nn.Sequential`` of its steps' equivalents."""
+    parts, notes, shape = [], [], tuple(input_shape)
+    for step in layer.steps:
+        code, note = pytorch_line(step, shape)
+        if code is None:
+            return None, note
+        head = "torch.nn.Sequential("
+        parts.append(code[len(head):-1] if code.startswith(head) else code)
+        notes += [note] if note and not any(note in n for n in notes) else []
+        shape = step.output_shape(shape)
+    return f"torch.nn.Sequential({', '.join(parts)})", "; ".join(notes)
+
+
 def equivalents(layer, input_shape) -> dict:
     """``{'pytorch': code|None, 'pytorch_note': str, 'keras': code|None, 'keras_note': str}``."""
+    if getattr(layer, "steps", None) is not None:
+        torch_code, torch_note = _steps_pytorch(layer, input_shape)
+        return {"pytorch": torch_code, "pytorch_note": torch_note,
+                "keras": "keras.layers." + repr(layer), "keras_note": ""}
     torch_code, torch_note = pytorch_line(layer, input_shape)
     keras_code, keras_note = keras_line(layer, input_shape)
     return {

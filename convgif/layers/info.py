@@ -30,7 +30,7 @@ def _axis_formula(spec, axis: str, n: int, k: int, s: int, d: int, pb: int, pa: 
 def _keras_kernel(spec) -> dict | None:
     if not (spec.keras and spec.weight_shape):
         return None
-    return {"shape": list(keras_kernel_shape(spec.weight_shape)),
+    return {"shape": list(keras_kernel_shape(spec.weight_shape, spec)),
             "axes": list(keras_kernel_axes(spec))}
 
 
@@ -53,11 +53,14 @@ def _parameter_lines(info: dict) -> list[str]:
     else:
         line += " (use_bias=False)"
     axes = f"  kernel axes {_tuple_text(kernel['axes'])}"
-    return [line, axes + (", bias (filters,)" if p["bias"] else "")]
+    bias_axis = "in*depth_multiplier" if "depth_multiplier" in kernel["axes"] else "filters"
+    return [line, axes + (f", bias ({bias_axis},)" if p["bias"] else "")]
 
 
 def describe(layer, input_shape) -> dict:
     """Everything ``convgif info`` reports, as plain data."""
+    if getattr(layer, "steps", None) is not None:
+        return _describe_steps(layer, input_shape)
     output_shape = layer.output_shape(input_shape)  # builds a Keras layer for this input
     spec = layer.spec
     batched, channels, spatial = layer.split_shape(input_shape)
@@ -71,8 +74,10 @@ def describe(layer, input_shape) -> dict:
         formulas.append({"axis": axis, "formula": general, "filled": filled, "size": o})
     if spec.adaptive:  # no K, P, S: a window per output cell
         formulas = adaptive_formulas(spec, spatial, out_spatial)
-    weight_count = math.prod(spec.weight_shape) if spec.weight_shape else 0
-    bias_count = spec.out_channels if (spec.bias and spec.weight_shape) else 0
+    # a layer that learns nothing (Unfold: one-hot kernels that copy cells) has no parameters
+    weight_shape = spec.weight_shape if layer.param_count else None
+    weight_count = math.prod(weight_shape) if weight_shape else 0
+    bias_count = spec.out_channels if (spec.bias and weight_shape) else 0
     info = {
         "layer": repr(layer),
         "input_shape": list(input_shape),
@@ -87,11 +92,12 @@ def describe(layer, input_shape) -> dict:
         "padding_mode": spec.padding_mode,
         "output_padding": list(spec.output_padding) if spec.output_padding else None,
         "formulas": formulas,
-        "weight_shape": list(spec.weight_shape) if spec.weight_shape else None,
+        "weight_shape": list(weight_shape) if weight_shape else None,
         # A Keras layer's weight as Keras stores it (weight_shape keeps PyTorch's order)
         "keras_kernel": _keras_kernel(spec),
+        "work": getattr(layer, "work_name", "MACs"),
         "keras_padding": getattr(layer, "padding_given", None) if spec.keras else None,
-        "parameters": {"weight": weight_count, "bias": bias_count, "total": spec.param_count},
+        "parameters": {"weight": weight_count, "bias": bias_count, "total": layer.param_count},
         "macs": layer.mac_count(input_shape),
         "pooling": _pool_work(spec, layer.mac_count(input_shape), pads) if spec.pooling else None,
         "adaptive": spec.adaptive,
@@ -100,6 +106,34 @@ def describe(layer, input_shape) -> dict:
         samples = info["macs"] // spec.mac_count(spatial, channels)
         info["pooling"] = adaptive_work(spec, spatial, channels * samples, info["macs"])
     return info
+
+
+def _describe_steps(layer, input_shape) -> dict:
+    """A layer made of steps (``SeparableConv2D``): each step on the input it receives."""
+    steps, shape = [], tuple(input_shape)
+    for step in layer.steps:
+        steps.append(describe(step, shape))
+        shape = step.output_shape(shape)
+    return {
+        "layer": repr(layer),
+        "input_shape": list(input_shape),
+        "output_shape": list(shape),
+        "steps": steps,
+        "parameters": {"total": sum(s["parameters"]["total"] for s in steps)},
+        "macs": sum(s["macs"] for s in steps),
+    }
+
+
+def _steps_text(info: dict) -> str:
+    lines = [info["layer"], f"  input shape   {tuple(info['input_shape'])}",
+             f"  output shape  {tuple(info['output_shape'])}"]
+    for n, step in enumerate(info["steps"], 1):
+        body = format_text(step).splitlines()
+        lines += ["", f"  step {n} of {len(info['steps'])}: {body[0]}"]
+        lines += ["  " + line if line else "" for line in body[1:]]
+    lines += ["", f"  parameters {info['parameters']['total']:,} in all, "
+                  f"MACs {info['macs']:,} in all"]
+    return "\n".join(lines)
 
 
 def _pool_work(spec, taps: int, pads) -> dict:
@@ -133,6 +167,8 @@ def _pool_text(work: dict) -> str:
 
 def format_text(info: dict) -> str:
     """The report a person reads."""
+    if "steps" in info:
+        return _steps_text(info)
     axes_pad = ", ".join(f"({b}, {a})" for b, a in info["padding"])
     lines = [
         info["layer"],
@@ -164,7 +200,7 @@ def format_text(info: dict) -> str:
     if info.get("pooling"):  # a pool multiplies nothing
         lines.append(_pool_text(info["pooling"]))
     else:
-        lines.append(f"  MACs {info['macs']:,}")
+        lines.append(f"  {info.get('work', 'MACs')} {info['macs']:,}")
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ turn back to those here, in one place, so every view says the same.
 
 from __future__ import annotations
 
-from convgif.layers.terms import keras_kernel_shape
+from convgif.layers.terms import depth_multiplier, keras_kernel_shape
 
 
 def shape_text(shape) -> str:
@@ -51,7 +51,7 @@ def weight_text(spec, weight_shape, bias_shape) -> str:
     bias = f"bias {shape_text(bias_shape)}" if spec.bias else "no bias"
     if not spec.keras:
         return f"weight {shape_text(weight_shape)}, {bias}"
-    shape = shape_text(keras_kernel_shape(weight_shape))
+    shape = shape_text(keras_kernel_shape(weight_shape, spec))
     return f"kernel {shape}, {bias}"
 
 
@@ -61,6 +61,11 @@ def kernel_note(spec, scatter: bool = False) -> str:
     grids are indexed as their weight is."""
     if not spec.keras:
         return ""
+    multiplier = depth_multiplier(spec)
+    if multiplier:  # output channel f is input channel f // dm through its (f % dm)-th kernel
+        if multiplier == 1:
+            return "w[f, 0] = kernel[..., f, 0]"
+        return f"w[f, 0] = kernel[..., f // {multiplier}, f % {multiplier}]"
     if not spec.transposed:
         return "w[f, c] = kernel[..., c, f]"
     if scatter:
