@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+from convgif.layers.keywords import not_drawn_info, not_drawn_text
 from convgif.layers.terms import keras_kernel_axes, keras_kernel_shape
 
 
@@ -91,6 +92,8 @@ def describe(layer, input_shape) -> dict:
         "parameters": {"weight": weight_count, "bias": bias_count, "total": spec.param_count},
         "macs": layer.mac_count(input_shape),
         "pooling": _pool_work(spec, layer.mac_count(input_shape), pads) if spec.pooling else None,
+        # keywords given that convgif accepts and does not draw (device=, name=, activation=)
+        "not_drawn": not_drawn_info(spec.name, getattr(layer, "not_drawn", {})),
     }
 
 
@@ -153,6 +156,7 @@ def format_text(info: dict) -> str:
         lines.append(_pool_text(info["pooling"]))
     else:
         lines.append(f"  MACs {info['macs']:,}")
+    lines += not_drawn_text(info.get("not_drawn", []))
     return "\n".join(lines)
 
 
