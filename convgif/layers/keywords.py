@@ -102,16 +102,28 @@ def not_drawn_keywords(kind: str, params) -> dict[str, str]:
 
 class Code(str):
     """A value written as code (``device``, ``torch.float32``, ``initializers.HeNormal()``),
-    kept as its text: never evaluated. Its repr is the text itself."""
+    kept as its text: never evaluated. Its repr is the text itself. ``named``: a name, a
+    call of names or a formatted string, as the keywords that are not drawn may take."""
+
+    named = True
 
     def __repr__(self) -> str:
         return str(self)
 
 
+class Expression(Code):
+    """Any other code (``ngf * 8``, ``lambda: 1``): kept only to say where it stands."""
+
+    named = False
+
+
 def _names_only(node) -> bool:
-    """A dotted name, or a call of one whose arguments are literals or such calls."""
-    if isinstance(node, ast.Name):
+    """A dotted name, or a call of one whose arguments are literals or such calls; or a
+    name built from text (``f"{prefix}_conv"``, ``"conv_pad_%d" % block_id``)."""
+    if isinstance(node, (ast.Name, ast.JoinedStr)):
         return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        return isinstance(node.left, ast.Constant) and isinstance(node.left.value, str)
     if isinstance(node, ast.Attribute):
         return _names_only(node.value)
     if isinstance(node, ast.Call):
@@ -133,14 +145,13 @@ def _literal(node):
 
 
 def read_value(node, source: str):
-    """A literal's value, or ``Code`` for names and calls of names, or None and False
-    (anything else: an expression convgif does not read)."""
+    """A literal's value, else its text as ``Code`` (names, calls of names) or
+    ``Expression`` (anything else); nothing is evaluated."""
     value = _literal(node)
     if value is not _NOT:
-        return value, True
-    if _names_only(node):
-        return Code(ast.get_source_segment(source, node) or ast.unparse(node)), True
-    return None, False
+        return value
+    text = ast.get_source_segment(source, node) or ast.unparse(node)
+    return Code(text) if _names_only(node) else Expression(text)
 
 
 def _closest(keyword: str, valid) -> str:
@@ -184,16 +195,21 @@ def sort_arguments(kind: str, signature, args, kwargs, text: str | None = None):
         if text is None:
             raise  # a Python call: Python's own TypeError, as for any function
         raise _refused(text, "layer", args, f"{kind}() {error}") from None
-    not_drawn = {k: repr(v) for k, v in given.items()}
-    for name in [n for n in bound.arguments if n in extra]:
-        not_drawn[name] = repr(bound.arguments.pop(name))
-    for name, value in bound.arguments.items():
-        if isinstance(value, Code):
-            raise _refused(text, name, value, _LITERAL_RULE.format(
+    given.update({n: bound.arguments.pop(n) for n in list(bound.arguments) if n in extra})
+    for name, value in [*bound.arguments.items(), *given.items()]:
+        if isinstance(value, Code) and not (name in extra and value.named):
+            rule = _LITERAL_RULE if name not in extra else _NAMED_RULE
+            raise _refused(text, name, value, rule.format(
                 name=name, value=shown(value), names=", ".join(extra) or "none here"))
+    not_drawn = {k: repr(v) for k, v in given.items()}
     order = [k for k in [*params, *extra] if k in not_drawn]
     return bound.args, bound.kwargs, {k: not_drawn[k] for k in order}
 
+
+_NAMED_RULE = (
+    "{name}={value} is not read: a keyword convgif does not draw takes a literal, a name, a "
+    "call of names (initializers.HeNormal()) or a formatted string; nothing is evaluated"
+)
 
 _LITERAL_RULE = (
     "every argument must be a literal (number, string, tuple, True/False/None); nothing is "

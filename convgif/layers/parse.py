@@ -204,16 +204,9 @@ def read_call(text, kinds) -> tuple[str, list, dict]:
             f"{NAME}={shown(source)}: keyword {repeated!r} is given twice (Python refuses it)",
             "layer",
         )
-    # Literals, or names kept as text (``Code``): whether a name may stand where it does
-    # is the kind's to say (``convgif.layers.keywords.sort_arguments``).
-    read = [read_value(node, source) for node in [*call.args, *(k.value for k in call.keywords)]]
-    if not all(ok for _, ok in read):
-        raise ConvGifError(
-            f"{NAME}={shown(source)}: every argument must be a literal (number, string, tuple, "
-            "True/False/None); nothing is evaluated",
-            "layer",
-        )
-    values = [value for value, _ in read]
+    # Literals, or code kept as text (``Code``): whether code may stand where it does is
+    # the kind's to say (``convgif.layers.keywords.sort_arguments``), naming the argument.
+    values = [read_value(node, source) for node in [*call.args, *(k.value for k in call.keywords)]]
     args = values[: len(call.args)]
     kwargs = {k.arg: v for k, v in zip(call.keywords, values[len(call.args):])}
     return short, args, kwargs
