@@ -150,6 +150,8 @@ def keras_forward(kind, args, kwargs, layer, x):
     if x.shape[0] == 0:
         return None
     warnings.simplefilter("ignore")  # the oracle's own warnings (the caller restores the filters)
+    # convgif draws the convolution before the activation (a keyword it does not draw)
+    kwargs = {k: v for k, v in kwargs.items() if k != "activation"}
     try:
         module = getattr(real.layers, kind)(*args, **kwargs)
         module.build(x.shape)

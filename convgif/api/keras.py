@@ -101,15 +101,6 @@ def keras_pads(padding, transposed, nd, kernel, stride, dilation, output_padding
     return ((0, 0),) * nd, True, None  # 'same': resolved per input size
 
 
-def check_activation(activation) -> None:
-    if activation not in (None, "linear"):
-        raise ConvGifError(
-            f"{NAME}={activation!r} is not simulated: convgif shows the convolution "
-            "itself; leave activation out (or 'linear')",
-            "activation",
-        )
-
-
 def refuse_others(name: str, others: dict) -> None:
     """A keyword convgif's Keras layers do not take: a ConvGifError naming it, as Keras
     refuses unknown keywords (with a TypeError) and convgif simulates none of its others."""
@@ -156,7 +147,10 @@ class KerasConv(KerasKernel, Layer):
         data_format = check_choice(
             "data_format", "channels_last" if data_format is None else data_format, FORMATS
         )
-        check_activation(activation)
+        # activation: taken out before this runs, as a keyword convgif does not draw (it
+        # applies after the convolution): convgif.layers.keywords; it stays in the signature
+        # so that Keras' argument order holds
+        del activation
         if self.transposed and groups != 1:
             raise ConvGifError(f"{NAME}={groups}: Keras' {name} takes no groups", "groups")
         pads, tf_same, out_pad = keras_pads(

@@ -21,7 +21,6 @@ import numpy as np
 from convgif.api.keras import (
     FORMATS,
     KerasConv,
-    check_activation,
     keras_pads,
     padding_choice,
     refuse_others,
@@ -88,7 +87,7 @@ class DepthwiseConv2D(KerasConv):
     ):
         name = type(self).__name__
         refuse_others(name, others)
-        check_activation(activation)
+        del activation  # not drawn: taken out before this runs (convgif.layers.keywords)
         spec, self.padding_given, self.depth_multiplier = depthwise_spec(
             name, kernel_size, strides, padding, depth_multiplier, data_format,
             dilation_rate, use_bias,

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convgif.api.keras import Conv2D, check_activation, refuse_others
+from convgif.api.keras import Conv2D, refuse_others
 from convgif.api.keras_depthwise import DepthwiseConv2D
 from convgif.api.keras_weights import checked_list, unbuilt
+from convgif.api.layer import taking_not_drawn
 from convgif.errors import NAME, ConvGifError
 from convgif.layers.code import keras_args
 from convgif.layers.spec import check_int
@@ -59,6 +60,7 @@ class SeparableTrace:
 class SeparableConv2D:
     """Keras' ``SeparableConv2D`` (its signature and defaults)."""
 
+    @taking_not_drawn  # not a Layer (two of them): name=, activation= ... taken the same way
     def __init__(
         self,
         filters: int,
@@ -76,7 +78,7 @@ class SeparableConv2D:
         **others,
     ):
         refuse_others(type(self).__name__, others)
-        check_activation(activation)
+        del activation  # not drawn: taken out before this runs (convgif.layers.keywords)
         self.seed = check_int("seed", seed, 0)
         self.depthwise = DepthwiseConv2D(
             kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate,

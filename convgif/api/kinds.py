@@ -7,6 +7,7 @@ evaluated); here each call becomes the layer object of its front door.
 from __future__ import annotations
 
 from convgif.errors import NAME, ConvGifError, name_of, shown
+from convgif.layers.keywords import sort_arguments
 from convgif.layers.parse import read_call, split_calls
 from convgif.layers.spec import NOT_A_LAYER, check_layer, kind_of
 
@@ -50,8 +51,11 @@ def parse_layer(text: str, seed: int = 0):
     kinds = layer_kinds()
     short, args, kwargs = read_call(text, kinds)
     cls = kinds[short]
+    signature = inspect.signature(cls)
+    # the not-drawn keywords (device=, name=, activation= ...) out, as the constructor will
+    sorted_args, sorted_kwargs, _ = sort_arguments(short, signature, args, kwargs, text.strip())
     try:
-        inspect.signature(cls).bind(*args, **kwargs)
+        signature.bind(*sorted_args, **sorted_kwargs)
     except TypeError as error:
         # torch-style keywords are identifiers: only the user's text needs quoting
         raise ConvGifError(

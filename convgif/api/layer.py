@@ -9,13 +9,16 @@ The torch kinds live in ``convgif.api.nn``, the Keras kinds in
 
 from __future__ import annotations
 
+import functools
 import math
+from types import MappingProxyType
 from typing import NamedTuple
 
 import numpy as np
 
 from convgif.errors import NAME, ConvGifError, refuse
 from convgif.layers.code import call_text
+from convgif.layers.keywords import sort_arguments
 from convgif.layers.spec import MAX_INPUT, MAX_PARAMETERS, LayerSpec, check_int
 
 # Small integers keep every product and sum readable in a cell.
@@ -38,11 +41,42 @@ class InputShape(NamedTuple):
     spatial: tuple[int, ...]
 
 
+def taking_not_drawn(init):
+    """``init`` that also takes its framework's keywords that convgif does not draw
+    (``device=``, ``name=``, ``activation=`` ...: ``convgif.layers.keywords``), keeping
+    them as text in ``layer.not_drawn``. One mechanism for every kind, added at subclassing."""
+    signature = None
+
+    @functools.wraps(init)
+    def taking(self, *args, **kwargs):
+        nonlocal signature
+        if "not_drawn" in self.__dict__:  # super().__init__ from a kind's own: sorted already
+            return init(self, *args, **kwargs)
+        if signature is None:
+            import inspect  # on first use: it costs a share of start-up
+
+            full = inspect.signature(init)
+            signature = full.replace(parameters=list(full.parameters.values())[1:])
+        args, kwargs, self.not_drawn = sort_arguments(
+            type(self).__name__, signature, args, kwargs
+        )
+        init(self, *args, **kwargs)
+
+    return taking
+
+
 class Layer:
     """What every layer kind shares: parameters, shapes, the simulation."""
 
     spec: LayerSpec
     padding_given = None  # padding as the constructor was given it, when the spec cannot say
+    # keyword -> its value as code, for the keywords given that do not change the numbers
+    not_drawn = MappingProxyType({})
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = taking_not_drawn(cls.__dict__["__init__"])
 
     def __init__(self, spec: LayerSpec, seed: int = 0):
         self.spec = spec

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+from convgif.layers.keywords import not_drawn_info, not_drawn_text
 from convgif.layers.pool_info import adaptive_formulas, adaptive_work
 from convgif.layers.terms import keras_kernel_axes, keras_kernel_shape
 
@@ -101,6 +102,8 @@ def describe(layer, input_shape) -> dict:
         "macs": layer.mac_count(input_shape),
         "pooling": _pool_work(spec, layer.mac_count(input_shape), pads) if spec.pooling else None,
         "adaptive": spec.adaptive,
+        # keywords given that convgif accepts and does not draw (device=, name=, activation=)
+        "not_drawn": not_drawn_info(spec.name, getattr(layer, "not_drawn", {})),
     }
     if spec.adaptive:  # the batch's windows: channels of every sample
         samples = info["macs"] // spec.mac_count(spatial, channels)
@@ -201,6 +204,7 @@ def format_text(info: dict) -> str:
         lines.append(_pool_text(info["pooling"]))
     else:
         lines.append(f"  {info.get('work', 'MACs')} {info['macs']:,}")
+    lines += not_drawn_text(info.get("not_drawn", []))
     return "\n".join(lines)
 
 

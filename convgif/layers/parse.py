@@ -11,6 +11,7 @@ import operator
 import re
 
 from convgif.errors import NAME, ConvGifError, refuse, shown
+from convgif.layers.keywords import PREFIXES, framework_of, read_value
 
 
 def parse_shape(text, name: str = "--input-shape") -> tuple[int, ...]:
@@ -190,6 +191,7 @@ def read_call(text, kinds) -> tuple[str, list, dict]:
             "(with or without a prefix such as nn. or layers.)",
             "layer",
         )
+    check_prefix(name, short)
     if any(isinstance(a, ast.Starred) for a in call.args) or any(
         k.arg is None for k in call.keywords
     ):
@@ -202,16 +204,25 @@ def read_call(text, kinds) -> tuple[str, list, dict]:
             f"{NAME}={shown(source)}: keyword {repeated!r} is given twice (Python refuses it)",
             "layer",
         )
-    try:
-        args = [ast.literal_eval(a) for a in call.args]
-        kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        raise ConvGifError(
-            f"{NAME}={shown(source)}: every argument must be a literal (number, string, tuple, "
-            "True/False/None); nothing is evaluated",
-            "layer",
-        ) from None
+    # Literals, or code kept as text (``Code``): whether code may stand where it does is
+    # the kind's to say (``convgif.layers.keywords.sort_arguments``), naming the argument.
+    values = [read_value(node, source) for node in [*call.args, *(k.value for k in call.keywords)]]
+    args = values[: len(call.args)]
+    kwargs = {k.arg: v for k, v in zip(call.keywords, values[len(call.args):])}
     return short, args, kwargs
+
+
+def check_prefix(name: str, kind: str) -> None:
+    """Only the framework's own prefixes (``nn.Conv2d``, ``keras.layers.Conv2D``): a line
+    from another library (``foo.Conv2d``) may compute something else."""
+    prefix = name[: -len(kind)].rstrip(".")
+    allowed = PREFIXES[framework_of(kind)]
+    if prefix and prefix not in allowed:
+        raise ConvGifError(
+            f"{NAME} names {shown(name)}: write {kind} alone or with the prefix "
+            + " or ".join(f"{p}." for p in allowed),
+            "layer",
+        )
 
 
 def _repeated(names: list[str]) -> str | None:
