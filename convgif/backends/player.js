@@ -98,7 +98,7 @@
     dynamic = next;
     current = k;
     scrubber.value = k + 1;
-    counter.textContent = "frame " + (k + 1) + "/" + count;
+    counter.textContent = frame.counter; // the picture's own counter: "frame 4/20 (7 shown, ...)"
     caption.replaceChildren(...frame.caption.map((line) => {
       const div = document.createElement("div");
       div.textContent = line;
