@@ -32,8 +32,8 @@ def screenshot(page: Path, png: Path, width: int, height: int) -> None:
         driver.save_screenshot(str(png))
 
 
-if __name__ == "__main__":
-    out = Path("outputs")
+def main(out: Path) -> None:
+    """The page and its screenshots in ``out``."""
     out.mkdir(exist_ok=True)
     layer = convgif.Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)
     layer.animate(out / "player.html", input_shape=(3, 7, 7))
@@ -41,3 +41,7 @@ if __name__ == "__main__":
         screenshot(out / "player.html", out / name, width, height)
         print(f"wrote {out / name} ({width} x {height})")
     print(f"wrote {out / 'player.html'}")
+
+
+if __name__ == "__main__":
+    main(Path("outputs"))
