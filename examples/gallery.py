@@ -10,6 +10,7 @@ convolution, the overlap (checkerboard) heat map, a cost chart, the receptive
 field through a stack, LeNet walked as a whole network (table and sheet; needs torch)
 and a photo as the input (only these:
 python examples/gallery.py teaching).
+Last, the HTML player's page and its screenshots at 1280 and 3840 px (examples/player.py).
 """
 
 import sys
@@ -176,7 +177,19 @@ def main() -> int:
         print("wrote outputs/conv2d.mp4")
     except convgif.ConvGifError as error:  # the optional mp4 extra is not installed
         print(f"skipped outputs/conv2d.mp4: {error}", file=sys.stderr)
+    player_screenshots()
     return 0
+
+
+def player_screenshots() -> None:
+    """The README's screenshots of the HTML player (examples/player.py, beside this file), at
+    1280 and 3840 px wide: they need selenium and Chromium, as the browser tests do."""
+    try:
+        import player
+
+        player.main(OUT)
+    except ImportError as error:  # player.py not beside this copy, or no selenium
+        print(f"skipped the player's screenshots: {error}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ set misses: ``HYPOTHESIS_PROFILE=explore python -m pytest``.
 import os
 import subprocess
 import sys
-import tempfile
 
 import pytest
 from hypothesis import settings
@@ -41,21 +40,9 @@ def cli(tmp_path):
 @pytest.fixture(scope="session")
 def browser():
     """Headless Chromium from Debian (``chromium``, ``chromium-driver``) driven by selenium,
-    with nothing of its own going to the network and the console kept for the tests."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    with nothing of its own going to the network and the console kept for the tests
+    (``convgif.backends.browser``, which examples/player.py's screenshots use too)."""
+    from convgif.backends.browser import headless_chromium
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic", "--window-size=1400,1000", "--force-device-scale-factor=1",
-                 "--hide-scrollbars"):
-        options.add_argument(flag)
-    folder = tempfile.TemporaryDirectory(prefix="convgif-chromium-")
-    options.add_argument(f"--user-data-dir={folder.name}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
-    yield driver
-    driver.quit()
-    folder.cleanup()
+    with headless_chromium(1400, 1000, console=True) as driver:
+        yield driver

@@ -18,6 +18,7 @@ from PIL import Image
 
 import convgif
 from convgif import batch
+from convgif.api.stack import stack_view
 from convgif.cli import commands
 from convgif.cli.main import main, parse
 from convgif.cli.parser import flag_names
@@ -286,10 +287,11 @@ def test_cell_is_the_pixel_size_in_every_command(tmp_path):
     argv = ["stack", LENET, "--input-shape", "1,32,32", "--cell", "9", "--output-cell",
             "3,0,4", "-q", "-o", str(tmp_path / "cli.png")]
     assert main(argv) == 0
-    pic = convgif.stack(tmp_path / "api.png", LENET, (1, 32, 32), cell=9, output_cell=(3, 0, 4))
+    convgif.stack(tmp_path / "api.png", LENET, (1, 32, 32), cell=9, output_cell=(3, 0, 4))
+    pic = stack_view(tmp_path / "api.png", LENET, (1, 32, 32), cell=9, output_cell=(3, 0, 4))
     assert pic.rf.cell == (3, 0, 4) and pic.cell == 9
     assert (tmp_path / "cli.png").read_bytes() == (tmp_path / "api.png").read_bytes()
-    fitted = convgif.stack(tmp_path / "fit.png", LENET, (1, 32, 32), output_cell=(3, 0, 4))
+    fitted = stack_view(tmp_path / "fit.png", LENET, (1, 32, 32), output_cell=(3, 0, 4))
     assert fitted.cell != 9
 
 

@@ -40,7 +40,7 @@ WRITES = {
     ],
     "matplotlib_subplot.py": ["outputs/figure.pdf"],
     "from_torch.py": ["outputs/torch_conv.gif"],
-    "player.py": ["outputs/player.html", "outputs/player.png"],
+    "player.py": ["outputs/player.html", "outputs/player.png", "outputs/player_3840.png"],
     "lenet.py": ["outputs/lenet_table.txt", "outputs/lenet_sheet.png"],
 }
 COURSE = [

@@ -155,9 +155,9 @@ def test_every_layer_kind_and_view(tmp_path, layer, shape, options):
 def test_overlap_stack_and_the_command_line(tmp_path, cli):
     overlap = convgif.overlap(tmp_path / "o.html", "ConvTranspose2d(1, 1, 3, stride=2)",
                               input_shape=(1, 4, 4))
-    assert len(page_data((tmp_path / "o.html").read_text())["frames"]) == len(overlap)
+    assert len(page_data((tmp_path / "o.html").read_text())["frames"]) == overlap.frames
     stack = convgif.stack(tmp_path / "s.html", "Conv2d(1, 2, 3) MaxPool2d(2)", (1, 8, 8))
-    assert len(page_data((tmp_path / "s.html").read_text())["frames"]) == len(stack)
+    assert len(page_data((tmp_path / "s.html").read_text())["frames"]) == stack.frames == 3
     done = cli("render", "--layer", HEADLINE, "--input-shape", "3,7,7", "-o", "c.html")
     assert done.returncode == 0, done.stderr
     assert "20 frames" in done.stdout or "frames" in done.stdout
@@ -223,6 +223,45 @@ def test_keys_step_and_the_caption_follows(browser, written):
     buttons["back"].click()
     assert _counter(browser) == f"frame {n - 1}/{n}"
     assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def _drawn_counter(browser) -> str:
+    """The counter the picture draws (SVG text), not the controls' one."""
+    texts = browser.find_elements("css selector", ".convgif-picture .dynamic text")
+    drawn = [t.text for t in texts if re.match(r"frame \d+/\d+", t.text)]
+    assert len(drawn) == 1, drawn
+    return drawn[0]
+
+
+@pytest.mark.parametrize("layer, options", [
+    (HEADLINE, {"max_frames": 7}),  # sampled by the user
+    ("ConvTranspose2d(1, 1, 3, stride=2)", {"view": "scatter", "max_frames": 5}),
+])
+def test_a_sampled_page_counts_as_its_picture_does(browser, tmp_path, layer, options):
+    """Each page frame's counter is the picture's own: frame 4/20 (7 shown, ...), not 2/7;
+    the page is its frames, the scrubber steps through the frames kept."""
+    from selenium.webdriver.common.keys import Keys
+
+    built = as_layer(layer)
+    shape = HEADLINE_SHAPE if layer == HEADLINE else (1, 3, 3)
+    view = picture(built, input_shape=shape, **{k: v for k, v in options.items()
+                                               if k != "max_frames"})
+    kept = render.frame_indices(view, options["max_frames"])
+    assert len(kept) < len(view)
+    built.animate(tmp_path / "s.html", input_shape=shape, **options)
+    _open(browser, tmp_path / "s.html")
+    _keys(browser, Keys.HOME)
+    seen = []
+    for k, index in enumerate(kept):
+        expected = f"frame {index + 1}/{len(view)} ({len(kept)} shown, evenly spread)"
+        assert _counter(browser) == _drawn_counter(browser) == expected
+        assert browser.find_element("css selector", ".convgif-player").get_attribute(
+            "data-frame") == str(k + 1)
+        seen.append(_counter(browser))
+        _keys(browser, Keys.ARROW_RIGHT)
+    assert _counter(browser) == seen[0]  # it loops over the frames kept
+    scrubber = browser.find_element("css selector", ".convgif-scrubber")
+    assert scrubber.get_attribute("max") == str(len(kept))
 
 
 def test_the_scrubber_goes_to_a_frame(browser, written):

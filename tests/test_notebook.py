@@ -201,26 +201,45 @@ def test_import_convgif_and_a_display_import_no_ipython():
 
 LOOK = """const root = document.querySelector('.convgif-player');
 const still = root.querySelector('.convgif-still');
-const shown = (node) => getComputedStyle(node).display !== 'none';
+const visible = [...root.querySelectorAll('*')].filter((node) => {
+  const box = node.getBoundingClientRect();
+  return box.width > 0 && box.height > 0;
+}).map((node) => node.tagName.toLowerCase());
+const picture = root.querySelector('.convgif-picture');
 return {still: still ? [still.naturalWidth, still.getBoundingClientRect().width] : null,
-        picture: shown(root.querySelector('.convgif-picture')),
-        drawn: root.querySelector('.convgif-picture').childElementCount,
-        controls: shown(root.querySelector('.convgif-controls'))};"""
+        visible: [...new Set(visible)].sort(),
+        drawn: picture ? picture.querySelectorAll('rect').length : 0,
+        controls: root.querySelectorAll('.convgif-controls button').length,
+        text: root.innerText.trim()};"""
+STYLE = re.compile(r"<style\b.*?</style>", re.S)
+STYLE_ATTRIBUTE = re.compile(r'\sstyle="[^"]*"')
+
+
+def github_like(fragment: str) -> str:
+    """The fragment as GitHub's notebook render shows it: scripts and style elements gone
+    with their content, style attributes dropped, the rest of the HTML kept."""
+    return STYLE_ATTRIBUTE.sub("", STYLE.sub("", SCRIPT.sub("", fragment)))
+
+
+def look(browser, path, fragment: str) -> dict:
+    path.write_text(f"<!DOCTYPE html><html><body>{fragment}</body></html>", encoding="utf-8")
+    browser.get(path.as_uri())
+    return browser.execute_script(LOOK)
 
 
 def test_the_player_shows_its_still_where_scripts_are_stripped(tmp_path, browser):
     shown = convgif.show(convgif.Conv2d(1, 2, 3), input_shape=(1, 5, 5))
     fragment = shown._repr_html_()
-    for name, text in (("live", fragment), ("stripped", SCRIPT.sub("", fragment))):
-        (tmp_path / f"{name}.html").write_text(f"<!DOCTYPE html><html><body>{text}</body></html>",
-                                               encoding="utf-8")
-    browser.get((tmp_path / "stripped.html").as_uri())
-    seen = browser.execute_script(LOOK)
-    assert seen["still"][0] == shown.size[0] and seen["still"][1] > 0.5 * shown.size[0]
-    assert not seen["picture"] and not seen["controls"]  # nothing empty or dead shows
-    browser.get((tmp_path / "live.html").as_uri())
-    seen = browser.execute_script(LOOK)
-    assert seen["still"] is None and seen["picture"] and seen["controls"] and seen["drawn"] > 0
+    for name, stripped in (("scripts", SCRIPT.sub("", fragment)),
+                           ("github", github_like(fragment))):
+        seen = look(browser, tmp_path / f"{name}.html", stripped)
+        # the still alone: no empty picture, no dead buttons, no text (counter, CSS, data)
+        assert seen["still"][0] == shown.size[0] and seen["still"][1] > 0.5 * shown.size[0]
+        assert seen["visible"] == ["img"] and seen["controls"] == 0 and seen["text"] == ""
+    seen = look(browser, tmp_path / "live.html", fragment)
+    assert seen["still"] is None and seen["drawn"] > 0 and seen["controls"] == 5
+    assert {"svg", "button", "input", "select"} <= set(seen["visible"])
+    assert "frame 1/20" in seen["text"].splitlines()  # the controls' counter
 
 
 # --------------------------------------------------------------------------- an executed notebook
@@ -244,10 +263,21 @@ def test_the_example_notebook_runs_and_shows_the_player_and_its_still(tmp_path):
                    cwd=tmp_path, env=env, check=True, capture_output=True, timeout=300)
     ran = nbformat.read(tmp_path / "ran.ipynb", as_version=4)
     shown = [cell for cell in ran.cells if cell.cell_type == "code"][:2]
+    stored = json.loads((tmp_path / "ran.ipynb").read_text(encoding="utf-8"))
     for cell in shown:
         (data,) = [out.data for out in cell.outputs if out.output_type == "execute_result"]
         assert 'class="convgif-player"' in data["text/html"]
         assert "convgif-still" in data["text/html"]  # the still inside the player, too
         still = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
         assert still.width > 400 and still.height > 200
+        # what a script-stripping viewer is left with: the same PNG, as an <img>, alone
+        left = github_like(data["text/html"])
+        assert STILL.findall(left) == [data["image/png"]]
+        assert "<script" not in left and "<svg" not in left and "<button" not in left
+    # the file holds each player as its PNG, its HTML and its text (nbformat writes the keys
+    # sorted; a viewer picks by its own order: HTML where it shows HTML, else the PNG)
+    outputs = [out for cell in stored["cells"] if cell["cell_type"] == "code"
+               for out in cell["outputs"] if out["output_type"] == "execute_result"]
+    assert [list(out["data"]) for out in outputs[:2]] == [
+        ["image/png", "text/html", "text/plain"]] * 2
     assert (tmp_path / "conv.html").read_text(encoding="utf-8").count("convgif-player") >= 1

@@ -222,9 +222,11 @@ def test_padding_crops_and_output_padding_adds_zero_cells():
 
 def test_still_png_svg_and_gif(tmp_path):
     layer = convgif.ConvTranspose2d(1, 1, 3, stride=2)
-    pic = convgif.overlap(tmp_path / "o.png", layer, input_shape=(1, 4, 4))
+    written = convgif.overlap(tmp_path / "o.png", layer, input_shape=(1, 4, 4))
+    pic = OverlapPicture(layer, (1, 4, 4))
     with Image.open(tmp_path / "o.png") as im:
-        assert im.size == (round(pic.layout.width), round(pic.layout.height))
+        assert im.size == written.size == (round(pic.layout.width), round(pic.layout.height))
+    assert (written.path, written.frames, written.duration_ms) == (tmp_path / "o.png", 1, 0)
     scene = pic.still(-1)
     texts = scene.texts()
     assert texts[0].startswith("Input shape: (1, 4, 4) \u2014 Output shape: (1, 9, 9)")
@@ -243,9 +245,11 @@ def test_still_png_svg_and_gif(tmp_path):
         [str(c) for c in counts.ravel()] + [label for _, label in pic.levels.entries()]
     )
 
-    convgif.overlap(tmp_path / "o.gif", layer, input_shape=(1, 4, 4), max_frames=6)
+    animation = convgif.overlap(tmp_path / "o.gif", layer, input_shape=(1, 4, 4), max_frames=6)
     with Image.open(tmp_path / "o.gif") as im:
-        assert im.n_frames == 6
+        assert im.n_frames == animation.frames == 6
+        assert animation.duration_ms == sum(
+            im.seek(k) or im.info["duration"] for k in range(im.n_frames))
     assert len(pic) == 16 + 2
 
 

@@ -23,6 +23,7 @@ import convgif
 from convgif.api import render
 from convgif.api.deck import Deck
 from convgif.api.export import write_frames
+from convgif.api.overlap import overlap_view
 from convgif.api.pictures import picture
 from convgif.backends.player import caption_lines
 from convgif.backends.style import get_style
@@ -168,8 +169,10 @@ def test_scale_and_dark_style(tmp_path):
 
 def test_other_views_write_decks_too(tmp_path):
     path = tmp_path / "overlap.pptx"
-    view = convgif.overlap(path, "Conv2d(1, 1, 3, stride=2)", (1, 7, 7))
+    written = convgif.overlap(path, "Conv2d(1, 1, 3, stride=2)", (1, 7, 7))
+    view = overlap_view(path, "Conv2d(1, 1, 3, stride=2)", (1, 7, 7))
     deck = Presentation(path)
+    assert written.frames == len(deck.slides) - 1
     assert len(deck.slides) == len(render.frame_indices(view)) + 1
     expected = next(iter(render.rgb_frames(view, scale=deck_scale(view))))
     assert np.array_equal(rgb(pictures(deck)[0]), expected)

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from convgif import ConvGifError
-from convgif.api.stack import picture, receptive_fields, stack
+from convgif.api.stack import picture, receptive_fields, stack, stack_view
 from convgif.views.channels import shown_lit as shown
 from convgif.views.scene import Box, Line
 from convgif.views.stack import StackPicture
@@ -113,8 +113,9 @@ def test_padding_taps_drawn_dashed_in_the_padded_ring():
 
 def test_files_by_extension(tmp_path):
     still = stack(tmp_path / "s.png", LENET, (1, 32, 32))
+    pic = stack_view(tmp_path / "s.png", LENET, (1, 32, 32))
     with Image.open(tmp_path / "s.png") as im:
-        assert im.size == (round(still.width), round(still.height))
+        assert im.size == still.size == (round(pic.width), round(pic.height))
         assert getattr(im, "n_frames", 1) == 1
     stack(tmp_path / "a.gif", SEPARABLE, (8, 7, 7), output_cell=(1, 1))
     with Image.open(tmp_path / "a.gif") as im:

@@ -77,26 +77,33 @@ def compute(image=True, kernel: str = "edge", layer=None, max_side: int = MAX_SI
 
 
 def features(path, image=True, kernel: str = "edge", layer=None, *, max_side: int = MAX_SIDE,
-             style="default", font=None, scale=1.0, seed: int = 0) -> Features:
+             style="default", font=None, scale=1.0, seed: int = 0):
     """Write the photo beside the feature maps of ``kernel`` as a PNG, SVG or PDF; returns
-    what it drew.
+    what it wrote (``convgif.api.result.Rendered``: path, 1 frame, size in pixels).
 
     ``image``: a path, or True for matplotlib's sample photo. ``kernel``:
     ``'edge'``, ``'blur'``, ``'sharpen'`` or ``'layer'`` (then ``layer``, a
     layer or a constructor string, with its own weights). Photos larger than
     ``max_side`` pixels are shrunk first; ``style`` colours the page and its text
-    (the photo and the maps keep their own colours).
+    (the photo and the maps keep their own colours). ``compute`` gives the maps themselves.
     """
+    from convgif.api.written import write_view
+
+    output = still_output(path, style=style, font=font, scale=scale)
+    view = features_view(image, kernel, layer, max_side=max_side, seed=seed)
+    return write_view(path, view, output)
+
+
+def still_output(path, *, style="default", font=None, scale=1.0):
+    """The page's options, and ``path`` a still's (PNG, SVG, PDF), checked before the photo
+    is read."""
     from convgif.api.options import output_options
-    from convgif.api.render import STILL_FORMATS, still_view
+    from convgif.api.render import STILL_FORMATS
 
     if Path(os.fspath(path)).suffix.lower() not in STILL_FORMATS:
         raise ConvGifError(f"{NAME}={os.fspath(path)!r}: the features still is written as "
                            f"{', '.join(STILL_FORMATS)}", "path")
-    output = output_options(scale=scale, style=style, font=font, animated=False)
-    f = compute(image, kernel, layer, max_side, seed)
-    still_view(path, FeaturesView(f), -1, output)
-    return f
+    return output_options(scale=scale, style=style, font=font, animated=False)
 
 
 def features_view(image=True, kernel: str = "edge", layer=None, *, max_side: int = MAX_SIDE,
@@ -106,4 +113,4 @@ def features_view(image=True, kernel: str = "edge", layer=None, *, max_side: int
 
 
 __all__ = ["KERNELS", "PRESETS", "Features", "FeaturesView", "channel_rgb", "compute", "features",
-           "features_view", "panels", "preset_layer"]
+           "features_view", "panels", "preset_layer", "still_output"]

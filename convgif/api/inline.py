@@ -93,7 +93,7 @@ class Player:
 
     def save(self, path) -> Rendered:
         """Write the animation to ``path`` as ``layer.animate`` does (the extension picks the
-        format: .html the page, .gif, .webp, .mp4, ...); returns what it wrote."""
+        format: .html the page, .gif, .webp, .mp4, ...); returns what it wrote, a ``Rendered``."""
         render.animate_view(path, self.view, self.output)
         return render.rendered(path, self.view, self.output)
 

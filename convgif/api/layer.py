@@ -242,13 +242,16 @@ class Layer:
         ``values`` (None: when they fit), ``lines``, ``cell``, ``scale``, ``style``, ``font``,
         ``duration`` and ``hold`` (milliseconds), ``view`` ('gather' | 'scatter' |
         'matrix': y = C·x) and ``flip`` (true convolution, the kernel rotated 180°).
+        .html writes the step-through player, .pptx a slide per frame. Returns a ``Rendered``
+        (``convgif.api.result``): path, frames, size in pixels, one loop's duration.
         """
         from convgif.api import render
 
         return render.animate(path, self, x=x, input_shape=input_shape, **options)
 
     def still(self, path, *, frame: int = -1, input_shape=None, x=None, **options):
-        """Write one frame (negative counts from the end) as a still image."""
+        """Write one frame (from 1, as the counter numbers it; negative counts from the end)
+        as a PNG, SVG or PDF; returns a ``Rendered`` (path, 1 frame, size in pixels)."""
         from convgif.api import render
 
         return render.still(path, self, frame=frame, x=x, input_shape=input_shape, **options)

@@ -9,7 +9,9 @@ import numpy as np
 
 from convgif.api import render
 from convgif.api.kinds import as_layer
-from convgif.api.options import output_options
+from convgif.api.options import DEFAULT_OUTPUT, Output, output_options
+from convgif.api.result import Rendered
+from convgif.api.written import write_view
 from convgif.errors import NAME, ConvGifError
 from convgif.simulate import coverage
 from convgif.views.overlap import ANIMATION_FORMATS, MIN_CELL, STILL_FORMATS, OverlapPicture
@@ -38,13 +40,25 @@ def overlap(
     max_frames=None,
     force=False,
     progress=None,
-) -> OverlapPicture:
-    """Write the overlap view of ``layer`` on ``input_shape`` (or ``x``'s shape) to ``path``.
+) -> Rendered:
+    """Write the overlap view of ``layer`` on ``input_shape`` (or ``x``'s shape) to ``path``;
+    returns what it wrote (``convgif.api.result.Rendered``: path, frames, size, duration).
 
     ``.png``, ``.svg``, ``.pdf``: the finished heat map (a still). ``.gif``,
-    ``.apng``, ``.webp``, ``.mp4``: built up one stamp at a time. ``layer``
-    may be a layer or its constructor call as a string.
+    ``.apng``, ``.webp``, ``.mp4``, ``.html``, ``.pptx``: built up one stamp at a time.
+    ``layer`` may be a layer or its constructor call as a string; ``overlap_counts`` gives
+    the counts themselves.
     """
+    output = output_options(scale=scale, style=style, font=font, duration=duration, hold=hold,
+                            max_frames=max_frames, force=force)
+    view = overlap_view(path, layer, input_shape, x=x, cell=cell, output=output)
+    return write_view(path, view, output, progress=progress)
+
+
+def overlap_view(path, layer, input_shape=None, *, x=None, cell=None,
+                 output: Output = DEFAULT_OUTPUT) -> OverlapPicture:
+    """The overlap view ``overlap`` writes to ``path``, the path's format and the picture's
+    size checked first (the command line reports its counts)."""
     if input_shape is None and x is not None:
         input_shape = np.shape(x)
     suffix = Path(os.fspath(path)).suffix.lower()
@@ -54,14 +68,9 @@ def overlap(
             f"{', '.join(STILL_FORMATS + ANIMATION_FORMATS)}",
             "path",
         )
-    output = output_options(scale=scale, style=style, font=font, duration=duration, hold=hold,
-                            max_frames=max_frames, force=force)
     layer = as_layer(layer)
     _check_size(layer, input_shape, cell, output, path if suffix in (".svg", ".pdf") else None)
-    view = OverlapPicture(layer, input_shape, cell)
-    if suffix in STILL_FORMATS:
-        return render.still_view(path, view, -1, output)
-    return render.animate_view(path, view, output, progress)
+    return OverlapPicture(layer, input_shape, cell)
 
 
 def _check_size(layer, input_shape, cell, output, vector=None) -> None:

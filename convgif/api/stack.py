@@ -7,7 +7,9 @@ from pathlib import Path
 
 from convgif.api import render
 from convgif.api.kinds import parse_stack
-from convgif.api.options import output_options
+from convgif.api.options import DEFAULT_OUTPUT, Output, output_options
+from convgif.api.result import Rendered
+from convgif.api.written import write_view
 from convgif.errors import NAME, ConvGifError, name_of, refuse
 from convgif.simulate.receptive import ReceptiveField, check_stack, fields_of
 from convgif.views.stack import ANIMATIONS, STILLS, StackPicture
@@ -106,24 +108,34 @@ def stack(
     duration=None,
     hold=None,
     seed=0,
-):
+) -> Rendered:
     """Write the receptive-field walk of a stack; the extension of ``path`` picks the kind.
 
-    ``.gif`` / ``.apng`` / ``.webp`` / ``.mp4``: the animation, one layer per
-    frame, from the chosen output cell back to the input. ``.png`` / ``.svg`` /
+    ``.gif`` / ``.apng`` / ``.webp`` / ``.mp4`` / ``.html`` / ``.pptx``: the animation, one
+    layer per frame, from the chosen output cell back to the input. ``.png`` / ``.svg`` /
     ``.pdf``: one frame (``frame``, default the last: everything lit).
     ``output_cell``: the output cell of the last layer, ``(y, x)`` or
     ``(channel, y, x)`` (default: channel 0 at the centre). ``channels``: draw
     every channel (True), one representative grid (False), or decide (None: by
     channel when a layer has groups). ``cell``: pixels per cell at scale 1, as
     in every picture (default: the largest that fits a 1280-pixel-wide slide).
-    Returns the StackPicture; its ``rf`` holds the masks and numbers.
+    Returns what it wrote (``convgif.api.result.Rendered``: path, frames, size, duration);
+    ``receptive_fields`` gives the masks and numbers.
     """
+    output = output_options(scale=scale, style=style, font=font, duration=duration, hold=hold)
+    view = stack_view(path, layers, input_shape, output_cell=output_cell, channels=channels,
+                      cell=cell, seed=seed, output=output)
+    return write_view(path, view, output, frame=frame)
+
+
+def stack_view(path, layers, input_shape, *, output_cell=None, channels=None, cell=None, seed=0,
+               output: Output = DEFAULT_OUTPUT) -> StackPicture:
+    """The StackPicture ``stack`` writes to ``path``, the path's format and the maps' size
+    checked before walking back (the command line reports its ``rf``)."""
     suffix = Path(os.fspath(path)).suffix.lower()
     if suffix not in ANIMATIONS + STILLS:
         kinds = ", ".join(ANIMATIONS + STILLS)
         raise refuse("path", os.fspath(path), f"must end in one of {kinds}")
-    output = output_options(scale=scale, style=style, font=font, duration=duration, hold=hold)
     _check_cell(cell)
     layers = stack_layers(layers, input_shape, seed)  # a model is run once, here
     shapes = check_stack(layers, input_shape)
@@ -133,11 +145,8 @@ def stack(
                         "(--scale, --cell)")
     if suffix in (".svg", ".pdf"):  # each cell a shape: refused before the walk is built
         render.check_vector_cells(path, [(1, *shape[1:])[-2:] for shape in shapes])
-    pic = picture(layers, input_shape, output_cell=output_cell, channels=channels, cell=cell,
-                  seed=seed)
-    if suffix in STILLS:
-        return render.still_view(path, pic, frame, output)
-    return render.animate_view(path, pic, output)
+    return picture(layers, input_shape, output_cell=output_cell, channels=channels, cell=cell,
+                   seed=seed)
 
 
-__all__ = ["picture", "receptive_fields", "stack"]
+__all__ = ["picture", "receptive_fields", "stack", "stack_view"]

@@ -7,6 +7,11 @@
   "use strict";
   const SVG = "http://www.w3.org/2000/svg";
   const root = document.currentScript.closest(".convgif-player");
+  // The style, picture and controls wait in a script element, so that where scripts are
+  // stripped they go too and only the still (an <img>) is left: put them in and drop the still.
+  const markup = root.querySelector(".convgif-markup");
+  markup.insertAdjacentHTML("beforebegin", markup.textContent);
+  markup.remove();
   const data = JSON.parse(root.querySelector(".convgif-data").textContent);
   const picture = root.querySelector(".convgif-picture");
   const scrubber = root.querySelector(".convgif-scrubber");
@@ -98,7 +103,7 @@
     dynamic = next;
     current = k;
     scrubber.value = k + 1;
-    counter.textContent = "frame " + (k + 1) + "/" + count;
+    counter.textContent = frame.counter; // the picture's own counter: "frame 4/20 (7 shown, ...)"
     caption.replaceChildren(...frame.caption.map((line) => {
       const div = document.createElement("div");
       div.textContent = line;

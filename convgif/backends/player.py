@@ -21,6 +21,7 @@ import base64
 import html
 import io
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -36,6 +37,7 @@ FALLBACK_FAMILIES = ("DejaVu Sans", "sans-serif")  # the raster's font, then the
 METRICS_SIZE = 1000  # px a font is measured at: its ascent and descent in 1/1000 em
 DIGITS = 2  # decimals of a coordinate (1/100 of a layout unit: below any screen's pixel)
 SPEEDS = (0.5, 1, 2)
+COUNTER = re.compile(r"frame \d+/\d+")  # how the chrome's counter begins (views.chrome)
 # the page around a player: the style's paper to its edges (a dark page for the dark style)
 PAGE_CSS = ("html, body {{ margin: 0; background: {paper}; color: {ink}; font-family: {font}; }}\n"
             "body {{ padding: 8px 12px; box-sizing: border-box; }}\n")
@@ -51,6 +53,7 @@ class Frame:
     ms: int
     caption: tuple[str, ...]
     base: int = 0  # which static layer it is drawn on (a view's static items rarely change)
+    counter: str = ""  # the counter the picture draws ("frame 4/20 (7 shown, ...)"), if any
 
 
 def caption_lines(scene: Scene) -> tuple[str, ...]:
@@ -61,6 +64,17 @@ def caption_lines(scene: Scene) -> tuple[str, ...]:
     return tuple(item.text for item in sorted(lines, key=lambda item: (item.y, item.x)))
 
 
+def counter_of(scene: Scene) -> str:
+    """The frame counter the picture draws (a fleeting text hung from the right that reads
+    ``frame k/n``), or "" when it draws none: the page's counter says the same, so a sampled
+    animation's page numbers its frames as its pictures do (frame 4/20, not 2/7)."""
+    for item in scene.dynamic:
+        if (isinstance(item, Text) and item.fleeting and item.anchor[:1] == "r"
+                and COUNTER.match(item.text)):
+            return item.text
+    return ""
+
+
 def walk_frames(scenes: Iterable[Scene], durations) -> tuple[list[tuple], list[Frame]]:
     """(static layers, frames) of scenes made as a walk (each ``since`` the one before)."""
     statics: list[tuple] = []
@@ -69,7 +83,7 @@ def walk_frames(scenes: Iterable[Scene], durations) -> tuple[list[tuple], list[F
         if not statics or scene.static is not statics[-1] and scene.static != statics[-1]:
             statics.append(scene.static)
         frames.append(Frame(scene.settled, scene.dynamic, int(ms), caption_lines(scene),
-                            len(statics) - 1))
+                            len(statics) - 1, counter_of(scene)))
     return statics, frames
 
 
@@ -178,8 +192,9 @@ def player_data(width: float, height: float, scenes: Iterable[Scene], durations,
         "height": _n(height),
         "statics": [encoder.items(static) for static in statics],
         "frames": [{"ms": f.ms, "base": f.base, "settled": encoder.items(f.settled),
-                    "dynamic": encoder.items(f.dynamic), "caption": list(f.caption)}
-                   for f in frames],
+                    "dynamic": encoder.items(f.dynamic), "caption": list(f.caption),
+                    "counter": f.counter or f"frame {k + 1}/{len(frames)}"}
+                   for k, f in enumerate(frames)],
         "colors": encoder.colors(also=("paper", "ink", "muted", "grid")),
         "font": _font_families(font),
         "speeds": list(SPEEDS),
@@ -208,6 +223,7 @@ def player_fragment(data: dict, title: str = "", still: str = "") -> str:
         width=data["width"],
         height=data["height"],
         count=len(data["frames"]),
+        counter=html.escape(data["frames"][0]["counter"]),
         aspect=_n(data["width"] / data["height"]),
         paper=colors["paper"],
         ink=colors["ink"],
@@ -232,5 +248,5 @@ def page(data: dict, title: str = "") -> str:
     )
 
 
-__all__ = ["Frame", "caption_lines", "page", "player_data", "player_fragment", "still_markup",
-           "title_of", "walk_frames"]
+__all__ = ["Frame", "caption_lines", "counter_of", "page", "player_data", "player_fragment",
+           "still_markup", "title_of", "walk_frames"]

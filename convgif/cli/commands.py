@@ -225,15 +225,18 @@ def run_trace(args) -> int:
 
 
 def run_overlap(args) -> int:
-    from convgif.api.overlap import overlap
+    from convgif.api.options import output_options
+    from convgif.api.overlap import overlap_view
+    from convgif.api.written import write_view
 
     start = time.perf_counter()
     layer_input = given(args)
-    pic = overlap(
-        args.output, layer_input.layer, input_shape=layer_input.shape, style=args.style,
-        scale=args.scale, font=args.font, cell=args.cell, duration=args.duration, hold=args.hold,
-        max_frames=args.max_frames, force=args.force, progress=progress(args),
-    )
+    output = output_options(scale=args.scale, style=args.style, font=args.font,
+                            duration=args.duration, hold=args.hold, max_frames=args.max_frames,
+                            force=args.force)
+    pic = overlap_view(args.output, layer_input.layer, input_shape=layer_input.shape,
+                       cell=args.cell, output=output)
+    write_view(args.output, pic, output, progress=progress(args))
     return wrote(args, start, f"up to {int(pic.final[pic.real].max(initial=0))} per cell")
 
 
@@ -249,25 +252,33 @@ def run_cost(args) -> int:
 
 
 def run_features(args) -> int:
-    from convgif.api.features import features
+    from convgif.api.features import features_view, still_output
+    from convgif.api.written import write_view
 
     start = time.perf_counter()
-    f = features(args.output, args.image, args.kernel, args.layer, max_side=args.max_side,
-                 style=args.style, font=args.font, seed=args.seed)
+    output = still_output(args.output, style=args.style, font=args.font)
+    view = features_view(args.image, args.kernel, args.layer, max_side=args.max_side,
+                         seed=args.seed)
+    write_view(args.output, view, output)
+    f = view.features
     return wrote(args, start, f"input {f.x.shape} -> feature maps {f.output.shape}")
 
 
 def run_stack(args) -> int:
-    from convgif.api.stack import stack
+    from convgif.api.options import output_options
+    from convgif.api.stack import stack_view
+    from convgif.api.written import write_view
     from convgif.io.inputs import parse_sizes
 
     start = time.perf_counter()
-    pic = stack(
+    output = output_options(scale=args.scale, style=args.style, font=args.font,
+                            duration=args.duration, hold=args.hold)
+    pic = stack_view(
         args.output, args.layers, parse_sizes(args.input_shape, "input_shape", positive=True),
-        output_cell=args.output_cell, channels=args.by_channel, cell=args.cell,
-        frame=args.frame, style=args.style, scale=args.scale, font=args.font,
-        duration=args.duration, hold=args.hold, seed=args.seed,
+        output_cell=args.output_cell, channels=args.by_channel, cell=args.cell, seed=args.seed,
+        output=output,
     )
+    write_view(args.output, pic, output, frame=args.frame)
     rf = pic.rf
     return wrote(args, start, f"y{list(rf.cell)} has a receptive field of {rf.rf[0]}x{rf.rf[1]} "
                  f"input cells, jump {rf.jump[0]}x{rf.jump[1]}; {len(pic)} frames")

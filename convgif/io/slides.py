@@ -29,8 +29,10 @@ SLIDE_PIXELS = (1920, 1080)  # the frame is painted to fill this: a 1080p projec
 SLIDE_EMU = (12_192_000, 6_858_000)  # 13.333 x 7.5 inches: PowerPoint's own 16:9 slide
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: no clock in the file
 TITLE_PT, SUBTITLE_PT = 28, 16  # a layer's two title lines fit a line each, as on its frames
-TITLE_BOX = (0.04, 0.28, 0.92, 0.30)  # left, top, width, height as shares of the slide
-SUBTITLE_BOX = (0.04, 0.60, 0.92, 0.16)
+# left, top, width, height as shares of the slide: the title ends just above the middle and
+# the subtitle hangs just below it, so the two read as one block (not two islands)
+TITLE_BOX = (0.04, 0.14, 0.92, 0.36)
+SUBTITLE_BOX = (0.04, 0.53, 0.92, 0.30)
 
 
 @dataclass(frozen=True)
@@ -106,20 +108,22 @@ def _blank(deck, paper):
 
 def _title_slide(deck, cover: Cover) -> None:
     from pptx.dml.color import RGBColor
-    from pptx.enum.text import PP_ALIGN
+    from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
     from pptx.util import Pt
 
     slide = _blank(deck, cover.paper)
     width, height = SLIDE_EMU
     title = tuple(cover.title_lines) or (cover.title,)
-    for lines, box, points, bold in ((title, TITLE_BOX, TITLE_PT, True),
-                                     ((cover.subtitle,), SUBTITLE_BOX, SUBTITLE_PT, False)):
+    for lines, box, points, bold, anchor in (
+            (title, TITLE_BOX, TITLE_PT, True, MSO_ANCHOR.BOTTOM),
+            ((cover.subtitle,), SUBTITLE_BOX, SUBTITLE_PT, False, MSO_ANCHOR.TOP)):
         if not any(lines):
             continue
         left, top, w, h = (round(share * side) for share, side
                            in zip(box, (width, height, width, height)))
         frame = slide.shapes.add_textbox(left, top, w, h).text_frame
         frame.word_wrap = True
+        frame.vertical_anchor = anchor
         for number, line in enumerate(lines):  # a paragraph a line, as the picture breaks it
             paragraph = frame.paragraphs[0] if number == 0 else frame.add_paragraph()
             paragraph.alignment = PP_ALIGN.CENTER
