@@ -111,6 +111,8 @@ LAYER_COMMANDS = (
          "convgif info --in-channels 3 --out-channels 8 --kernel-size 5,3 --padding same "
          "--input-shape 3,32,32"],
         *o.LAYER_AND_INPUT, o.option("--json", action="store_true", help="print JSON for scripts"),
+        o.option("--grad", action="store_true",
+                 help="also the gradients' shapes and the forward operations that compute them"),
     ),
     _command(
         "trace", "every multiply-accumulate to CSV, JSON Lines or npz",
@@ -124,6 +126,8 @@ LAYER_COMMANDS = (
         *o.LAYER_AND_INPUT, o.output("outputs/trace.csv"),
         o.option("--view", default="gather", choices=("gather", "scatter"),
                  help="record order; scatter (transposed layers): each input cell's stamps"),
+        o.option("--grad", choices=("input", "weight", "bias"),
+                 help="this gradient's backward-pass records instead (seeded output gradient)"),
         o.QUIET,
     ),
     _command(
