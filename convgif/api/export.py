@@ -305,11 +305,11 @@ def export_trace(
         chunks = progress(chunks, -(-total // chunk) if view == "scatter" else None)
     with atomic_write(path) as tmp:
         if suffix == ".csv":
-            _write_csv(tmp, fields, chunks)
+            write_csv(tmp, fields, chunks)
         elif suffix == ".jsonl":
-            _write_jsonl(tmp, fields, chunks)
+            write_jsonl(tmp, fields, chunks)
         else:
-            _write_npz(tmp, trace, fields, total, chunks)
+            write_npz(tmp, trace_arrays(trace), fields, total, chunks)
     return TraceExport(Path(os.fspath(path)), total, tuple(fields), trace)
 
 
@@ -326,7 +326,7 @@ def check_records(layer, shape) -> None:
             f"{name_of('input_shape')} or {name_of('x')}", "input_shape")
 
 
-def _write_csv(tmp: Path, fields, chunks) -> None:
+def write_csv(tmp: Path, fields, chunks) -> None:
     with open(tmp, "w", encoding="utf-8", newline="") as f:
         f.write(",".join(fields) + "\n")
         for table in chunks:
@@ -336,7 +336,7 @@ def _write_csv(tmp: Path, fields, chunks) -> None:
             np.savetxt(f, table[list(fields)], fmt=fmt)
 
 
-def _write_jsonl(tmp: Path, fields, chunks) -> None:
+def write_jsonl(tmp: Path, fields, chunks) -> None:
     import json
 
     with open(tmp, "w", encoding="utf-8") as f:
@@ -348,21 +348,20 @@ def _write_jsonl(tmp: Path, fields, chunks) -> None:
                 f.write("\n")
 
 
-def _write_npz(tmp: Path, trace, fields, total: int, chunks) -> None:
+def trace_arrays(trace) -> dict:
+    """The arrays an npz trace holds beside its records."""
+    extras = {"input": trace.x, "grid": trace.grid, "output": np.asarray(trace.output),
+              "bias": trace.bias}
+    return extras if trace.weight is None else {**extras, "weight": trace.weight}
+
+
+def write_npz(tmp: Path, extras: dict, fields, total: int, chunks) -> None:
     import zipfile
 
     from convgif.io.files import scratch_folder
 
     # One pass over the records into one .npy per field on disk (bounded memory),
     # then into the archive with fixed timestamps (same arguments, same bytes).
-    extras = {
-        "input": trace.x,
-        "grid": trace.grid,
-        "output": np.asarray(trace.output),
-        "bias": trace.bias,
-    }
-    if trace.weight is not None:
-        extras["weight"] = trace.weight
     with scratch_folder(tmp.parent) as scratch:
         _field_files(scratch, fields, total, chunks)
         for name, arr in extras.items():

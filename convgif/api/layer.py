@@ -231,6 +231,24 @@ class Layer:
             self.spec, self.weight, self.bias, x, out_channels=out_channels, text=repr(self)
         )
 
+    def backward(self, x=None, grad_output=None, *, input_shape=None, seed=None):
+        """The backward pass on ``x`` (or a made-up input of ``input_shape``) for
+        ``grad_output`` (default: small integers, -2..2, drawn from ``seed``): a
+        ``Gradients`` with ``grad_input``, ``grad_weight``, ``grad_bias`` as torch.autograd
+        gives them (see ``convgif.api.backward``)."""
+        from convgif.api.backward import backward
+
+        return backward(self, x, grad_output, input_shape=input_shape, seed=seed)
+
+    def info(self, input_shape, *, grad: bool = False) -> str:
+        """What ``convgif info`` prints for this layer on ``input_shape``; with ``grad``, the
+        gradients' shapes and the forward operations that compute them."""
+        from convgif.layers.grad_info import describe_grads, format_grads
+        from convgif.layers.info import describe, format_text
+
+        text = format_text(describe(self, input_shape))
+        return text + ("\n\n" + format_grads(describe_grads(self, input_shape)) if grad else "")
+
     # ---- pictures (the renderer is imported only when a picture is asked for)
 
     def animate(self, path, *, input_shape=None, x=None, **options):

@@ -143,10 +143,16 @@ def run_info(args) -> int:
     layer_input = given(args)
     info = describe(layer_input.layer, layer_input.shape)
     eq = frameworks.equivalents(layer_input.layer, layer_input.shape)
+    grads = None
+    if args.grad:
+        from convgif.layers.grad_info import describe_grads, format_grads
+
+        grads = describe_grads(layer_input.layer, layer_input.shape)
     if args.json:
-        print(to_json({**info, "equivalents": eq}))
+        print(to_json({**info, "equivalents": eq, **({"gradients": grads} if grads else {})}))
     else:
-        print(format_text(info) + "\n\n" + frameworks.format_text(eq))
+        print(format_text(info) + "\n\n" + frameworks.format_text(eq)
+              + ("\n\n" + format_grads(grads) if grads else ""))
     return 0
 
 
@@ -216,12 +222,27 @@ def run_trace(args) -> int:
 
     start = time.perf_counter()
     layer_input = given(args)
+    if args.grad:
+        return _grad_trace(args, layer_input, start)
     result = export_trace(args.output, layer_input.layer, x=layer_input.x,
                           input_shape=layer_input.input_shape, view=args.view,
                           progress=progress(args, "chunk"))
     # a pool's records are the values its windows read: it multiplies nothing
     what = "taps" if layer_input.layer.spec.pooling else "MACs"
     return wrote(args, start, f"{result.records:,} {what} x {len(result.fields)} fields")
+
+
+def _grad_trace(args, layer_input, start: float) -> int:
+    from convgif.api.backward import export_grad_trace
+
+    if args.view != "gather":
+        raise ConvGifError("--view scatter and --grad: the gradient records have one order "
+                           "(the forward pass's); leave --view out")
+    result = export_grad_trace(args.output, layer_input.layer, args.grad, x=layer_input.x,
+                               input_shape=layer_input.input_shape,
+                               progress=progress(args, "chunk"))
+    return wrote(args, start, f"{result.records:,} {args.grad}-gradient MACs x "
+                              f"{len(result.fields)} fields")
 
 
 def run_overlap(args) -> int:

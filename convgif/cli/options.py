@@ -207,3 +207,8 @@ def flatten(parts) -> list[Option]:
 
 
 LAYER_FLAG_NAMES = tuple(o.dest for o in LAYER_FLAGS.options)
+
+
+def examples_text(lines) -> str:
+    """A command's examples as its help's epilog."""
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)

@@ -112,6 +112,8 @@ LAYER_COMMANDS = (
          "convgif info --in-channels 3 --out-channels 8 --kernel-size 5,3 --padding same "
          "--input-shape 3,32,32"],
         *o.LAYER_AND_INPUT, o.option("--json", action="store_true", help="print JSON for scripts"),
+        o.option("--grad", action="store_true",
+                 help="also the gradients' shapes and the forward operations that compute them"),
     ),
     _command(
         "trace", "every multiply-accumulate to CSV, JSON Lines or npz",
@@ -125,6 +127,8 @@ LAYER_COMMANDS = (
         *o.LAYER_AND_INPUT, o.output("outputs/trace.csv"),
         o.option("--view", default="gather", choices=("gather", "scatter"),
                  help="record order; scatter (transposed layers): each input cell's stamps"),
+        o.option("--grad", choices=("input", "weight", "bias"),
+                 help="this gradient's backward-pass records instead (seeded output gradient)"),
         o.QUIET,
     ),
     _command(
@@ -277,10 +281,6 @@ def _add(parser, parts) -> None:
             group.add_argument(*option.flags, **option.settings)
 
 
-def _examples(lines) -> str:
-    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
-
-
 MAIN_EXAMPLES = (
     f"convgif                                   # the default layer -> {DEFAULT_OUTPUT}",
     f"convgif info {LAYER} --input-shape {DEFAULT_INPUT}",
@@ -299,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="See what a convolution layer does: an exact simulation, "
         "rendered to GIFs and stills. With no command, convgif renders "
         f"(with no arguments at all: the default layer to {DEFAULT_OUTPUT}).",
-        epilog=_examples(MAIN_EXAMPLES)
+        epilog=o.examples_text(MAIN_EXAMPLES)
         + "\n\n`convgif COMMAND --help` shows each command's options and examples.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -307,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     for command in commands().values():
         _add(sub.add_parser(command.name, help=command.help, description=command.description,
-                            epilog=_examples(command.examples),
+                            epilog=o.examples_text(command.examples),
                             formatter_class=argparse.RawDescriptionHelpFormatter),
              command.parts)
     return parser
