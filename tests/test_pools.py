@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -260,3 +261,23 @@ def test_global_average_pooling_matches_keras(keepdims, data_format, h, w, seed)
     assert trace.cell_stop(0, 0, 0, 0) - trace.cell_start(0, 0, 0, 0) == h * w
     assert trace.num_macs == math.prod(shape) == ours.mac_count(shape)
     check_cells(trace)
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda layers: layers.MaxPooling2D(3, strides=2, padding="same"), (1, 7, 6, 2)),
+    (lambda layers: layers.AveragePooling1D(2), (2, 9, 3)),
+    (lambda layers: layers.MaxPooling3D(2, padding="valid"), (1, 4, 4, 5, 1)),
+    (lambda layers: layers.AveragePooling2D(2, data_format="channels_first"), (1, 2, 6, 6)),
+    (lambda layers: layers.GlobalAveragePooling2D(keepdims=True), (1, 5, 4, 3)),
+])
+def test_from_keras_reads_a_built_keras_pool(make, shape):
+    import keras
+
+    pool = make(keras.layers)
+    x = np.random.default_rng(3).integers(-4, 5, shape).astype(np.float64)
+    expected = keras.ops.convert_to_numpy(pool(x.astype("float32"))).astype(np.float64)
+    layer = convgif.from_keras(pool)
+    assert type(layer).__name__ == type(pool).__name__
+    got = layer.trace(x).output
+    # Keras averages in float32: the exact average, rounded once
+    np.testing.assert_array_equal(got.astype(np.float32).astype(np.float64), expected)

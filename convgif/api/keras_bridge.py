@@ -39,7 +39,14 @@ KERAS_KINDS = {
     "Conv3DTranspose": KerasKind("convgif.api.keras", _TRANSPOSED, -1),
     "DepthwiseConv2D": KerasKind("convgif.api.keras_depthwise", _DEPTHWISE, -2),
     "SeparableConv2D": KerasKind("convgif.api.keras_separable", ("filters", *_DEPTHWISE), -2),
+    "GlobalAveragePooling2D": KerasKind("convgif.api.keras_pools", ("data_format", "keepdims"),
+                                        None),
 }
+_POOL = ("pool_size", "strides", "padding", "data_format")
+KERAS_KINDS.update({
+    f"{op}Pooling{nd}D": KerasKind("convgif.api.keras_pools", _POOL, None)
+    for op in ("Max", "Average") for nd in (1, 2, 3)
+})
 
 
 def _kind_of(layer) -> str | None:
@@ -59,7 +66,8 @@ def from_keras(layer, seed: int = 0):
     """The convgif layer equal to a built ``keras.layers`` layer, its weights included.
 
     Supported: ``Conv1D``, ``Conv2D``, ``Conv3D``, ``Conv1DTranspose``,
-    ``Conv2DTranspose``, ``Conv3DTranspose``, ``DepthwiseConv2D``, ``SeparableConv2D``.
+    ``Conv2DTranspose``, ``Conv3DTranspose``, ``DepthwiseConv2D``, ``SeparableConv2D``,
+    ``MaxPooling1D/2D/3D``, ``AveragePooling1D/2D/3D``, ``GlobalAveragePooling2D``.
     Weights are copied as float64, so the trace reproduces Keras' output (exactly, for
     weights and inputs that float32 holds exactly).
     """
