@@ -142,15 +142,15 @@ def test_a_full_disk_is_one_line_naming_the_flag_and_leaves_nothing(
 
 
 def test_a_full_disk_while_writing_a_trace_leaves_no_scratch(tmp_path, capsys, monkeypatch):
-    from convgif.api import export
+    from convgif.io import records
 
-    real = export._field_files
+    real = records._field_files
 
     def fill(scratch, *args):
         real(scratch, *args)
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(export, "_field_files", fill)
+    monkeypatch.setattr(records, "_field_files", fill)
     status, err = cli(["trace", *LAYER, "-o", str(tmp_path / "t.npz")], capsys)
     assert status == 2 and "No space left on device" in one_line(err)
     assert list(tmp_path.iterdir()) == []

@@ -16,15 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from convgif.api.export import (
-    MAX_RECORDS,
-    TRACE_FORMATS,
-    TraceExport,
-    write_csv,
-    write_jsonl,
-    write_npz,
-)
+from convgif.api.export import MAX_RECORDS, TRACE_FORMATS, TraceExport
 from convgif.errors import ConvGifError, name_of, refuse
+from convgif.io.records import write_records
 from convgif.layers.spec import check_int
 from convgif.simulate.backward import GRADS, GradTrace
 from convgif.simulate.backward import backward as simulate_backward
@@ -109,7 +103,6 @@ def export_grad_trace(
     ``.jsonl`` or ``.npz``, as ``export_trace`` writes the forward records (see
     ``convgif.simulate.grad_records`` for the fields). npz adds ``input``, ``weight``,
     ``bias``, ``grad_output`` and the gradient itself (``grad_input``, ...)."""
-    from convgif.io.files import atomic_write
     from convgif.simulate import grad_records
 
     suffix = Path(os.fspath(path)).suffix.lower()
@@ -128,13 +121,7 @@ def export_grad_trace(
     chunks = grad_records.iter_records(gt, grad, chunk)
     if progress is not None:
         chunks = progress(chunks, None)
-    with atomic_write(path) as tmp:
-        if suffix == ".csv":
-            write_csv(tmp, fields, chunks)
-        elif suffix == ".jsonl":
-            write_jsonl(tmp, fields, chunks)
-        else:
-            write_npz(tmp, _grad_arrays(grads, layer), fields, count, chunks)
+    write_records(path, fields, chunks, lambda: _grad_arrays(grads, layer), count)
     return TraceExport(Path(os.fspath(path)), count, tuple(fields), gt)
 
 

@@ -24,6 +24,7 @@ from convgif.frames.budget import MAX_PAGED_FRAMES
 from convgif.frames.sampling import even_frames, select_frames
 from convgif.frames.timing import PACES
 from convgif.io.files import FRAME_FORMATS
+from convgif.io.records import trace_arrays, write_records
 
 MAX_VECTOR_FRAMES = MAX_PAGED_FRAMES  # SVG / PDF frames a folder may get: matplotlib ~0.1 s each
 
@@ -273,10 +274,6 @@ def _records(trace, view: str, chunk: int):
     raise refuse("view", view, "must be 'gather' or 'scatter'")
 
 
-def _csv_number(kind: str) -> str:
-    return "%d" if kind in "iub" else "%.17g"
-
-
 def export_trace(
     path, layer, *, x=None, input_shape=None, view: str = "gather", chunk: int = 1 << 16,
     progress=None,
@@ -289,7 +286,6 @@ def export_trace(
     returns it), ``weight`` and ``bias``. Records are streamed in chunks, so
     memory stays bounded; the file appears only when complete.
     """
-    from convgif.io.files import atomic_write
 
     suffix = Path(os.fspath(path)).suffix.lower()
     if suffix not in TRACE_FORMATS:
@@ -303,13 +299,7 @@ def export_trace(
     fields, total, chunks = _records(trace, view, chunk)
     if progress is not None:
         chunks = progress(chunks, -(-total // chunk) if view == "scatter" else None)
-    with atomic_write(path) as tmp:
-        if suffix == ".csv":
-            write_csv(tmp, fields, chunks)
-        elif suffix == ".jsonl":
-            write_jsonl(tmp, fields, chunks)
-        else:
-            write_npz(tmp, trace_arrays(trace), fields, total, chunks)
+    write_records(path, fields, chunks, lambda: trace_arrays(trace), total)
     return TraceExport(Path(os.fspath(path)), total, tuple(fields), trace)
 
 
@@ -324,76 +314,3 @@ def check_records(layer, shape) -> None:
         raise ConvGifError(
             f"the trace would hold {count:,} records (limit {MAX_RECORDS:,}): give a smaller "
             f"{name_of('input_shape')} or {name_of('x')}", "input_shape")
-
-
-def write_csv(tmp: Path, fields, chunks) -> None:
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(",".join(fields) + "\n")
-        for table in chunks:
-            if not len(table):
-                continue
-            fmt = ",".join(_csv_number(table.dtype[name].kind) for name in fields)
-            np.savetxt(f, table[list(fields)], fmt=fmt)
-
-
-def write_jsonl(tmp: Path, fields, chunks) -> None:
-    import json
-
-    with open(tmp, "w", encoding="utf-8") as f:
-        for table in chunks:
-            for row in table.tolist():
-                # NaN (a scatter stamp that lands in the crop) is not JSON: write null.
-                values = [None if isinstance(v, float) and v != v else v for v in row]
-                f.write(json.dumps(dict(zip(fields, values)), separators=(",", ":")))
-                f.write("\n")
-
-
-def trace_arrays(trace) -> dict:
-    """The arrays an npz trace holds beside its records."""
-    extras = {"input": trace.x, "grid": trace.grid, "output": np.asarray(trace.output),
-              "bias": trace.bias}
-    return extras if trace.weight is None else {**extras, "weight": trace.weight}
-
-
-def write_npz(tmp: Path, extras: dict, fields, total: int, chunks) -> None:
-    import zipfile
-
-    from convgif.io.files import scratch_folder
-
-    # One pass over the records into one .npy per field on disk (bounded memory),
-    # then into the archive with fixed timestamps (same arguments, same bytes).
-    with scratch_folder(tmp.parent) as scratch:
-        _field_files(scratch, fields, total, chunks)
-        for name, arr in extras.items():
-            np.save(scratch / f"{name}.npy", np.ascontiguousarray(arr))
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-            for name in (*fields, *extras):
-                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_STORED
-                with open(scratch / f"{name}.npy", "rb") as src, archive.open(
-                    info, "w", force_zip64=True
-                ) as dst:
-                    while block := src.read(1 << 20):
-                        dst.write(block)
-
-
-def _field_files(scratch: Path, fields, total: int, chunks) -> None:
-    """``<field>.npy`` of ``total`` records each, appended chunk by chunk with plain writes:
-    a full disk is an ordinary error (a memory map would die of SIGBUS)."""
-    files: dict = {}
-    try:
-        for table in chunks:
-            if not files:
-                files = {name: open(scratch / f"{name}.npy", "wb") for name in fields}
-                for name, f in files.items():
-                    header = {"descr": np.lib.format.dtype_to_descr(table.dtype[name]),
-                              "fortran_order": False, "shape": (total,)}
-                    np.lib.format.write_array_header_1_0(f, header)
-            for name, f in files.items():
-                f.write(np.ascontiguousarray(table[name]).tobytes())
-    finally:
-        for f in files.values():
-            f.close()
-    if not files:  # no records at all
-        for name in fields:
-            np.save(scratch / f"{name}.npy", np.empty(0))
