@@ -19,6 +19,7 @@ import numpy as np
 from convgif.errors import ConvGifError, refuse
 from convgif.simulate import grad_records
 from convgif.simulate.backward import GradTrace
+from convgif.simulate.backward import backward as simulate_backward
 from convgif.simulate.trace import DATA
 from convgif.views.chrome import header, legend, shape_text, sum_bus, title, to_cell
 from convgif.views.gather import GatherPicture
@@ -74,6 +75,14 @@ def weight_targets(records: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     wk = [f for f in ("wkz", "wky", "wkx") if f in records.dtype.names]
     return np.ravel_multi_index((records["w0"], records["w1"], *(records[f] for f in wk)),
                                 shape)
+
+
+def grads_of(layer, x, grad_output=None) -> GradTrace:
+    """The backward pass of ``layer`` on ``x`` for ``grad_output`` (None: the layer's own
+    made-up output gradient, as ``layer.backward`` makes it)."""
+    if grad_output is None:
+        return layer.backward(x).trace
+    return simulate_backward(layer.trace(x), grad_output)
 
 
 def index_name(index) -> str:

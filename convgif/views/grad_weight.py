@@ -17,7 +17,6 @@ from dataclasses import replace
 
 import numpy as np
 
-from convgif.simulate.backward import backward as simulate_backward
 from convgif.views.chrome import shape_text
 from convgif.views.equation import plural, product_terms
 from convgif.views.grad_panels import (
@@ -26,6 +25,7 @@ from convgif.views.grad_panels import (
     TIMES,
     GradPicture,
     check_weight_cell,
+    grads_of,
     index_name,
     weight_targets,
 )
@@ -155,10 +155,5 @@ def weight_grad_view(layer, x, grad_output=None, *, weight_cell=None,
     a convgif layer (with weights); ``x``: its input; ``grad_output``: ∂L/∂y (None: the
     layer's made-up one, as ``layer.backward`` makes it); ``weight_cell``: the weight
     index the caption follows (default the first)."""
-    return WeightGradPicture(_grads(layer, x, grad_output), weight_cell, options)
+    return WeightGradPicture(grads_of(layer, x, grad_output), weight_cell, options)
 
-
-def _grads(layer, x, grad_output):
-    if grad_output is None:  # the layer's own default, as layer.backward makes it
-        return layer.backward(x).trace
-    return simulate_backward(layer.trace(x), grad_output)
