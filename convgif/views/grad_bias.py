@@ -34,7 +34,7 @@ from convgif.views.chrome import (
     title_width,
 )
 from convgif.views.grad_panels import D_B, D_Y, grads_of
-from convgif.views.grid import Grid, rc, rows_2d
+from convgif.views.grid import Grid, rc, rows_2d, slice_gap
 from convgif.views.layout import (
     LABEL,
     LABEL_SIZE,
@@ -78,6 +78,13 @@ class BiasLayout:
     caption_y: float
 
 
+def cell_at(grid: Grid, pos) -> tuple:
+    """(grid, row, col) of an output position: a 3-d one on its depth slice."""
+    if len(pos) == 3:
+        return (grid.slice(pos[0]), pos[1], pos[2])
+    return (grid, *rc(pos))
+
+
 def sum_terms(values: np.ndarray) -> str:
     """``1 + (−2) + 3`` or, when long, the first non-zero cells and ``12 more (sum −7)``,
     ``5 zeros``: every cell accounted for, so the sum can be checked."""
@@ -99,6 +106,7 @@ class BiasGradPicture(View):
     """∂L/∂b summed channel by channel (see the module's doc)."""
 
     pace = "output"
+    show_values = True  # cells are sized for their values (LEAST_CELL and up)
 
     def __init__(self, grads: GradTrace):
         if not isinstance(grads, GradTrace):
@@ -126,6 +134,7 @@ class BiasGradPicture(View):
         wrapping into rows on a page at most ``MAX_WIDTH`` wide."""
         t, g = self.trace, self.grads
         rows, cols = rows_2d(t.out_spatial)
+        depth = t.out_spatial[0] if t.ndim == 3 else 1
         values = distinct(np.concatenate([g.grad_y.ravel(), self.records["running_sum"]]))
         cell = min(MAX_CELL, max(LEAST_CELL, cell_for(MIN_VALUE_SIZE + 2,
                                                       widest(fmt(v) for v in values))))
@@ -133,7 +142,8 @@ class BiasGradPicture(View):
         # the bias cell's name sits right of it, under the grid's middle
         named_w = cols * cell / 2 + cell / 2 + 6 + text_width(f"{D_B}[{t.out_channels - 1}]",
                                                               LABEL_SIZE)
-        block_w = max(cols * cell, label_w, named_w)
+        grid_w = Grid(0, 0, rows, cols, cell, depth, slice_gap(cell)).width
+        block_w = max(grid_w, label_w, named_w)
         gap = max(24.0, cell)
         fit = int((MAX_WIDTH - 2 * MARGIN + gap) // (block_w + gap))
         per_row = max(1, min(t.out_channels, fit))
@@ -144,7 +154,7 @@ class BiasGradPicture(View):
         for oc in range(t.out_channels):
             r, c = divmod(oc, per_row)
             x, y = MARGIN + c * (block_w + gap), top + r * (block_h + gap) + LABEL
-            grads[oc] = Grid(x, y, rows, cols, cell)
+            grads[oc] = Grid(x, y, rows, cols, cell, depth, slice_gap(cell))
             mid = x + cols * cell / 2
             sums[oc] = Grid(mid - cell / 2, y + rows * cell + 1.2 * cell, 1, 1, cell)
             biases[oc] = Grid(mid - cell / 2, sums[oc].y + 2 * cell, 1, 1, cell)
@@ -186,7 +196,8 @@ class BiasGradPicture(View):
                 sample = f"{n}, " if t.batch > 1 else ""
                 items += grid_labels(grid, f"{D_Y}[{sample}{oc}")
                 for pos in np.ndindex(*t.out_spatial):
-                    items += self._cell(grid, *rc(pos), "output", self.grads.grad_y[(n, oc, *pos)])
+                    items += self._cell(*cell_at(grid, pos), "output",
+                                        self.grads.grad_y[(n, oc, *pos)])
                 items += self._node(lay.sums[oc], False)
                 b = lay.biases[oc]
                 items.append(Text(b.x + b.cell + 6, b.y + b.cell / 2, f"{D_B}[{oc}]",
@@ -240,7 +251,8 @@ class BiasGradPicture(View):
         items = []
         for m in block:
             pos = tuple(int(m[f]) for f in t.output_fields)
-            items += self._cell(grid, *rc(pos), "output_active", float(m["grad_output"]))
+            items += self._cell(*cell_at(grid, pos), "output_active",
+                                float(m["grad_output"]))
         items.append(Box(grid.x, grid.y, grid.width, grid.height, edge="window",
                          edge_width=LIT_EDGE))
         items += self._node(node, True)

@@ -57,12 +57,18 @@ def check_weight_cell(weight_cell, shape: tuple[int, ...]) -> tuple[int, ...]:
     return cell
 
 
-def weight_records(grads: GradTrace) -> np.ndarray:
-    """Every record of ∂L/∂w, in the forward trace's order (record i is MAC i's)."""
+def weight_shape(grads: GradTrace) -> tuple[int, ...]:
+    """The shape of ∂L/∂w; a backward pass without one (a pool's) is refused."""
     if not isinstance(grads, GradTrace):
         raise ConvGifError(f"grads={type(grads).__name__} must be a layer's backward pass "
                            "(convgif.simulate.backward.GradTrace)", "grads")
     grad_records.check_grad(grads, "weight")
+    return grads.grad_weight.shape
+
+
+def weight_records(grads: GradTrace) -> np.ndarray:
+    """Every record of ∂L/∂w, in the forward trace's order (record i is MAC i's)."""
+    weight_shape(grads)
     count = grad_records.record_count(grads, "weight")
     if count > MAX_GRAD_RECORDS:
         raise ConvGifError(f"the weight gradient has {count:,} records, more than a picture "

@@ -27,6 +27,7 @@ from convgif.views.grad_panels import (
     check_weight_cell,
     grads_of,
     index_name,
+    weight_shape,
     weight_targets,
 )
 from convgif.views.options import DEFAULT, Options
@@ -39,7 +40,7 @@ class WeightGradPicture(GradPicture):
     """∂L/∂w built up window by window (see the module's doc)."""
 
     def __init__(self, grads, weight_cell=None, options: Options = DEFAULT):
-        self.weight_cell = check_weight_cell(weight_cell, grads.grad_weight.shape)
+        self.weight_cell = check_weight_cell(weight_cell, weight_shape(grads))
         # one frame per window: every window adds into ∂L/∂w, so none is skipped
         super().__init__(grads, replace(options, step="output", outputs=None, flip=False))
         targets = weight_targets(self.records, grads.grad_weight.shape)

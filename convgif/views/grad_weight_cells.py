@@ -94,13 +94,7 @@ class WeightCellsPicture(GradPicture):
         ogrid = lay.outputs.get(oc)
         grid = lay.inputs.get(ch)
         if grid is not None:
-            pf = t.input_fields
-            r0, c0 = self._rc(*(int(mine[f].min()) for f in pf))
-            r1, c1 = self._rc(*(int(mine[f].max()) for f in pf))
-            box = grid.span(r0, c0, r1, c1)
-            items.append(Box(*box, edge="window", edge_width=2.5))
-            if self.options.lines:
-                items += self._to_kernel(box[0] + box[2] / 2, grid, kgrid, [])
+            items += self._spans(grid, mine, kgrid)
         if ogrid is None:
             return items
         for pos in np.ndindex(*t.out_spatial):
@@ -109,6 +103,23 @@ class WeightCellsPicture(GradPicture):
         rect = (ogrid.x, ogrid.y, ogrid.width, ogrid.height)
         items.append(Box(*rect, edge="window", edge_width=2.5))
         return items + self._path_to_output(oc, [kgrid], ogrid, rect)
+
+    def _spans(self, grid, rows: np.ndarray, kgrid) -> list:
+        """The outline of the taps on each depth slice they reach, and the connector from
+        the first down to the ∂L/∂w grid."""
+        pos = np.stack([rows[f] for f in self.trace.input_fields], axis=1)
+        depths = sorted(set(pos[:, 0].tolist())) if pos.shape[1] == 3 else [None]
+        items = []
+        for d in depths:
+            here = pos if d is None else pos[pos[:, 0] == d]
+            sl = grid if d is None else grid.slice(d)
+            r0, c0 = self._rc(*here.min(axis=0).tolist())
+            r1, c1 = self._rc(*here.max(axis=0).tolist())
+            items.append(Box(*sl.span(r0, c0, r1, c1), edge="window", edge_width=2.5))
+        if self.options.lines:
+            x, _, w, _ = items[0].x, items[0].y, items[0].w, items[0].h
+            items += self._to_kernel(x + w / 2, grid, kgrid, [])
+        return items
 
     def _captions(self, state, which: int, n: int) -> list[str]:
         t, g = self.trace, self.grads
