@@ -13,6 +13,7 @@ gradient is computed here.
 from __future__ import annotations
 
 import operator
+from dataclasses import replace
 
 import numpy as np
 
@@ -101,6 +102,8 @@ class GradPicture(GatherPicture):
     def __init__(self, grads: GradTrace, options):
         self.grads = grads
         self.records = weight_records(grads)
+        if options.values is None:  # a gradient is its numbers: cells sized to write them
+            options = replace(options, values=True)
         super().__init__(grads.trace, options)
 
     # ---- words
@@ -208,5 +211,8 @@ class GradPicture(GatherPicture):
         if not self.options.lines or not kernels:
             return items
         items += sum_bus(kernels, node, lay.riser_x)
-        lane = self._lane_to(ogrid, k, n)
-        return items + to_cell(node.x + node.cell, node.y + node.cell / 2, ogrid, rect, *lane)
+        lane, open_left = self._lane_to(ogrid, k, n)
+        if open_left:  # every ∂L/∂y cell holds a value: meet the grid at the cell's row
+            rect = (ogrid.x, *rect[1:])
+        return items + to_cell(node.x + node.cell, node.y + node.cell / 2, ogrid, rect, lane,
+                               open_left)
