@@ -98,7 +98,7 @@ class LayerPicture(Notation, Panels, Shading, Routes, View):
     def _lay_out(self, sizes: dict, widest: str, mode: str) -> None:
         """The title's lines, the legend, the layout, and whether values are written."""
         trace, options = self.trace, self.options
-        parts = title(trace)
+        parts = self._title_parts()
         # One title line when it fits the picture; else shapes on one line, K/P/S/D/G below.
         natural = compute_layout(trace, options.cell, **sizes)
         one = DASH.join(parts)
@@ -129,6 +129,9 @@ class LayerPicture(Notation, Panels, Shading, Routes, View):
         self.value_size = value_size(lay.cell, value_fit(lay.cell, widest))
         readable = self.value_size * slide_scale(lay.width, lay.height) >= MIN_VALUE_SIZE
         self.show_values = readable if mode == "auto" else mode != "none"
+
+    def _title_parts(self) -> list[str]:
+        return title(self.trace)
 
     def _sizes(self, widest: str, mode: str) -> dict:
         """What the layout needs to know besides the trace: the cells values need, the
