@@ -28,7 +28,13 @@ class InputGradGather(InputGradient, GatherPicture):
         return f"w\u2032[{o}, {i}]"
 
     def _row_name(self, oc: int) -> str:
-        return self._kernel_name(oc, 0).split(",")[0] + ", :]"
+        """A row of kernels shares its grid channel: the forward input channel."""
+        name, t = self._kernel_name(oc, 0), self.trace
+        if self.forward.spec.transposed:  # w[in, out]: the row is one input channel
+            return name.split(",")[0] + ", :]"
+        g = oc // t.out_per_group  # the forward outputs of the row's group
+        outs = ":" if t.groups == 1 else f"{g * t.in_per_group}:{(g + 1) * t.in_per_group}"
+        return f"w\u2032[{outs}, " + name.split(", ")[1]
 
     def _opening(self) -> list[str]:
         f = self.forward

@@ -22,9 +22,10 @@ from convgif.simulate.grad_transposed import input_grad_trace
 from convgif.simulate.trace import DATA, PAD_COPY
 from convgif.views.chrome import LIT_EDGE, caption, counter_text, input_shape, title_parts
 from convgif.views.equation import plural, shorten
+from convgif.views.layout import MARGIN, SUBTITLE_SIZE
 from convgif.views.scene import Box, Scene, Text
 from convgif.views.terms import as_given, index_text, shape_text
-from convgif.views.text import fmt
+from convgif.views.text import fmt, text_width
 
 MAX_FOLD_FRAMES = 16  # fold frames at most: more target cells share a frame
 DX, DY = "\u2202L/\u2202x", "\u2202L/\u2202y"
@@ -39,7 +40,14 @@ class InputGradient:
         self.forward = gt.trace
         self._folds = fold_targets(gt.trace)
         super().__init__(input_grad_trace(gt), options)
+
+    def _lay_out(self, sizes: dict, widest: str, mode: str) -> None:
+        """The layer view's layout, under the backward's subtitle (wider if it needs)."""
+        super()._lay_out(sizes, widest, mode)
         self.subtitle = self._grad_subtitle()
+        width = math.ceil(text_width(self.subtitle, SUBTITLE_SIZE) + 2 * MARGIN)
+        if width > self.layout.width:
+            self.layout = replace(self.layout, width=width)
 
     # ---- names
 
@@ -88,6 +96,11 @@ class InputGradient:
             entries.append(("pad", self._pad_note()))
         return entries
 
+    def _keys(self) -> list:
+        """The shade keys under the backward's names."""
+        names = {"input": DY, "output": self.grid_name}
+        return [(names.get(name, name), scales) for name, scales in super()._keys()]
+
     def _pad_note(self) -> str:
         if self._folds:
             return "padding: folds back onto the cell it copies"
@@ -122,14 +135,25 @@ class InputGradient:
     def scene(self, index: int, *, since: int | None = None, shown: int | None = None) -> Scene:
         count, base = len(self), len(self.storyboard)
         index = index + count if index < 0 else index
-        if index < base:
+        if index < base - 1:
             return super().scene(index, since=since, shown=shown)
         if since is not None and since >= base:
             since = base - 1
         last = super().scene(base - 1, since=since, shown=shown)
+        if index == base - 1:  # done: the cells whose gradient is dropped or folds, muted
+            return replace(last, dynamic=tuple(self._dropped()) + last.dynamic)
         step = index - base
-        items = self._fold_items(step) + self._fold_caption(step, index, shown)
+        items = self._dropped() + self._fold_items(step) + self._fold_caption(step, index, shown)
         return replace(last, dynamic=tuple(items))
+
+    def _dropped(self) -> list:
+        """The grid's cells that are not input cells, muted, with the gradient they got."""
+        items, kind = [], self.forward.grid_kind
+        for ch, grid in self.layout.outputs.items():
+            for pos in zip(*np.nonzero(kind != DATA)):
+                items += self._cell(*self._at(grid, pos), "pad", self._gg(0, ch, pos),
+                                    dashed=True, color="muted")
+        return items
 
     def _caption(self, lines: list[str], state, shown) -> list:
         lines = [_grad_terms(line, self.grid_name) for line in lines]
@@ -144,6 +168,12 @@ class InputGradient:
     def _closing(self) -> list[str]:
         gt = self.grad
         done = f"Done: {self.grid_name} {shape_text(self.trace.y.shape[1:])}."
+        op = self.forward.spec.op
+        if op == "max_pool":
+            done = done[:-1] + (": each window's gradient sits where its maximum was; the "
+                                "other cells got 0.")
+        elif op == "avg_pool":
+            done = done[:-1] + ": each window's gradient spread evenly over its cells."
         if self._folds:
             return [done, "Next, each padding cell's gradient folds back onto the input cell "
                     "it copies."]

@@ -11,6 +11,7 @@ Padding cells fold back afterwards (``grad_input``).
 from __future__ import annotations
 
 from convgif.simulate.grad_transposed import scatter_records
+from convgif.views.equation import plural
 from convgif.views.grad_input import DX, DY, InputGradient
 from convgif.views.scatter import ScatterPicture
 from convgif.views.terms import index_text
@@ -75,10 +76,16 @@ class InputGradScatter(InputGradient, ScatterPicture):
         if self.pool == "max_pool":
             win = recs[recs["w"] == 1][0]
             pos = tuple(int(win[k]) for k in fields)
+            window = f.grid[(stamp.n, stamp.in_channel)][tuple(
+                recs[k] for k in fields)]  # the forward input under the window
             value = f.grid[(stamp.n, stamp.in_channel, *pos)]
-            return [f"{DY}[{where}] = {fmt(g)} goes to its window's maximum, {self.grid_name}"
-                    f"[{index_text(f.spec, stamp.in_channel, pos)}] (x = {fmt(value)});",
-                    "the other cells of the window get 0; the first maximum wins a tie."]
+            ties = int((window == value).sum())
+            rest = (f"x = {fmt(value)} is there {ties} times: the first, row by row, takes it, "
+                    "as in PyTorch" if ties > 1 else
+                    f"the other {plural(len(recs) - 1, 'cell')} of the window get 0")
+            return [f"{DY}[{where}] = {fmt(g)} goes to {self.grid_name}"
+                    f"[{index_text(f.spec, stamp.in_channel, pos)}], where its window's maximum "
+                    f"x = {fmt(value)} sat in the forward pass;", f"{rest}; overlaps add up."]
         divisor = float(f.divisor[tuple(stamp.position)])
         return [f"{DY}[{where}] = {fmt(g)} spreads over its window: each cell gets "
                 f"{fmt(g)} / {fmt(divisor)} = {fmt(float(recs['product'][0]))}",
