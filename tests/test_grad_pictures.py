@@ -196,6 +196,10 @@ def test_each_gather_frame_reads_the_cells_that_feed_its_grid_cell(layer_shape):
                 mine = mine[mine[i] == q]
             want |= {(int(m["out_channel"]), _pos([e + int(m[o]) * s for e, o, s in zip(
                 edge, f.output_fields, f.stride)], nd)) for m in mine}
+            # the products the frame's equation sums are the records' own
+            macs = view._macs(cell.cell_start, cell.cell_stop)
+            drawn = sorted(v for v in macs["product"].tolist() if v)
+            assert drawn == sorted(v for v in mine["product"].tolist() if v)
         lit = set()
         for c, grid in view.layout.inputs.items():
             lit |= {(c, q) for q in _lit(scene, grid, "tap") if data[q[1:] if nd == 1 else q]}

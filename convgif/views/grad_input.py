@@ -73,14 +73,17 @@ class InputGradient:
         return f"{DX} of {f.layer}: {what}"
 
     def _input_header_text(self, n: int) -> str:
-        text = super()._input_header_text(n)
-        return text.replace("input x", DY, 1)
+        text, t = super()._input_header_text(n), self.trace
+        given = f"input x {shape_text(as_given(t.spec, t.x.shape[1:]))}"
+        return text.replace(given, self._shaped(DY, self.grad.grad_y), 1)
+
+    def _shaped(self, name: str, canonical) -> str:
+        """``∂L/∂y (3, 3, 2)``: one sample's shape as the framework lays it out."""
+        return f"{name} {shape_text(as_given(self.forward.spec, canonical.shape[1:]))}"
 
     def _output_header(self) -> str:
-        grid = shape_text(as_given(self.trace.spec, self.trace.y.shape[1:]))
-        if not self.padded:
-            return f"{DX} {grid}"
-        return f"{self.grid_name} {grid}: the gradient of the padded grid"
+        grid = self._shaped(self.grid_name, self.grad.grad_grid)
+        return grid if not self.padded else f"{grid}: the gradient of the padded grid"
 
     def _legend_entries(self) -> list[tuple[str, str]]:
         names = {"input": DY, "output": self.grid_name, "tap": "tapped",
