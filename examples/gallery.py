@@ -10,6 +10,9 @@ convolution, the overlap (checkerboard) heat map, a cost chart, the receptive
 field through a stack, LeNet walked as a whole network (table and sheet; needs torch)
 and a photo as the input (only these:
 python examples/gallery.py teaching).
+Gradients: the input gradient ∂L/∂x in the gather and scatter views (stride 1 and 2,
+dilation, groups, reflect padding folding back, max pooling's routing; only these:
+python examples/gallery.py gradients).
 Last, the HTML player's page and its screenshots at 1280 and 3840 px (examples/player.py).
 """
 
@@ -102,6 +105,39 @@ TEACHING = [
 ]
 
 
+# The backward pass: ∂L/∂x of a layer, in the gather view (a transposed convolution of ∂L/∂y)
+# and the scatter view (each ∂L/∂y cell stamps grad × kernel back), with a seeded ∂L/∂y.
+GRADIENTS = [
+    ("grad_input_stride1", convgif.Conv2d(1, 1, 3, padding=1), (1, 4, 4), {}),
+    ("grad_input_stride1_scatter", convgif.Conv2d(1, 1, 3, padding=1), (1, 4, 4),
+     {"view": "scatter"}),
+    ("grad_input_stride2", convgif.Conv2d(1, 1, 3, stride=2, padding=1), (1, 5, 5), {}),
+    ("grad_input_stride2_scatter", convgif.Conv2d(1, 1, 3, stride=2, padding=1), (1, 5, 5),
+     {"view": "scatter"}),
+    ("grad_input_dilation", convgif.Conv2d(1, 1, 3, padding=2, dilation=2), (1, 5, 5), {}),
+    ("grad_input_groups", convgif.Conv2d(2, 4, 3, padding=1, groups=2), (2, 4, 4), {}),
+    ("grad_input_reflect", convgif.Conv2d(1, 1, 3, padding=1, padding_mode="reflect"),
+     (1, 4, 4), {"view": "scatter"}),
+    ("grad_input_maxpool", convgif.MaxPool2d(3, stride=2), (1, 5, 5), {"view": "scatter"}),
+]
+
+
+# ∂L/∂w both ways and ∂L/∂b, on a strided, padded layer
+WEIGHT_GRADIENTS = [
+    ("grad_weight_gather", "weight", {}),
+    ("grad_weight_scatter", "weight", {"view": "scatter"}),
+    ("grad_bias", "bias", {}),
+]
+
+
+def gradients() -> None:
+    for name, layer, shape, options in GRADIENTS:
+        render(name, layer, shape, grad="input", **options)
+    layer = convgif.Conv2d(2, 2, 3, stride=2, padding=1)
+    for name, grad, options in WEIGHT_GRADIENTS:
+        render(name, layer, (2, 5, 5), grad=grad, **options)
+
+
 def teaching() -> None:
     for name, layer, shape, options in TEACHING:
         render(name, layer, shape, **options)
@@ -152,6 +188,9 @@ def main() -> int:
     if sys.argv[1:] == ["teaching"]:  # only these: python examples/gallery.py teaching
         teaching()
         return 0
+    if sys.argv[1:] == ["gradients"]:  # only these: python examples/gallery.py gradients
+        gradients()
+        return 0
     for name, layer, shape in ARTICLE:
         render(name, layer, shape)
     for name, layer, shape, options in MORE + PART2:
@@ -166,6 +205,7 @@ def main() -> int:
                                              bias=False)
         render(f"arithmetic_{name}_transposed", transposed, (1, m, m), style="classic")
     teaching()
+    gradients()
     # Stills: a slide-ready symbols frame as SVG and PDF, and the headline frame as PNG.
     sym = convgif.Conv2d(1, 1, 3, padding=1, padding_mode="reflect")
     for ext in ("svg", "pdf"):

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from convgif.api.options import picture_options
-from convgif.errors import NAME, ConvGifError, name_of
+from convgif.errors import NAME, ConvGifError, name_of, refuse
 from convgif.frames.budget import MAX_FRAMES
 from convgif.layers.spec import check_layer
 from convgif.views.gather import GatherPicture
@@ -85,6 +85,9 @@ def picture(layer, *, x=None, input_shape=None, image=None, image_size=None, out
     they cannot be written legibly).
     """
     layer = check_layer(layer)
+    grad = options.pop("grad", None)  # a gradient's picture: convgif.api.gradviews
+    if grad is not None and getattr(layer, "steps", None) is not None:
+        raise refuse("grad", grad, f"is not drawn for {layer!r}: draw each of its steps")
     if getattr(layer, "steps", None) is not None:
         return _steps_picture(layer, x, input_shape, image, image_size, outputs, shade, options)
     view, checked = picture_options(**options)
@@ -93,6 +96,12 @@ def picture(layer, *, x=None, input_shape=None, image=None, image_size=None, out
     if shade is None and photo:  # a photo shows as a photo, its output maps by their signs
         shade = {"input", "output"}
     checked = replace(checked, shade=None if shade is None else _check_shade(shade))
+    if grad is not None:
+        from convgif.api import gradviews
+
+        gradviews.check_grad(layer, grad, view)
+        gradviews.check_grad_options(checked, image, outputs)
+        return gradviews.grad_picture(layer, grad, view, checked, x=_input(layer, x, input_shape))
     if photo:
         return _image_picture(kind, layer, x, input_shape, image, image_size, checked, outputs)
     x = _input(layer, x, input_shape)

@@ -54,6 +54,8 @@ def picture_options(args, layer_input) -> dict:
         "values": args.values, "lines": args.lines, "font": args.font, "view": args.view,
         "flip": args.flip, **layer_input.render_input(),
     }
+    if getattr(args, "grad", None):
+        options["grad"] = args.grad
     if args.channels is not None:
         options["channels"] = parse_channels(args.channels, out_channels(layer_input))
     if args.outputs is not None:

@@ -160,6 +160,10 @@ PICTURE = (
     option("--flip", action="store_true",
            help="true convolution: the kernel rotated 180 degrees (x * w), not the "
            "cross-correlation PyTorch computes"),
+    option("--grad", choices=("input", "weight", "bias"),
+           help="draw this gradient of the backward pass instead (seeded output gradient): "
+           "input (gather: a transposed convolution; scatter: each output-gradient cell "
+           "stamps grad x kernel)"),
     STYLE,
     SCALE,
     CELL.but(help="pixel size of a cell at scale 1, 4 to 200 (default: auto)"),
