@@ -179,3 +179,16 @@ def test_adaptive_average_has_its_matrix():
     np.testing.assert_array_equal(matrix.matrix[1], [0, 1 / 3, 1 / 3, 1 / 3, 0])  # cells 1-3
     x = np.arange(5.0)[None]
     np.testing.assert_allclose(matrix.matrix @ x.ravel(), layer.trace(x).output.ravel())
+
+
+def test_a_max_walked_tap_by_tap_keeps_its_maximum_so_far_lit():
+    """AdaptiveMaxPool1d(3) on 2 2 3 4 0 0 4 4, the middle window walked tap by tap: at its
+    third tap (a 0) the 4 it read before is still marked as the maximum so far."""
+    from test_render import expected_roles
+
+    layer = parse_layer("AdaptiveMaxPool1d(3)")
+    pic = render.picture(layer, x=np.array([[2, 2, 3, 4, 0, 0, 4, 4.0]]), step="mac")
+    roles = expected_roles(pic, 6)
+    assert roles[("input", 0, (3,))][-1] == "winner"  # the 4, tapped a frame before
+    assert roles[("input", 0, (4,))][-1] == "tap"  # the 0 tapped now
+    check_frame(pic, 6)

@@ -142,12 +142,11 @@ def expected_roles(pic: GatherPicture, index: int):
             taps.add((int(m["in_channel"]), ipos))
             kernel_taps.add((cell.out_channel, int(m["in_channel"]) % t.in_per_group, kpos))
         if t.spec.op == "max_pool":
-            # the running maximum: the first cell so far holding it, marked if lit now
+            # the running maximum: the first cell so far holding it, marked whether it is
+            # tapped in this frame or was in an earlier one (a pool walked tap by tap)
             so_far = t.macs(cell.cell_start, cell.stop)
-            first = int(np.argmax(so_far["x"])) + cell.cell_start
-            if first >= cell.start:
-                m = so_far[first - cell.cell_start]
-                winners.add((int(m["in_channel"]), tuple(int(m[f]) for f in t.input_fields)))
+            m = so_far[int(np.argmax(so_far["x"]))]
+            winners.add((int(m["in_channel"]), tuple(int(m[f]) for f in t.input_fields)))
         if cell.stop == cell.cell_stop:
             finished.add(cell.out_channel)
     block = state.block  # a tour's frame: the channel's kernels and bias lit, no window

@@ -184,7 +184,9 @@ class GatherPicture(BlockFrames, LayerPicture):
         """The input cells the window taps in this frame, and the kernel cells in use."""
         t, lay = self.trace, self.layout
         pos_fields, ker_fields = t.input_fields, t.kernel_fields
-        winner = self._winner(cell, macs) if t.spec.op == "max_pool" else None
+        first = self._first_max(cell) if t.spec.op == "max_pool" else cell.stop
+        winner = first - cell.start if cell.start <= first < cell.stop else None
+        items = self._earlier_max(first) if first < cell.start else []
         # A pool lights only the cells its equation counts: not the −∞ padding of a max,
         # not padding an average leaves out of its divisor, never ceil_mode's overhang.
         # The window's outline still spans all of them.
@@ -196,7 +198,6 @@ class GatherPicture(BlockFrames, LayerPicture):
         columns = zip(
             macs["in_channel"].tolist(), positions, kinds, macs["x"].tolist(), macs["w"].tolist()
         )
-        items = []
         # looked up once, not for each of the frame's taps (a property computes each)
         weighted, symbols, per_group = t.kernel is not None, self.symbols, t.in_per_group
         oc, at, make = cell.out_channel, self._at, self._cell
@@ -307,12 +308,22 @@ class GatherPicture(BlockFrames, LayerPicture):
             return kind == DATA
         return kind != OVERFLOW
 
-    def _winner(self, cell, macs) -> int | None:
-        """Index in ``macs`` of the cell holding the running maximum (the first to reach it)."""
+    def _first_max(self, cell) -> int:
+        """The record (from the trace's first) of the running maximum's first tap so far."""
         upto = self._macs(cell.cell_start, cell.stop)
         best = float(upto["running_sum"][-1])
-        first = int(np.flatnonzero(upto["x"] == best)[0]) + cell.cell_start
-        return first - cell.start if cell.start <= first < cell.stop else None
+        return int(np.flatnonzero(upto["x"] == best)[0]) + cell.cell_start
+
+    def _earlier_max(self, first: int) -> list:
+        """The running maximum's cell, tapped in an earlier frame (a pool walked tap by tap):
+        still lit as the maximum so far."""
+        rec = self._macs(first, first + 1)
+        ch, pos = int(rec["in_channel"][0]), tuple(int(rec[f][0]) for f in self.trace.input_fields)
+        grid = self.layout.inputs.get(ch)
+        if grid is None:
+            return []
+        value = self._input_symbol(ch, pos) if self.symbols else float(rec["x"][0])
+        return self._cell(*self._at(grid, pos), "winner", value)
 
     def _value_so_far(self, cell, macs) -> float:
         t = self.trace
