@@ -20,7 +20,7 @@ from convgif.api.export import MAX_RECORDS, TRACE_FORMATS, TraceExport
 from convgif.errors import ConvGifError, name_of, refuse
 from convgif.io.records import write_records
 from convgif.layers.spec import check_int
-from convgif.simulate.backward import GRADS, GradTrace
+from convgif.simulate.backward import GRADS, GradTrace, learns, no_weights
 from convgif.simulate.backward import backward as simulate_backward
 
 GRAD_RANGE = (-2, 2)  # a made-up output gradient: small signed integers, readable in a cell
@@ -80,6 +80,8 @@ def grad_record_count(layer, shape, grad: str) -> int:
     cells = n * out_c * math.prod(spec.output_spatial(spatial))
     if grad == "bias":
         return cells
+    if spec.adaptive:  # windows of varying size: the forward pass's taps
+        return layer.mac_count(tuple(shape))
     per_cell = 1 if spec.pooling else spec.in_channels // spec.groups
     return cells * per_cell * math.prod(spec.kernel_size)
 
@@ -88,8 +90,13 @@ def check_grad_choice(layer, grad) -> str:
     if not isinstance(grad, str) or grad not in GRADS:
         raise refuse("grad", grad, f"must be one of {', '.join(map(repr, GRADS))}")
     spec = layer.spec
-    if grad != "input" and spec.pooling:
-        raise refuse("grad", grad, f"is not a gradient of {spec.name}: a pool has no weights")
+    if getattr(layer, "steps", None):
+        raise refuse("layer", spec.name, f"runs in {len(layer.steps)} steps, each with its own "
+                     "gradients: give one step's layer (DepthwiseConv2D, then Conv2D with "
+                     "kernel_size 1) for its records and pictures; layer.backward(...) gives "
+                     "the whole layer's")
+    if grad != "input" and not learns(spec):
+        raise refuse("grad", grad, f"is not a gradient of {spec.name}: {no_weights(spec)}")
     if grad == "bias" and not spec.bias:
         raise refuse("grad", grad, f"is not a gradient of {spec.name}: it has no bias")
     return grad
@@ -102,7 +109,8 @@ def export_grad_trace(
     """Every MAC record of one gradient (``grad``: 'input', 'weight' or 'bias') to ``.csv``,
     ``.jsonl`` or ``.npz``, as ``export_trace`` writes the forward records (see
     ``convgif.simulate.grad_records`` for the fields). npz adds ``input``, ``weight``,
-    ``bias``, ``grad_output`` and the gradient itself (``grad_input``, ...)."""
+    ``bias``, ``grad_output_tensor`` (the records' ``grad_output`` is their column) and the
+    gradients (``grad_input``, ...; none a layer does not have)."""
     from convgif.simulate import grad_records
 
     suffix = Path(os.fspath(path)).suffix.lower()
@@ -126,10 +134,11 @@ def export_grad_trace(
 
 
 def _grad_arrays(grads: Gradients, layer) -> dict:
-    arrays = {"input": np.asarray(grads.x, dtype=np.float64), "grad_output": grads.grad_output,
-              "grad_input": grads.grad_input}
-    if layer.weight is not None:
+    # the records have a grad_output column: the whole tensor is saved under its own name
+    arrays = {"input": np.asarray(grads.x, dtype=np.float64),
+              "grad_output_tensor": grads.grad_output, "grad_input": grads.grad_input}
+    if grads.grad_weight is not None:  # not Unfold's fixed one-hot kernels
         arrays.update(weight=layer.weight, grad_weight=grads.grad_weight)
-    if layer.bias is not None:
+    if grads.grad_bias is not None:
         arrays.update(bias=layer.bias, grad_bias=grads.grad_bias)
     return arrays

@@ -10,7 +10,7 @@ pass (``layer.backward``) and lays the view out on its GradTrace.
 from __future__ import annotations
 
 from convgif.errors import NAME, ConvGifError, name_of, refuse
-from convgif.simulate.backward import GRADS
+from convgif.simulate.backward import GRADS, learns, no_weights
 from convgif.views.options import Options
 
 
@@ -59,8 +59,8 @@ def check_grad(layer, grad, view: str) -> str:
     if not isinstance(grad, str) or grad not in GRADS:
         raise refuse("grad", grad, f"must be one of {', '.join(map(repr, GRADS))}")
     spec = layer.spec
-    if grad != "input" and spec.pooling:  # as `convgif trace --grad` refuses them
-        raise refuse("grad", grad, f"is not a gradient of {spec.name}: a pool has no weights")
+    if grad != "input" and not learns(spec):  # as `convgif trace --grad` refuses them
+        raise refuse("grad", grad, f"is not a gradient of {spec.name}: {no_weights(spec)}")
     if grad == "bias" and not spec.bias:
         raise refuse("grad", grad, f"is not a gradient of {spec.name}: it has no bias")
     views = GRAD_VIEWS.get(grad)

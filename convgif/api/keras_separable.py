@@ -151,6 +151,14 @@ class SeparableConv2D:
         first = self.depthwise.trace(x)
         return SeparableTrace((first, self.pointwise.trace(first.output)))
 
+    def backward(self, x=None, grad_output=None, *, input_shape=None, seed=None):
+        """The gradients through both steps, in Keras' layout: ``grad_input``,
+        ``grad_depthwise_kernel``, ``grad_pointwise_kernel``, ``grad_bias`` (see
+        ``convgif.api.separable_backward``)."""
+        from convgif.api.separable_backward import separable_backward
+
+        return separable_backward(self, x, grad_output, input_shape=input_shape, seed=seed)
+
     # ---- Keras' layout
 
     def _built(self) -> None:

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import json
 
+from convgif.layers.grad_info_kinds import adaptive_lines, steps_info, unfold_lines
+from convgif.layers.windows import adaptive_axis
+
 DY = "∂L/∂y"
 MODES = {"reflect": "reflect", "replicate": "replicate", "circular": "circular"}
 
@@ -141,12 +144,17 @@ def pool_divisor(spec, spatial, pads, out) -> list:
             sizes.append([e - t for t, e in zip(start, end)])
         else:
             sizes.append([min(e, n) - max(t, 0) for t, e in zip(start, end)])
+    return _outer(sizes).tolist()
+
+
+def _outer(sizes):
+    """The product of per-axis sizes, one cell per output position."""
     import numpy as np
 
     table = np.ones((), dtype=np.int64)
     for axis in sizes:
         table = np.multiply.outer(table, np.array(axis, dtype=np.int64))
-    return table.tolist()
+    return table
 
 
 def _flat(values) -> list:
@@ -159,6 +167,8 @@ def _pool_lines(spec, spatial, pads, out, channels) -> list[str]:
     kwargs = _kwargs(stride=(s, None), padding=(before, 0), dilation=(d, 1))
     if spec.ceil_mode:
         kwargs += ", ceil_mode=True"
+    if spec.op == "max_pool" and any(b != a for b, a in pads):
+        return _asymmetric_max_lines(spec, spatial, pads)
     if spec.op == "max_pool":
         return [
             f"∂L/∂x = torch.zeros_like(x).flatten(2).scatter_add(2, i.flatten(2), "
@@ -167,14 +177,7 @@ def _pool_lines(spec, spatial, pads, out, channels) -> list[str]:
             "  each window's gradient goes to its maximum (the first in row-major order when "
             "several tie, as PyTorch picks it); a cell that is the maximum of several windows "
             "adds them up"]
-    divisor = pool_divisor(spec, spatial, pads, out)
-    values = _flat(divisor)
-    if len(set(values)) == 1:
-        d_text = str(values[0])
-    elif len(values) <= 64:
-        d_text = f"torch.tensor({divisor}, dtype=torch.float64)"
-    else:
-        d_text = "(the divisor of each window; too many to list)"
+    d_text = _divisor_text(pool_divisor(spec, spatial, pads, out))
     full = [(o - 1) * st + kk - 2 * b for o, st, kk, b in zip(out, s, k, before)]
     op = [max(0, n - f) for n, f in zip(spatial, full)]
     lengths = [f + p for f, p in zip(full, op)]
@@ -187,23 +190,58 @@ def _pool_lines(spec, spatial, pads, out, channels) -> list[str]:
             "window's input cells (padding cells keep none)"]
 
 
+def _divisor_text(divisor) -> str:
+    values = _flat(divisor)
+    if len(set(values)) == 1:
+        return str(values[0])
+    if len(values) <= 64:
+        return f"torch.tensor({divisor}, dtype=torch.float64)"
+    return "(the divisor of each window; too many to list)"
+
+
+def _asymmetric_max_lines(spec, spatial, pads) -> list[str]:
+    """A max pool padded more on one side (TensorFlow's 'same'): torch's pools pad both sides
+    alike, so the input is padded with −inf first and the gradient cropped back."""
+    nd, k, s = spec.ndim, spec.kernel_size, spec.stride
+    flat = tuple(p for pair in reversed(pads) for p in pair)
+    padded = [n + b + a for n, (b, a) in zip(spatial, pads)]
+    crop = _crop(padded, spatial, [b for b, _ in pads])
+    return [
+        f"∂L/∂x = torch.zeros_like(xp).flatten(2).scatter_add(2, i.flatten(2), "
+        f"{DY}.flatten(2)).view_as(xp){crop}",
+        f"where xp = pad(x, {flat}, value=float('-inf'))",
+        f"where i = max_pool{nd}d(xp, {_value(k)}{_kwargs(stride=(s, None))}, "
+        "return_indices=True)[1]",
+        "  the input padded with −inf as TensorFlow's 'same' pads it (more after than "
+        "before); each window's gradient goes to its maximum, the first in row-major order "
+        "when several tie; the padding's share is cropped off (it holds none)"]
+
+
 def describe_grads(layer, input_shape) -> dict:
     """The gradients' shapes and the forward operations that compute them, as plain data."""
+    if getattr(layer, "steps", None):
+        return steps_info(layer, input_shape, describe_grads)
     spec = layer.spec
     output_shape = layer.output_shape(input_shape)
     batched, channels, spatial = layer.split_shape(input_shape)
     pads, out = spec.pads(spatial), spec.output_spatial(spatial)
-    if spec.pooling:
+    learns = not spec.pooling and spec.name != "Unfold"  # Unfold's one-hot kernels are fixed
+    if spec.adaptive:
+        sizes = [adaptive_axis(n, o).size for n, o in zip(spatial, out)]
+        lines = adaptive_lines(spec, spatial, out, _divisor_text(_outer(sizes).tolist()))
+    elif spec.name == "Unfold":
+        lines = unfold_lines(spec, spatial)
+    elif spec.pooling:
         lines = _pool_lines(spec, spatial, pads, out, channels)
     elif spec.transposed:
         lines = _transposed_lines(spec, spatial, pads, out)
     else:
         lines = _conv_lines(spec, spatial, pads, out)
-    if spec.bias and not spec.pooling:
+    if spec.bias and learns:
         axes = (0, *range(2, 2 + spec.ndim))
         lines += [f"∂L/∂b = {DY}.sum({axes})", "  summed over N and the spatial axes"]
     shapes = {"∂L/∂y": list(output_shape), "∂L/∂x": list(input_shape)}
-    if spec.weight_shape and not spec.pooling:
+    if spec.weight_shape and learns:
         shapes["∂L/∂w"] = list(spec.weight_shape)
         if spec.bias:
             shapes["∂L/∂b"] = [spec.out_channels]
@@ -211,6 +249,10 @@ def describe_grads(layer, input_shape) -> dict:
     if spec.channels_last:
         notes.append("Keras layer: the formulas are in PyTorch's layout (channels first, w as "
                      "convgif holds it); the gradients come back in the layer's own layout")
+    if not spec.keepdims:
+        notes.append("∂L/∂y keeps its spatial axes in the formulas: (N, C, 1, 1)")
+    if spec.name == "Unfold":
+        notes.append("∂L/∂y is Unfold's (N, C·kh·kw, L), as torch returns it")
     if not batched:
         notes.append("the formulas are batched: give x and ∂L/∂y a leading N = 1")
     return {"shapes": shapes, "formulas": lines, "notes": notes}

@@ -9,7 +9,11 @@ zero-inserted grid) passes its gradient on to that cell; a constant cell
 (zero padding, an inserted zero, a ceil_mode overflow) keeps none. Max pooling
 sends each window's gradient to its maximum, the first in the window's order
 (row-major) when several tie, as PyTorch does; average pooling sends
-``∂L/∂y[o] / divisor[o]`` to every cell of the window.
+``∂L/∂y[o] / divisor[o]`` to every cell of the window. Pools read their windows from
+``convgif.layers.windows`` (``window_taps``), so an adaptive pool's windows, each of its
+own size and possibly sharing cells, route and spread their gradients the same way.
+Unfold is a grouped convolution with fixed one-hot kernels: it has an input gradient
+only (``learns``), and its output gradient comes in torch's ``(N, C·kh·kw, L)``.
 
 The gradients here are computed vectorised, kernel position by kernel
 position; the MAC records (``convgif.simulate.grad_records``) are computed on
@@ -50,18 +54,17 @@ class GradTrace:
 
     @property
     def batched(self) -> bool:
-        return np.ndim(self.trace.output) == self.trace.ndim + 2
+        return is_batched(self.trace)
 
     def framework_layout(self, canonical: np.ndarray) -> np.ndarray:
         """A canonical (N, C, ...) array as the framework returns it."""
-        out = canonical if self.batched else canonical[0]
-        if self.trace.spec.channels_last:
-            out = np.moveaxis(out, 1 if self.batched else 0, -1)
-        return out
+        return framework_layout(self.trace, canonical)
 
     @property
     def grad_output(self) -> np.ndarray:
-        return self.framework_layout(self.grad_y)
+        """∂L/∂y in the output's own shape (Unfold's ``(N, C·kh·kw, L)``, a global pool's
+        ``(N, C)`` without keepdims)."""
+        return self.framework_layout(self.grad_y).reshape(np.shape(self.trace.output))
 
     @property
     def grad_input(self) -> np.ndarray:
@@ -85,6 +88,27 @@ class GradTrace:
         pooling, 'bias' not for bias=False)."""
         return {"input": True, "weight": self.grad_kernel is not None,
                 "bias": self.grad_b is not None}[grad]
+
+
+def batched_output_ndim(spec) -> int:
+    """Axes of a batched output: Unfold's ``(N, C·kh·kw, L)`` and a global pool's ``(N, C)``
+    (Keras, keepdims=False) flatten the spatial axes the simulation keeps."""
+    if spec.name == "Unfold":
+        return 3
+    return spec.ndim + 2 if spec.keepdims else 2
+
+
+def is_batched(trace: Trace) -> bool:
+    return np.ndim(trace.output) == batched_output_ndim(trace.spec)
+
+
+def framework_layout(trace: Trace, canonical: np.ndarray) -> np.ndarray:
+    """A canonical (N, C, *spatial) array in the framework's layout, spatial axes kept."""
+    batched = is_batched(trace)
+    out = canonical if batched else canonical[0]
+    if trace.spec.channels_last:
+        out = np.moveaxis(out, 1 if batched else 0, -1)
+    return out
 
 
 def weight_from_gather(gather: np.ndarray, groups: int) -> np.ndarray:
@@ -112,11 +136,24 @@ def backward(trace: Trace, grad_output) -> GradTrace:
     grad_grid = _grid_gradient(trace, grad_y, winners)
     grad_x = fold(grad_grid, trace.axis_source, trace.in_spatial)
     grad_kernel = grad_b = None
-    if not spec.pooling:
+    if learns(spec):
         grad_kernel = _kernel_gradient(trace, grad_y)
         if spec.bias:
             grad_b = grad_y.sum(axis=(0, *range(2, 2 + spec.ndim)))
     return GradTrace(trace, grad_y, grad_grid, grad_x, grad_kernel, grad_b, winners)
+
+
+def learns(spec) -> bool:
+    """Whether the layer has weights to learn: not a pool, not Unfold (whose one-hot kernels
+    are fixed: torch's Unfold has no parameters)."""
+    return not spec.pooling and spec.name != "Unfold"
+
+
+def no_weights(spec) -> str:
+    """Why a layer has no weight gradient (``learns`` is False)."""
+    if spec.pooling:
+        return "a pool has no weights"
+    return "it has no weights (its one-hot kernels only copy cells)"
 
 
 def canonical_grad(trace: Trace, grad_output) -> np.ndarray:
@@ -137,7 +174,9 @@ def canonical_grad(trace: Trace, grad_output) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ConvGifError(f"{NAME} must be finite (no NaN or infinity)", "grad_output")
     _check_grad_range(trace, arr)
-    if arr.ndim == trace.ndim + 1:
+    batched = is_batched(trace)
+    arr = arr.reshape(framework_layout(trace, trace.y).shape)  # spatial axes back
+    if not batched:
         arr = arr[None] if not trace.spec.channels_last else np.moveaxis(arr, -1, 0)[None]
     elif trace.spec.channels_last:
         arr = np.moveaxis(arr, -1, 1)
@@ -171,29 +210,53 @@ def tap_slices(trace: Trace):
         )
 
 
+def window_taps(trace: Trace):
+    """(flat kernel position, the grid cells it reads, where the tap is real) for every tap of
+    the largest window, per output cell: ``convgif.layers.windows``' tables, so an adaptive
+    pool's smaller windows leave their far taps out (``real`` False)."""
+    for flat, kpos in enumerate(np.ndindex(*trace.kernel_size)):
+        cells, real = [], np.ones((), dtype=bool)
+        for k, axis, n in zip(kpos, trace.windows, trace.grid.shape[2:]):
+            cells.append(np.minimum(axis.start + k * axis.dilation, n - 1))
+            real = np.multiply.outer(real, k < axis.size)
+        yield flat, np.ix_(*cells), real
+
+
 def max_winners(trace: Trace) -> np.ndarray:
     """Flat kernel position of each window's maximum: the first in the window's order when
     several tie (a later tap wins only when strictly greater), as PyTorch picks it."""
     best = np.full(trace.y.shape, -np.inf)
     win = np.zeros(trace.y.shape, dtype=np.int64)
-    for flat, _, sl in tap_slices(trace):
-        values = trace.grid[(slice(None), slice(None), *sl)]
-        better = values > best
+    for flat, cells, real in window_taps(trace):
+        values = trace.grid[(slice(None), slice(None), *cells)]
+        better = (values > best) & real
         best = np.where(better, values, best)
         win = np.where(better, flat, win)
     return win
 
 
+def _pool_grid_gradient(trace: Trace, grad_y: np.ndarray, winners) -> np.ndarray:
+    """A pool's ∂L/∂grid: each window's gradient to its maximum (max), or its share,
+    ``∂L/∂y / divisor``, to every cell it counts (average). Adaptive windows may overlap
+    on one grid cell for one tap, so the shares are added with ``np.add.at``."""
+    gg = np.zeros(trace.grid.shape)
+    share = grad_y / trace.divisor if trace.spec.op == "avg_pool" else grad_y
+    for flat, cells, real in window_taps(trace):
+        keep = real if winners is None else real & (winners == flat)
+        where, part = (slice(None), slice(None), *cells), np.where(keep, share, 0.0)
+        if trace.varying:
+            np.add.at(gg, where, part)
+        else:  # one tap of regular windows reads each cell at most once
+            gg[where] += part
+    return gg
+
+
 def _grid_gradient(trace: Trace, grad_y: np.ndarray, winners) -> np.ndarray:
     """∂L/∂grid: what every tap of every window sends back to the grid cell it read."""
     spec = trace.spec
-    gg = np.zeros(trace.grid.shape)
     if spec.pooling:
-        share = grad_y / trace.divisor if spec.op == "avg_pool" else grad_y
-        for flat, _, sl in tap_slices(trace):
-            part = share if winners is None else np.where(winners == flat, grad_y, 0.0)
-            gg[(slice(None), slice(None), *sl)] += part
-        return gg
+        return _pool_grid_gradient(trace, grad_y, winners)
+    gg = np.zeros(trace.grid.shape)
     cin_pg, cout_pg = trace.in_per_group, trace.out_per_group
     for g in range(spec.groups):
         outs = slice(g * cout_pg, (g + 1) * cout_pg)

@@ -25,7 +25,7 @@ from functools import cache
 import numpy as np
 
 from convgif.errors import ConvGifError, refuse
-from convgif.simulate.backward import GRADS, GradTrace
+from convgif.simulate.backward import GRADS, GradTrace, learns, no_weights
 from convgif.simulate.trace import CHUNK, axis_fields, mac_fields
 
 LONG = 32  # a target with this many records in a chunk is summed by its own cumsum
@@ -58,7 +58,7 @@ def check_grad(gt: GradTrace, grad: str) -> None:
         raise refuse("grad", grad, f"must be one of {', '.join(map(repr, GRADS))}")
     if not gt.has(grad):
         spec = gt.trace.spec
-        why = "a pool has no weights" if spec.pooling else "it was built without a bias"
+        why = no_weights(spec) if not learns(spec) else "it was built without a bias"
         raise refuse("grad", grad, f"is not a gradient of {spec.name}: {why}")
 
 
