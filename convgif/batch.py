@@ -202,7 +202,7 @@ def layer_from_flags(flags: Mapping[str, object], input_shape, seed: int = 0):
 BATCH_KEYS = (
     "layer", "input_shape", "input", "image", "image_size", "output", "seed", "step", "style",
     "scale", "cell", "values", "lines", "font", "duration", "hold", "view", "channels", "flip",
-    "outputs", "max_frames", "force", "grad",
+    "outputs", "max_frames", "force", "grad", "weight_cell",
 )
 SOURCE_KEYS = ("layer", "input_shape", "input", "image", "image_size", "seed")  # Source's
 RENDER_KEYS = tuple(k for k in BATCH_KEYS if k not in SOURCE_KEYS and k != "output")

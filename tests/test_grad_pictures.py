@@ -297,3 +297,31 @@ def test_weight_and_bias_pictures_through_every_door(tmp_path, grad, view, kind)
     drawn = " ".join(pic.scene(len(pic) - 1).texts())
     for value in np.unique(want):
         assert fmt(value) in drawn
+
+
+def test_the_weight_cell_the_caption_follows_from_every_door(tmp_path):
+    layer = convgif.Conv2d(2, 2, 3, stride=2, padding=1)
+    want = layer.backward(input_shape=(2, 5, 5)).grad_weight[1, 0, 2, 2]
+    from convgif.api import render
+
+    pic = render.picture(layer, input_shape=(2, 5, 5), grad="weight", view="scatter",
+                         weight_cell=(1, 0, 2, 2))
+    caption = pic.scene(len(pic) - 1).texts()[-2]
+    assert caption.startswith("∂L/∂w[1, 0, 2, 2] = ") and caption.endswith(f"= {fmt(want)}")
+    args = ["--layer", "Conv2d(2, 2, 3, stride=2, padding=1)", "--input-shape", "2,5,5",
+            "--grad", "weight", "--view", "scatter"]
+    done = _run("still", *args, "--weight-cell", "1,0,2,2", "-o", "w.png", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (tmp_path / "b.toml").write_text(
+        '[[render]]\nlayer = "Conv2d(2, 2, 3, stride=2, padding=1)"\ninput_shape = [2, 5, 5]\n'
+        'grad = "weight"\nview = "scatter"\nweight_cell = [1, 0, 2, 2]\noutput = "w.gif"\n')
+    done = _run("batch", "b.toml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for extra, flag in ((["--weight-cell", "9,0,2,2"], "--weight-cell=(9, 0, 2, 2)"),
+                        (["--weight-cell", "1,x"], "--weight-cell='1,x'")):
+        done = _run("still", *args, *extra, "-o", "bad.png", cwd=tmp_path)
+        line = done.stderr.strip()
+        assert done.returncode == 2 and "\n" not in line and flag in line, line
+    done = _run("still", *args[:4], "--weight-cell", "0,0,0,0", "-o", "bad.png", cwd=tmp_path)
+    assert done.returncode == 2 and "--weight-cell" in done.stderr and "--grad" in done.stderr
+    assert not (tmp_path / "bad.png").exists()

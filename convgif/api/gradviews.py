@@ -35,7 +35,7 @@ def _weight_gather():  # each ∂L/∂w cell gathers x correlated with the strid
 def _weight_scatter():  # each ∂L/∂y cell stamps x_window × its gradient into all of ∂L/∂w
     from convgif.views.grad_weight import WeightGradPicture
 
-    return lambda trace, options: WeightGradPicture(trace, options=options)
+    return lambda trace, options, weight_cell=None: WeightGradPicture(trace, weight_cell, options)
 
 
 def _bias_gather():
@@ -96,10 +96,11 @@ def check_grad_options(options: Options, image, outputs) -> None:
 
 
 def grad_picture(layer, grad: str, view: str, options: Options, *, x=None, input_shape=None,
-                 grad_output=None):
+                 grad_output=None, weight_cell=None):
     """The picture of one gradient of ``layer`` on ``x`` (or a made-up input of
     ``input_shape``) for ``grad_output`` (default: the seeded one ``layer.backward``
     makes up)."""
     grads = layer.backward(x, grad_output, input_shape=input_shape)
     kind = GRAD_VIEWS[grad][view]()
-    return kind(grads.trace, options)
+    extra = {} if weight_cell is None else {"weight_cell": weight_cell}  # only weight, scatter
+    return kind(grads.trace, options, **extra)

@@ -86,11 +86,16 @@ def picture(layer, *, x=None, input_shape=None, image=None, image_size=None, out
     """
     layer = check_layer(layer)
     grad = options.pop("grad", None)  # a gradient's picture: convgif.api.gradviews
+    weight_cell = options.pop("weight_cell", None)  # the weight cell its caption follows
     if grad is not None and getattr(layer, "steps", None) is not None:
         raise refuse("grad", grad, f"is not drawn for {layer!r}: draw each of its steps")
     if getattr(layer, "steps", None) is not None:
         return _steps_picture(layer, x, input_shape, image, image_size, outputs, shade, options)
     view, checked = picture_options(**options)
+    if weight_cell is not None and (grad, view) != ("weight", "scatter"):
+        raise ConvGifError(f"{NAME}={weight_cell!r} applies only with {name_of('grad')}="
+                           f"'weight' and {name_of('view')}='scatter', whose caption follows "
+                           "that weight cell", "weight_cell")
     kind = _kind(view)
     photo = image is not None and image is not False
     if shade is None and photo:  # a photo shows as a photo, its output maps by their signs
@@ -101,7 +106,8 @@ def picture(layer, *, x=None, input_shape=None, image=None, image_size=None, out
 
         gradviews.check_grad(layer, grad, view)
         gradviews.check_grad_options(checked, image, outputs)
-        return gradviews.grad_picture(layer, grad, view, checked, x=_input(layer, x, input_shape))
+        return gradviews.grad_picture(layer, grad, view, checked, x=_input(layer, x, input_shape),
+                                      weight_cell=weight_cell)
     if photo:
         return _image_picture(kind, layer, x, input_shape, image, image_size, checked, outputs)
     x = _input(layer, x, input_shape)

@@ -41,7 +41,7 @@ STILL_FORMATS = (".png", ".svg", ".pdf")
 PAGE_FORMAT = ".html"  # the step-through player
 DECK_FORMAT = ".pptx"  # PowerPoint: a slide per frame (convgif.io.slides)
 SMALLER_INPUT = "a smaller input, scale= or cell= (--input-shape, --scale, --cell)"
-PHOTO_KEYS = ("image", "image_size", "outputs", "shade", "grad")  # picture()'s, not options'
+PHOTO_KEYS = ("image", "image_size", "outputs", "shade", "grad", "weight_cell")  # picture()'s
 # A vector still draws every cell as a matplotlib patch, about a thousand a second: a 300 x 300
 # input took over two minutes and 2.8 GB; 10,000 cells (a 70 x 70 input) take about 10 s.
 MAX_VECTOR_CELLS = 10_000

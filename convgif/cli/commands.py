@@ -56,6 +56,8 @@ def picture_options(args, layer_input) -> dict:
     }
     if getattr(args, "grad", None):
         options["grad"] = args.grad
+    if getattr(args, "weight_cell", None) is not None:
+        options["weight_cell"] = parse_index(args.weight_cell, "--weight-cell")
     if args.channels is not None:
         options["channels"] = parse_channels(args.channels, out_channels(layer_input))
     if args.outputs is not None:
@@ -99,6 +101,16 @@ def parse_channels(text: str, count: int | None = None) -> list[int]:
                     else f"names more than {MAX_CHANNELS:,} channels: name fewer, e.g. 0-3")
             raise ConvGifError(f"{given_as} {rule}")
     return [c for part in parts for c in part]
+
+
+def parse_index(text: str, flag: str) -> tuple[int, ...]:
+    """``"1,0,2,2"`` -> (1, 0, 2, 2): whole numbers from 0, checked against the weight's
+    shape by the view."""
+    parts = str(text).split(",")
+    if not all(p.strip().isdigit() for p in parts):
+        raise ConvGifError(f"{flag}={text!r} must be whole numbers from 0 separated by commas, "
+                           "e.g. 1,0,2,2")
+    return tuple(int(p) for p in parts)
 
 
 def frame_list(args):

@@ -163,7 +163,11 @@ PICTURE = (
     option("--grad", choices=("input", "weight", "bias"),
            help="draw this gradient of the backward pass instead (seeded output gradient): "
            "input (gather: a transposed convolution; scatter: each output-gradient cell "
-           "stamps grad x kernel)"),
+           "stamps grad x kernel), weight (gather: each weight cell's correlation; scatter: "
+           "x_window x grad stamped as the window slides), bias"),
+    option("--weight-cell",
+           help="with --grad weight --view scatter: the weight cell the caption follows, "
+           "e.g. 1,0,2,2 (default: the first)"),
     STYLE,
     SCALE,
     CELL.but(help="pixel size of a cell at scale 1, 4 to 200 (default: auto)"),
