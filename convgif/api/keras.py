@@ -101,6 +101,12 @@ def keras_pads(padding, transposed, nd, kernel, stride, dilation, output_padding
     return ((0, 0),) * nd, True, None  # 'same': resolved per input size
 
 
+def channels_last(data_format) -> bool:
+    """``data_format`` checked: True for channels last (Keras' default when it is None)."""
+    chosen = "channels_last" if data_format is None else data_format
+    return check_choice("data_format", chosen, FORMATS) == "channels_last"
+
+
 def refuse_others(name: str, others: dict) -> None:
     """A keyword convgif's Keras layers do not take: a ConvGifError naming it, as Keras
     refuses unknown keywords (with a TypeError) and convgif simulates none of its others."""
@@ -144,9 +150,7 @@ class KerasConv(KerasKernel, Layer):
         groups = check_int("groups", groups)
         _check_keras_rules(filters, groups, stride, dilation)
         padding = padding_choice(padding, self.transposed, nd)
-        data_format = check_choice(
-            "data_format", "channels_last" if data_format is None else data_format, FORMATS
-        )
+        last = channels_last(data_format)
         # activation: taken out before this runs, as a keyword convgif does not draw (it
         # applies after the convolution): convgif.layers.keywords; it stays in the signature
         # so that Keras' argument order holds
@@ -171,7 +175,7 @@ class KerasConv(KerasKernel, Layer):
             bias=check_bool("use_bias", use_bias),
             output_padding=out_pad,
             tf_same=tf_same,
-            channels_last=data_format == "channels_last",
+            channels_last=last,
             keras=True,
         )
         super().__init__(spec, seed)

@@ -19,8 +19,8 @@ import dataclasses
 import numpy as np
 
 from convgif.api.keras import (
-    FORMATS,
     KerasConv,
+    channels_last,
     keras_pads,
     padding_choice,
     refuse_others,
@@ -32,7 +32,7 @@ from convgif.api.keras_weights import (
     unbuilt,
 )
 from convgif.layers.code import keras_args
-from convgif.layers.spec import LayerSpec, check_bool, check_choice, check_int, check_tuple
+from convgif.layers.spec import LayerSpec, check_bool, check_int, check_tuple
 
 
 def depthwise_spec(name, kernel_size, strides, padding, depth_multiplier, data_format,
@@ -43,9 +43,7 @@ def depthwise_spec(name, kernel_size, strides, padding, depth_multiplier, data_f
     dilation = check_tuple("dilation_rate", dilation_rate, 2)
     multiplier = check_int("depth_multiplier", depth_multiplier)
     padding = padding_choice(padding, False, 2)
-    data_format = check_choice(
-        "data_format", "channels_last" if data_format is None else data_format, FORMATS
-    )
+    last = channels_last(data_format)
     pads, tf_same, _ = keras_pads(padding, False, 2, kernel, stride, dilation, None)
     spec = LayerSpec(
         name=name,
@@ -59,7 +57,7 @@ def depthwise_spec(name, kernel_size, strides, padding, depth_multiplier, data_f
         dilation=dilation,
         bias=check_bool("use_bias", use_bias),
         tf_same=tf_same,
-        channels_last=data_format == "channels_last",
+        channels_last=last,
         keras=True,
     )
     return spec, padding, multiplier

@@ -10,28 +10,10 @@ Layouts follow ``data_format`` (channels last by default), as in ``convgif.api.k
 
 from __future__ import annotations
 
+from convgif.api.keras import channels_last, refuse_others
 from convgif.api.layer import Layer
 from convgif.api.pools import adaptive_spec
-from convgif.errors import NAME, ConvGifError
 from convgif.layers.spec import LayerSpec, check_bool, check_choice, check_tuple
-
-_FORMATS = ("channels_last", "channels_first")
-
-
-def _data_format(data_format) -> bool:
-    """True for channels last (Keras' default when ``data_format`` is None)."""
-    chosen = "channels_last" if data_format is None else data_format
-    return check_choice("data_format", chosen, _FORMATS) == "channels_last"
-
-
-def _no_others(name: str, others: dict) -> None:
-    if others:
-        keyword, value = next(iter(others.items()))
-        raise ConvGifError(
-            f"{NAME}={value!r}: convgif's {name} takes no {keyword!r}; "
-            f"help(convgif.keras.{name}) lists what it takes",
-            keyword,
-        )
 
 
 class _KerasPool(Layer):
@@ -42,7 +24,7 @@ class _KerasPool(Layer):
                  name=None, *, seed: int = 0, **others):
         del name  # Keras' label for the layer: nothing it computes
         nd, kind = self.ndim, type(self).__name__
-        _no_others(kind, others)
+        refuse_others(kind, others)
         kernel = check_tuple("pool_size", pool_size, nd)
         stride = kernel if strides is None else check_tuple("strides", strides, nd)
         if isinstance(padding, str):
@@ -61,7 +43,7 @@ class _KerasPool(Layer):
             dilation=(1,) * nd,
             tf_same=padding == "same",
             count_include_pad=False,  # 'same' averages over the real cells only
-            channels_last=_data_format(data_format),
+            channels_last=channels_last(data_format),
             keras=True,
         )
         super().__init__(spec, seed)
@@ -97,13 +79,13 @@ class GlobalAveragePooling2D(Layer):
     def __init__(self, data_format=None, keepdims: bool = False, name=None, *, seed: int = 0,
                  **others):
         del name
-        _no_others(type(self).__name__, others)
+        refuse_others(type(self).__name__, others)
         spec = adaptive_spec(
             type(self).__name__,
             "avg_pool",
             2,
             1,
-            channels_last=_data_format(data_format),
+            channels_last=channels_last(data_format),
             keepdims=check_bool("keepdims", keepdims),
             keras=True,
         )
