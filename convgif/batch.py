@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from convgif.errors import NAME, ConvGifError, in_context, name_of
-from convgif.io.batchfile import read_toml
 from convgif.layers import DEFAULT_INPUT, DEFAULT_LAYER
 from convgif.layers.spec import kind_of
 
@@ -172,7 +171,7 @@ def layer_from_flags(flags: Mapping[str, object], input_shape, seed: int = 0):
     ``io.inputs.LAYER_FLAGS``; sizes as text (``"5,2"``) or ints. Conv1d/2d/3d follow
     the input's rank unless a size gives one per axis.
     """
-    from convgif.api.kinds import layer_kinds
+    from convgif.api.kinds import KINDS, kind_class
     from convgif.io.inputs import LAYER_FLAGS, layer_arguments, spatial_axes
 
     unknown = set(flags) - set(LAYER_FLAGS)
@@ -188,13 +187,12 @@ def layer_from_flags(flags: Mapping[str, object], input_shape, seed: int = 0):
     kwargs = layer_arguments(flags)
     nd = spatial_axes(kwargs, input_shape)
     name = f"ConvTranspose{nd}d" if flags.get("transposed") else f"Conv{nd}d"
-    kinds = layer_kinds()
-    if name not in kinds:
+    if name not in KINDS:
         raise ConvGifError(f"{NAME} with {nd} spatial axes: convgif has no {name}", "transposed")
     in_channels = flags.get("in_channels")
     if in_channels is None:
         in_channels = input_shape[1] if len(input_shape) == nd + 2 else input_shape[0]
-    return kinds[name](in_channels, seed=seed, **kwargs)
+    return kind_class(name)(in_channels, seed=seed, **kwargs)
 
 
 # --------------------------------------------------------------------------- batch
@@ -236,6 +234,8 @@ class BatchResult:
 
 def load_batch(path) -> list[dict]:
     """The ``[[render]]`` tables of a TOML file, with relative paths resolved against it."""
+    from convgif.io.batchfile import read_toml
+
     doc = read_toml(path)
     entries = doc.get("render")
     unknown = set(doc) - {"render"}

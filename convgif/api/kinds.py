@@ -11,46 +11,44 @@ from convgif.layers.keywords import sort_arguments
 from convgif.layers.parse import read_call, split_calls
 from convgif.layers.spec import NOT_A_LAYER, check_layer, kind_of
 
+# Every constructor ``--layer`` accepts, by the name written in code, and the module of
+# ``convgif.api`` that defines it: a kind's module is imported only when a layer of that
+# kind is made (importing all of them is a share of the command's start-up).
+KINDS = {
+    **dict.fromkeys(("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+                     "ConvTranspose3d"), "nn"),
+    **dict.fromkeys(("Conv1D", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv1DTranspose",
+                     "Conv3DTranspose"), "keras"),
+    **dict.fromkeys(("MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d",
+                     "AvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveAvgPool1d",
+                     "AdaptiveAvgPool2d"), "pools"),
+    **dict.fromkeys(("MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D",
+                     "AveragePooling2D", "AveragePooling3D", "GlobalAveragePooling2D"),
+                    "keras_pools"),
+    "Unfold": "unfold",
+    "DepthwiseConv2D": "keras_depthwise",
+    "SeparableConv2D": "keras_separable",
+}
+
+
+def kind_class(name: str) -> type:
+    """The class of the kind ``name`` (one of ``KINDS``)."""
+    import importlib
+
+    return getattr(importlib.import_module(f"convgif.api.{KINDS[name]}"), name)
+
 
 def layer_kinds() -> dict:
-    """Every constructor ``--layer`` accepts, by the name written in code."""
-    from convgif.api import keras, keras_depthwise, keras_pools, keras_separable, nn, pools, unfold
-
-    torch_kinds = (
-        "Conv1d",
-        "Conv2d",
-        "Conv3d",
-        "ConvTranspose1d",
-        "ConvTranspose2d",
-        "ConvTranspose3d",
-    )
-    pool_kinds = (
-        "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
-        "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
-    )
-    keras_pool_kinds = (
-        "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D",
-        "AveragePooling2D", "AveragePooling3D", "GlobalAveragePooling2D",
-    )
-    keras_kinds = ("Conv1D", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv1DTranspose",
-                   "Conv3DTranspose")
-    kinds = {name: getattr(nn, name) for name in torch_kinds}
-    kinds.update({name: getattr(keras, name) for name in keras_kinds})
-    kinds.update({name: getattr(pools, name) for name in pool_kinds})
-    kinds.update({name: getattr(keras_pools, name) for name in keras_pool_kinds})
-    kinds["Unfold"] = unfold.Unfold
-    kinds["DepthwiseConv2D"] = keras_depthwise.DepthwiseConv2D
-    kinds["SeparableConv2D"] = keras_separable.SeparableConv2D
-    return kinds
+    """Every kind's class by name (imports every kind's module)."""
+    return {name: kind_class(name) for name in KINDS}
 
 
 def parse_layer(text: str, seed: int = 0):
     """Build the layer a constructor call describes, e.g. ``"Conv2d(3, 2, 3, padding=1)"``."""
     import inspect  # here: it costs a share of the command's start-up
 
-    kinds = layer_kinds()
-    short, args, kwargs = read_call(text, kinds)
-    cls = kinds[short]
+    short, args, kwargs = read_call(text, KINDS)
+    cls = kind_class(short)
     signature = inspect.signature(cls)
     # the not-drawn keywords (device=, name=, activation= ...) out, as the constructor will
     sorted_args, sorted_kwargs, _ = sort_arguments(short, signature, args, kwargs, text.strip())

@@ -37,7 +37,7 @@ def _with_command(argv: list[str]) -> list[str]:
 def parse(argv: list[str]):
     """The parsed arguments of ``argv``, which must name a command and nothing unknown."""
     refuse_old_spellings(argv)
-    args, unknown = build_parser().parse_known_args(argv)
+    args, unknown = build_parser(argv[0] if argv else None).parse_known_args(argv)
     if unknown:  # argparse would name no command here
         raise ConvGifError(
             f"{args.command}: unrecognized arguments: {' '.join(unknown)} "

@@ -1,10 +1,9 @@
 """The argparse tree, built from a table of commands (``COMMANDS``), and the names of its flags.
 
 Each command lists its help, its examples and its options (``convgif.cli.options``);
-``build_parser`` turns the table into argparse calls. ``flag_names`` maps
-each Python name a command takes (``input_shape``) to its flag
-(``--input-shape``), so an error can name what the user typed. Spellings that
-changed are refused up front with the new one (``refuse_old_spellings``).
+``build_parser`` turns the table into argparse calls. ``flag_names`` maps each Python
+name a command takes (``input_shape``) to its flag (``--input-shape``), so an error can
+name what the user typed. Spellings that changed are refused up front with the new one.
 """
 
 from __future__ import annotations
@@ -291,7 +290,9 @@ MAIN_EXAMPLES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argparse tree; for a known ``command`` only its options (argparse reads no
+    other's, and adding them all is a share of start-up), else every command's."""
     from convgif import __version__
 
     parser = _Parser(
@@ -305,11 +306,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"convgif {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
-    for command in commands().values():
-        _add(sub.add_parser(command.name, help=command.help, description=command.description,
-                            epilog=o.examples_text(command.examples),
+    known = commands()
+    for found in [known[command]] if command in known else known.values():
+        _add(sub.add_parser(found.name, help=found.help, description=found.description,
+                            epilog=o.examples_text(found.examples),
                             formatter_class=argparse.RawDescriptionHelpFormatter),
-             command.parts)
+             found.parts)
     return parser
 
 
