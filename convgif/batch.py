@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 from convgif.errors import NAME, ConvGifError, in_context, name_of
 from convgif.layers import DEFAULT_INPUT, DEFAULT_LAYER
@@ -39,12 +40,11 @@ __all__ = [
 INPUTS = ("input", "input_shape", "image")  # one of them says what the input is
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """A layer and its input as written: the text of a command line or of a [[render]] table."""
 
     layer: str | None = None  # the constructor call, e.g. "Conv2d(3, 2, 3)"
-    flags: Mapping[str, object] = field(default_factory=dict)  # or the layer's sizes, by name
+    flags: Mapping[str, object] = MappingProxyType({})  # or the layer's sizes, by name
     input_shape: object = None  # "3,7,7" or [3, 7, 7]
     input: object = None  # a .npy file
     image: object = None  # a photo's path, or True for matplotlib's sample
@@ -52,8 +52,7 @@ class Source:
     seed: int = 0
 
 
-@dataclass(frozen=True)
-class LayerInput:
+class LayerInput(NamedTuple):
     """The layer and its input: an array ``x``, a shape, or a photo the renderer reads itself
     (so that it can choose the photo's size)."""
 
@@ -77,7 +76,7 @@ class LayerInput:
 
         size = self.image_size or photo_size(self.layer, self.image)
         x = image_input(self.layer, self.image, size)
-        return replace(self, x=x, image=None, image_size=None)
+        return self._replace(x=x, image=None, image_size=None)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -208,8 +207,7 @@ LINE_KEY = " line"  # where load_batch notes an entry's line (a key no one write
 PATH_KEYS = ("output", "input", "image")  # relative to the TOML file
 
 
-@dataclass(frozen=True)
-class BatchResult:
+class BatchResult(NamedTuple):
     index: int  # position of the [[render]] table in the file, from 1
     output: str
     frames: int = 0

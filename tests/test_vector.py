@@ -150,7 +150,6 @@ def test_vector_matches_the_raster_picture(scene):
     Texts are left out of the comparison: the raster backend hints glyph advances to
     whole pixels (FreeType's basic layout), matplotlib does not, so a bold title ends
     up to 5 % further right; the texts themselves are compared as text above."""
-    import dataclasses
 
     import matplotlib as mpl
     from PIL import Image
@@ -160,7 +159,7 @@ def test_vector_matches_the_raster_picture(scene):
     def shapes(items):
         return tuple(item for item in items if not isinstance(item, Text))
 
-    scene = dataclasses.replace(scene, static=shapes(scene.static),
+    scene = scene._replace(static=shapes(scene.static),
                                 dynamic=shapes(scene.dynamic), settled=shapes(scene.settled))
     painter = RasterPainter("default")
     raster = painter.to_rgb(painter.paint(scene)).mean(axis=2)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import operator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from convgif.backends.raster import check_scale
 from convgif.backends.style import get_style
@@ -27,8 +27,7 @@ MIN_CELL, MAX_CELL = 4, 200  # cell= in pixels at scale 1
 MAX_CHANNELS = 65_536  # output channels channels= may name (no layer has more)
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """How a view is painted and written (checked)."""
 
     scale: float = 1.0

@@ -7,7 +7,6 @@ once, before anything is simulated.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -100,7 +99,7 @@ def picture(layer, *, x=None, input_shape=None, image=None, image_size=None, out
     photo = image is not None and image is not False
     if shade is None and photo:  # a photo shows as a photo, its output maps by their signs
         shade = {"input", "output"}
-    checked = replace(checked, shade=None if shade is None else _check_shade(shade))
+    checked = checked._replace(shade=None if shade is None else _check_shade(shade))
     if grad is not None:
         from convgif.api import gradviews
 
@@ -166,7 +165,7 @@ def _picture(kind, layer, x, options: Options, outputs):
     if outputs is not None:
         from convgif.layers.parse import output_region
 
-        options = replace(options, outputs=output_region(outputs, trace.out_spatial))
+        options = options._replace(outputs=output_region(outputs, trace.out_spatial))
     return kind(trace, options)
 
 
@@ -184,7 +183,7 @@ def _image_picture(kind, layer, x, input_shape, image, image_size, options, outp
         x = image_input(layer, image, size)
         rows, cols = x.shape[:2] if layer.spec.channels_last else x.shape[1:]
         source = f"the photo {name}, shrunk to {rows} \u00d7 {cols}"
-        return _picture(kind, layer, x, replace(options, source=source), outputs)
+        return _picture(kind, layer, x, options._replace(source=source), outputs)
 
     if image_size is not None:
         return make(image_size)

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import argparse
 import math
-from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from convgif.layers import DEFAULT_INPUT, DEFAULT_LAYER
 
 STYLES = ("default", "classic", "dark")
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """One option: its flags and argparse's keywords for it."""
 
     flags: tuple[str, ...]
-    settings: dict = field(default_factory=dict)
+    settings: dict  # never changed: ``but`` makes a new one
 
     @property
     def flag(self) -> str:
@@ -37,11 +36,10 @@ class Option:
 
     def but(self, **settings) -> Option:
         """The same option with other defaults or help."""
-        return replace(self, settings={**self.settings, **settings})
+        return self._replace(settings={**self.settings, **settings})
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """Options shown together under ``title`` in --help, or of which one at most is given."""
 
     options: tuple[Option, ...]

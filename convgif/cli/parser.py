@@ -9,7 +9,7 @@ name what the user typed. Spellings that changed are refused up front with the n
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from convgif.cli import model
 from convgif.cli import options as o
@@ -21,8 +21,7 @@ LAYER = f'--layer "{DEFAULT_LAYER}"'
 LENET = '"Conv2d(1,6,5) MaxPool2d(2) Conv2d(6,16,5) MaxPool2d(2)"'
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     name: str
     help: str
     description: str

@@ -22,6 +22,7 @@ import math
 import operator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -35,8 +36,7 @@ from convgif.simulate.trace import Trace
 STEPS = ("auto", "output", "channel", "mac")
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     """One output cell being written in a frame, and the MACs the frame shows of it."""
 
     out_channel: int
@@ -47,8 +47,7 @@ class Cell:
     cell_stop: int  # one past the cell's last MAC
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     """Output cells a tour's frame fills at once: computed exactly, not walked."""
 
     out_channels: tuple[int, ...]  # the channel filled in each group
@@ -57,8 +56,7 @@ class Block:
     walked: int  # cells of these channels walked one by one before (0: none)
 
 
-@dataclass(frozen=True)
-class FrameState:
+class FrameState(NamedTuple):
     index: int
     count: int
     phase: str  # "open", "step", "close"; "bias": the scatter view adds the bias

@@ -6,13 +6,12 @@ milliseconds of its opening frame, of each step and of the held last frame.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from convgif.errors import refuse
 
 
-@dataclass(frozen=True)
-class Pace:
+class Pace(NamedTuple):
     open_ms: int  # the first frame: the layer at rest, read before anything moves
     step_ms: int
     hold_ms: int  # the last frame: the finished result

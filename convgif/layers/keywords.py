@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from convgif.errors import NAME, ConvGifError, shown
 
@@ -51,8 +51,7 @@ def _every(kind: str, params) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class NotDrawn:
+class NotDrawn(NamedTuple):
     """Keywords of one framework that a kind takes when ``applies(kind, its parameters)``,
     and why they are not drawn."""
 

@@ -14,7 +14,6 @@ input cell it copied. Every number it draws comes from the GradTrace
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 
@@ -47,7 +46,7 @@ class InputGradient:
         self.subtitle = self._grad_subtitle()
         width = math.ceil(text_width(self.subtitle, SUBTITLE_SIZE) + 2 * MARGIN)
         if width > self.layout.width:
-            self.layout = replace(self.layout, width=width)
+            self.layout = self.layout._replace(width=width)
 
     # ---- names
 
@@ -144,10 +143,10 @@ class InputGradient:
             since = base - 1
         last = super().scene(base - 1, since=since, shown=shown)
         if index == base - 1:  # done: the cells whose gradient is dropped or folds, muted
-            return replace(last, dynamic=tuple(self._dropped()) + last.dynamic)
+            return last._replace(dynamic=tuple(self._dropped()) + last.dynamic)
         step = index - base
         items = self._dropped() + self._fold_items(step) + self._fold_caption(step, index, shown)
-        return replace(last, dynamic=tuple(items))
+        return last._replace(dynamic=tuple(items))
 
     def _dropped(self) -> list:
         """The grid's cells that are not input cells, muted, with the gradient they got."""
@@ -282,7 +281,7 @@ def _renamed(item):
     if isinstance(item, Text):
         for old, new in RENAMES:
             if item.text.startswith(old):
-                return replace(item, text=new + item.text[len(old):])
+                return item._replace(text=new + item.text[len(old):])
     return item
 
 

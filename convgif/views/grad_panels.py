@@ -13,7 +13,6 @@ gradient is computed here.
 from __future__ import annotations
 
 import operator
-from dataclasses import replace
 
 import numpy as np
 
@@ -103,7 +102,7 @@ class GradPicture(GatherPicture):
         self.grads = grads
         self.records = weight_records(grads)
         if options.values is None:  # a gradient is its numbers: cells sized to write them
-            options = replace(options, values=True)
+            options = options._replace(values=True)
         super().__init__(grads.trace, options)
 
     # ---- words

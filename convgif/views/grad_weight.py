@@ -13,7 +13,6 @@ Each group's kernels read only their own input channels, as in the forward pass.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 
@@ -42,7 +41,7 @@ class WeightGradPicture(GradPicture):
     def __init__(self, grads, weight_cell=None, options: Options = DEFAULT):
         self.weight_cell = check_weight_cell(weight_cell, weight_shape(grads))
         # one frame per window: every window adds into ∂L/∂w, so none is skipped
-        super().__init__(grads, replace(options, step="output", outputs=None, flip=False))
+        super().__init__(grads, options._replace(step="output", outputs=None, flip=False))
         targets = weight_targets(self.records, grads.grad_weight.shape)
         flat = np.ravel_multi_index(self.weight_cell, grads.grad_weight.shape)
         self.chosen = np.flatnonzero(targets == flat)  # record indices, in order

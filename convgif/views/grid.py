@@ -3,11 +3,10 @@ the span of several."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Grid:
+class Grid(NamedTuple):
     """A rows × cols block of square cells with its top-left corner at (x, y).
 
     A 3-d grid is ``depth`` such blocks, its depth slices, side by side ``gap`` apart; a

@@ -8,7 +8,6 @@ from its index alone (``scene(i)``).
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 
@@ -119,7 +118,7 @@ class LayerPicture(Notation, Panels, Shading, Routes, View):
         if len(self.title_lines) == 1:
             # the layout with one title line, only wider: the width is the one thing
             # min_width changes (and it is whole already), so it is not laid out again
-            self.layout = replace(natural, width=max(natural.width, min_width))
+            self.layout = natural._replace(width=max(natural.width, min_width))
         else:
             self.layout = compute_layout(trace, options.cell, min_width=min_width,
                                          title_lines=2, **sizes)

@@ -16,7 +16,7 @@ arrangement are chosen so that the frame reads on a 1280 × 720 slide.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from convgif.views.channels import shown  # noqa: F401  (views import it here)
 from convgif.views.grid import Grid, rows_2d, slice_gap  # noqa: F401  (views import these here)
@@ -57,8 +57,7 @@ from convgif.views.sizes import (  # noqa: F401  (views import these here)
 )
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     width: float
     height: float
     cell: float
@@ -100,18 +99,18 @@ def _arrangements(plan: Plan) -> list[list[Plan]]:
     same with the input columns wrapped into 2, 3, … bands, each with its kernel rows
     (outputs in a panel). A grouped layer tries its groups in bands of their own
     alongside: their boxes then hold only their own rows."""
-    units = len(replace(plan, wrap=len(plan.shown_in)).band_columns())
+    units = len(plan._replace(wrap=len(plan.shown_in)).band_columns())
     wraps = range(2, min(units, MAX_WRAP) + 1)
     if plan.pooling:
-        return [[plan], [replace(plan, wrap=w) for w in wraps]]
+        return [[plan], [plan._replace(wrap=w) for w in wraps]]
     count = sum(oc is not None for oc in plan.shown_out)
-    right = [replace(plan, out_cols=k) for k in range(1, count + 1)]
-    below = [replace(plan, out_cols=k, below=True) for k in range(1, count + 1)]
+    right = [plan._replace(out_cols=k) for k in range(1, count + 1)]
+    below = [plan._replace(out_cols=k, below=True) for k in range(1, count + 1)]
     if plan.grid.rows == 1 and plan.grid.depth == 1:
         first = below[:1] + [plan] + right + below[1:]
     else:
         first = [plan] + right + below
-    wrapped = [replace(p, wrap=w) for w in wraps for p in right + below]
+    wrapped = [p._replace(wrap=w) for w in wraps for p in right + below]
     if plan.bands:
         return [first + wrapped]
     return [first, wrapped]

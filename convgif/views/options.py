@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SYMBOL_SIZE = 11  # px: the smallest at which x₀₁'s indices stay readable
 
@@ -17,8 +17,7 @@ VALUE_MODES = {
 }
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     step: str = "auto"  # the tour: a loop of about 30 s (convgif.frames.tour)
     values: bool | None = None  # None: when they fit
     lines: bool = True

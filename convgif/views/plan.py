@@ -9,7 +9,7 @@ a slide.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from convgif.views.channels import shown
 from convgif.views.sizes import (
@@ -28,8 +28,7 @@ from convgif.views.text import text_width
 ROUTE_GAP = 28.0  # between input columns over several kernel rows: a line and its room
 
 
-@dataclass(frozen=True)
-class OutPanel:
+class OutPanel(NamedTuple):
     """The output grids apart from the rows: ``cols`` side by side, wrapping into rows."""
 
     cols: int
@@ -52,8 +51,7 @@ class OutPanel:
         return col * (self.block_w + self.gap), row * (self.block_h + self.gap)
 
 
-@dataclass(frozen=True)
-class Measure:
+class Measure(NamedTuple):
     """The picture's size and spacing at one cell size."""
 
     width: float
@@ -72,8 +70,7 @@ class Measure:
     rows_x: float  # the input rows' right end from the margin (the lead column too)
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """The extents, the channels drawn and how the outputs are arranged."""
 
     grid: Extent  # an input channel (the padded grid, or the scatter view's raw input)

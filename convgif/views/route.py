@@ -10,8 +10,8 @@ the free gaps between them, midway, as far from both sides as the gap allows.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,8 +24,7 @@ COMFORT = 12.0  # beyond this much room, more no longer reads better: the shorte
 LINE_HEIGHT = 1.2  # a label's box, in em, from its ascender to its descender
 
 
-@dataclass(frozen=True)
-class Rect:
+class Rect(NamedTuple):
     """An area a connector keeps clear of (an idle grid, a label), corner to corner."""
 
     x0: float

@@ -17,11 +17,10 @@ frame ``j``, so a painter that carries them over paints each of them once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Box:
+class Box(NamedTuple):
     """A rectangle: a cell, a panel, a window outline."""
 
     x: float
@@ -34,8 +33,7 @@ class Box:
     dashed: bool = False
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):
     """A line of text anchored at (x, y).
 
     ``anchor`` uses Pillow's two-letter anchors: horizontal l/m/r, vertical
@@ -53,8 +51,7 @@ class Text:
     fleeting: bool = False  # in one frame only (a caption, a counter): not worth caching
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """A straight segment, e.g. a connector from window to kernel to output."""
 
     x0: float
@@ -71,8 +68,7 @@ class Line:
 BITMAP_ROLE = "bitmap_"
 
 
-@dataclass(frozen=True)
-class Bitmap:
+class Bitmap(NamedTuple):
     """A picture's own pixels (a photo, a feature map) over a rectangle, each pixel a block.
 
     A photo cannot be a box per pixel (a 600 x 512 photo would be 300,000 boxes), so
@@ -95,8 +91,7 @@ class Bitmap:
 Item = Box | Text | Line | Bitmap
 
 
-@dataclass(frozen=True)
-class Scene:
+class Scene(NamedTuple):
     """One frame: a canvas, what stays, what changes."""
 
     width: float

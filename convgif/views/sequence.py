@@ -12,8 +12,6 @@ repaints what stays when the step changes.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from convgif.frames.storyboard import frame_index
 from convgif.views.scene import Bitmap, Box, Line, Scene, Text
 from convgif.views.sizes import MARGIN, SUBTITLE_SIZE
@@ -26,17 +24,17 @@ def scaled(item, factor: float, down: float = 0.0):
     """The item with every coordinate and size multiplied by ``factor``, then moved
     ``down``."""
     if isinstance(item, Line):
-        return replace(item, x0=item.x0 * factor, y0=item.y0 * factor + down,
+        return item._replace(x0=item.x0 * factor, y0=item.y0 * factor + down,
                        x1=item.x1 * factor, y1=item.y1 * factor + down,
                        width=item.width * factor)
     if isinstance(item, Text):
-        return replace(item, x=item.x * factor, y=item.y * factor + down,
+        return item._replace(x=item.x * factor, y=item.y * factor + down,
                        size=item.size * factor)
     if isinstance(item, Box):
-        return replace(item, x=item.x * factor, y=item.y * factor + down, w=item.w * factor,
+        return item._replace(x=item.x * factor, y=item.y * factor + down, w=item.w * factor,
                        h=item.h * factor, edge_width=item.edge_width * factor)
     if isinstance(item, Bitmap):
-        return replace(item, x=item.x * factor, y=item.y * factor + down, w=item.w * factor,
+        return item._replace(x=item.x * factor, y=item.y * factor + down, w=item.w * factor,
                        h=item.h * factor)
     raise TypeError(f"cannot scale {type(item).__name__}: {item!r}")
 
@@ -96,8 +94,8 @@ class SequenceView(View):
             moved = tuple(scaled(i, factor, BAND) for i in scene.static)
             known = (scene.static, (heading, *moved))
             self._statics[step] = known
-        return replace(
-            scene, width=self.width, height=self.height, static=known[1],
+        return scene._replace(
+            width=self.width, height=self.height, static=known[1],
             settled=tuple(scaled(i, factor, BAND) for i in scene.settled),
             dynamic=tuple(scaled(i, factor, BAND) for i in scene.dynamic),
         )

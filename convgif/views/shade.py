@@ -14,7 +14,7 @@ fixed and small.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,8 +32,7 @@ def role(ramp: str, level: int) -> str:
     return f"shade_{ramp}_{level}"
 
 
-@dataclass(frozen=True)
-class Scale:
+class Scale(NamedTuple):
     """Values ``lo`` .. ``hi`` mapped onto the levels of ``ramp`` (linearly, rounded)."""
 
     ramp: str

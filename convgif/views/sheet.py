@@ -10,7 +10,6 @@ view the colours the style must add (heat scale, value shades, a photo's).
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 from convgif.views.scene import Bitmap, Box, Line, Scene, Text
 from convgif.views.view import View
@@ -42,9 +41,9 @@ def sheet_size(view: View, count: int, columns: int | None = None) -> tuple[floa
 def moved(item, dx: float, dy: float):
     """The item, ``dx`` to the right and ``dy`` down."""
     if isinstance(item, Line):
-        return replace(item, x0=item.x0 + dx, y0=item.y0 + dy, x1=item.x1 + dx, y1=item.y1 + dy)
+        return item._replace(x0=item.x0 + dx, y0=item.y0 + dy, x1=item.x1 + dx, y1=item.y1 + dy)
     if isinstance(item, (Box, Text, Bitmap)):
-        return replace(item, x=item.x + dx, y=item.y + dy)
+        return item._replace(x=item.x + dx, y=item.y + dy)
     raise TypeError(f"cannot move {type(item).__name__}: {item!r}")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from convgif.views.grid import Grid, rows_2d, slice_gap
 
@@ -85,8 +85,7 @@ def sum_width(cell: float) -> float:
     return sum_node(cell) + max(16.0, 0.6 * cell)
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(NamedTuple):
     """Where the lines above the panels go, for a title of some lines."""
 
     title_y: float
@@ -111,8 +110,7 @@ def caption_top(height: float) -> float:
     return height - MARGIN - 2 * CAPTION_SIZE - 6
 
 
-@dataclass(frozen=True)
-class Extent:
+class Extent(NamedTuple):
     """A spatial extent in cells, as drawn: depth slices of rows × cols."""
 
     depth: int
