@@ -9,7 +9,6 @@ checked against explicit loops over the flipped kernel.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -426,7 +425,7 @@ def test_keras_forward_conv_with_padding_neither_valid_nor_same():
         convgif.keras.Conv2DTranspose(filters=1, kernel_size=2, padding="same", output_padding=0)
     layer = convgif.keras.Conv2DTranspose(filters=1, kernel_size=2, padding="same")
     layer.built_for((3, 3, 1))
-    spec = replace(layer.spec, padding=((1, 1), (1, 1)), output_padding=(0, 0))
+    spec = layer.spec._replace(padding=((1, 1), (1, 1)), output_padding=(0, 0))
     forward = matrix.forward_conv(spec, (3, 3))
     assert forward.keras_padding is None and forward.name == "Conv2D"
     assert forward.text == ("ZeroPadding2D(((1, 1), (1, 1))) then "

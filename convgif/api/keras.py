@@ -14,8 +14,6 @@ the larger after (asymmetric when the stride is above 1).
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
 from convgif.api.keras_weights import KerasKernel
@@ -199,7 +197,7 @@ class KerasConv(KerasKernel, Layer):
             return
         if channels % self.spec.groups:
             raise refuse("groups", self.spec.groups, f"must divide the input channels={channels}")
-        self.spec = dataclasses.replace(self.spec, in_channels=channels)
+        self.spec = self.spec._replace(in_channels=channels)
         self._init_parameters()
 
     def built_for(self, input_shape) -> KerasConv:

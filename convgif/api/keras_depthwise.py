@@ -14,8 +14,6 @@ Keras accepts a stride above 1 together with a dilation rate above 1 here (unlik
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
 from convgif.api.keras import (
@@ -97,7 +95,7 @@ class DepthwiseConv2D(KerasConv):
             self._build(self._channels_of(input_shape, with_batch=False))
 
     def __repr__(self) -> str:
-        shown = dataclasses.replace(self.spec, groups=1)
+        shown = self.spec._replace(groups=1)
         args = [a for a in keras_args(shown, self.padding_given) if not a.startswith("filters=")]
         if self.depth_multiplier != 1:
             at = next((i for i, a in enumerate(args) if a.startswith(("data_format",
@@ -108,8 +106,8 @@ class DepthwiseConv2D(KerasConv):
     def _build(self, channels: int) -> None:
         if self.spec.in_channels == channels:
             return
-        self.spec = dataclasses.replace(
-            self.spec, in_channels=channels, out_channels=channels * self.depth_multiplier,
+        self.spec = self.spec._replace(
+            in_channels=channels, out_channels=channels * self.depth_multiplier,
             groups=channels,
         )
         self._init_parameters()

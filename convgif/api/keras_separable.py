@@ -13,7 +13,6 @@ Keras' own layout: ``depthwise_kernel`` ``(kh, kw, in, depth_multiplier)``,
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,7 +109,7 @@ class SeparableConv2D:
     def spec(self):
         """The depthwise step's spec (its window: kernel, strides, padding, dilation),
         named as this layer; ``steps`` has each step's own."""
-        return dataclasses.replace(self.depthwise.spec, name=type(self).__name__)
+        return self.depthwise.spec._replace(name=type(self).__name__)
 
     # ---- shapes (Keras builds on the first input)
 

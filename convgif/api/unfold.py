@@ -68,8 +68,8 @@ class Unfold(Layer):
         if self.spec.in_channels == channels:
             return
         taps = math.prod(self.spec.kernel_size)
-        self.spec = dataclasses.replace(
-            self.spec, in_channels=channels, out_channels=channels * taps, groups=channels
+        self.spec = self.spec._replace(
+            in_channels=channels, out_channels=channels * taps, groups=channels
         )
         self._init_parameters()
 

@@ -15,7 +15,7 @@ length is ``(n − 1)·S + D·(K − 1) + 1 − before − after``. PyTorch's
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from convgif.errors import NAME, ConvGifError, refuse
 
@@ -221,8 +221,7 @@ MAX_INPUT = 1 << 24
 # --------------------------------------------------------------------------- the spec
 
 
-@dataclass(frozen=True)
-class LayerSpec:
+class LayerSpec(NamedTuple):
     name: str  # the class name the user wrote: "Conv2d", "Conv2DTranspose", ...
     op: str  # one of OPS
     ndim: int

@@ -26,7 +26,7 @@ fastest), columns over the input the same way: ``x.reshape(-1)`` and
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -173,7 +173,7 @@ class ForwardConv:
 def _keras_forward(spec: LayerSpec, forward: LayerSpec, out, spatial) -> dict:
     """The fields of a Keras layer's ForwardConv: the Keras Conv that, on ``out``, gives
     back ``spatial`` through the same windows (the same padding before each axis)."""
-    keras = replace(forward, name=f"Conv{spec.ndim}D", keras=True,
+    keras = forward._replace(name=f"Conv{spec.ndim}D", keras=True,
                     channels_last=spec.channels_last)
     befores = tuple(b for b, _ in forward.padding)
     axes = tuple(zip(out, spatial, spec.kernel_size, spec.stride, spec.dilation))
