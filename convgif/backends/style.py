@@ -8,8 +8,8 @@ conv-arithmetic animations; ``dark`` is for dark slides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 
@@ -57,8 +57,7 @@ def _hex(code: str) -> tuple[int, int, int]:
     return (int(code[0:2], 16), int(code[2:4], 16), int(code[4:6], 16))
 
 
-@dataclass(frozen=True)
-class Style:
+class Style(NamedTuple):
     name: str
     colors: MappingProxyType  # role -> (r, g, b)
 
