@@ -21,13 +21,17 @@ from convgif.io.files import atomic_write
 
 
 def lzw_image(indices: np.ndarray, left: int, top: int) -> bytes:
-    """Image descriptor + LZW data of one (sub)image, via Pillow's encoder."""
-    from PIL import GifImagePlugin, Image
+    """Image descriptor + LZW data of one (sub)image, by Pillow's GIF encoder."""
+    from PIL import Image
 
+    rows, cols = indices.shape
     # fromarray shares the array's memory: two copies of the frame fewer than frombytes
     image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8))  # 2-d uint8: "L"
-    # the descriptor Pillow writes has no local colour table and no interlace
-    return b"".join(GifImagePlugin.getdata(image, offset=(left, top)))
+    # no local colour table, no interlace; LZW codes start at 8 bits, as Pillow's GIFs do
+    descriptor = b"," + struct.pack("<HHHHB", left, top, cols, rows, 0) + b"\x08"
+    # tobytes("gif") is the encoder alone: the GIF plugin module is not needed (nor its
+    # import, a share of a command's start-up)
+    return descriptor + image.tobytes("gif", "L") + b"\0"
 
 
 def delta(prev: np.ndarray, frame: np.ndarray, clear: int | None):
