@@ -30,7 +30,7 @@ from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = 9
+RUNS = 15
 REPEATS = 5  # renders per process, after the warm-up
 RENDER = (
     "import sys, time, statistics\n"
@@ -81,10 +81,12 @@ def main() -> None:
                            check=True, capture_output=True)
         out = Path(folder) / "out.gif"
         figures = {"render": ([], []), "command": ([], [])}
-        for _ in range(RUNS):
+        for turn in range(RUNS):
             for name, measure in (("render", render_seconds), ("command", command_seconds)):
-                figures[name][0].append(measure(ROOT, out))
-                figures[name][1].append(measure(base, out))
+                # who goes first alternates: neither gains from the other warming caches
+                order = ((0, ROOT), (1, base)) if turn % 2 == 0 else ((1, base), (0, ROOT))
+                for side, source in order:
+                    figures[name][side].append(measure(source, out))
         sizes = []
         for source in (ROOT, base):  # the GIF each writes: bytes and frames
             command_seconds(source, out)
