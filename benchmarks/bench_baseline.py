@@ -8,8 +8,12 @@ same run, taking turns.
   parsing, rendering, writing);
 - size: the bytes and frames of the GIF that command writes.
 
-Each figure is the median of RUNS turns; the ratio is this checkout over the baseline
-(below 1: faster). The baseline's source is taken from git into a temporary folder. Both
+Each figure is the median of RUNS turns. The ratio is this checkout over the baseline
+(below 1: faster), the median of the turns' own ratios: the two runs of a turn are
+seconds apart, so a busy spell on a shared machine slows both, where it would tip a
+ratio of medians; the quartiles of the turns' ratios show the spread.
+
+The baseline's source is taken from git into a temporary folder. Both
 are compiled to bytecode first, as ``pip install`` leaves a user's copy: otherwise the
 command would time Python compiling every module it imports (with
 PYTHONDONTWRITEBYTECODE set, on every run), not convgif.
@@ -94,7 +98,10 @@ def main() -> None:
     print(f"this checkout against {commit} (medians of {RUNS} turns; ratio below 1: faster)")
     for name, (ours, theirs) in figures.items():
         a, b = statistics.median(ours), statistics.median(theirs)
-        print(f"  {name:8s} {a * 1000:7.1f} ms  vs  {b * 1000:7.1f} ms   ratio {a / b:.2f}")
+        ratios = [x / y for x, y in zip(ours, theirs)]
+        low, mid, high = statistics.quantiles(ratios, n=4)
+        print(f"  {name:8s} {a * 1000:7.1f} ms  vs  {b * 1000:7.1f} ms   ratio {mid:.2f}"
+              f" (quartiles {low:.2f}-{high:.2f})")
     (a, fa), (b, fb) = sizes
     print(f"  size     {a / 1024:7.1f} KB  vs  {b / 1024:7.1f} KB   ratio {a / b:.2f}"
           f"   ({fa} frames vs {fb})")

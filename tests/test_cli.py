@@ -69,6 +69,25 @@ def test_help_is_fast_and_light():
     assert "HEAVY []" in out, out
 
 
+def test_render_imports_only_what_it_draws(tmp_path):
+    """A Conv2d's GIF needs no other layer kind's module, no batch-file reader and no GIF
+    plugin (the encoder alone writes the frames): each was a share of the command's
+    start-up. A pool's line brings its own module."""
+    probe = (
+        "import sys\nfrom convgif.cli.main import main\n"
+        "assert main(sys.argv[1:]) == 0\n"
+        "print('LOADED', sorted(m for m in ('convgif.api.keras', 'convgif.api.pools', "
+        "'convgif.api.keras_pools', 'convgif.api.keras_separable', 'convgif.api.unfold', "
+        "'convgif.io.batchfile', 'PIL.GifImagePlugin', 'matplotlib') if m in sys.modules))\n"
+    )
+    for layer, loaded in (("Conv2d(3, 2, 3, stride=2, padding=1, dilation=2)", "[]"),
+                          ("MaxPool2d(2)", "['convgif.api.pools']")):
+        out = subprocess.run([sys.executable, "-c", probe, "render", "--layer", layer,
+                              "--input-shape", "3,6,6", "-q", "-o", str(tmp_path / "a.gif")],
+                             capture_output=True, text=True, timeout=120)
+        assert f"LOADED {loaded}" in out.stdout, out.stdout + out.stderr
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_examples(command):
     result = run(command, "--help")
